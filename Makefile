@@ -1,0 +1,32 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export YAKSOK_DATA_DIR ?= ./yaksok-data
+export YAKSOK_POLICY ?= policies/somesing.yaml
+
+.PHONY: run test lint bench clean
+
+$(BIN)/yaksok: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+run: $(BIN)/yaksok
+	$(BIN)/yaksok init
+	$(BIN)/yaksok serve --host 127.0.0.1 --port 8000
+
+lint: $(BIN)/yaksok
+	$(BIN)/ruff check src tests bench
+
+test: lint
+	mkdir -p build
+	$(BIN)/pytest -q
+	$(BIN)/yaksok promises --report build/promise-report.json --summary
+
+bench: $(BIN)/yaksok
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

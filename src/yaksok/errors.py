@@ -1,0 +1,85 @@
+"""The domain errors of yaksok, in one tree.
+
+Every error a user or a caller can cause is one of these; the REST API and the CLI map them to a
+status code and an exit code in one place each (``yaksok.api.problems`` and ``yaksok.cli``), so
+no user mistake ever surfaces as a stack trace. Messages name the field, the rule and the fix,
+and never carry a member's personal value.
+
+    YaksokError
+    ├── ConfigError                  settings, data directory, keyring file unusable
+    ├── PolicyError                  the policy file is invalid (carries every Problem found)
+    ├── NotInitialised               ``yaksok init`` has not run on this data directory
+    ├── ValidationError              a request's input breaks a rule (field, rule, fix)
+    ├── NotFound                     the thing named does not exist
+    ├── Conflict                     it exists already, or the state forbids the change
+    ├── AuthError
+    │   ├── AuthenticationFailed     who you are could not be established
+    │   └── PermissionDenied         you are known, but may not do this
+    └── StorageError                 the database refused or is unreachable
+"""
+
+from __future__ import annotations
+
+
+class YaksokError(Exception):
+    """The root of every error yaksok raises on purpose."""
+
+    #: A short machine-readable slug, used as the last part of the problem ``type`` URI.
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None, fix: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.fix = fix
+
+    def __str__(self) -> str:
+        parts = [f"{self.field}: {self.message}" if self.field else self.message]
+        if self.fix:
+            parts.append(f"({self.fix})")
+        return " ".join(parts)
+
+
+class ConfigError(YaksokError):
+    code = "config"
+
+
+class PolicyError(YaksokError):
+    code = "policy-invalid"
+
+    def __init__(self, problems: list, message: str | None = None):
+        self.problems = list(problems)
+        first = self.problems[0].format() if self.problems else "policy is invalid"
+        super().__init__(message or f"{len(self.problems)} problem(s) in the policy; first: {first}")
+
+
+class NotInitialised(YaksokError):
+    code = "not-initialised"
+
+
+class ValidationError(YaksokError):
+    code = "validation"
+
+
+class NotFound(YaksokError):
+    code = "not-found"
+
+
+class Conflict(YaksokError):
+    code = "conflict"
+
+
+class AuthError(YaksokError):
+    code = "auth"
+
+
+class AuthenticationFailed(AuthError):
+    code = "authentication-failed"
+
+
+class PermissionDenied(AuthError):
+    code = "permission-denied"
+
+
+class StorageError(YaksokError):
+    code = "storage"

@@ -1,0 +1,259 @@
+"""Rules that relate one part of a policy file to another.
+
+Each rule is a promise the code will rely on: a purpose may only use declared categories, an
+optional category is only reachable through a consent item, no flow requires an optional category
+(P1.9: refusing an optional item never restricts the service), and so on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING
+
+from yaksok.policy.problems import Problem
+
+if TYPE_CHECKING:
+    from yaksok.policy.loader import LoadedPolicy
+
+
+@cache
+def fideslang_keys() -> tuple[frozenset[str], frozenset[str]]:
+    """The data-category and data-use keys of fideslang's default taxonomy."""
+    from fideslang.default_taxonomy import DEFAULT_TAXONOMY
+
+    return (
+        frozenset(c.fides_key for c in DEFAULT_TAXONOMY.data_category),
+        frozenset(u.fides_key for u in DEFAULT_TAXONOMY.data_use),
+    )
+
+
+def is_fideslang_category(key: str) -> bool:
+    """A fideslang category, or a child of one at least two levels deep (``user.x`` is too vague)."""
+    categories, _ = fideslang_keys()
+    parts = key.split(".")
+    return any(".".join(parts[:n]) in categories for n in range(len(parts), 1, -1))
+
+
+class _Checker:
+    def __init__(self, loaded: LoadedPolicy) -> None:
+        self.loaded = loaded
+        self.p = loaded.policy
+        self.problems: list[Problem] = []
+
+    def error(self, path: tuple, message: str, fix: str) -> None:
+        line, col = self.loaded.locations.of_value(path)
+        self.problems.append(Problem(self.loaded.file, line, col, "error", message, fix))
+
+    def keys_unique(self, section: str | tuple, items: Iterable, attr: str = "key") -> None:
+        base = section if isinstance(section, tuple) else (section,)
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            key = getattr(item, attr)
+            if key in seen:
+                first = self.loaded.locations.of_value((*base, seen[key]))[0]
+                self.error((*base, i, attr), f"{'.'.join(map(str, base))}: {key!r} is declared twice",
+                           f"the first is on line {first}; merge the two entries")
+            else:
+                seen[key] = i
+
+    def refs(self, path: tuple, values: Iterable[str], known: set[str], what: str,
+             where: str) -> None:
+        for j, value in enumerate(values):
+            if value not in known:
+                self.error((*path, j), f"unknown {what} {value!r}",
+                           f"declare it under `{where}:` or fix the spelling")
+
+
+def cross_reference_problems(loaded: LoadedPolicy) -> list[Problem]:
+    """Every cross-reference error in a structurally valid policy."""
+    c = _Checker(loaded)
+    p = c.p
+    for section in ("channels", "category_groups", "categories", "purposes", "consents", "flows",
+                    "automated_decisions", "cookies", "processors", "transfers", "integrations",
+                    "rights", "jurisdictions", "record_kinds", "security_measures", "staff_roles",
+                    "api_scopes"):
+        c.keys_unique(section, getattr(p, section))
+    c.keys_unique("versions", p.versions, "version")
+    _retention(c)
+
+    categories = {x.key for x in p.categories}
+    purposes = {x.key for x in p.purposes}
+    flows = {x.key for x in p.flows}
+    channels = {x.key for x in p.channels}
+    groups = {x.key for x in p.category_groups}
+    optional = {x.key for x in p.categories if x.collection == "optional"}
+    consented = {k for x in p.consents for k in x.categories}
+    _, data_uses = fideslang_keys()
+
+    for i, cat in enumerate(p.categories):
+        path = ("categories", i)
+        if not is_fideslang_category(cat.key):
+            c.error((*path, "key"), f"{cat.key!r} is not a fideslang data category",
+                    "use a fideslang key such as user.contact.email, or a child of one such as "
+                    "user.behavior.something")
+        c.refs((*path, "channels"), cat.channels, channels, "collection channel", "channels")
+        if cat.group is not None and cat.group not in groups:
+            c.error((*path, "group"), f"unknown category group {cat.group!r}",
+                    "declare it under `category_groups:`")
+        if cat.collection == "conditional":
+            if not cat.required_in:
+                c.error((*path, "collection"), f"{cat.key!r} is conditional but names no flow",
+                        "add `required_in: [flow]` naming the flows that require it")
+            c.refs((*path, "required_in"), cat.required_in, flows, "flow", "flows")
+            for j, fk in enumerate(cat.required_in):
+                flow = p.flow(fk)
+                if flow is not None and cat.key not in flow.requires:
+                    c.error((*path, "required_in", j),
+                            f"{cat.key!r} says flow {fk!r} requires it, but that flow does not",
+                            f"add {cat.key} to the `requires:` of flow {fk}")
+        elif cat.required_in:
+            c.error((*path, "required_in"), f"`required_in` is only for conditional categories; "
+                    f"{cat.key!r} is {cat.collection}", "remove it or make it conditional")
+        if cat.collection == "optional" and cat.key not in consented:
+            c.error((*path, "collection"), f"optional category {cat.key!r} is in no consent item",
+                    "name it in the `categories:` of the consent item that collects it")
+
+    for i, pur in enumerate(p.purposes):
+        path = ("purposes", i)
+        if pur.data_use not in data_uses:
+            c.error((*path, "data_use"), f"{pur.data_use!r} is not a fideslang data use",
+                    "use a fideslang data-use key such as essential.service")
+        c.refs((*path, "categories"), pur.categories, categories, "category", "categories")
+        if pur.bases == ["consent"] and not any(pur.key in x.purposes for x in p.consents):
+            c.error((*path, "bases"), f"purpose {pur.key!r} rests on consent alone but no "
+                    "consent item opens it", "add it to a consent item's `purposes:`")
+
+    for i, con in enumerate(p.consents):
+        path = ("consents", i)
+        c.refs((*path, "categories"), con.categories, categories, "category", "categories")
+        c.refs((*path, "purposes"), con.purposes, purposes, "purpose", "purposes")
+        for j, key in enumerate(con.categories):
+            cat = p.category(key)
+            if cat is not None and cat.collection in ("required", "automatic"):
+                c.error((*path, "categories", j), f"consent item names {cat.collection} category "
+                        f"{key!r}", "data the service needs rests on the contract, not on "
+                        "consent (PIPA 15(1)4, 22(1)); make the category optional or drop it here")
+
+    for i, flow in enumerate(p.flows):
+        path = ("flows", i)
+        for field in ("requires", "may_collect", "automatic"):
+            c.refs((*path, field), getattr(flow, field), categories, "category", "categories")
+        for j, key in enumerate(flow.requires):
+            cat = p.category(key)
+            if cat is None:
+                continue
+            if cat.collection == "optional":
+                c.error((*path, "requires", j), f"flow {flow.key!r} requires optional category "
+                        f"{key!r}", "refusing an optional item must never restrict the service "
+                        "(P1.9): move it to `may_collect:`")
+            elif cat.collection == "conditional" and flow.key not in cat.required_in:
+                c.error((*path, "requires", j), f"flow {flow.key!r} requires conditional category "
+                        f"{key!r}, which does not name it", f"add {flow.key} to its `required_in:`")
+        for j, key in enumerate(flow.may_collect):
+            if key in categories and key not in consented:
+                c.error((*path, "may_collect", j), f"{key!r} may be collected in flow "
+                        f"{flow.key!r} but no consent item names it",
+                        "name it in a consent item, or move it to `requires:`")
+
+    for i, dec in enumerate(p.automated_decisions):
+        path = ("automated_decisions", i)
+        purpose = p.purpose(dec.purpose)
+        if purpose is None:
+            c.error((*path, "purpose"), f"unknown purpose {dec.purpose!r}",
+                    "declare it under `purposes:` or fix the spelling")
+            continue
+        for j, key in enumerate(dec.categories):
+            if key not in purpose.categories:
+                c.error((*path, "categories", j), f"decision {dec.key!r} uses {key!r}, which its "
+                        f"purpose {purpose.key!r} does not declare",
+                        f"add it to the categories of purpose {purpose.key} or remove it here")
+
+    for i, cookie in enumerate(p.cookies):
+        if cookie.data_use not in data_uses:
+            c.error(("cookies", i, "data_use"), f"{cookie.data_use!r} is not a fideslang data use",
+                    "use a fideslang data-use key such as essential.service")
+        if cookie.consent == "not_needed" and cookie.marketing:
+            c.error(("cookies", i, "consent"), "a marketing cookie cannot go without consent",
+                    "set `consent: opt_in`")
+
+    for i, proc in enumerate(p.processors):
+        c.keys_unique(("processors", i, "tasks"), proc.tasks)
+        for j, task in enumerate(proc.tasks):
+            path = ("processors", i, "tasks", j)
+            c.refs((*path, "purposes"), task.purposes, purposes, "purpose", "purposes")
+            c.refs((*path, "categories"), task.categories, categories, "category", "categories")
+
+    _jurisdictions(c)
+    _roles(c, purposes)
+    _measures(c)
+    return c.problems
+
+
+def _retention(c: _Checker) -> None:
+    p = c.p
+    categories = {x.key for x in p.categories}
+    kinds = {x.key for x in p.record_kinds}
+    for i, kind in enumerate(p.record_kinds):
+        c.refs(("record_kinds", i, "categories"), kind.categories, categories, "category",
+               "categories")
+    seen: set[str] = set()
+    for i, rule in enumerate(p.retention.rules):
+        path = ("retention", "rules", i, "record_kind")
+        if rule.record_kind not in kinds:
+            c.error(path, f"unknown record kind {rule.record_kind!r}",
+                    "declare it under `record_kinds:` or fix the spelling")
+        if rule.record_kind in seen:
+            c.error(path, f"record kind {rule.record_kind!r} has two retention rules",
+                    "keep one rule per record kind")
+        seen.add(rule.record_kind)
+
+
+def _jurisdictions(c: _Checker) -> None:
+    p = c.p
+    rights = {r.key for r in p.rights}
+    if p.jurisdiction(p.default_jurisdiction) is None:
+        c.error(("default_jurisdiction",), f"unknown jurisdiction {p.default_jurisdiction!r}",
+                "name one of the `jurisdictions:` keys")
+    for i, jur in enumerate(p.jurisdictions):
+        for right in jur.rights:
+            if right not in rights:
+                c.error(("jurisdictions", i, "rights", right), f"deadline for right {right!r}, "
+                        "which the policy does not declare", "declare it under `rights:`")
+
+
+def _roles(c: _Checker, purposes: set[str]) -> None:
+    p = c.p
+    for i, role in enumerate(p.staff_roles):
+        path = ("staff_roles", i)
+        c.refs((*path, "purposes"), role.purposes, purposes, "purpose", "purposes")
+        if role.processor is None:
+            if role.tasks:
+                c.error((*path, "tasks"), f"role {role.key!r} names tasks but no processor",
+                        "add `processor:` naming whose tasks these are")
+            continue
+        proc = p.processor(role.processor)
+        if proc is None:
+            c.error((*path, "processor"), f"unknown processor {role.processor!r}",
+                    "declare it under `processors:` or fix the spelling")
+            continue
+        c.refs((*path, "tasks"), role.tasks, {t.key for t in proc.tasks}, "task",
+               f"processors ({proc.key}) tasks")
+        if role.purposes:
+            c.error((*path, "purposes"), "a processor's staff act only through the processor's "
+                    "tasks", "remove `purposes:`; the tasks name the purposes")
+    for i, scope in enumerate(p.api_scopes):
+        c.refs(("api_scopes", i, "purposes"), scope.purposes, purposes, "purpose", "purposes")
+
+
+def _measures(c: _Checker) -> None:
+    try:
+        from yaksok.promises import load_table
+    except ImportError:  # pragma: no cover - the table ships with the package
+        return
+    known = {row.id for row in load_table()}
+    for i, measure in enumerate(c.p.security_measures):
+        for j, pid in enumerate(measure.promises):
+            if pid not in known:
+                c.error(("security_measures", i, "promises", j), f"unknown promise {pid!r}",
+                        "use an ID of the promise table (yaksok promises)")

@@ -1,0 +1,212 @@
+"""Read a policy file into a ``Policy``, with every problem located by line and column.
+
+PyYAML is used at the node level (``compose``) rather than ``safe_load`` for two reasons: plain
+loading forgets where things stand, and it silently keeps the last of two duplicate keys. Dates
+stay strings until pydantic reads them, so an impossible date such as the seed's 2019-02-29 becomes
+a located error instead of a ``ValueError`` from inside the YAML library.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydantic
+import yaml
+from pydantic import BaseModel
+
+from yaksok.errors import PolicyError
+from yaksok.policy.model import Policy
+from yaksok.policy.problems import Locations, Problem
+
+_SCALAR = yaml.constructor.SafeConstructor()
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    """A parsed policy with its source, so it can be published and pointed into."""
+
+    policy: Policy
+    source: str
+    file: str
+    locations: Locations
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.source.encode()).hexdigest()
+
+
+class _Document:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.locations = Locations()
+        self.problems: list[Problem] = []
+
+    def error(self, where: tuple[int, int], message: str, fix: str = "") -> None:
+        self.problems.append(Problem(self.file, where[0], where[1], "error", message, fix))
+
+    def convert(self, node: yaml.Node, path: tuple) -> object:
+        self.locations.values[path] = _mark(node)
+        if isinstance(node, yaml.MappingNode):
+            out: dict = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.error(_mark(key_node), "a mapping key must be a plain word",
+                               "write the key as text, e.g. `key:`")
+                    continue
+                key = key_node.value
+                if key in out:
+                    first = self.locations.keys[(*path, key)]
+                    self.error(_mark(key_node), f"duplicate key {key!r}",
+                               f"it is already set on line {first[0]}; keep one of the two")
+                    continue
+                self.locations.keys[(*path, key)] = _mark(key_node)
+                out[key] = self.convert(value_node, (*path, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # pydantic parses it, and reports an impossible day with its line
+        return _SCALAR.construct_object(node, deep=True)
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def parse(source: str, file: str) -> tuple[object, Locations, list[Problem]]:
+    """YAML text to plain Python data plus locations; syntax problems are returned, not raised."""
+    doc = _Document(file)
+    try:
+        node = yaml.compose(source, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(p for p in (exc.context, exc.problem) if p)
+        doc.error(where, f"YAML syntax: {what}", "fix the indentation, quoting or brackets here")
+        return None, doc.locations, doc.problems
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+        doc.error((1, 1), f"YAML syntax: {exc}", "check the file is valid YAML")
+        return None, doc.locations, doc.problems
+    if node is None:
+        doc.error((1, 1), "the file is empty", "start from policies/somesing.yaml")
+        return None, doc.locations, doc.problems
+    data = doc.convert(node, ())
+    return data, doc.locations, doc.problems
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """The keys allowed by the model at a path, to suggest the right spelling of an unknown key."""
+    annotation: object = Policy
+    for part in loc:
+        annotation = _unwrap(annotation, part)
+        if annotation is None:
+            return []
+    annotation = _unwrap_optional(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [f.alias or name for name, f in annotation.model_fields.items()]
+    return []
+
+
+def _unwrap_optional(annotation):
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0] if args else annotation
+    return annotation
+
+
+def _unwrap(annotation, part):
+    annotation = _unwrap_optional(annotation)
+    if isinstance(part, int):
+        args = typing.get_args(annotation)
+        return args[0] if typing.get_origin(annotation) is list and args else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        for name, f in annotation.model_fields.items():
+            if part in (name, f.alias):
+                return f.annotation
+        return None
+    if typing.get_origin(annotation) is dict:
+        return typing.get_args(annotation)[1]
+    return None
+
+
+def _pydantic_problem(err: dict, file: str, locations: Locations) -> Problem:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    dotted = ".".join(str(p) for p in loc) or "(top level)"
+    msg = err["msg"].removeprefix("Value error, ")
+    if kind == "missing":
+        line, col = locations.of_value(loc[:-1])
+        return Problem(file, line, col, "error", f"missing key {dotted!r}",
+                       f"add `{loc[-1]}:` here; see docs/policy-file.md")
+    if kind == "extra_forbidden":
+        line, col = locations.of_key(loc)
+        allowed = _fields_at(loc[:-1])
+        near = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        fix = f"did you mean {near[0]!r}?" if near else "remove it"
+        if allowed:
+            fix += "; allowed here: " + ", ".join(allowed)
+        return Problem(file, line, col, "error", f"unknown key {dotted!r}", fix)
+    line, col = locations.of_value(loc)
+    fix = "see docs/policy-file.md"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        fix = "write a real calendar date as YYYY-MM-DD"
+    elif kind == "literal_error":
+        fix = "use one of the values listed"
+    elif kind == "string_pattern_mismatch":
+        fix = "keys are lower-case words joined by _ (categories: dotted, e.g. user.contact.email)"
+    elif kind == "too_short":
+        fix = "list at least one entry"
+    return Problem(file, line, col, "error", f"{dotted}: {msg}", fix)
+
+
+def load_source(source: str, file: str) -> tuple[LoadedPolicy | None, list[Problem]]:
+    """Parse and validate; the policy is returned only if there is no error at all."""
+    from yaksok.policy.crossref import cross_reference_problems
+
+    data, locations, problems = parse(source, file)
+    if problems:
+        return None, problems
+    if not isinstance(data, dict):
+        return None, [Problem(file, 1, 1, "error", "the policy must be a mapping of keys",
+                              "start from policies/somesing.yaml")]
+    try:
+        policy = Policy.model_validate(data)
+    except pydantic.ValidationError as exc:
+        found = [_pydantic_problem(e, file, locations) for e in exc.errors()]
+        return None, sorted(found, key=lambda p: (p.line, p.column))
+    loaded = LoadedPolicy(policy, source, file, locations)
+    problems = cross_reference_problems(loaded)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return loaded, problems
+
+
+def load_file(path: Path | str) -> LoadedPolicy:
+    """Load a policy file or raise ``PolicyError`` carrying every problem."""
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise PolicyError(
+            [Problem(str(path), 1, 1, "error", "policy file not found",
+                     "give the path of a policy file, e.g. policies/somesing.yaml")]
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise PolicyError(
+            [Problem(str(path), 1, 1, "error", "the file is not UTF-8 text", "save it as UTF-8")]
+        ) from exc
+    loaded, problems = load_source(source, str(path))
+    if loaded is None:
+        raise PolicyError([p for p in problems if p.severity == "error"])
+    return loaded
+
+
+def load_policy(path: Path | str) -> Policy:
+    """The validated ``Policy`` in a file (raises ``PolicyError``)."""
+    return load_file(path).policy

@@ -1,0 +1,395 @@
+"""The policy file's shape, as pydantic models.
+
+Structural rules live here (types, required and unknown keys, ISO-8601 durations, real calendar
+dates); rules that relate one part of the file to another live in ``crossref.py``, and advice about
+legally stale content in ``lint.py``. Every model forbids unknown keys so a typo is an error, not
+a silently ignored promise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+LAWFUL_BASES = (
+    "consent",
+    "contract",
+    "legal_obligation",
+    "vital_interests",
+    "public_task",
+    "legitimate_interests",
+)
+RIGHTS = (
+    "access",
+    "rectification",
+    "erasure",
+    "restriction",
+    "portability",
+    "objection",
+    "automated_decision",
+)
+
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+
+
+def _duration(value: str) -> str:
+    m = _DURATION.match(value) if isinstance(value, str) else None
+    if not m or value == "P" or not any(m.groups()):
+        raise ValueError(
+            f"{value!r} is not an ISO-8601 duration of years, months, weeks or days "
+            "(write it like P10D, P3M, P5Y or P1Y6M)"
+        )
+    return value
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+CategoryKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")]
+LawfulBasis = Literal[
+    "consent", "contract", "legal_obligation", "vital_interests", "public_task",
+    "legitimate_interests",
+]
+RightKey = Literal[
+    "access", "rectification", "erasure", "restriction", "portability", "objection",
+    "automated_decision",
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text in Korean and English; both are required so the two renderings carry the same facts."""
+
+    ko: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.ko if lang == "ko" else self.en
+
+
+class Controller(Strict):
+    name: Text
+    short_name: Text
+    service: Text
+
+
+class Version(Strict):
+    version: str
+    effective: dt.date
+    #: What the human-readable source printed, when it differs from ``effective`` (kept verbatim).
+    printed_effective: str | None = None
+    summary: Text | None = None
+
+
+class Notices(Strict):
+    channels: list[Literal["website_notice", "app_notice", "written", "fax", "email", "sms"]]
+    consent_when_law_requires: bool = True
+
+
+class Labelled(Strict):
+    key: Key
+    label: Text
+
+
+class Category(Strict):
+    key: CategoryKey
+    label: Text
+    collection: Literal["required", "automatic", "optional", "conditional"]
+    #: For ``conditional``: the flows that require the category.
+    required_in: list[Key] = []
+    #: Display group for automatically collected items.
+    group: Key | None = None
+    channels: list[Key] = Field(min_length=1)
+    #: ``exact``: looked up by exact value through a blind index.
+    lookup: Literal["none", "exact"] = "none"
+    #: ``one_way_hash``: stored only as a salted one-way hash (passwords).
+    storage: Literal["encrypted", "one_way_hash"] = "encrypted"
+
+
+class Purpose(Strict):
+    key: Key
+    label: Text
+    data_use: CategoryKey
+    bases: list[LawfulBasis] = Field(min_length=1)
+    categories: list[CategoryKey] = Field(min_length=1)
+
+
+class Consent(Strict):
+    key: Key
+    label: Text
+    description: Text
+    categories: list[CategoryKey] = []
+    purposes: list[Key] = Field(min_length=1)
+    retention: Text
+
+
+class Flow(Strict):
+    key: Key
+    label: Text
+    requires: list[CategoryKey] = []
+    may_collect: list[CategoryKey] = []
+    automatic: list[CategoryKey] = []
+
+
+class AutomatedDecision(Strict):
+    key: Key
+    label: Text
+    purpose: Key
+    categories: list[CategoryKey] = Field(min_length=1)
+    criteria: Text
+    significant_effect: bool
+
+
+class Cookie(Strict):
+    key: Key
+    label: Text
+    description: Text
+    uses: list[Text] = Field(min_length=1)
+    data_use: CategoryKey
+    consent: Literal["not_needed", "opt_in"]
+    identifies_user: bool
+    marketing: bool
+
+
+class DisclosureException(Strict):
+    key: Key
+    label: Text
+    requires: list[Literal["legal_citation", "request_document"]] = Field(min_length=1)
+
+
+class Disclosure(Strict):
+    default: Literal["deny"]
+    exceptions: list[DisclosureException]
+
+
+class ThirdPartyProvision(Strict):
+    allowed_bases: list[Literal["consent", "law"]] = Field(min_length=1)
+    recipients: list[Labelled] = []
+
+
+class ProcessorTask(Strict):
+    key: Key
+    label: Text
+    purposes: list[Key] = Field(min_length=1)
+    categories: list[CategoryKey] = Field(min_length=1)
+
+
+class Processor(Strict):
+    key: Key
+    name: Text
+    country: str
+    since: dt.date | None = None
+    tasks: list[ProcessorTask] = Field(min_length=1)
+    contract_clauses: list[
+        Literal["purpose_limitation", "protection_measures", "no_subprocessing", "supervision",
+                "liability"]
+    ]
+
+
+TransferMechanism = Literal[
+    "adequacy", "eu_us_privacy_shield", "swiss_us_privacy_shield", "eu_us_data_privacy_framework",
+    "swiss_us_data_privacy_framework", "standard_contractual_clauses", "binding_corporate_rules",
+    "other_safeguards", "consent",
+]
+
+
+class Transfer(Strict):
+    key: Key
+    label: Text
+    from_: list[str] = Field(alias="from", min_length=1)
+    to: list[str] = Field(min_length=1)
+    mechanisms: list[TransferMechanism] = Field(min_length=1)
+
+
+class Integration(Strict):
+    key: Key
+    name: Text
+    provider: str
+    privacy_policy_url: str
+    revoke_url: str
+
+
+class California(Strict):
+    caloppa: bool
+    tracks_across_sites: bool
+    honours_do_not_track: bool
+    breach_inquiry: bool
+    shares_for_ads_without_consent: bool
+
+
+class Right(Strict):
+    key: RightKey
+    label: Text
+    description: Text
+
+
+class RightsAgents(Strict):
+    allowed: list[Literal["legal_representative", "authorised_agent"]]
+    proof: Literal["power_of_attorney"]
+
+
+class Extension(Strict):
+    by: Duration
+    times: int = Field(ge=1, le=3)
+    notice: bool = True
+
+
+class Deadline(Strict):
+    deadline: Duration
+    counting: Literal["calendar", "business"]
+    acknowledge: Duration | None = None
+    acknowledge_counting: Literal["calendar", "business"] = "calendar"
+    extension: Extension | None = None
+
+
+class Jurisdiction(Strict):
+    key: Annotated[str, Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]
+    label: Text
+    minimum_age: int = Field(ge=0, le=21)
+    law: Text
+    rights: dict[RightKey, Deadline]
+
+
+class RecordKind(Strict):
+    key: Key
+    label: Text
+    categories: list[CategoryKey] = Field(min_length=1)
+
+
+class RetentionRule(Strict):
+    record_kind: Key
+    period: Duration
+    law: Text
+    article: str | None = None
+
+
+class Destruction(Strict):
+    electronic: Text
+    paper: Text
+
+
+class Retention(Strict):
+    default: Text
+    rules: list[RetentionRule] = Field(min_length=1)
+    law_change_overrides: bool = True
+    destruction: Destruction
+    #: Separating dormant accounts after a fixed time (the rule repealed in 2023; lint warns).
+    dormant_separation: Duration | None = None
+
+
+class SecurityMeasure(Strict):
+    key: Key
+    kind: Literal["technical", "administrative", "physical"]
+    label: Text
+    enforced_by: Literal["software", "organisation"]
+    promises: list[Annotated[str, Field(pattern=r"^P\d+\.\d+$")]] = []
+
+
+class StaffRole(Strict):
+    key: Key
+    label: Text
+    purposes: list[Key] = []
+    capabilities: list[str] = []
+    #: A processor's staff act only through that processor's tasks.
+    processor: Key | None = None
+    tasks: list[Key] = []
+
+
+class ApiScope(Strict):
+    key: Key
+    label: Text
+    purposes: list[Key] = Field(min_length=1)
+
+
+class Officer(Strict):
+    name: Text
+    title: str
+    organisation: Text
+    phone: str
+    email: str
+
+
+class Policy(Strict):
+    """A whole privacy policy: everything yaksok enforces and renders."""
+
+    yaksok: Literal[1]
+    controller: Controller
+    versions: list[Version] = Field(min_length=1)
+    last_updated_printed: str | None = None
+    notices: Notices
+    channels: list[Labelled] = Field(min_length=1)
+    category_groups: list[Labelled] = []
+    categories: list[Category] = Field(min_length=1)
+    purposes: list[Purpose] = Field(min_length=1)
+    consents: list[Consent] = []
+    flows: list[Flow] = []
+    automated_decisions: list[AutomatedDecision] = []
+    cookies: list[Cookie] = []
+    cookie_choices: list[Literal["accept_all", "confirm_each", "refuse_all"]] = []
+    disclosure: Disclosure
+    third_party_provision: ThirdPartyProvision
+    processors: list[Processor] = []
+    transfers: list[Transfer] = []
+    integrations: list[Integration] = []
+    california: California | None = None
+    rights: list[Right] = Field(min_length=1)
+    rights_channels: list[Literal["account_menu", "written", "phone", "email", "fax"]]
+    rights_agents: RightsAgents
+    jurisdictions: list[Jurisdiction] = Field(min_length=1)
+    default_jurisdiction: str
+    record_kinds: list[RecordKind] = []
+    retention: Retention
+    security_measures: list[SecurityMeasure] = []
+    staff_roles: list[StaffRole] = []
+    api_scopes: list[ApiScope] = []
+    officer: Officer
+
+    # -- lookups used by the rest of yaksok; the file is small, so lists are scanned.
+
+    @property
+    def current_version(self) -> Version:
+        return max(self.versions, key=lambda v: v.effective)
+
+    def category(self, key: str) -> Category | None:
+        return next((c for c in self.categories if c.key == key), None)
+
+    def purpose(self, key: str) -> Purpose | None:
+        return next((p for p in self.purposes if p.key == key), None)
+
+    def consent(self, key: str) -> Consent | None:
+        return next((c for c in self.consents if c.key == key), None)
+
+    def flow(self, key: str) -> Flow | None:
+        return next((f for f in self.flows if f.key == key), None)
+
+    def jurisdiction(self, key: str) -> Jurisdiction | None:
+        return next((j for j in self.jurisdictions if j.key == key), None)
+
+    def processor(self, key: str) -> Processor | None:
+        return next((p for p in self.processors if p.key == key), None)
+
+    def record_kind(self, key: str) -> RecordKind | None:
+        return next((r for r in self.record_kinds if r.key == key), None)
+
+    def staff_role(self, key: str) -> StaffRole | None:
+        return next((r for r in self.staff_roles if r.key == key), None)
+
+    def api_scope(self, key: str) -> ApiScope | None:
+        return next((s for s in self.api_scopes if s.key == key), None)
+
+    def retention_rule(self, record_kind: str) -> RetentionRule | None:
+        return next((r for r in self.retention.rules if r.record_kind == record_kind), None)
+
+    def recorded_promises(self) -> set[str]:
+        """Promise IDs that organisational measures in this policy record as evidence."""
+        return {
+            pid
+            for m in self.security_measures
+            if m.enforced_by == "organisation"
+            for pid in m.promises
+        }

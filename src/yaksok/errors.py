@@ -15,7 +15,8 @@ and never carry a member's personal value.
     ├── AuthError
     │   ├── AuthenticationFailed     who you are could not be established
     │   └── PermissionDenied         you are known, but may not do this
-    └── StorageError                 the database refused or is unreachable
+    ├── StorageError                 the database refused or is unreachable
+    └── IntegrityError               stored records fail verification (the access log)
 """
 
 from __future__ import annotations
@@ -83,3 +84,14 @@ class PermissionDenied(AuthError):
 
 class StorageError(YaksokError):
     code = "storage"
+
+
+class IntegrityError(YaksokError):
+    """Stored records do not verify: altered, missing, or inconsistent with what was signed."""
+
+    code = "integrity"
+
+    def __init__(self, message: str, *, first_bad_seq: int | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        #: The first access-log entry that differs, when one can be named.
+        self.first_bad_seq = first_bad_seq

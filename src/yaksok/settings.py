@@ -25,6 +25,9 @@ class Settings:
     port: int = 8000
     #: Staff sessions expire after this many seconds.
     staff_session_seconds: int = 8 * 3600
+    #: The access log's external checkpoint file; empty means
+    #: ``<data_dir>/access-log-checkpoints.txt``. Best kept on other storage than the database.
+    audit_checkpoint_path: Path | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -40,6 +43,8 @@ class Settings:
             values["policy_path"] = Path(env["YAKSOK_POLICY"])
         if env.get("YAKSOK_KEYRING"):
             values["keyring_path"] = Path(env["YAKSOK_KEYRING"])
+        if env.get("YAKSOK_AUDIT_CHECKPOINTS"):
+            values["audit_checkpoint_path"] = Path(env["YAKSOK_AUDIT_CHECKPOINTS"])
         if env.get("YAKSOK_HOST"):
             values["host"] = env["YAKSOK_HOST"]
         if env.get("YAKSOK_PORT"):
@@ -56,6 +61,10 @@ class Settings:
     @property
     def effective_keyring_path(self) -> Path:
         return self.keyring_path or (self.data_dir / "keyring.json")
+
+    @property
+    def effective_audit_checkpoint_path(self) -> Path:
+        return self.audit_checkpoint_path or (self.data_dir / "access-log-checkpoints.txt")
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)

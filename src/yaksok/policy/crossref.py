@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
 
+from yaksok.policy.model import duration_days
 from yaksok.policy.problems import Problem
 
 if TYPE_CHECKING:
@@ -62,7 +63,8 @@ class _Checker:
         for j, value in enumerate(values):
             if value not in known:
                 self.error((*path, j), f"unknown {what} {value!r}",
-                           f"declare it under `{where}:` or fix the spelling")
+                           f"declare it under {where if ' ' in where else f'`{where}:`'} "
+                           "or fix the spelling")
 
 
 def cross_reference_problems(loaded: LoadedPolicy) -> list[Problem]:
@@ -75,6 +77,8 @@ def cross_reference_problems(loaded: LoadedPolicy) -> list[Problem]:
                     "api_scopes"):
         c.keys_unique(section, getattr(p, section))
     c.keys_unique("versions", p.versions, "version")
+    c.keys_unique(("disclosure", "exceptions"), p.disclosure.exceptions)
+    c.keys_unique(("third_party_provision", "recipients"), p.third_party_provision.recipients)
     _retention(c)
 
     categories = {x.key for x in p.categories}
@@ -82,7 +86,6 @@ def cross_reference_problems(loaded: LoadedPolicy) -> list[Problem]:
     flows = {x.key for x in p.flows}
     channels = {x.key for x in p.channels}
     groups = {x.key for x in p.category_groups}
-    optional = {x.key for x in p.categories if x.collection == "optional"}
     consented = {k for x in p.consents for k in x.categories}
     _, data_uses = fideslang_keys()
 
@@ -150,6 +153,12 @@ def cross_reference_problems(loaded: LoadedPolicy) -> list[Problem]:
             elif cat.collection == "conditional" and flow.key not in cat.required_in:
                 c.error((*path, "requires", j), f"flow {flow.key!r} requires conditional category "
                         f"{key!r}, which does not name it", f"add {flow.key} to its `required_in:`")
+        for j, key in enumerate(flow.automatic):
+            cat = p.category(key)
+            if cat is not None and cat.collection != "automatic":
+                c.error((*path, "automatic", j), f"flow {flow.key!r} lists {cat.collection} "
+                        f"category {key!r} as collected automatically",
+                        "move it to `requires:` or `may_collect:`, or make the category automatic")
         for j, key in enumerate(flow.may_collect):
             if key in categories and key not in consented:
                 c.error((*path, "may_collect", j), f"{key!r} may be collected in flow "
@@ -164,7 +173,10 @@ def cross_reference_problems(loaded: LoadedPolicy) -> list[Problem]:
                     "declare it under `purposes:` or fix the spelling")
             continue
         for j, key in enumerate(dec.categories):
-            if key not in purpose.categories:
+            if key not in categories:
+                c.error((*path, "categories", j), f"unknown category {key!r}",
+                        "declare it under `categories:` or fix the spelling")
+            elif key not in purpose.categories:
                 c.error((*path, "categories", j), f"decision {dec.key!r} uses {key!r}, which its "
                         f"purpose {purpose.key!r} does not declare",
                         f"add it to the categories of purpose {purpose.key} or remove it here")
@@ -184,6 +196,17 @@ def cross_reference_problems(loaded: LoadedPolicy) -> list[Problem]:
             c.refs((*path, "purposes"), task.purposes, purposes, "purpose", "purposes")
             c.refs((*path, "categories"), task.categories, categories, "category", "categories")
 
+    if duration_days(p.access_log.retention) < 730:
+        c.error(("access_log", "retention"), f"access records kept {p.access_log.retention}, "
+                "less than 2 years", "the safety-measures standard (Notice 8) asks for at least "
+                "2 years at 50,000 or more data subjects: write P2Y or longer")
+    try:
+        import zoneinfo
+
+        zoneinfo.ZoneInfo(p.access_log.inspection.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        c.error(("access_log", "inspection", "timezone"), "unknown time zone "
+                f"{p.access_log.inspection.timezone!r}", "use an IANA name such as Asia/Seoul")
     _jurisdictions(c)
     _roles(c, purposes)
     _measures(c)
@@ -238,7 +261,7 @@ def _roles(c: _Checker, purposes: set[str]) -> None:
                     "declare it under `processors:` or fix the spelling")
             continue
         c.refs((*path, "tasks"), role.tasks, {t.key for t in proc.tasks}, "task",
-               f"processors ({proc.key}) tasks")
+               f"the tasks of processor {proc.key}")
         if role.purposes:
             c.error((*path, "purposes"), "a processor's staff act only through the processor's "
                     "tasks", "remove `purposes:`; the tasks name the purposes")

@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from yaksok.errors import PolicyError
 from yaksok.policy.loader import LoadedPolicy, load_source
 from yaksok.policy.problems import Problem
 
@@ -128,9 +127,13 @@ def check_file(path: Path | str, as_of: dt.date | None = None) -> list[Problem]:
     path = Path(path)
     try:
         source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return [Problem(str(path), 1, 1, "error", "no such file",
+                        "give the path of a policy file, e.g. policies/somesing.yaml")]
     except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError([Problem(str(path), 1, 1, "error", f"cannot read the file: "
-                                   f"{type(exc).__name__}", "give a readable UTF-8 policy file")])
+        why = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror
+        return [Problem(str(path), 1, 1, "error", f"cannot read the file: {why}",
+                        "give a readable UTF-8 policy file")]
     loaded, problems = load_source(source, str(path))
     if loaded is not None:
         problems = problems + lint(loaded, as_of)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from yaksok.policy.model import Policy
 from yaksok.policy.problems import Locations, Problem
 
 _SCALAR = yaml.constructor.SafeConstructor()
+_PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,38 @@ class _Document:
         self.file = file
         self.locations = Locations()
         self.problems: list[Problem] = []
+        self._open: set[int] = set()  # nodes being converted: an alias back into one is a loop
 
     def error(self, where: tuple[int, int], message: str, fix: str = "") -> None:
         self.problems.append(Problem(self.file, where[0], where[1], "error", message, fix))
 
     def convert(self, node: yaml.Node, path: tuple) -> object:
         self.locations.values[path] = _mark(node)
+        if id(node) in self._open:
+            self.error(_mark(node), "this mapping or list contains an alias (*name) to itself",
+                       "replace the alias with the values it should stand for")
+            return None
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            if node.tag not in _PLAIN_COLLECTIONS:
+                self.error(_mark(node), f"unsupported YAML tag {node.tag!r}",
+                           "remove the tag; a policy file holds plain text, numbers, lists and "
+                           "mappings")
+                return None
+            self._open.add(id(node))
+            try:
+                return self._collection(node, path)
+            finally:
+                self._open.discard(id(node))
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # pydantic parses it, and reports an impossible day with its line
+        try:
+            return _SCALAR.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError:
+            self.error(_mark(node), f"unsupported YAML tag {node.tag!r}",
+                       "remove the tag; a policy file holds plain text, numbers, lists and mappings")
+            return None
+
+    def _collection(self, node: yaml.MappingNode | yaml.SequenceNode, path: tuple) -> object:
         if isinstance(node, yaml.MappingNode):
             out: dict = {}
             for key_node, value_node in node.value:
@@ -67,15 +95,52 @@ class _Document:
                 self.locations.keys[(*path, key)] = _mark(key_node)
                 out[key] = self.convert(value_node, (*path, key))
             return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-        if node.tag == "tag:yaml.org,2002:timestamp":
-            return node.value  # pydantic parses it, and reports an impossible day with its line
-        return _SCALAR.construct_object(node, deep=True)
+        return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError) -> tuple[tuple[int, int], str, str]:
+    """Where a YAML syntax error stands, what it is and how to fix it.
+
+    The problem mark is where the parser gave up; the context mark is where the construct it was
+    reading began (an unclosed ``[`` is noticed only on a later line, so both are told).
+    """
+    mark = exc.problem_mark or exc.context_mark
+    where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    context, problem, start = exc.context or "", exc.problem or "", exc.context_mark
+    what = " ".join(p for p in (context, problem) if p) or "invalid YAML"
+    fix = "fix the indentation, quoting or brackets here"
+    opener = next((o for w, o in (("flow sequence", "["), ("flow mapping", "{"),
+                                  ("quoted scalar", "quote")) if w in context), None)
+    if "'\\t'" in problem:
+        fix = "indent with spaces; YAML does not allow tabs for indentation"
+    elif context == "while scanning a simple key" and start is not None:
+        # The parser notices the missing colon only on a later line; the key is where it began.
+        where = (start.line + 1, start.column + 1)
+        what = "this line has no `:` after its key"
+        fix = "write `key: value`, or indent it as the continuation of the line before"
+    elif context.startswith("while parsing a block") and re.search(r"found '(<block|\?|-)", problem):
+        # The context is the enclosing block, often the whole file: telling its line misleads.
+        what = f"bad indentation: {problem}"
+        fix = "keys of one mapping, and items of one list, start in the same column"
+    elif opener and start is not None and problem:
+        line, col = start.line + 1, start.column + 1
+        what = f"{problem}, {context} that starts on line {line}, column {col}"
+        fix = (f"close the quote opened on line {line}, column {col}" if opener == "quote" else
+               f"close the `{opener}` opened on line {line}, column {col}, or separate its "
+               "items with commas")
+    return where, f"YAML syntax: {what}", fix
+
+
+_FIX_BY_PATTERN = {
+    r"^[A-Z]{2}": "a jurisdiction key is a country code such as KR, or a region such as US-CA",
+    r"^P\d": "promise IDs look like P7.1; see src/yaksok/promises.yaml",
+    r"(\.[a-z]": "category keys are dotted lower-case words, e.g. user.contact.email",
+}
+_TRAILING_FIX = re.compile(r"^(?P<msg>.*\S) \((?P<fix>[^()]*)\)$", re.DOTALL)
 
 
 def parse(source: str, file: str) -> tuple[object, Locations, list[Problem]]:
@@ -84,10 +149,7 @@ def parse(source: str, file: str) -> tuple[object, Locations, list[Problem]]:
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(p for p in (exc.context, exc.problem) if p)
-        doc.error(where, f"YAML syntax: {what}", "fix the indentation, quoting or brackets here")
+        doc.error(*_syntax_problem(exc))
         return None, doc.locations, doc.problems
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         doc.error((1, 1), f"YAML syntax: {exc}", "check the file is valid YAML")
@@ -138,6 +200,16 @@ def _unwrap(annotation, part):
 def _pydantic_problem(err: dict, file: str, locations: Locations) -> Problem:
     loc = tuple(err["loc"])
     kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if loc and loc[-1] == "[key]":  # a bad key of a mapping such as a jurisdiction's rights
+        loc = loc[:-1]
+        dotted = ".".join(str(p) for p in loc)
+        line, col = locations.of_key(loc)
+        allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        near = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        fix = f"did you mean {near[0]!r}?" if near else "use one of the values listed"
+        return Problem(file, line, col, "error", f"unknown key {dotted!r}: "
+                       f"{err['msg'].replace('Input should be', 'it should be')}", fix)
     dotted = ".".join(str(p) for p in loc) or "(top level)"
     msg = err["msg"].removeprefix("Value error, ")
     if kind == "missing":
@@ -159,9 +231,23 @@ def _pydantic_problem(err: dict, file: str, locations: Locations) -> Problem:
     elif kind == "literal_error":
         fix = "use one of the values listed"
     elif kind == "string_pattern_mismatch":
-        fix = "keys are lower-case words joined by _ (categories: dotted, e.g. user.contact.email)"
+        pattern = str(ctx.get("pattern", ""))
+        fix = next((f for p, f in _FIX_BY_PATTERN.items() if p in pattern),
+                   "keys are lower-case words joined by _, e.g. member_management")
     elif kind == "too_short":
+        least = ctx.get("min_length", 1)
+        entries = "entry" if least == 1 else "entries"
+        msg = f"needs at least {least} {entries}, has {ctx.get('actual_length', 0)}"
         fix = "list at least one entry"
+    elif kind == "string_type":
+        fix = "write it as text; quote it if it looks like a number or a date, e.g. \"7.1\""
+    elif kind == "model_type":
+        msg = "expected a mapping of keys"
+        fix = ("write both languages, e.g. {ko: 회원가입, en: Sign-up}"
+               if ctx.get("class_name") == "Text" else "write the keys this section takes, "
+               "indented under it; see docs/policy-file.md")
+    elif kind == "value_error" and (m := _TRAILING_FIX.match(msg)):
+        msg, fix = m["msg"], m["fix"]  # a validator's message carries its own fix
     return Problem(file, line, col, "error", f"{dotted}: {msg}", fix)
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 LAWFUL_BASES = (
     "consent",
@@ -37,7 +37,7 @@ _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 
 def _duration(value: str) -> str:
     m = _DURATION.match(value) if isinstance(value, str) else None
-    if not m or value == "P" or not any(m.groups()):
+    if not m or not any(int(g or 0) for g in m.groups()):
         raise ValueError(
             f"{value!r} is not an ISO-8601 duration of years, months, weeks or days "
             "(write it like P10D, P3M, P5Y or P1Y6M)"
@@ -46,6 +46,24 @@ def _duration(value: str) -> str:
 
 
 Duration = Annotated[str, AfterValidator(_duration)]
+
+
+def _not_a_number(value: object) -> object:
+    # pydantic would read 20211103 as seconds since 1970; a policy date is always written out.
+    if isinstance(value, int | float):
+        raise ValueError("a date is written as YYYY-MM-DD, not as a number")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_not_a_number)]
+
+
+def duration_days(value: str) -> int:
+    """A rough length in days (years of 365, months of 30), for comparing minimum periods."""
+    years, months, weeks, days = (int(g or 0) for g in _DURATION.match(value).groups())
+    return years * 365 + months * 30 + weeks * 7 + days
+
+
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 CategoryKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")]
 LawfulBasis = Literal[
@@ -80,7 +98,7 @@ class Controller(Strict):
 
 class Version(Strict):
     version: str
-    effective: dt.date
+    effective: Date
     #: What the human-readable source printed, when it differs from ``effective`` (kept verbatim).
     printed_effective: str | None = None
     summary: Text | None = None
@@ -183,7 +201,7 @@ class Processor(Strict):
     key: Key
     name: Text
     country: str
-    since: dt.date | None = None
+    since: Date | None = None
     tasks: list[ProcessorTask] = Field(min_length=1)
     contract_clauses: list[
         Literal["purpose_limitation", "protection_measures", "no_subprocessing", "supervision",
@@ -290,6 +308,29 @@ class SecurityMeasure(Strict):
     promises: list[Annotated[str, Field(pattern=r"^P\d+\.\d+$")]] = []
 
 
+class Inspection(Strict):
+    """Thresholds of the regular inspection of the access log (flags in the monthly report)."""
+
+    #: Downloads or exports by one actor in one day above this many entries are a bulk flag.
+    bulk_threshold: int = Field(default=100, ge=1)
+    timezone: str = "Asia/Seoul"
+    working_hours: Annotated[str, Field(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")] = "08:00-20:00"
+    working_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = [
+        "mon", "tue", "wed", "thu", "fri"]
+    #: This many denials for one actor within ``denial_window_minutes`` is a burst.
+    denial_burst: int = Field(default=5, ge=1)
+    denial_window_minutes: int = Field(default=10, ge=1)
+
+
+class AccessLog(Strict):
+    """How long access records are kept and how often they are signed and inspected."""
+
+    retention: Duration = "P2Y"
+    checkpoint_every: int = Field(default=1000, ge=1)
+    checkpoint_seconds: int = Field(default=60, ge=1)
+    inspection: Inspection = Inspection()
+
+
 class StaffRole(Strict):
     key: Key
     label: Text
@@ -345,6 +386,7 @@ class Policy(Strict):
     record_kinds: list[RecordKind] = []
     retention: Retention
     security_measures: list[SecurityMeasure] = []
+    access_log: AccessLog = AccessLog()
     staff_roles: list[StaffRole] = []
     api_scopes: list[ApiScope] = []
     officer: Officer

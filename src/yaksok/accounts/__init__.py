@@ -1,0 +1,43 @@
+"""Accounts: staff logins, API keys and password rules. See README.md for this layer's rules."""
+
+from yaksok.accounts.apikeys import (
+    ApiKeyInfo,
+    authenticate_api_key,
+    create_api_key,
+    get_api_key,
+    list_api_keys,
+    revoke_api_key,
+)
+from yaksok.accounts.passwords import check_password_rules, hash_password, verify_password
+from yaksok.accounts.staff import (
+    StaffInfo,
+    add_staff,
+    authenticate_staff_token,
+    disable_staff,
+    list_staff,
+    login_staff,
+    logout_staff,
+    totp_uri,
+    unlock_staff,
+)
+
+__all__ = [
+    "ApiKeyInfo",
+    "StaffInfo",
+    "add_staff",
+    "authenticate_api_key",
+    "authenticate_staff_token",
+    "check_password_rules",
+    "create_api_key",
+    "disable_staff",
+    "get_api_key",
+    "hash_password",
+    "list_api_keys",
+    "list_staff",
+    "login_staff",
+    "logout_staff",
+    "revoke_api_key",
+    "totp_uri",
+    "unlock_staff",
+    "verify_password",
+]

@@ -1,0 +1,120 @@
+"""Who is acting: one ``Actor`` value for every caller, whatever way it proved who it is.
+
+Every decision about personal data asks two questions: who is acting, and for which purpose. The
+answer to the first is an ``Actor``; its ``purposes`` are computed once, from the published policy,
+when the actor is authenticated, so the rest of yaksok checks ``actor_may(actor, purpose)`` and
+never re-derives rights from roles or scopes itself (P7.5: access control decides who may reach
+which personal data).
+
+How purposes are derived (the policy's ``staff_roles`` and ``api_scopes`` sections):
+
+- a staff role: the role's own ``purposes``;
+- a processor's staff role (``processor:`` set): the union of the purposes of the processor tasks
+  the role lists (``tasks:``), so a processor's staff act only through that processor's tasks;
+- an API key: the union of the purposes of its scopes.
+
+A role or scope the policy no longer holds grants nothing (the caller decides whether that is an
+error). This module is core: it imports nothing from the API, web or CLI layers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from yaksok.policy.model import Policy, StaffRole
+
+__all__ = [
+    "Actor",
+    "ActorKind",
+    "actor_may",
+    "api_key_actor",
+    "purposes_of_role",
+    "purposes_of_scopes",
+    "staff_actor",
+    "system_actor",
+]
+
+ActorKind = Literal["member", "app_backend", "staff", "processor_staff", "worker", "system"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated caller and the purposes it may act for under the policy in force."""
+
+    id: str
+    kind: ActorKind
+    role: str | None = None
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    purposes: frozenset[str] = field(default_factory=frozenset)
+    processor: str | None = None
+    display: str = ""
+
+    @property
+    def is_staff(self) -> bool:
+        """Whether this actor is a person on the controller's or a processor's staff."""
+        return self.kind in ("staff", "processor_staff")
+
+
+def actor_may(actor: Actor, purpose: str) -> bool:
+    """Whether ``actor`` may act for ``purpose`` (the one check every data access makes)."""
+    # No kind is exempt, the system actor included: its purposes are named when it is made.
+    return purpose in actor.purposes
+
+
+def purposes_of_role(policy: Policy, role: StaffRole) -> frozenset[str]:
+    """The purposes a staff role grants: its own, or its processor tasks' for a processor role."""
+    if role.processor is None:
+        return frozenset(role.purposes)
+    processor = policy.processor(role.processor)
+    if processor is None:  # crossref refuses such a policy; grant nothing if one slips through
+        return frozenset()
+    wanted = set(role.tasks)
+    return frozenset(p for task in processor.tasks if task.key in wanted for p in task.purposes)
+
+
+def purposes_of_scopes(policy: Policy, scopes: Iterable[str]) -> frozenset[str]:
+    """The union of the purposes of the API scopes the policy still holds."""
+    out: set[str] = set()
+    for key in scopes:
+        scope = policy.api_scope(key)
+        if scope is not None:
+            out.update(scope.purposes)
+    return frozenset(out)
+
+
+def staff_actor(policy: Policy, staff_id: str, username: str, role_key: str) -> Actor | None:
+    """The actor for a staff member in ``role_key``; None if the policy no longer has the role."""
+    role = policy.staff_role(role_key)
+    if role is None:
+        return None
+    kind: ActorKind = "processor_staff" if role.processor else "staff"
+    where = f"@{role.processor}" if role.processor else ""
+    return Actor(
+        id=staff_id,
+        kind=kind,
+        role=role.key,
+        purposes=purposes_of_role(policy, role),
+        processor=role.processor,
+        display=f"staff:{username} ({role.key}{where})",
+    )
+
+
+def api_key_actor(policy: Policy, key_id: str, name: str, scopes: Iterable[str]) -> Actor:
+    """The actor for an application backend holding an API key with ``scopes``."""
+    # Scopes the policy dropped since the key was made grant nothing, so they are not carried.
+    known = frozenset(s for s in scopes if policy.api_scope(s) is not None)
+    return Actor(
+        id=key_id,
+        kind="app_backend",
+        scopes=known,
+        purposes=purposes_of_scopes(policy, known),
+        display=f"apikey:{name} ({key_id})",
+    )
+
+
+def system_actor(task: str, purposes: Iterable[str] = ()) -> Actor:
+    """The actor for one of yaksok's own duties (``task`` names it for the audit log)."""
+    return Actor(id=f"system:{task}", kind="system", purposes=frozenset(purposes),
+                 display=f"system:{task}")

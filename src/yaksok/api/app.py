@@ -1,0 +1,67 @@
+"""Build the FastAPI application over a running ``Yaksok``.
+
+There is no module-level app: ``create_app(yk)`` builds one for the ``Yaksok`` it is given (tests
+give each app its own data directory), and ``create_app_from_settings`` opens one from settings,
+for servers::
+
+    uvicorn --factory yaksok.api.app:create_app_from_settings
+
+The app is thin: routes parse input, call ``yaksok.accounts`` / ``yaksok.policy`` and shape the
+output; errors are raised as domain errors and mapped in ``problems.py`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from yaksok import __version__
+from yaksok.api import routes_apikeys, routes_public, routes_staff
+from yaksok.api.problems import install_problem_handlers
+from yaksok.engine import Yaksok, open_yaksok
+from yaksok.settings import Settings
+
+__all__ = ["create_app", "create_app_from_settings"]
+
+DESCRIPTION = """\
+yaksok (약속, "promise") makes a privacy policy executable.
+
+Public routes serve the privacy policy in force (`GET /policy`, Korean by default, `?lang=en`,
+`?format=md`) and its published versions. Everything else needs
+`Authorization: Bearer <token>`: an API key (`yk_...`) for application backends, or a staff
+session token (`ys_...`) from `POST /staff/login` (password plus TOTP code).
+
+Every error is an RFC 9457 problem (`application/problem+json`) whose `type` names the error,
+with `field` and `fix` saying what to change. Every response carries `X-Request-ID`.
+"""
+
+
+def create_app(yk: Yaksok, *, close_on_shutdown: bool = False) -> FastAPI:
+    """A new app serving ``yk``; with ``close_on_shutdown`` it closes ``yk`` when it stops."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if close_on_shutdown:
+                yk.close()
+
+    app = FastAPI(title="yaksok", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.yaksok = yk
+    # (version, sha256, lang, format) -> rendered text; see routes_public.policy.
+    app.state.policy_renderings = {}
+    install_problem_handlers(app)
+    app.include_router(routes_public.router)
+    app.include_router(routes_staff.router)
+    app.include_router(routes_apikeys.router)
+    return app
+
+
+def create_app_from_settings(settings: Settings | None = None) -> FastAPI:
+    """Open the data directory of ``settings`` (default: ``YAKSOK_*`` variables) and serve it."""
+    settings = settings or Settings.from_env()
+    return create_app(open_yaksok(settings), close_on_shutdown=True)

@@ -1,0 +1,85 @@
+"""Staff sessions and self-description: log in, log out, and "who am I".
+
+Logging in takes username, password and the current TOTP code together, so a wrong answer never
+tells which part was wrong. The token is returned once, with ``Cache-Control: no-store`` so no
+proxy or browser cache keeps it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, ConfigDict, Field
+
+from yaksok.accounts.staff import login_staff, logout_staff
+from yaksok.actors import Actor
+from yaksok.api.auth import bearer, current_actor, get_yaksok, require_staff
+from yaksok.api.problems import problem_responses
+
+router = APIRouter(tags=["staff"])
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    totp: str = Field(min_length=6, max_length=8,
+                      description="The 6-digit code the authenticator app shows now.")
+
+
+class LoginOut(BaseModel):
+    token: str
+    expires_at: dt.datetime
+    role: str
+    kind: str
+    processor: str | None = None
+
+
+class WhoAmI(BaseModel):
+    id: str
+    kind: str
+    display: str
+    role: str | None
+    processor: str | None
+    scopes: list[str]
+    purposes: list[str]
+
+
+@router.post("/staff/login", response_model=LoginOut, responses=problem_responses(401, 422))
+def staff_login(body: LoginIn, request: Request, response: Response) -> LoginOut:
+    """Start a staff session; the token goes in ``Authorization: Bearer`` from then on."""
+    yk = get_yaksok(request)
+    now = dt.datetime.now(dt.UTC)
+    seconds = yk.settings.staff_session_seconds
+    actor, token = login_staff(yk.engine, yk.keyring, yk.policy, body.username, body.password,
+                               body.totp, now=now, session_seconds=seconds)
+    request.state.actor = actor
+    response.headers.update(_NO_STORE)
+    # Same ``now`` and length as the stored session, so this is its exact expiry.
+    return LoginOut(token=token, expires_at=now + dt.timedelta(seconds=seconds),
+                    role=actor.role or "", kind=actor.kind, processor=actor.processor)
+
+
+@router.post("/staff/logout", status_code=204, responses=problem_responses(401, 403))
+def staff_logout(
+    request: Request,
+    actor: Actor = Depends(require_staff),
+    creds: HTTPAuthorizationCredentials | None = Depends(bearer),
+) -> Response:
+    """End the session whose token made this request."""
+    # ``require_staff`` has already checked the token, so ``creds`` is present.
+    logout_staff(get_yaksok(request).engine, creds.credentials.strip() if creds else "")
+    return Response(status_code=204)
+
+
+@router.get("/whoami", response_model=WhoAmI, responses=problem_responses(401))
+def whoami(actor: Actor = Depends(current_actor)) -> WhoAmI:
+    """The calling actor: kind, role or scopes, and the purposes it may act for."""
+    return WhoAmI(id=actor.id, kind=actor.kind, display=actor.display, role=actor.role,
+                  processor=actor.processor, scopes=sorted(actor.scopes),
+                  purposes=sorted(actor.purposes))

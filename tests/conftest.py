@@ -1,0 +1,102 @@
+"""Shared fixtures: a database URL on each backend, a migrated engine, a keyring.
+
+``db_url`` is parametrised over SQLite and PostgreSQL, so every test that uses it (or ``engine``)
+runs on both. PostgreSQL: one throwaway database per test session (``yaksok_test_<hex>``, dropped
+at the end), one throwaway schema per test inside it (the URL pins ``search_path`` to it), so
+tests never see each other's tables and no per-test database has to be created. If no server
+answers, the PostgreSQL variants are skipped with the reason. ``YAKSOK_TEST_PG_URL`` overrides
+the admin URL; ``-m "not postgres"`` deselects them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from yaksok.crypto.keyring import PASSPHRASE_ENV, FileKeyring
+from yaksok.store import make_engine, upgrade
+from yaksok.store.engine import normalise_url
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[sa.URL]:
+    """The URL of a fresh PostgreSQL database for this test session; dropped afterwards."""
+    admin_url = normalise_url(os.environ.get("YAKSOK_TEST_PG_URL") or PG_ADMIN_URL)
+    where = f"{admin_url.host or 'localhost'}:{admin_url.port or 5432}"
+    admin = sa.create_engine(
+        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
+    name = f"yaksok_test_{secrets.token_hex(6)}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.DBAPIError as exc:
+        admin.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        message = f"PostgreSQL not reachable at {where}: {reason}"
+        if os.environ.get("YAKSOK_REQUIRE_POSTGRES"):  # CI: the storage tests must run on both
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    try:
+        yield admin_url.set(database=name)
+    finally:
+        with admin.connect() as conn:
+            # FORCE (PostgreSQL 13+) terminates sessions a test forgot to close.
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database's URL: a SQLite file in tmp_path, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'yaksok.db'}"
+        return
+    base: sa.URL = request.getfixturevalue("pg_database_url")
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            # A connection a test left inside a transaction would block the drop for ever;
+            # give up after 5 s instead: the session's DROP DATABASE ... FORCE cleans up.
+            conn.exec_driver_sql("SET lock_timeout = '5s'")
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    """A migrated engine on each backend (see ``db_url``)."""
+    eng = make_engine(db_url)
+    upgrade(eng)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture
+def keyring_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where a test keyring goes; the passphrase variable is cleared so the test is hermetic."""
+    monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
+    return tmp_path / "data" / "keyring.json"
+
+
+@pytest.fixture
+def keyring(keyring_path: Path) -> FileKeyring:
+    """A new, unprotected file keyring with version 1 of each default purpose."""
+    return FileKeyring.create(keyring_path)

@@ -52,7 +52,7 @@ def main() -> int:
     base_dump = timed(lambda: policy.model_dump_json(), 50)
     for lang in ("ko", "en"):
         for fmt in ("md", "html"):
-            report(f"render {lang}/{fmt}", timed(lambda: render_policy(policy, lang, fmt), 20),
+            report(f"render {lang}/{fmt}", timed(lambda lang=lang, fmt=fmt: render_policy(policy, lang, fmt), 20),
                    "Policy.model_dump_json", base_dump)
     with tempfile.TemporaryDirectory() as tmp:
         base_touch = timed(lambda: Path(tmp, "x").write_bytes(b"x" * 4096), 50)

@@ -5,6 +5,7 @@ are turned into one clear line on stderr and an exit code here, in ``main`` and 
 
     0 ok                       4 conflict (it exists already)
     1 policy invalid / failed  5 authentication or permission
+      / records fail verification
     2 bad input (usage)        6 not initialised or misconfigured
     3 not found                7 storage unreachable
 """
@@ -33,6 +34,7 @@ EXIT_CODES: list[tuple[type[errors.YaksokError], int]] = [
     (errors.NotInitialised, 6),
     (errors.ConfigError, 6),
     (errors.StorageError, 7),
+    (errors.IntegrityError, 1),
 ]
 
 app = typer.Typer(help="yaksok: a privacy policy, executable.", no_args_is_help=True,
@@ -41,9 +43,12 @@ policy_app = typer.Typer(help="Check, render and publish policy files.", no_args
 apikey_app = typer.Typer(help="API keys for app backends.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff accounts with roles and a TOTP second factor.",
                         no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident access log: verify, prove, checkpoint.",
+                        no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(staff_app, name="staff")
+app.add_typer(audit_app, name="audit")
 
 _overrides: dict = {}
 
@@ -105,7 +110,10 @@ def serve(
 
     s = settings()
     yk = _open()
-    uvicorn.run(create_app(yk, close_on_shutdown=True), host=host or s.host, port=port or s.port, log_level="info")
+    # No uvicorn access log: its lines carry members' IP addresses, personal data that belongs
+    # only in the access log (yaksok.auditlog), where the law requires it.
+    uvicorn.run(create_app(yk, close_on_shutdown=True), host=host or s.host, port=port or s.port,
+                log_level="info", access_log=False)
 
 
 # -- policy ------------------------------------------------------------------------------------
@@ -274,6 +282,90 @@ def staff_unlock(username: str) -> None:
 
     unlock_staff(_open().engine, username)
     out(f"unlocked {username}")
+
+
+# -- audit (the access log) -------------------------------------------------------------------
+
+def _audit_log():
+    from yaksok.auditlog import AuditLog
+
+    return AuditLog.for_yaksok(_open())
+
+
+@audit_app.command("verify")
+def audit_verify(
+    checkpoints: Annotated[Path | None, typer.Option(
+        help="The external checkpoint file to check against (default: the configured one, "
+             "<data-dir>/access-log-checkpoints.txt) [env YAKSOK_AUDIT_CHECKPOINTS].")] = None,
+) -> None:
+    """Recompute the access log and check it against every signed checkpoint.
+
+    Prints one OK line and exits 0, or lists the problems, names the first entry that differs
+    and exits 1.  Example:  yaksok audit verify --checkpoints /mnt/offsite/checkpoints.txt
+    """
+    result = _audit_log().verify(checkpoints)
+    if result.ok:
+        out(result.summary())
+        return
+    for problem in result.problems[:20]:
+        out(f"problem: {problem}")
+    result.raise_for_failure()
+
+
+@audit_app.command("prove")
+def audit_prove(
+    seq: Annotated[int | None, typer.Argument(help="The entry (seq) to prove.")] = None,
+    size: Annotated[int | None, typer.Option(
+        help="Prove against this tree size (default: the latest checkpoint).")] = None,
+    consistency: Annotated[tuple[int, int] | None, typer.Option(
+        help="Instead, prove that tree OLD is a prefix of tree NEW.", metavar="OLD NEW")] = None,
+) -> None:
+    """Print an inclusion proof (or a consistency proof) as JSON, with the checkpoint note.
+
+    \b
+    Examples:  yaksok audit prove 41
+               yaksok audit prove 41 --size 1000
+               yaksok audit prove --consistency 1000 2000
+    """
+    log = _audit_log()
+    if consistency is not None:
+        proof = log.prove_consistency(*consistency).as_dict()
+    elif seq is not None:
+        proof = log.prove_inclusion(seq, size).as_dict()
+    else:
+        raise errors.ValidationError("name an entry, or --consistency OLD NEW", field="SEQ",
+                                     fix="e.g. yaksok audit prove 41")
+    out(json.dumps(proof, ensure_ascii=False, indent=2))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Seal now: hash new entries into the tree and sign a checkpoint of the new size.
+
+    Example:  yaksok audit checkpoint      (run it from cron if no server runs a sealer)
+    """
+    log = _audit_log()
+    info = log.seal(force=True)
+    if info is None:
+        latest = log.latest_checkpoint()
+        out("nothing new to sign" + (f"; latest checkpoint {latest.size}" if latest else ""))
+        return
+    out(f"checkpoint {info.size} root {info.root.hex()} (key version {info.key_version})")
+
+
+@audit_app.command("expire")
+def audit_expire() -> None:
+    """Drop whole epochs of entries older than the policy's access_log.retention (P2Y).
+
+    Example:  yaksok audit expire      (run it daily from cron)
+    """
+    result = _audit_log().expire()
+    if not result.dropped:
+        out(f"nothing to expire (entries before {result.expired_before} are gone; cutoff "
+            f"{result.cutoff:%Y-%m-%d %H:%M} UTC)")
+        return
+    out(f"dropped {result.dropped} entries; the log now starts at {result.expired_before} "
+        f"(cutoff {result.cutoff:%Y-%m-%d %H:%M} UTC, recorded as entry {result.record_seq})")
 
 
 # -- promises ----------------------------------------------------------------------------------

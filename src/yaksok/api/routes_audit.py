@@ -1,0 +1,165 @@
+"""The access log's inspection routes: the monthly report and a member's access history.
+
+Both read access records, which is itself an access: each request appends its own entry to the
+access log, committed before anything is returned (the report as a *download* with its reason,
+the history as a *read* whose subject is the member). Responses carry ``Cache-Control:
+no-store``: the report holds source IPs and the history is about one person.
+
+``history_response`` is the whole of the history route apart from authorisation, so the
+members' own ``GET /me/access-history`` can call it with the member as actor and subject.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
+
+from yaksok.actors import Actor
+from yaksok.api.auth import get_yaksok, require_capability, require_staff
+from yaksok.api.problems import problem_responses, request_id_of
+from yaksok.auditlog import AccessEvent, AuditLog
+from yaksok.auditlog.history import history_event, report_event, subject_history
+from yaksok.auditlog.inspect import monthly_report, parse_month, report_html, report_json
+from yaksok.errors import PermissionDenied
+
+__all__ = ["router", "history_response", "HistoryOut"]
+
+router = APIRouter(tags=["audit"])
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+class HistoryItemOut(BaseModel):
+    at: str
+    when: str
+    who: str
+    who_kind: str
+    operation: str
+    what: str
+    categories: list[str]
+    purpose: str | None
+    outcome: Literal["granted", "refused"]
+    outcome_label: str
+    lang: str
+
+
+class HistoryOut(BaseModel):
+    subject_ref: str
+    lang: str
+    items: list[HistoryItemOut]
+
+
+def client_ip(request: Request) -> str | None:
+    """The caller's address as the log wants it; None when the server only has a name."""
+    host = request.client.host if request.client else None
+    try:
+        return str(ipaddress.ip_address(host)) if host else None
+    except ValueError:  # e.g. "testclient", or a Unix socket peer
+        return None
+
+
+def _audit_log(request: Request) -> AuditLog:
+    # One per app, so its seal counters and node cache live as long as the server.
+    log = getattr(request.app.state, "audit_log", None)
+    if log is None:
+        log = request.app.state.audit_log = AuditLog.for_yaksok(get_yaksok(request))
+    return log
+
+
+def record_access(request: Request, event: AccessEvent) -> int:
+    """Commit ``event`` (its own transaction) before the caller returns any data; its seq."""
+    return _audit_log(request).record(event)
+
+
+def _context(request: Request) -> dict:
+    return {"source_ip": client_ip(request), "request_id": request_id_of(request),
+            "policy_version": get_yaksok(request).published.version}
+
+
+_may_read = require_capability("audit.read")
+
+
+def audit_reader(request: Request, actor: Actor = Depends(require_staff)) -> Actor:
+    """Staff whose role has ``audit.read``; a refused attempt is logged as a denial.
+
+    Staff probing the access records without the right is exactly what the inspection looks
+    for (bursts of denials), so the refusal is recorded before the 403 goes out.
+    """
+    try:
+        return _may_read(request, actor)
+    except PermissionDenied:
+        subject = request.path_params.get("subject_ref")
+        # Path validation has not run yet: only a value the log accepts is kept.
+        subject = subject if subject and len(subject) <= 64 and subject.isprintable() else None
+        record_access(request, AccessEvent(
+            actor_id=actor.id, actor_kind=actor.kind, actor_role=actor.role,
+            operation="read" if "subject_ref" in request.path_params else "download",
+            outcome="denied",
+            at=dt.datetime.now(dt.UTC), subject_ref=subject, purpose="legal_compliance",
+            reason=f"role {actor.role} lacks the capability audit.read", **_context(request)))
+        raise
+
+
+@router.get(
+    "/audit/report",
+    responses={**problem_responses(401, 403, 422),
+               200: {"content": {"application/json": {}, "text/html": {}},
+                     "description": "The report as JSON or as an HTML document."}},
+)
+def audit_report(
+    request: Request,
+    month: str = Query(description="The month to inspect, YYYY-MM (inspection time zone).",
+                       examples=["2026-11"]),
+    fmt: Literal["json", "html"] = Query("json", alias="format"),
+    lang: Literal["ko", "en"] = Query("ko", description="Language of the HTML report."),
+    actor: Actor = Depends(audit_reader),
+):
+    """The monthly inspection of the access log: counts and flagged entries (with their seqs).
+
+    Example: `GET /audit/report?month=2026-11&format=html&lang=en`
+    """
+    parse_month(month)  # a bad month is refused before anything is logged
+    yk = get_yaksok(request)
+    record_access(request, report_event(request.state.actor, month, **_context(request)))
+    report = monthly_report(yk.engine, yk.policy, month)
+    if fmt == "html":
+        return HTMLResponse(report_html(report, lang), headers=_NO_STORE)
+    return JSONResponse(report_json(report), headers=_NO_STORE)
+
+
+def history_response(request: Request, actor: Actor, subject_ref: str, *, lang: str = "ko",
+                     limit: int | None = None, purpose: str | None = "legal_compliance",
+                     ) -> JSONResponse:
+    """Log the read, then answer with ``subject_ref``'s history (for any route that may read it).
+
+    A member reading their own history passes ``purpose=None``: exercising a right needs none.
+    """
+    yk = get_yaksok(request)
+    record_access(request, history_event(actor, subject_ref, purpose=purpose,
+                                         **_context(request)))
+    items = subject_history(yk.engine, yk.policy, subject_ref, lang=lang, limit=limit)
+    body = HistoryOut(subject_ref=subject_ref, lang=lang,
+                      items=[HistoryItemOut(**i.to_dict()) for i in items])
+    return JSONResponse(body.model_dump(), headers=_NO_STORE)
+
+
+@router.get("/audit/subjects/{subject_ref}/history", response_model=HistoryOut,
+            responses=problem_responses(401, 403, 422))
+def audit_subject_history(
+    request: Request,
+    subject_ref: str = Path(min_length=1, max_length=64,
+                            description="The member's internal id (the log's subject_ref)."),
+    lang: Literal["ko", "en"] = "ko",
+    limit: int | None = Query(None, ge=1, le=10_000, description="Only the newest this many."),
+    actor: Actor = Depends(audit_reader),
+) -> JSONResponse:
+    """Who saw a member's data, in plain terms: who, when, which data, for what, and the outcome.
+
+    Example: `GET /audit/subjects/m_8c1f.../history?lang=en`
+    """
+    return history_response(request, request.state.actor, subject_ref, lang=lang, limit=limit)

@@ -17,18 +17,28 @@ the same message, and an unknown user costs one argon2 verification like a known
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from functools import cache
 
 import pyotp
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from yaksok.accounts.passwords import check_password_rules, hash_password, verify_password
+from yaksok.accounts.sessions import (
+    LOCKOUT_MINUTES,
+    LOCKOUT_THRESHOLD,
+    burn_dummy_verification,
+    check_live_session,
+    locked_out,
+    new_session_token,
+    record_failed_login,
+    revoke_session,
+    success_values,
+    token_digest,
+)
 from yaksok.actors import Actor, staff_actor
 from yaksok.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
 from yaksok.policy.model import Policy
@@ -52,11 +62,7 @@ __all__ = [
 
 TOKEN_PREFIX = "ys_"  # noqa: S105 - a prefix, not a secret
 DEFAULT_SESSION_SECONDS = Settings.staff_session_seconds
-# The safety-measures standard (개인정보의 안전성 확보조치 기준, art. 5) requires limiting repeated
-# failed logins but sets no number; 5 tries then 15 minutes is the common practice (and KISA's
-# example), slow enough to stop guessing, short enough not to strand a person who mistyped.
-LOCKOUT_THRESHOLD = 5
-LOCKOUT_MINUTES = 15
+# Lockout (5 failures, then 15 minutes) is shared with member logins: see ``sessions.py``.
 _USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 _TOTP_RE = re.compile(r"^\d{6}$")
 _GENERIC = "username, password or code is not right"
@@ -94,19 +100,9 @@ def _info(row) -> StaffInfo:
                      row.locked_until)
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _totp_aad(staff_id: str) -> bytes:
     # Binds the sealed secret to its row: copied onto another account it fails to open.
     return _TOTP_AAD_PREFIX + staff_id.encode("ascii")
-
-
-@cache
-def _dummy_hash() -> str:
-    # Verified against when the user is unknown, so that path costs what a real one costs.
-    return hash_password(secrets.token_urlsafe(16))
 
 
 def _normalise_username(username: str) -> str:
@@ -190,50 +186,30 @@ def login_staff(engine: Engine, keyring, policy: Policy, username: str, password
     with engine.connect() as conn:
         row = conn.execute(select(accounts).where(accounts.c.username == name)).first()
     if row is None or row.disabled_at is not None:
-        verify_password(_dummy_hash(), password or "")
+        burn_dummy_verification(password)
         raise AuthenticationFailed(_GENERIC)
-    if row.locked_until is not None and now < row.locked_until:
-        raise AuthenticationFailed(
-            f"the account is locked until {row.locked_until.isoformat(timespec='seconds')} "
-            f"after {LOCKOUT_THRESHOLD} failed logins",
-            fix="wait, or ask the privacy officer to unlock it")
+    locked = locked_out(row.locked_until, now, fix="wait, or ask the privacy officer to unlock it")
+    if locked is not None:
+        raise locked
     ok, new_hash = verify_password(row.password_hash, password or "")
     step = _totp_step(keyring, row, totp_code, now)
     ok = step is not None and ok
     if not ok:
-        _record_failure(engine, row.id, now)
+        record_failed_login(engine, accounts, row.id, now)
         raise AuthenticationFailed(_GENERIC)
     actor = staff_actor(policy, row.id, row.username, row.role)
     if actor is None:
         raise AuthenticationFailed(
             f"the role {row.role!r} of this account is not in the policy in force",
             fix="ask the privacy officer to give the account a role the policy defines")
-    token = f"{TOKEN_PREFIX}{secrets.token_urlsafe(32)}"
-    reset: dict = {"failed_logins": 0, "locked_until": None, "totp_last_step": step}
-    if new_hash is not None:
-        reset["password_hash"] = new_hash  # parameters changed since it was hashed: upgrade it
+    token = new_session_token(TOKEN_PREFIX)
+    reset = {**success_values(new_hash), "totp_last_step": step}
     with engine.connect().execution_options(**IMMEDIATE) as conn, conn.begin():
         conn.execute(update(accounts).where(accounts.c.id == row.id).values(**reset))
         conn.execute(insert(sessions).values(
-            token_hash=_token_hash(token), staff_id=row.id, role=row.role, created_at=now,
+            token_hash=token_digest(token), staff_id=row.id, role=row.role, created_at=now,
             expires_at=now + dt.timedelta(seconds=session_seconds)))
     return actor, token
-
-
-def _record_failure(engine: Engine, staff_id: str, now: dt.datetime) -> None:
-    from yaksok.store.engine import IMMEDIATE
-
-    accounts, _ = _tables()
-    # Read and write under the write lock: two concurrent failures must count as two.
-    with engine.connect().execution_options(**IMMEDIATE) as conn, conn.begin():
-        failed = conn.execute(select(accounts.c.failed_logins)
-                              .where(accounts.c.id == staff_id)).scalar_one() + 1
-        values: dict = {"failed_logins": failed}
-        if failed >= LOCKOUT_THRESHOLD:
-            # Start counting afresh once the lock ends: 5 more tries, then locked again.
-            values = {"failed_logins": 0,
-                      "locked_until": now + dt.timedelta(minutes=LOCKOUT_MINUTES)}
-        conn.execute(update(accounts).where(accounts.c.id == staff_id).values(**values))
 
 
 def authenticate_staff_token(engine: Engine, policy: Policy, token: str,
@@ -243,19 +219,13 @@ def authenticate_staff_token(engine: Engine, policy: Policy, token: str,
     accounts, sessions = _tables()
     if not (token or "").startswith(TOKEN_PREFIX):
         raise AuthenticationFailed("the session token is not valid", fix="log in again")
-    digest = _token_hash(token)
+    digest = token_digest(token)
     query = (select(sessions, accounts.c.username, accounts.c.disabled_at)
              .join(accounts, accounts.c.id == sessions.c.staff_id)
              .where(sessions.c.token_hash == digest))
     with engine.connect() as conn:
         row = conn.execute(query).first()
-    # The lookup is by hash, so timing reveals nothing about the token; compare anyway.
-    if row is None or not hmac.compare_digest(row.token_hash, digest):
-        raise AuthenticationFailed("the session token is not valid", fix="log in again")
-    if row.revoked_at is not None or row.disabled_at is not None:
-        raise AuthenticationFailed("the session has ended", fix="log in again")
-    if now >= row.expires_at:
-        raise AuthenticationFailed("the session has expired", fix="log in again")
+    check_live_session(row, digest, now, ended=row is not None and row.disabled_at is not None)
     actor = staff_actor(policy, row.staff_id, row.username, row.role)
     if actor is None:
         raise AuthenticationFailed(f"the session's role {row.role!r} is not in the policy in force",
@@ -266,12 +236,7 @@ def authenticate_staff_token(engine: Engine, policy: Policy, token: str,
 def logout_staff(engine: Engine, token: str, *, now: dt.datetime | None = None) -> bool:
     """End the session of ``token``; returns whether a live session was ended."""
     _, sessions = _tables()
-    with engine.begin() as conn:
-        result = conn.execute(update(sessions)
-                              .where(sessions.c.token_hash == _token_hash(token or ""),
-                                     sessions.c.revoked_at.is_(None))
-                              .values(revoked_at=_now(now)))
-    return result.rowcount > 0
+    return revoke_session(engine, sessions, token, _now(now))
 
 
 def list_staff(engine: Engine) -> list[StaffInfo]:

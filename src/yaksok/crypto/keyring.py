@@ -12,7 +12,8 @@ Purposes and what their keys are:
 - anything else    32 random bytes, created by the first ``rotate(purpose)`` (e.g. ``hold``).
 
 Every purpose is versioned: ``rotate`` adds a version and makes it active, old versions stay so
-what they sealed or signed can still be opened or verified. Key bytes never appear in a repr, a
+what they sealed or signed can still be opened or verified, until ``destroy`` retires one (key
+rotation, ``yaksok.crypto.rotation``: whatever it wrapped, in any copy, is then undecryptable). Key bytes never appear in a repr, a
 message or an exception.
 """
 
@@ -37,7 +38,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from yaksok.crypto._files import atomic_write, check_private, exclusive_lock, file_stamp
-from yaksok.errors import ConfigError, NotInitialised
+from yaksok.errors import ConfigError, Conflict, NotFound, NotInitialised
 
 __all__ = ["Keyring", "FileKeyring", "PASSPHRASE_ENV", "DEFAULT_PURPOSES"]
 
@@ -62,6 +63,8 @@ class Keyring(Protocol):
     def rotate(self, purpose: str) -> int: ...
 
     def versions(self, purpose: str) -> list[int]: ...
+
+    def destroy(self, purpose: str, version: int) -> None: ...
 
     def ed25519_private(self, version: int | None = None) -> Ed25519PrivateKey: ...
 
@@ -154,6 +157,34 @@ class FileKeyring:
     def rotate(self, purpose: str) -> int:
         """Add a new version of ``purpose`` and make it active; creates the purpose if new."""
         return self._add_version(purpose, only_if_missing=False)
+
+    def destroy(self, purpose: str, version: int) -> None:
+        """Retire ``version`` of ``purpose``: its key bytes leave the file for good.
+
+        Refuses the active version. Everything sealed or wrapped with it, in this database or
+        in any backup, can no longer be opened through this keyring; copies of the keyring file
+        itself (backups) still hold it until they are destroyed too. Callers check first that
+        nothing still needs it (``yaksok.crypto.rotation.retire_kek``).
+        """
+        _check_name(purpose)
+        version = int(version)
+        with self._lock, exclusive_lock(self._path):
+            self._reload(force=True)  # another process may have rotated since we last looked
+            current = self._purposes.get(purpose)
+            if current is None or version not in current.keys:
+                raise NotFound(
+                    f"keyring {self._path} has no version {version} of the {purpose!r} key",
+                    fix="list the versions with `yaksok keys status`",
+                )
+            if version == current.active:
+                raise Conflict(
+                    f"version {version} is the active {purpose!r} key; refusing to destroy it",
+                    fix=f"rotate({purpose!r}) first, rewrap what it protects, then retire it",
+                )
+            del current.keys[version]
+            current.created.pop(version, None)
+            atomic_write(self._path, self._serialise(), exclusive=False)
+            self._stamp = file_stamp(os.stat(self._path))
 
     def ensure(self, purpose: str) -> int:
         """The active version of ``purpose``, creating version 1 if it has none yet."""

@@ -1,0 +1,181 @@
+"""Members: sign-up (public), login and logout, and "who am I" for a member session.
+
+``POST /members`` is public: anyone may ask to become a member, and the age gate, the password
+rules and the policy decide (``yaksok.members.signup``). A refused sign-up of someone under the
+minimum age is a 403 problem with ``rule: under-minimum-age`` and nothing is stored (P8.1).
+Tokens (``ym_...``) are returned once, with ``Cache-Control: no-store``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, ConfigDict, Field
+
+from yaksok.actors import Actor
+from yaksok.api.auth import bearer, get_yaksok, require_member
+from yaksok.api.problems import problem_responses, request_id_of
+from yaksok.api.routes_audit import client_ip, history_response
+from yaksok.members.sessions import login_member, logout_member, session_seconds
+from yaksok.members.signup import sign_up
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["members"])
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+class SnsAccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider: str = Field(min_length=1, max_length=32, examples=["kakao"])
+    uid: str = Field(min_length=1, max_length=128,
+                     description="The user id the provider returned at sign-in.")
+    nickname: str = Field(min_length=1, max_length=64)
+
+
+class SignUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=1, max_length=320, description="The login ID.")
+    password: str = Field(min_length=1, max_length=256)
+    phone: str = Field(min_length=1, max_length=64, description="A mobile number.")
+    sns_accounts: list[SnsAccountIn] = Field(default=[], max_length=10)
+    birth_date: dt.date | None = Field(
+        None, description="Checked against the minimum age; kept only with the sns_sign_in "
+                          "consent, otherwise discarded.")
+    declared_age: int | None = Field(None, ge=0, le=150,
+                                     description="Used when no birth date is given.")
+    country: str = Field("KR", min_length=2, max_length=8,
+                         description="Where the member signs up from (ISO 3166): KR, DE, US-CA…")
+    consents: list[str] = Field(default=[], max_length=20,
+                                description="Consent items given on the sign-up form.")
+    notice_texts: dict[str, str] | None = Field(
+        None, description="The exact notice text shown per consent item (default: the item's "
+                          "description in `lang`); only its SHA-256 is kept.")
+    lang: Literal["ko", "en"] = "ko"
+    channel: str = Field("app", max_length=32)
+
+
+class SignUpOut(BaseModel):
+    member_id: str
+    jurisdiction: str
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class LoginOut(BaseModel):
+    token: str
+    member_id: str
+    expires_at: dt.datetime
+
+
+class MeOut(BaseModel):
+    id: str
+    jurisdiction: str
+    status: str
+    age_verified_min: int | None
+    created_at: dt.datetime
+    consents: list[str] = Field(description="The consent items in force now.")
+
+
+def request_context(request: Request) -> dict:
+    """The client IP and request id the vault writes to the access log."""
+    return {"ip": client_ip(request), "request_id": request_id_of(request)}
+
+
+@router.post("/members", response_model=SignUpOut, status_code=201,
+             responses=problem_responses(403, 409, 422))
+def post_member(body: SignUpIn, request: Request, response: Response) -> SignUpOut:
+    """Sign up: age gate, password rules, email/phone/SNS accounts (no token: log in next).
+
+    Example body: `{"email": "kim@example.com", "password": "…", "phone": "010-1234-5678",
+    "birth_date": "2001-04-05", "sns_accounts": [{"provider": "kakao", "uid": "123",
+    "nickname": "노래하는민준"}], "consents": ["sns_sign_in"]}`
+    """
+    from yaksok.store.tables import members
+
+    yk = get_yaksok(request)
+    member_id = sign_up(
+        yk, email=body.email, password=body.password, phone=body.phone,
+        sns_accounts=[a.model_dump() for a in body.sns_accounts], birth_date=body.birth_date,
+        declared_age=body.declared_age, country=body.country, consents=body.consents,
+        notice_texts=body.notice_texts, lang=body.lang, channel=body.channel,
+        **request_context(request))
+    with yk.engine.connect() as conn:
+        jurisdiction = conn.execute(sa.select(members.c.jurisdiction)
+                                    .where(members.c.id == member_id)).scalar_one()
+    response.headers.update(_NO_STORE)
+    return SignUpOut(member_id=member_id, jurisdiction=jurisdiction)
+
+
+@router.post("/members/login", response_model=LoginOut, responses=problem_responses(401, 422))
+def post_member_login(body: LoginIn, request: Request, response: Response) -> LoginOut:
+    """Start a member session; the token goes in `Authorization: Bearer ym_...` from then on."""
+    yk = get_yaksok(request)
+    now = dt.datetime.now(dt.UTC)
+    seconds = session_seconds(yk.settings)
+    actor, token = login_member(yk, body.email, body.password, now=now, seconds=seconds)
+    request.state.actor = actor
+    response.headers.update(_NO_STORE)
+    return LoginOut(token=token, member_id=actor.id,
+                    expires_at=now + dt.timedelta(seconds=seconds))
+
+
+@router.post("/members/logout", status_code=204, responses=problem_responses(401, 403))
+def post_member_logout(
+    request: Request,
+    actor: Actor = Depends(require_member),
+    creds: HTTPAuthorizationCredentials | None = Depends(bearer),
+) -> Response:
+    """End the member session whose token made this request."""
+    logout_member(get_yaksok(request), creds.credentials.strip() if creds else "")
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeOut, responses=problem_responses(401, 403))
+def get_me(request: Request, actor: Actor = Depends(require_member)) -> JSONResponse:
+    """The signed-in member: id, jurisdiction, status and the consent items in force."""
+    from yaksok.store.tables import members
+    from yaksok.vault import vault_for
+
+    yk = get_yaksok(request)
+    with yk.engine.connect() as conn:
+        row = conn.execute(sa.select(members).where(members.c.id == actor.id)).first()
+    consents = sorted(vault_for(yk).effective_consents(actor.id))
+    body = MeOut(id=row.id, jurisdiction=row.jurisdiction, status=row.status,
+                 age_verified_min=row.age_verified_min, created_at=row.created_at,
+                 consents=consents)
+    return JSONResponse(body.model_dump(mode="json"), headers=_NO_STORE)
+
+
+@router.get("/me/access-history", responses=problem_responses(401, 403))
+def get_my_access_history(
+    request: Request,
+    lang: Literal["ko", "en"] = "ko",
+    limit: int | None = Query(None, ge=1, le=10_000, description="Only the newest this many."),
+    actor: Actor = Depends(require_member),
+) -> JSONResponse:
+    """Who saw my data: the signed-in member's own access history (P6.1)."""
+    return history_response(request, actor, actor.id, lang=lang, limit=limit, purpose=None)
+
+
+@router.get("/me/consents/proof", responses=problem_responses(401, 403))
+def get_my_consent_proof(request: Request, actor: Actor = Depends(require_member)
+                         ) -> JSONResponse:
+    """Proof of my consents: for every answer, the notice shown (text and SHA-256), when, under
+    which policy version, through which channel, what was answered and by whom."""
+    from yaksok.consent.proof import consent_proof
+
+    return JSONResponse(consent_proof(get_yaksok(request), actor.id), headers=_NO_STORE)

@@ -1,0 +1,337 @@
+"""The vault over HTTP: collect, read, rectify, erase, look up, and record consents.
+
+For application backends holding an API key: the key's scopes map to purposes through the
+policy's ``api_scopes``, and the vault checks every read against them (``actor_may``), so an
+``analytics`` key reading for ``member_management`` gets a 403 problem with
+``rule: actor-not-allowed``. Every grant and every denial is in the access log, with the client
+IP and the request id.
+
+For members (``ym_...`` session tokens): read, rectify and consent, on their own data only
+(P12.3: a member changes their information at any time). A member reads their own values for
+the purpose ``member_management`` (their account page: the right of access in practice); a
+member token naming another member's id is refused with 403 and the attempt is logged.
+
+Identifiers (email, phone, SNS id) are normalised before they are stored or looked up, and kept
+unique among active members (``yaksok.members.identifiers``). Values never travel in a URL:
+``POST /lookup`` takes the value in the body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from yaksok.actors import Actor, actor_may
+from yaksok.api.auth import current_actor, get_yaksok
+from yaksok.api.problems import problem_responses
+from yaksok.api.routes_audit import record_access
+from yaksok.api.routes_members import request_context
+from yaksok.auditlog import AccessEvent
+from yaksok.errors import NotFound, PermissionDenied, ValidationError
+from yaksok.members.identifiers import normalise_value, prepare_value, value_category
+from yaksok.members.lookups import preferred_member
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["vault"], responses=problem_responses(401, 403, 404, 422))
+
+_NO_STORE = {"Cache-Control": "no-store"}
+#: What a member reads their own data for when no purpose is named.
+MEMBER_READ_PURPOSE = "member_management"
+MemberId = Path(min_length=1, max_length=64, description="The member's id (`m_...`).")
+
+
+def _vault(request: Request):
+    from yaksok.vault import vault_for
+
+    return vault_for(get_yaksok(request))
+
+
+def _own_data_only(request: Request, actor: Actor, member_id: str, operation: str) -> None:
+    """A member may act on their own data only; another member's id is refused and logged."""
+    if actor.kind != "member" or actor.id == member_id:
+        return
+    yk = get_yaksok(request)
+    ctx = request_context(request)
+    record_access(request, AccessEvent(
+        actor_id=actor.id, actor_kind=actor.kind, operation=operation, outcome="denied",
+        at=dt.datetime.now(dt.UTC), subject_ref=member_id if member_id.isprintable() else None,
+        reason="not-own-data", source_ip=ctx["ip"], request_id=ctx["request_id"],
+        policy_version=yk.published.version))
+    raise PermissionDenied("a member may act on their own data only", field="member_id",
+                           fix="use your own member id (GET /me)")
+
+
+def _manager(actor: Actor, what: str) -> None:
+    """API keys (or staff) allowed member management; members themselves are not."""
+    if actor.kind == "member" or not actor_may(actor, MEMBER_READ_PURPOSE):
+        raise PermissionDenied(f"{what} needs an API key whose scopes grant member_management",
+                               fix="use a key with the `members` scope")
+
+
+# -- collect ---------------------------------------------------------------------------------
+
+
+class ValueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(min_length=1, max_length=128, examples=["user.device.device_id"])
+    value: str = Field(min_length=1, max_length=65536)
+    channel: str = Field(min_length=1, max_length=32, examples=["collection_tool"])
+    flow: str | None = Field(None, max_length=32, examples=["login"])
+    country: str | None = Field(None, max_length=8,
+                                description="Reads a national phone number (default: the "
+                                            "member's jurisdiction, else KR).")
+
+
+class BatchItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(min_length=1, max_length=128)
+    value: str = Field(min_length=1, max_length=65536)
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[BatchItemIn] = Field(min_length=1, max_length=1000)
+    channel: str = Field("collection_tool", min_length=1, max_length=32)
+    flow: str | None = Field(None, max_length=32)
+
+
+class CollectedOut(BaseModel):
+    value_ids: list[str]
+
+
+@router.post("/members/{member_id}/values", response_model=CollectedOut, status_code=201,
+             responses=problem_responses(409))
+def collect_value(body: ValueIn, request: Request, member_id: str = MemberId,
+                  actor: Actor = Depends(current_actor)) -> CollectedOut:
+    """Collect one value: the policy must declare the category, channel and flow (P1.13), and
+    an optional category needs the member's consent (P1.9-P1.12)."""
+    _own_data_only(request, actor, member_id, "collect")
+    if actor.kind == "member":
+        raise PermissionDenied("members change their data with PUT, not collect it here",
+                               fix="the app backend collects with its API key")
+    ctx = request_context(request)
+    value = prepare_value(get_yaksok(request), member_id, body.category, body.value,
+                          country=body.country, **ctx)
+    value_id = _vault(request).collect(member_id, body.category, value, channel=body.channel,
+                                       flow=body.flow, actor=actor, **ctx)
+    return CollectedOut(value_ids=[value_id])
+
+
+@router.post("/members/{member_id}/values/batch", response_model=CollectedOut, status_code=201,
+             responses=problem_responses(409))
+def collect_batch(body: BatchIn, request: Request, member_id: str = MemberId,
+                  actor: Actor = Depends(current_actor)) -> CollectedOut:
+    """Collect many values of one member at once (automatic collection: device, log, usage and
+    payment data, P1.4-P1.8); all or nothing, one access-log entry."""
+    _own_data_only(request, actor, member_id, "collect")
+    if actor.kind == "member":
+        raise PermissionDenied("members do not collect data", fix="use the app backend's key")
+    ctx = request_context(request)
+    yk = get_yaksok(request)
+    items = [(i.category, prepare_value(yk, member_id, i.category, i.value, **ctx))
+             for i in body.items]
+    ids = _vault(request).collect_many(member_id, items, channel=body.channel, flow=body.flow,
+                                       actor=actor, **ctx)
+    return CollectedOut(value_ids=ids)
+
+
+# -- read ------------------------------------------------------------------------------------
+
+
+class ValueOut(BaseModel):
+    id: str
+    value: str
+    channel: str
+    flow: str | None
+    collected_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ValuesOut(BaseModel):
+    member_id: str
+    purpose: str
+    values: dict[str, list[ValueOut]]
+
+
+@router.get("/members/{member_id}/values", response_model=ValuesOut)
+def read_values(
+    request: Request,
+    member_id: str = MemberId,
+    categories: str = Query(min_length=1, max_length=4096,
+                            description="Comma-separated category keys.",
+                            examples=["user.contact.email,user.contact.phone_number"]),
+    purpose: str | None = Query(None, max_length=64,
+                                description="Why the values are read (a policy purpose). "
+                                            "Required for API keys; members default to "
+                                            "member_management."),
+    task: str | None = Query(None, max_length=64, description="Processor staff's task."),
+    actor: Actor = Depends(current_actor),
+) -> JSONResponse:
+    """Read a member's values for a purpose; refused unless the policy, the member's consents,
+    restrictions and objections, and the caller's scopes all allow it (403 with `rule`)."""
+    _own_data_only(request, actor, member_id, "read")
+    if purpose is None:
+        if actor.kind != "member":
+            raise ValidationError("name the purpose of the read", field="purpose",
+                                  fix="add ?purpose=<a purpose of the policy>")
+        purpose = MEMBER_READ_PURPOSE
+    cats = [c.strip() for c in categories.split(",") if c.strip()]
+    found = _vault(request).read(member_id, cats, purpose, actor=actor, task=task,
+                                 **request_context(request))
+    body = ValuesOut(member_id=member_id, purpose=purpose, values={
+        cat: [ValueOut(id=v.id, value=v.value, channel=v.channel, flow=v.flow,
+                       collected_at=v.collected_at, updated_at=v.updated_at) for v in values]
+        for cat, values in found.items()})
+    return JSONResponse(body.model_dump(mode="json"), headers=_NO_STORE)
+
+
+# -- rectify ---------------------------------------------------------------------------------
+
+
+class RectifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: str = Field(min_length=1, max_length=65536)
+    channel: str = Field("app", min_length=1, max_length=32)
+    country: str | None = Field(None, max_length=8)
+
+
+class RectifiedOut(BaseModel):
+    value_id: str
+    category: str
+
+
+@router.put("/members/{member_id}/values/{value_id}", response_model=RectifiedOut,
+            responses=problem_responses(409))
+def rectify_value(body: RectifyIn, request: Request, member_id: str = MemberId,
+                  value_id: str = Path(min_length=1, max_length=64),
+                  actor: Actor = Depends(current_actor)) -> RectifiedOut:
+    """Correct one value (P6.2, P12.3); the old value is destroyed, not kept."""
+    _own_data_only(request, actor, member_id, "update")
+    yk = get_yaksok(request)
+    ctx = request_context(request)
+    category = value_category(yk, member_id, value_id)
+    if category is None:
+        raise NotFound("the member has no such value", field="value_id",
+                       fix="read the member's values to find the value id")
+    value = prepare_value(yk, member_id, category, body.value, country=body.country, **ctx)
+    done = _vault(request).rectify(member_id, value_id, value, actor=actor,
+                                   channel=body.channel, **ctx)
+    return RectifiedOut(value_id=done, category=category)
+
+
+# -- erase -----------------------------------------------------------------------------------
+
+
+class ErasedOut(BaseModel):
+    member_id: str
+    erased_at: dt.datetime
+    purge: Literal["scheduled"] = "scheduled"
+
+
+def _purge(yk) -> None:
+    from yaksok.vault import vault_for
+
+    vault_for(yk).purge_erased()
+
+
+@router.delete("/members/{member_id}", response_model=ErasedOut, status_code=202,
+               responses=problem_responses(409))
+def erase(request: Request, background: BackgroundTasks, member_id: str = MemberId,
+          actor: Actor = Depends(current_actor)) -> ErasedOut:
+    """Erase a member by crypto-shredding: from this response on nothing of theirs can be
+    decrypted; the leftover rows are deleted in the background (``purge_erased``)."""
+    _manager(actor, "erasing a member")
+    done = _vault(request).erase_member(member_id, actor=actor, **request_context(request))
+    background.add_task(_purge, get_yaksok(request))
+    return ErasedOut(member_id=done.member_id, erased_at=done.erased_at)
+
+
+# -- lookup ----------------------------------------------------------------------------------
+
+
+class LookupIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(min_length=1, max_length=128, examples=["user.contact.email"])
+    value: str = Field(min_length=1, max_length=512)
+    purpose: str = Field("member_management", max_length=64)
+    country: str | None = Field(None, max_length=8,
+                                description="Reads a national phone number (default KR).")
+
+
+class LookupOut(BaseModel):
+    member_id: str | None = Field(description="The member holding the value, or null.")
+
+
+@router.post("/lookup", response_model=LookupOut)
+def lookup(body: LookupIn, request: Request,
+           actor: Actor = Depends(current_actor)) -> JSONResponse:
+    """Find the member holding an email, mobile number or SNS id (`provider:uid`), through the
+    blind index. POST, so the value never lands in a URL or a server log."""
+    if actor.kind == "member":
+        raise PermissionDenied("members cannot search other members",
+                               fix="the app backend looks members up with its API key")
+    value = normalise_value(body.category, body.value, country=body.country)
+    found = _vault(request).lookup_all(body.category, value, actor=actor, purpose=body.purpose,
+                                       **request_context(request))
+    member_id = preferred_member(get_yaksok(request), found)
+    return JSONResponse(LookupOut(member_id=member_id).model_dump(), headers=_NO_STORE)
+
+
+# -- consents --------------------------------------------------------------------------------
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["give", "refuse", "withdraw"]
+    notice_text: str | None = Field(
+        None, max_length=20000, description="The exact notice text shown to the member (only "
+                                            "its SHA-256 is kept); default: the consent item's "
+                                            "description in `lang` from the policy in force.")
+    lang: Literal["ko", "en"] = "ko"
+    channel: str = Field("app", min_length=1, max_length=32)
+
+
+class ConsentOut(BaseModel):
+    event_id: int
+    consent: str
+    action: str
+    policy_version: str
+    consents: list[str] = Field(description="The consent items in force after this event.")
+
+
+@router.post("/members/{member_id}/consents/{item}", response_model=ConsentOut,
+             status_code=201, responses=problem_responses(409))
+def record_consent(body: ConsentIn, request: Request, member_id: str = MemberId,
+                   item: str = Path(min_length=1, max_length=64),
+                   actor: Actor = Depends(current_actor)) -> ConsentOut:
+    """Give, refuse or withdraw a consent item; a withdrawal stops the purposes that need it at
+    once. Members act for themselves; API keys relay what the member chose in the app."""
+    _own_data_only(request, actor, member_id, "admin")
+    if actor.kind != "member":
+        _manager(actor, "recording a member's consent")
+    yk = get_yaksok(request)
+    published = yk.published
+    consent = published.policy.consent(item)
+    if consent is None:
+        raise ValidationError("the policy has no such consent item", field="item",
+                              fix="use one of: " + ", ".join(c.key for c in
+                                                             published.policy.consents))
+    text = body.notice_text or consent.description.get(body.lang)
+    v = _vault(request)
+    method = {"give": v.give_consent, "refuse": v.refuse_consent,
+              "withdraw": v.withdraw_consent}[body.action]
+    event_id = method(member_id, item, notice_text=text, channel=body.channel, actor=actor)
+    return ConsentOut(event_id=event_id, consent=item, action=body.action,
+                      policy_version=published.version,
+                      consents=sorted(v.effective_consents(member_id)))

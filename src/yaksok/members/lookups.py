@@ -1,0 +1,66 @@
+"""Finding members by their login identifiers, through the vault's blind indexes.
+
+Identifiers (email, phone, SNS id) are unique among *active* members: a closed account's email
+may sign up again. Lookups are accesses to personal data, so they go through the vault (which
+logs them) under the purpose ``member_management``, acted by ``system:<task>``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from yaksok.actors import Actor, system_actor
+
+__all__ = ["EMAIL", "LOOKUP_PURPOSE", "PHONE", "SNS_ID", "active_holders", "find_member",
+           "lookup_actor", "preferred_member"]
+
+EMAIL = "user.contact.email"
+PHONE = "user.contact.phone_number"
+SNS_ID = "user.social.account_id"
+#: The purpose of finding a member by an identifier: member management and identity checks.
+LOOKUP_PURPOSE = "member_management"
+
+
+def lookup_actor(task: str) -> Actor:
+    """``system:<task>``, allowed only the lookup purpose."""
+    return system_actor(task, (LOOKUP_PURPOSE,))
+
+
+def active_holders(yk, category: str, value: str, *, task: str = "member-lookup",
+                   ip: str | None = None, request_id: str | None = None) -> list[str]:
+    """The ids of the active members holding ``value`` (already normalised) in ``category``."""
+    from yaksok.store.tables import members
+    from yaksok.vault import vault_for
+
+    found = vault_for(yk).lookup_all(category, value, actor=lookup_actor(task),
+                                     purpose=LOOKUP_PURPOSE, ip=ip, request_id=request_id)
+    if not found:
+        return []
+    with yk.engine.connect() as conn:
+        rows = conn.execute(sa.select(members.c.id).where(members.c.id.in_(found),
+                                                          members.c.status == "active"))
+        return sorted(r[0] for r in rows)
+
+
+def find_member(yk, category: str, value: str, *, task: str = "member-login",
+                ip: str | None = None, request_id: str | None = None) -> str | None:
+    """The one active member holding ``value`` in ``category``, or None.
+
+    Sign-up keeps identifiers unique among active members; should two ever hold one (a race
+    the sign-up's own check lost), the smallest id wins, so every caller gets the same answer.
+    """
+    holders = active_holders(yk, category, value, task=task, ip=ip, request_id=request_id)
+    return holders[0] if holders else None
+
+
+def preferred_member(yk, member_ids: list[str]) -> str | None:
+    """Of the (not erased) members a lookup found, the one to answer with: an active member
+    first (identifiers are unique among them), else a closed one; the smallest id on ties."""
+    if not member_ids:
+        return None
+    from yaksok.store.tables import members
+
+    with yk.engine.connect() as conn:
+        status = dict(conn.execute(sa.select(members.c.id, members.c.status)
+                                   .where(members.c.id.in_(member_ids))).all())
+    return min(member_ids, key=lambda m: (status.get(m) != "active", m))

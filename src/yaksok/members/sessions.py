@@ -1,0 +1,136 @@
+"""Member logins and sessions: email + password, lockout, bearer tokens ``ym_...``.
+
+- The login ID is the email address, normalised (``normalise.normalise_email``) and found
+  through the vault's blind index: no plaintext email is looked at, let alone compared.
+- The password is checked against the member's argon2id hash (``accounts.passwords``); when the
+  hashing parameters changed since it was stored, the fresh hash replaces it (rehash on login).
+- 5 failures in a row lock the account for 15 minutes, the same rule as staff
+  (``accounts.sessions``).
+- A session token is ``ym_`` + 32 random bytes; only its SHA-256 is stored in
+  ``member_sessions``. Sessions expire (``DEFAULT_SESSION_SECONDS``, 30 days, or the setting
+  ``member_session_seconds``) and are revocable one by one (``logout_member``) or all at once
+  (``revoke_member_sessions``: on erasure, closure or a password change).
+- An unknown email, a closed or erased account and a wrong password all fail with the same
+  message and cost one argon2 verification each, so a login form tells no one who is a member.
+
+The authenticated member is an ``Actor`` of kind ``member`` whose id is the member id: the API
+lets it act on that member's data only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from yaksok.accounts import sessions as common
+from yaksok.accounts.passwords import verify_password
+from yaksok.actors import Actor, member_actor
+from yaksok.errors import AuthenticationFailed, ValidationError
+from yaksok.members.normalise import normalise_email
+
+__all__ = ["DEFAULT_SESSION_SECONDS", "TOKEN_PREFIX", "authenticate_member_token",
+           "login_member", "logout_member", "revoke_member_sessions", "session_seconds"]
+
+TOKEN_PREFIX = "ym_"  # noqa: S105 - a prefix, not a secret
+#: 30 days: an app keeps its member logged in; the member ends it by logging out.
+DEFAULT_SESSION_SECONDS = 30 * 24 * 3600
+_GENERIC = "email or password is not right"
+_EMAIL_CATEGORY = "user.contact.email"
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now(dt.UTC)
+
+
+def _tables():
+    from yaksok.store.tables import member_sessions, members
+
+    return members, member_sessions
+
+
+def session_seconds(settings) -> int:
+    """How long a member session lives (``Settings.member_session_seconds``, 30 days)."""
+    return int(settings.member_session_seconds)
+
+
+def _member_id_for_email(yk, email: str) -> str | None:
+    from yaksok.members.lookups import find_member
+
+    return find_member(yk, _EMAIL_CATEGORY, email)
+
+
+def login_member(yk, email: str, password: str, *, now: dt.datetime | None = None,
+                 seconds: int | None = None) -> tuple[Actor, str]:
+    """Check email and password; returns the member's actor and a new token ``ym_...``.
+
+    Every failure is the same ``AuthenticationFailed``, except a locked account, which says
+    until when. ``seconds`` overrides the session length (default: ``session_seconds``).
+    """
+    now = _now(now)
+    members, sessions = _tables()
+    try:
+        member_id = _member_id_for_email(yk, normalise_email(email))
+    except ValidationError:
+        member_id = None  # a malformed email is just another unknown login
+    row = None
+    if member_id is not None:
+        with yk.engine.connect() as conn:
+            row = conn.execute(sa.select(members).where(members.c.id == member_id)).first()
+    if row is None or row.status != "active" or row.password_hash is None:
+        common.burn_dummy_verification(password)
+        raise AuthenticationFailed(_GENERIC)
+    locked = common.locked_out(row.locked_until, now,
+                               fix=f"wait {common.LOCKOUT_MINUTES} minutes, or reset the password")
+    if locked is not None:
+        raise locked
+    ok, new_hash = verify_password(row.password_hash, password or "")
+    if not ok:
+        common.record_failed_login(yk.engine, members, row.id, now)
+        raise AuthenticationFailed(_GENERIC)
+    token = common.new_session_token(TOKEN_PREFIX)
+    length = seconds if seconds is not None else session_seconds(yk.settings)
+    from yaksok.store.engine import IMMEDIATE
+
+    with yk.engine.connect().execution_options(**IMMEDIATE) as conn, conn.begin():
+        conn.execute(sa.update(members).where(members.c.id == row.id)
+                     .values(**common.success_values(new_hash)))
+        conn.execute(sa.insert(sessions).values(
+            token_hash=common.token_digest(token), member_id=row.id, created_at=now,
+            expires_at=now + dt.timedelta(seconds=length)))
+    return member_actor(row.id), token
+
+
+def authenticate_member_token(yk, token: str, *, now: dt.datetime | None = None) -> Actor:
+    """The member actor of a live session (expired, revoked, or account not active: 401)."""
+    now = _now(now)
+    members, sessions = _tables()
+    if not (token or "").startswith(TOKEN_PREFIX):
+        raise AuthenticationFailed("the session token is not valid", fix="log in again")
+    digest = common.token_digest(token)
+    query = (sa.select(sessions, members.c.status)
+             .join(members, members.c.id == sessions.c.member_id)
+             .where(sessions.c.token_hash == digest))
+    with yk.engine.connect() as conn:
+        row = conn.execute(query).first()
+    common.check_live_session(row, digest, now, ended=row is not None and row.status != "active")
+    return member_actor(row.member_id)
+
+
+def logout_member(yk, token: str, *, now: dt.datetime | None = None) -> bool:
+    """End the session of ``token``; returns whether a live session was ended."""
+    _, sessions = _tables()
+    return common.revoke_session(yk.engine, sessions, token, _now(now))
+
+
+def revoke_member_sessions(target, member_id: str, *, now: dt.datetime | None = None) -> int:
+    """End every live session of a member (``target``: an engine, or a connection in a
+    transaction); returns how many were ended."""
+    _, sessions = _tables()
+    stmt = (sa.update(sessions)
+            .where(sessions.c.member_id == member_id, sessions.c.revoked_at.is_(None))
+            .values(revoked_at=_now(now)))
+    if isinstance(target, sa.Connection):
+        return target.execute(stmt).rowcount
+    with target.begin() as conn:
+        return conn.execute(stmt).rowcount

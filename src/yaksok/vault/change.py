@@ -1,0 +1,162 @@
+"""Rectification and deletion of single values (P6.2, P12.3): the old value is not kept.
+
+``rectify`` re-encrypts the new value into the same row (same value id, fresh nonce) with one
+UPDATE: there is no history table and no soft delete, and the blind index follows the new value.
+On SQLite (``secure_delete`` on) the old cell is zeroed in its page, and a ``TRUNCATE`` checkpoint
+afterwards moves the page into the database file and empties the WAL, so the old ciphertext is
+gone from both files. On PostgreSQL the old tuple is dead until VACUUM reuses its space; it stays
+encrypted under the member's key and disappears with it at erasure (docs/vault.md).
+
+Who may change a value: the member themself (an ``Actor`` of kind ``member`` whose id is the
+member id), or an actor allowed at least one purpose that lists the category.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from yaksok.actors import actor_may
+from yaksok.errors import (
+    ActorNotAllowed,
+    NotFound,
+    UndeclaredChannel,
+    ValidationError,
+    YaksokError,
+)
+from yaksok.store.tables import utcnow
+from yaksok.vault._db import lock_member, sql, to_db
+from yaksok.vault.collect import NewValue, check_age, check_kind, shown_key, text_bytes
+from yaksok.vault.keys import seal_value, value_aad
+from yaksok.vault.rules import Rules
+
+if TYPE_CHECKING:
+    from yaksok.actors import Actor
+    from yaksok.vault.service import Vault
+
+__all__ = ["rectify", "delete_values", "may_change"]
+
+_FIND = ("SELECT v.id, v.category, v.flow, v.key_id, k.wrapped, k.kek_version, k.scope "
+         "FROM vault_values v JOIN data_keys k ON k.id = v.key_id WHERE v.member_id = ? AND ")
+_UPDATE = ("UPDATE vault_values SET ciphertext = ?, blind = ?, channel = ?, updated_at = ? "
+           "WHERE id = ? AND member_id = ?")
+
+
+def may_change(rules: Rules, actor: Actor, member_id: str, category: str) -> None:
+    if actor.kind == "member" and actor.id == member_id:
+        return
+    if any(category in p.categories and actor_may(actor, key)
+           for key, p in rules.purposes.items()):
+        return
+    raise ActorNotAllowed(f"{actor.display or actor.id} may not change {category}",
+                          field="actor", fix="act as the member, or for a purpose that lists "
+                                             "the category (P7.5)")
+
+
+def _member(v: Vault, conn, member_id: str):
+    row = lock_member(conn, member_id)
+    if row is None or row[0] == "erased":
+        raise NotFound("no such member", field="member_id", fix="check the member id")
+    return row
+
+
+def rectify(v: Vault, member_id: str, target: str, new_value: str, *, actor: Actor,
+            channel: str, ip: str | None = None, request_id: str | None = None) -> str:
+    """Replace one value: ``target`` is a value id, or a single-valued category."""
+    rules = v.rules()
+    by_category = target in rules.categories
+    cat_hint = target if by_category else None
+    log = dict(actor=actor, operation="update", ip=ip, request_id=request_id,
+               member_id=member_id, policy_version=rules.version, purpose=None)
+    try:
+        if channel not in rules.channels:
+            raise UndeclaredChannel(f"{shown_key(channel)} is not a channel of the policy",
+                                    field="channel",
+                                    fix="use one of: " + ", ".join(sorted(rules.channels)))
+        if cat_hint in rules.one_way:
+            raise ValidationError(f"{cat_hint} is one-way; change it through the members layer",
+                                  field="category")
+        data = text_bytes(new_value)
+    except YaksokError as exc:
+        v.deny(exc, categories=(cat_hint,) if cat_hint else (), **log)
+    refusal = None
+    category = cat_hint
+    with v.write() as conn:
+        try:
+            row = _member(v, conn, member_id)
+            where = "v.category = ?" if by_category else "v.id = ?"
+            found = conn.exec_driver_sql(sql(conn, _FIND + where),
+                                         (member_id, target)).fetchall()
+            if not found:
+                raise NotFound("the member has no such value", field="target",
+                               fix="collect it first, or name an existing value id")
+            if len(found) > 1:
+                raise ValidationError(f"{target} holds several values", field="target",
+                                      fix="name the value id to change")
+            value_id, category, flow, key_id, wrapped, kek_version, scope = found[0]
+            may_change(rules, actor, member_id, category)
+            check_kind(rules, category, flow, lambda: v.effective_raw(conn, member_id))
+            minimum = check_age(rules, NewValue(member_id, category, new_value, channel, flow),
+                                row[1], utcnow().date())
+            aead = v.keys.aead(v.keyring, key_id, member_id, scope, wrapped, kek_version)
+            now = to_db(v.sqlite, utcnow())
+            blind = v.blind.compute(category, new_value) if category in rules.lookup else None
+            ct = seal_value(aead, value_aad(member_id, category, value_id, key_id), data)
+            conn.exec_driver_sql(sql(conn, _UPDATE),
+                                 (ct, blind, channel, now, value_id, member_id))
+            if minimum is not None:
+                conn.exec_driver_sql(sql(conn, "UPDATE members SET age_verified_min = ?, "
+                                               "age_checked_at = ? WHERE id = ?"),
+                                     (minimum, now, member_id))
+        except YaksokError as exc:
+            refusal = exc
+            v.append(conn, v.event(outcome="denied", reason=v.reason(exc),
+                                   categories=(category,) if category else (), **log))
+        else:
+            v.append(conn, v.event(outcome="granted", categories=(category,), **log))
+    if refusal is not None:
+        raise refusal
+    v.checkpoint()
+    return value_id
+
+
+def delete_values(v: Vault, member_id: str, *, actor: Actor, categories=None, value_ids=None,
+                  ip: str | None = None, request_id: str | None = None) -> int:
+    """Delete values (by category and/or id) of a member; logged as ``erase``. Returns count."""
+    rules = v.rules()
+    cats = tuple(sorted({categories} if isinstance(categories, str) else set(categories or ())))
+    ids = tuple(value_ids or ())
+    if not cats and not ids:
+        raise ValidationError("name categories or value ids to delete", field="categories")
+    log = dict(actor=actor, operation="erase", ip=ip, request_id=request_id,
+               member_id=member_id, policy_version=rules.version, purpose=None)
+    refusal = None
+    with v.write() as conn:
+        try:
+            _member(v, conn, member_id)
+            conds, params = [], [member_id]
+            if cats:
+                conds.append(f"category IN ({', '.join('?' * len(cats))})")
+                params += cats
+            if ids:
+                conds.append(f"id IN ({', '.join('?' * len(ids))})")
+                params += ids
+            where = " AND ".join(conds)
+            # ``where`` holds only column names and ? markers; the values are parameters.
+            select = "SELECT id, category FROM vault_values WHERE member_id = ? AND " + where  # noqa: S608
+            delete = "DELETE FROM vault_values WHERE member_id = ? AND " + where  # noqa: S608
+            rows = conn.exec_driver_sql(sql(conn, select), tuple(params)).fetchall()
+            touched = tuple(sorted({r[1] for r in rows}))
+            for c in touched:
+                may_change(rules, actor, member_id, c)
+            n = conn.exec_driver_sql(sql(conn, delete), tuple(params)).rowcount
+        except YaksokError as exc:
+            refusal = exc
+            v.append(conn, v.event(outcome="denied", reason=v.reason(exc),
+                                   categories=tuple(c for c in cats if c in rules.categories),
+                                   **log))
+        else:
+            v.append(conn, v.event(outcome="granted", categories=touched, **log))
+    if refusal is not None:
+        raise refusal
+    v.checkpoint()
+    return n

@@ -1,0 +1,300 @@
+"""Purpose-bound reads and blind-index lookups: the one door personal values go out through.
+
+The checks of ``read``, in order (each refusal its own type, logged with its rule as reason):
+
+1. ``UnknownPurpose``          the purpose is not in the policy (P3.2);
+2. ``CategoryNotForPurpose``   the purpose does not list every requested category;
+   (``ValidationError`` for an unknown automated decision, or one made for another purpose)
+3. ``ActorNotAllowed``         ``actor_may`` fails, or processor staff act outside a task that
+                               covers the purpose and every category (P7.5, P10.1);
+4. ``NotFound``                no such member, or erased;
+5. ``ProcessingRestricted``    an active restriction covers the purpose (P6.4);
+6. ``ObjectedTo``              the member objected to the purpose (P6.6) or decision (P6.7);
+7. ``NoLawfulBasis``           none of the purpose's bases holds for this member (P3.1);
+8. ``NoLawfulBasis`` (rule ``consent-required``)  an optional category without an effective
+                               consent from an item listing it and the purpose;
+9. ``NoLawfulBasis`` (rule ``consent-renewal-required``)  a consent-based use added by a newer
+                               policy version the member has not consented under yet (P11.1,
+                               ``yaksok.consent.renewal``).
+
+Values of a conditional category collected outside the flows that require it (that is, under a
+consent) are returned only while a consent item listing the category and purpose is in force.
+Everything after step 3 runs in one transaction that also appends the log entry, which is
+committed before any value is returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from yaksok.actors import actor_may
+from yaksok.consent.renewal import pending_renewal, renewal_refusal
+from yaksok.errors import (
+    ActorNotAllowed,
+    CategoryNotForPurpose,
+    Conflict,
+    NoLawfulBasis,
+    NotFound,
+    ObjectedTo,
+    ProcessingRestricted,
+    UnknownPurpose,
+    ValidationError,
+    YaksokError,
+)
+from yaksok.vault._db import from_db, sql
+from yaksok.vault.collect import shown_key, text_bytes
+from yaksok.vault.keys import open_value, value_aad
+from yaksok.vault.rules import PurposeRule, Rules
+
+if TYPE_CHECKING:
+    from yaksok.actors import Actor
+    from yaksok.vault.service import Vault
+
+__all__ = ["Value", "read", "lookup_all", "check_read", "lawful_basis"]
+
+_STATE = (
+    "SELECT m.status, "
+    "EXISTS (SELECT 1 FROM processing_restrictions r WHERE r.member_id = m.id "
+    "AND r.lifted_at IS NULL AND (r.purpose = ? OR (r.purpose IS NULL AND ? = 1))), "
+    "EXISTS (SELECT 1 FROM objections o WHERE o.member_id = m.id AND o.lifted_at IS NULL "
+    "AND o.target_kind = 'purpose' AND o.target_key = ?), "
+    "EXISTS (SELECT 1 FROM objections o WHERE o.member_id = m.id AND o.lifted_at IS NULL "
+    "AND o.target_kind = 'decision' AND o.target_key = ?) "
+    "FROM members m WHERE m.id = ?")
+_VALUES = (
+    "SELECT v.id, v.category, v.ciphertext, v.channel, v.flow, v.collected_at, v.updated_at, "
+    "v.key_id, k.wrapped, k.kek_version, k.scope FROM vault_values v "
+    "JOIN data_keys k ON k.id = v.key_id WHERE v.member_id = ? AND v.category {cond} "
+    "ORDER BY v.collected_at, v.id")
+
+
+@lru_cache(maxsize=64)
+def _values_sql(n: int, sqlite: bool) -> str:
+    cond = "= ?" if n == 1 else f"IN ({', '.join('?' * n)})"
+    text = _VALUES.format(cond=cond)
+    return text if sqlite else text.replace("?", "%s")
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """One decrypted value. Its repr never shows the value."""
+
+    id: str
+    category: str
+    value: str = field(repr=False)
+    channel: str
+    flow: str | None
+    collected_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def check_read(rules: Rules, categories: tuple[str, ...], purpose: str, actor: Actor,
+               task: str | None, decision: str | None) -> PurposeRule:
+    """Steps 1-3: everything that needs no database."""
+    p = rules.purposes.get(purpose)
+    if p is None:
+        raise UnknownPurpose(
+            f"{shown_key(purpose)} is not a purpose of the policy", field="purpose",
+            fix="use a purpose the policy declares; a new purpose needs a policy change and the "
+                "member's consent before any use (P3.2)")
+    outside = [c for c in categories if c not in p.categories]
+    if outside:
+        raise CategoryNotForPurpose(
+            f"the purpose {purpose} does not list {', '.join(shown_key(c) for c in outside)}",
+            field="categories", fix=f"request only categories listed for {purpose}")
+    if decision is not None:
+        d = rules.decisions.get(decision)
+        if d is None or d[0] != purpose:
+            raise ValidationError(
+                f"{shown_key(decision)} is not an automated decision made for {purpose}",
+                field="decision", fix="name a decision of the policy's automated_decisions "
+                                      "whose purpose is this one")
+    if not actor_may(actor, purpose):
+        raise ActorNotAllowed(
+            f"{actor.display or actor.id} may not act for {purpose}", field="purpose",
+            fix="use an actor whose role, scopes or tasks grant this purpose (P7.5)")
+    if actor.kind == "processor_staff" or actor.processor is not None:
+        tasks = rules.role_tasks.get(actor.role or "", {})
+        if task not in tasks:
+            raise ActorNotAllowed(
+                f"processor staff act only through one of their tasks ({', '.join(tasks)})",
+                field="task", fix="pass task= the processor task this access is for (P10.1)")
+        t_purposes, t_categories = tasks[task]
+        missing = [c for c in categories if c not in t_categories]
+        if purpose not in t_purposes or missing:
+            what = f"the purpose {purpose}" if purpose not in t_purposes else ", ".join(missing)
+            raise ActorNotAllowed(f"the processor task {task} does not cover {what}",
+                                  field="task", fix="stay within the task's purposes and "
+                                                    "categories (P10.1)")
+    return p
+
+
+def lawful_basis(rules: Rules, p: PurposeRule, categories: tuple[str, ...], status: str,
+                 reason: str | None, consents) -> str:
+    """The first of the purpose's bases that holds (P3.1); ``NoLawfulBasis`` when none does."""
+    why = []
+    for basis in p.basis_order:
+        if basis == "legitimate_interests":  # objections were checked before
+            return basis
+        if basis == "contract":
+            if status == "active":
+                return basis
+            why.append(f"contract: the account is {status}")
+        elif basis == "legal_obligation":
+            other = [c for c in categories if c not in rules.statutory]
+            if not other:
+                return basis
+            why.append(f"legal_obligation: {', '.join(other)} is not a statutory record")
+        elif basis in ("vital_interests", "public_task"):
+            if reason:
+                return basis
+            why.append(f"{basis}: no incident or case reference was given (reason=)")
+        elif basis == "consent":
+            if p.consents & consents():
+                return basis
+            why.append("consent: no item in force opens it (items: "
+                       f"{', '.join(sorted(p.consents)) or 'none'})")
+    raise NoLawfulBasis(f"no lawful basis of {p.key} holds for this member: " + "; ".join(why),
+                        field="purpose", fix="processing needs one of the purpose's bases "
+                                             "(P3.1); ask for consent or give the reference")
+
+
+
+def _categories(categories) -> tuple[str, ...]:
+    cats = (categories,) if isinstance(categories, str) else tuple(categories)
+    if not cats or not all(isinstance(c, str) for c in cats):
+        raise ValidationError("name at least one category, as category keys",
+                              field="categories", fix="pass keys like user.contact.email")
+    return tuple(sorted(set(cats)))
+
+
+def read(v: Vault, member_id: str, categories, purpose: str, *, actor: Actor,
+         ip: str | None = None, request_id: str | None = None, task: str | None = None,
+         decision: str | None = None, reason: str | None = None) -> dict[str, list[Value]]:
+    """The member's values of ``categories`` for ``purpose``, if every rule allows it."""
+    rules = v.rules()
+    cats = _categories(categories)
+    log = dict(actor=actor, operation="read", ip=ip, request_id=request_id, task=task,
+               member_id=member_id, categories=cats, purpose=purpose,
+               policy_version=rules.version)
+    try:
+        p = check_read(rules, cats, purpose, actor, task, decision)
+    except YaksokError as exc:
+        v.deny(exc, **{**log, "purpose": shown_key(purpose)[:64]})
+    granted = v.event(outcome="granted", reason=reason or None, **log)  # validates ip etc.
+    out: dict[str, list[Value]] = {c: [] for c in cats}
+    refusal = None
+    with v.write() as conn:
+        try:
+            state = conn.exec_driver_sql(sql(conn, _STATE), (
+                purpose, 0 if p.legal_storage else 1, purpose if p.objectable else "",
+                decision or "", member_id)).first()
+            if state is None or state[0] == "erased":
+                raise NotFound("no such member", field="member_id",
+                               fix="check the member id; an erased member is gone for good")
+            if state[1]:
+                raise ProcessingRestricted(
+                    f"processing of this member's data for {purpose} is restricted",
+                    field="purpose", fix="wait until the restriction is lifted (P6.4)")
+            if state[2]:
+                raise ObjectedTo(f"the member objected to processing for {purpose}",
+                                 field="purpose", fix="stop this processing (P6.6)")
+            if state[3]:
+                raise ObjectedTo(f"the member objected to the automated decision {decision}",
+                                 field="decision", fix="decide by a person instead (P6.7)")
+            consents = _lazy_consents(v, conn, member_id)
+            lawful_basis(rules, p, cats, state[0], reason, consents)
+            for c in cats:
+                if rules.collection[c] == "optional" and not (
+                        rules.consents_for_use.get((c, purpose), frozenset()) & consents()):
+                    items = ", ".join(sorted(rules.consents_for_use.get((c, purpose), ())))
+                    raise NoLawfulBasis(
+                        f"{c} is optional: using it for {purpose} needs the member's consent "
+                        f"to {items or '(no item covers this use)'}", field="categories",
+                        rule="consent-required", fix="ask for that consent, or leave it out")
+            # P11.1: a consent-based use the policy added waits for consent under the new text.
+            if pending_renewal(conn, member_id, purpose, cats, consent_items=p.consents):
+                raise renewal_refusal(purpose)
+            rows = conn.exec_driver_sql(_values_sql(len(cats), v.sqlite),
+                                        (member_id, *cats)).fetchall()
+            for (vid, cat, ct, channel, flow, collected, updated, key_id, wrapped, kek_version,
+                 scope) in rows:
+                if wrapped is None:  # a destroyed hold key: its rows await the purge
+                    continue
+                if rules.collection[cat] == "conditional" and flow not in rules.required_in[
+                        cat] and not (rules.consents_for_use.get((cat, purpose), frozenset())
+                                      & consents()):
+                    continue  # collected under a consent that does not cover this use now
+                aead = v.keys.aead(v.keyring, key_id, member_id, scope, wrapped, kek_version)
+                plain = open_value(aead, value_aad(member_id, cat, vid, key_id), ct)
+                out[cat].append(Value(vid, cat, plain.decode("utf-8"), channel, flow,
+                                      from_db(collected), from_db(updated)))
+        except YaksokError as exc:
+            refusal = exc
+            v.append(conn, v.event(outcome="denied", reason=v.reason(exc), **log))
+        else:
+            v.append(conn, granted)
+    if refusal is not None:
+        raise refusal
+    return out
+
+
+def _lazy_consents(v: Vault, conn, member_id: str):
+    cache: list[frozenset[str]] = []
+
+    def consents() -> frozenset[str]:
+        if not cache:
+            cache.append(v.effective_raw(conn, member_id))
+        return cache[0]
+    return consents
+
+
+_LOOKUP = ("SELECT DISTINCT v.member_id FROM vault_values v JOIN members m ON m.id = v.member_id "
+           "WHERE v.category = ? AND v.blind {cond} AND m.status <> 'erased'")
+
+
+def lookup_all(v: Vault, category: str, value: str, *, actor: Actor,
+               purpose: str = "member_management", ip: str | None = None,
+               request_id: str | None = None) -> list[str]:
+    """The ids of the (not erased) members holding ``value`` in ``category``, via blind index.
+
+    A lookup reveals membership, so it is an access: the actor must be allowed ``purpose``,
+    which must list the category, and it is logged as a ``read`` (one entry per member found,
+    or one with no subject when none is).
+    """
+    rules = v.rules()
+    log = dict(actor=actor, operation="read", ip=ip, request_id=request_id,
+               categories=(category,) if shown_key(category) == category else (),
+               purpose=shown_key(purpose)[:64], policy_version=rules.version)
+    try:
+        if category not in rules.lookup:
+            raise ValidationError(
+                f"{shown_key(category)} has no blind index (lookup: exact)", field="category",
+                fix="look up only: " + ", ".join(sorted(rules.lookup)))
+        if actor.kind == "processor_staff" or actor.processor is not None:
+            raise ActorNotAllowed("processor staff cannot search members", field="actor",
+                                  fix="look the member up through the controller (P10.1)")
+        check_read(rules, (category,), purpose, actor, None, None)
+        text_bytes(value)
+    except YaksokError as exc:
+        v.deny(exc, member_id=None, **log)
+    blinds = v.blind.all_versions(category, value)
+    cond = "= ?" if len(blinds) == 1 else f"IN ({', '.join('?' * len(blinds))})"
+    with v.write() as conn:
+        found = [r[0] for r in conn.exec_driver_sql(sql(conn, _LOOKUP.format(cond=cond)),
+                                                    (category, *blinds))]
+        v.append_many(conn, [v.event(outcome="granted", member_id=m, **log)
+                             for m in (found or [None])])
+    return sorted(found)
+
+
+def lookup(v: Vault, category: str, value: str, **kwargs) -> str | None:
+    """The one member holding ``value`` (None if none); ``Conflict`` if several do."""
+    found = lookup_all(v, category, value, **kwargs)
+    if len(found) > 1:
+        raise Conflict(f"{len(found)} members hold this {category}", field="value",
+                       fix="use lookup_all, or make the value unique at sign-up")
+    return found[0] if found else None

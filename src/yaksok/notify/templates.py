@@ -1,0 +1,76 @@
+"""The messages the outbox can send: each template's parameters and how it is delivered.
+
+A template turns token-only parameters into a message at delivery time, so nothing rendered (and
+nothing personal) is stored in the outbox. ``policy_notice`` is the individual notice of a policy
+change: its email is the board's notice in Korean, then English; its in-app form is a row in
+``member_notices`` pointing at the notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+__all__ = ["TEMPLATES", "TemplateSpec"]
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    key: str
+    #: The parameter names, all required (values: short tokens, checked at enqueue).
+    params: tuple[str, ...]
+    channels: tuple[str, ...]
+    #: (connection, params, base URL or None) -> (subject, plain-text body, Content-Language)
+    render_email: Callable[[sa.Connection, dict, str | None], tuple[str, str, str]]
+    #: (connection, member id, params, now): write the in-app notice (idempotently).
+    deliver_in_app: Callable[[sa.Connection, str, dict, dt.datetime], None] | None = None
+
+
+def _policy_notice_email(conn: sa.Connection, params: dict,
+                         base_url: str | None) -> tuple[str, str, str]:
+    from yaksok.policy.notices import get_notice
+
+    notice = get_notice(conn, int(params["notice_id"]))
+    base = base_url or ""
+    links = {
+        "ko": [f"개정된 처리방침 전문: {base}/policy/{notice.version}?lang=ko"],
+        "en": [f"The full new policy: {base}/policy/{notice.version}?lang=en"],
+    }
+    if notice.previous_version:
+        links["ko"].append(f"이전 처리방침: {base}/policy/{notice.previous_version}?lang=ko")
+        links["en"].append(f"The previous policy: {base}/policy/{notice.previous_version}"
+                           "?lang=en")
+    links["ko"].append(f"공지사항: {base}/notices/{notice.id}")
+    links["en"].append(f"This notice: {base}/notices/{notice.id}")
+    footer = ("이 메일은 개인정보 보호법에 따라 처리방침 변경을 알려 드리는 고지로, 광고성 정보 수신 "
+              "동의 여부와 관계없이 발송됩니다.\n"
+              "This notice of a privacy policy change is required by law and is sent regardless "
+              "of your marketing preferences.")
+    body = "\n\n".join([
+        notice.title_ko, notice.body_ko, "\n".join(links["ko"]),
+        "-" * 40,
+        notice.title_en, notice.body_en, "\n".join(links["en"]),
+        "-" * 40,
+        footer,
+    ]) + "\n"
+    return f"{notice.title_ko} / {notice.title_en}", body, "ko, en"
+
+
+def _policy_notice_in_app(conn: sa.Connection, member_id: str, params: dict,
+                          now: dt.datetime) -> None:
+    from yaksok.notify.outbox import insert_ignore
+    from yaksok.store.tables import member_notices
+
+    insert_ignore(conn, member_notices, [{
+        "member_id": member_id, "notice_id": int(params["notice_id"]), "created_at": now,
+    }], ("member_id", "notice_id"), member_notices.c.notice_id)
+
+
+TEMPLATES: dict[str, TemplateSpec] = {
+    "policy_notice": TemplateSpec(
+        key="policy_notice", params=("notice_id",), channels=("email", "in_app"),
+        render_email=_policy_notice_email, deliver_in_app=_policy_notice_in_app),
+}

@@ -25,8 +25,9 @@ test: lint
 	$(BIN)/pytest -q
 	$(BIN)/yaksok promises --report build/promise-report.json --summary
 
+# Every bench/*.py is a stand-alone benchmark printing its figures beside a same-run baseline.
 bench: $(BIN)/yaksok
-	$(BIN)/python bench/run.py
+	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

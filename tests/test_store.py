@@ -27,7 +27,8 @@ from yaksok.store import (
 )
 from yaksok.store.engine import driver_message
 
-TABLES = {"policy_versions", "api_keys", "staff_accounts", "staff_sessions"}
+# Every table the schema declares must be created by the migrations alone.
+TABLES = set(metadata.tables)
 KST = timezone(timedelta(hours=9))
 
 

@@ -11,7 +11,9 @@ How purposes are derived (the policy's ``staff_roles`` and ``api_scopes`` sectio
 - a staff role: the role's own ``purposes``;
 - a processor's staff role (``processor:`` set): the union of the purposes of the processor tasks
   the role lists (``tasks:``), so a processor's staff act only through that processor's tasks;
-- an API key: the union of the purposes of its scopes.
+- an API key: the union of the purposes of its scopes;
+- a member (signed in with a member session): ``MEMBER_SELF_PURPOSES`` only, and only ever on
+  their own data (the API checks that the member id in the path is the actor's id).
 
 A role or scope the policy no longer holds grants nothing (the caller decides whether that is an
 error). This module is core: it imports nothing from the API, web or CLI layers.
@@ -30,6 +32,8 @@ __all__ = [
     "ActorKind",
     "actor_may",
     "api_key_actor",
+    "member_actor",
+    "MEMBER_SELF_PURPOSES",
     "purposes_of_role",
     "purposes_of_scopes",
     "staff_actor",
@@ -112,6 +116,17 @@ def api_key_actor(policy: Policy, key_id: str, name: str, scopes: Iterable[str])
         purposes=purposes_of_scopes(policy, known),
         display=f"apikey:{name} ({key_id})",
     )
+
+
+#: What a signed-in member acts for on their own data: reading and changing their account
+#: (P12.3, the rights of access and rectification P6.1-P6.2) is member management in the policy.
+MEMBER_SELF_PURPOSES: frozenset[str] = frozenset({"member_management"})
+
+
+def member_actor(member_id: str, purposes: Iterable[str] = MEMBER_SELF_PURPOSES) -> Actor:
+    """The actor for a member acting on their own data (id = the member id)."""
+    return Actor(id=member_id, kind="member", purposes=frozenset(purposes),
+                 display=f"member:{member_id}")
 
 
 def system_actor(task: str, purposes: Iterable[str] = ()) -> Actor:

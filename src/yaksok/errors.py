@@ -15,8 +15,25 @@ and never carry a member's personal value.
     ├── AuthError
     │   ├── AuthenticationFailed     who you are could not be established
     │   └── PermissionDenied         you are known, but may not do this
+    ├── Refused                      the policy forbids it (403); the rule is named
+    │   ├── CollectionRefused        collect() may not store this value
+    │   │   ├── UndeclaredCategory       the policy declares no such category
+    │   │   ├── ConsentRequired          an optional item without the consent that covers it
+    │   │   ├── OutsideFlow              a conditional item outside the flow that requires it
+    │   │   ├── UnderMinimumAge          below the jurisdiction's minimum age (nothing stored)
+    │   │   └── UndeclaredChannel        a collection channel the policy does not declare
+    │   └── ProcessingRefused        read()/use for a purpose is not allowed
+    │       ├── UnknownPurpose           a purpose not in the policy (P3.2)
+    │       ├── CategoryNotForPurpose    the purpose does not list this category
+    │       ├── NoLawfulBasis            none of the purpose's lawful bases holds for the member
+    │       ├── ProcessingRestricted     the member restricted processing (P6.4)
+    │       ├── ObjectedTo               the member objected to this purpose or decision (P6.6-7)
+    │       └── ActorNotAllowed          the actor's role, scope or task does not cover it (P7.5)
     ├── StorageError                 the database refused or is unreachable
     └── IntegrityError               stored records fail verification (the access log)
+
+A ``Refused`` carries ``rule``: a short stable slug of the rule (e.g. ``consent-required``) that
+the access log records as the denial's reason.
 """
 
 from __future__ import annotations
@@ -95,3 +112,69 @@ class IntegrityError(YaksokError):
         super().__init__(message, **kwargs)
         #: The first access-log entry that differs, when one can be named.
         self.first_bad_seq = first_bad_seq
+
+
+class Refused(YaksokError):
+    """The policy forbids this; ``rule`` names which rule, for the access log and the caller."""
+
+    code = "refused"
+    rule = "refused"
+
+    def __init__(self, message: str, *, rule: str | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        if rule:
+            self.rule = rule
+
+
+class CollectionRefused(Refused):
+    code = "collection-refused"
+    rule = "collection-refused"
+
+
+class UndeclaredCategory(CollectionRefused):
+    rule = "undeclared-category"
+
+
+class ConsentRequired(CollectionRefused):
+    rule = "consent-required"
+
+
+class OutsideFlow(CollectionRefused):
+    rule = "outside-flow"
+
+
+class UnderMinimumAge(CollectionRefused):
+    rule = "under-minimum-age"
+
+
+class UndeclaredChannel(CollectionRefused):
+    rule = "undeclared-channel"
+
+
+class ProcessingRefused(Refused):
+    code = "processing-refused"
+    rule = "processing-refused"
+
+
+class UnknownPurpose(ProcessingRefused):
+    rule = "unknown-purpose"
+
+
+class CategoryNotForPurpose(ProcessingRefused):
+    rule = "category-not-for-purpose"
+
+
+class NoLawfulBasis(ProcessingRefused):
+    rule = "no-lawful-basis"
+
+
+class ProcessingRestricted(ProcessingRefused):
+    rule = "processing-restricted"
+
+
+class ObjectedTo(ProcessingRefused):
+    rule = "objected-to"
+
+
+class ActorNotAllowed(ProcessingRefused):
+    rule = "actor-not-allowed"

@@ -40,6 +40,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -134,14 +135,19 @@ def _parse_table(text: str, origin: str) -> list[Promise]:
     return table
 
 
+@cache
+def _packaged_table() -> tuple[Promise, ...]:
+    text = resources.files("yaksok").joinpath("promises.yaml").read_text(encoding="utf-8")
+    return tuple(_parse_table(text, "yaksok/promises.yaml"))
+
+
 def load_table(source: str | Path | None = None) -> list[Promise]:
     """The promise table, in the order of the policy.
 
     By default ``promises.yaml`` shipped in the ``yaksok`` package; ``source`` names another file.
     """
     if source is None:
-        text = resources.files("yaksok").joinpath("promises.yaml").read_text(encoding="utf-8")
-        return _parse_table(text, "yaksok/promises.yaml")
+        return list(_packaged_table())
     path = Path(source)
     return _parse_table(path.read_text(encoding="utf-8"), str(path))
 

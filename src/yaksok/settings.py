@@ -25,9 +25,28 @@ class Settings:
     port: int = 8000
     #: Staff sessions expire after this many seconds.
     staff_session_seconds: int = 8 * 3600
+    #: Member sessions (app and privacy center) expire after this many seconds (30 days).
+    member_session_seconds: int = 30 * 24 * 3600
     #: The access log's external checkpoint file; empty means
     #: ``<data_dir>/access-log-checkpoints.txt``. Best kept on other storage than the database.
     audit_checkpoint_path: Path | None = None
+    #: The access log's checkpoint origin line; empty means one derived from the data directory.
+    audit_origin: str = ""
+    #: The list of erasures a restore re-applies; empty means ``erasures.txt`` beside checkpoints.
+    erasures_path: Path | None = None
+    #: Outgoing mail for the outbox (``yaksok.notify``); an empty host means email is off and the
+    #: outbox delivers in-app notices only. See docs/notices.md for the table of variables.
+    smtp_host: str = ""
+    #: Empty means the usual port of ``smtp_security``: 25 (none), 587 (starttls), 465 (tls).
+    smtp_port: int | None = None
+    #: ``starttls`` (default), ``tls`` (implicit TLS, "SMTPS") or ``none`` (local relays only).
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    #: Read from ``YAKSOK_SMTP_PASSWORD`` only; kept out of ``repr`` so it never reaches a log.
+    smtp_password: str = field(default="", repr=False)
+    #: The From address of notices (``Name <addr>`` or ``addr``); its domain names Message-IDs.
+    smtp_from: str = ""
+    smtp_timeout: float = 30.0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -45,10 +64,24 @@ class Settings:
             values["keyring_path"] = Path(env["YAKSOK_KEYRING"])
         if env.get("YAKSOK_AUDIT_CHECKPOINTS"):
             values["audit_checkpoint_path"] = Path(env["YAKSOK_AUDIT_CHECKPOINTS"])
+        for name in ("staff_session_seconds", "member_session_seconds"):
+            if env.get(f"YAKSOK_{name.upper()}"):
+                values[name] = _number(env, f"YAKSOK_{name.upper()}", int)
+        if env.get("YAKSOK_AUDIT_ORIGIN"):
+            values["audit_origin"] = env["YAKSOK_AUDIT_ORIGIN"]
+        if env.get("YAKSOK_ERASURES"):
+            values["erasures_path"] = Path(env["YAKSOK_ERASURES"])
         if env.get("YAKSOK_HOST"):
             values["host"] = env["YAKSOK_HOST"]
         if env.get("YAKSOK_PORT"):
-            values["port"] = int(env["YAKSOK_PORT"])
+            values["port"] = _number(env, "YAKSOK_PORT", int)
+        for name in ("host", "security", "user", "password", "from"):
+            if env.get(f"YAKSOK_SMTP_{name.upper()}"):
+                values[f"smtp_{name}"] = env[f"YAKSOK_SMTP_{name.upper()}"]
+        if env.get("YAKSOK_SMTP_PORT"):
+            values["smtp_port"] = _number(env, "YAKSOK_SMTP_PORT", int)
+        if env.get("YAKSOK_SMTP_TIMEOUT"):
+            values["smtp_timeout"] = _number(env, "YAKSOK_SMTP_TIMEOUT", float)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -68,3 +101,13 @@ class Settings:
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
+
+
+def _number(env, name: str, kind: type):
+    try:
+        return kind(env[name])
+    except ValueError:
+        from yaksok.errors import ConfigError
+
+        raise ConfigError(f"{name} is not a number", field=name,
+                          fix=f"set {name} to a {kind.__name__}, e.g. 587") from None

@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from yaksok import __version__
-from yaksok.api import routes_apikeys, routes_public, routes_staff
+from yaksok.api import routes_apikeys, routes_audit, routes_cookies, routes_public, routes_staff
 from yaksok.api.problems import install_problem_handlers
 from yaksok.engine import Yaksok, open_yaksok
 from yaksok.settings import Settings
@@ -38,14 +38,27 @@ with `field` and `fix` saying what to change. Every response carries `X-Request-
 """
 
 
-def create_app(yk: Yaksok, *, close_on_shutdown: bool = False) -> FastAPI:
-    """A new app serving ``yk``; with ``close_on_shutdown`` it closes ``yk`` when it stops."""
+def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
+               background: bool = False) -> FastAPI:
+    """A new app serving ``yk``.
+
+    ``close_on_shutdown`` closes ``yk`` when the app stops. ``background`` runs the jobs a
+    server owes while it runs (today: sealing the access log, so no entry stays unsigned longer
+    than the checkpoint interval); tests leave it off and seal explicitly.
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stops = []
+        if background:
+            from yaksok.auditlog import AuditLog
+
+            stops.append(AuditLog.for_yaksok(yk).start_sealer())
         try:
             yield
         finally:
+            for stop in stops:
+                stop()
             if close_on_shutdown:
                 yk.close()
 
@@ -55,13 +68,23 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False) -> FastAPI:
     # (version, sha256, lang, format) -> rendered text; see routes_public.policy.
     app.state.policy_renderings = {}
     install_problem_handlers(app)
+    # First: every page view of the app calls these (no path overlaps; matching is in order).
+    app.include_router(routes_cookies.router)
     app.include_router(routes_public.router)
+    from yaksok.api import routes_notices  # after routes_public: /policy/versions wins
+
+    app.include_router(routes_notices.router)
     app.include_router(routes_staff.router)
     app.include_router(routes_apikeys.router)
+    app.include_router(routes_audit.router)
+    from yaksok.api import routes_members, routes_vault
+
+    app.include_router(routes_members.router)
+    app.include_router(routes_vault.router)
     return app
 
 
 def create_app_from_settings(settings: Settings | None = None) -> FastAPI:
     """Open the data directory of ``settings`` (default: ``YAKSOK_*`` variables) and serve it."""
     settings = settings or Settings.from_env()
-    return create_app(open_yaksok(settings), close_on_shutdown=True)
+    return create_app(open_yaksok(settings), close_on_shutdown=True, background=True)

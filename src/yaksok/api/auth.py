@@ -3,7 +3,8 @@
 A caller sends ``Authorization: Bearer <secret>``. The prefix says what the secret is:
 
 - ``yk_...``  an API key of an application backend (``accounts.apikeys``);
-- ``ys_...``  a staff session token from ``POST /staff/login`` (``accounts.staff``).
+- ``ys_...``  a staff session token from ``POST /staff/login`` (``accounts.staff``);
+- ``ym_...``  a member session token from ``POST /members/login`` (``members.sessions``).
 
 ``current_actor`` turns it into an ``Actor`` and puts it on ``request.state.actor``; the
 ``require_*`` factories build dependencies that also check what the actor may do. They raise
@@ -24,12 +25,15 @@ from yaksok.accounts.staff import TOKEN_PREFIX, authenticate_staff_token
 from yaksok.actors import Actor
 from yaksok.engine import Yaksok
 from yaksok.errors import AuthenticationFailed, PermissionDenied
+from yaksok.members.sessions import TOKEN_PREFIX as MEMBER_TOKEN_PREFIX
+from yaksok.members.sessions import authenticate_member_token
 
 __all__ = [
     "bearer",
     "current_actor",
     "get_yaksok",
     "require_capability",
+    "require_member",
     "require_scope",
     "require_staff",
     "require_staff_role",
@@ -38,7 +42,8 @@ __all__ = [
 # auto_error=False: a missing header must become our 401 problem, not FastAPI's own error.
 bearer = HTTPBearer(
     auto_error=False,
-    description="An API key (`yk_...`) or a staff session token (`ys_...`).",
+    description="An API key (`yk_...`), a staff session token (`ys_...`) or a member session "
+                "token (`ym_...`).",
 )
 
 
@@ -62,12 +67,23 @@ def current_actor(
         actor = authenticate_api_key(yk.engine, yk.policy, secret)
     elif secret.startswith(TOKEN_PREFIX):
         actor = authenticate_staff_token(yk.engine, yk.policy, secret)
+    elif secret.startswith(MEMBER_TOKEN_PREFIX):
+        actor = authenticate_member_token(yk, secret)
     else:
         raise AuthenticationFailed(
-            "the bearer token is neither an API key nor a staff session token",
+            "the bearer token is neither an API key nor a staff or member session token",
             field="Authorization",
-            fix="send an API key (yk_...) or a token from POST /staff/login (ys_...)")
+            fix="send an API key (yk_...) or a token from POST /staff/login (ys_...) or "
+                "POST /members/login (ym_...)")
     request.state.actor = actor
+    return actor
+
+
+def require_member(actor: Actor = Depends(current_actor)) -> Actor:
+    """The actor, if it is a member signed in with a member session (``ym_...``)."""
+    if actor.kind != "member":
+        raise PermissionDenied("this route is for member sessions only",
+                               fix="log in with POST /members/login and use that token")
     return actor
 
 

@@ -34,10 +34,12 @@ from yaksok.errors import (
     AuthenticationFailed,
     ConfigError,
     Conflict,
+    IntegrityError,
     NotFound,
     NotInitialised,
     PermissionDenied,
     PolicyError,
+    Refused,
     StorageError,
     ValidationError,
     YaksokError,
@@ -64,6 +66,8 @@ _STATUS: tuple[tuple[type[YaksokError], int, str], ...] = (
     (Conflict, 409, "Conflict"),
     (AuthenticationFailed, 401, "Authentication failed"),
     (PermissionDenied, 403, "Permission denied"),
+    (Refused, 403, "Refused by the policy"),
+    (IntegrityError, 500, "Integrity check failed"),
     (NotInitialised, 503, "Not initialised"),
     (PolicyError, 422, "Invalid policy"),
     (ConfigError, 500, "Configuration error"),
@@ -126,6 +130,8 @@ async def _domain_error(request: Request, exc: YaksokError) -> JSONResponse:
     extra: dict = {}
     if isinstance(exc, PolicyError):
         extra["problems"] = [p.format() for p in exc.problems]
+    if isinstance(exc, Refused):
+        extra["rule"] = exc.rule
     return problem_response(request, status, exc.code, title, exc.message, field=exc.field,
                             fix=exc.fix, headers=headers, **extra)
 

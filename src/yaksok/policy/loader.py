@@ -14,6 +14,7 @@ import re
 import types
 import typing
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pydantic
@@ -25,6 +26,9 @@ from yaksok.policy.model import Policy
 from yaksok.policy.problems import Locations, Problem
 
 _SCALAR = yaml.constructor.SafeConstructor()
+# libyaml's parser (when PyYAML has it) builds the same nodes with the same marks, ten times
+# faster; every process loads the policy at least once, and tests load it thousands of times.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
@@ -147,7 +151,11 @@ def parse(source: str, file: str) -> tuple[object, Locations, list[Problem]]:
     """YAML text to plain Python data plus locations; syntax problems are returned, not raised."""
     doc = _Document(file)
     try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        try:
+            node = yaml.compose(source, Loader=_LOADER)
+        except yaml.YAMLError:
+            # Say what is wrong in the pure-Python parser's words: they name more context.
+            node = yaml.compose(source, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         doc.error(*_syntax_problem(exc))
         return None, doc.locations, doc.problems
@@ -253,6 +261,19 @@ def _pydantic_problem(err: dict, file: str, locations: Locations) -> Problem:
 
 def load_source(source: str, file: str) -> tuple[LoadedPolicy | None, list[Problem]]:
     """Parse and validate; the policy is returned only if there is no error at all."""
+    loaded, problems = _load_source(source, file)
+    return loaded, list(problems)
+
+
+@lru_cache(maxsize=16)
+def _load_source(source: str, file: str) -> tuple[LoadedPolicy | None, tuple[Problem, ...]]:
+    # Cached: a process reads the same published text again and again (every open, every
+    # worker, every test), and a LoadedPolicy is immutable.
+    loaded, problems = _validate(source, file)
+    return loaded, tuple(problems)
+
+
+def _validate(source: str, file: str) -> tuple[LoadedPolicy | None, list[Problem]]:
     from yaksok.policy.crossref import cross_reference_problems
 
     data, locations, problems = parse(source, file)

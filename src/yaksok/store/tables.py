@@ -22,6 +22,10 @@ __all__ = [
     "api_keys",
     "staff_accounts",
     "staff_sessions",
+    "access_log",
+    "access_log_head",
+    "access_log_nodes",
+    "access_log_checkpoints",
 ]
 
 # Deterministic constraint names, so a later migration can drop or alter a constraint by name on
@@ -138,3 +142,331 @@ staff_sessions = sa.Table(
     sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime, nullable=True),
 )
+
+
+# -- the access log (yaksok.auditlog) ----------------------------------------------------------
+# Append-only: rows are inserted by ``auditlog.log.append`` and deleted only by retention, whole
+# epochs at a time. ``seq`` is assigned by us from ``access_log_head`` (gap-free, 0-based, the
+# leaf index in the Merkle tree), never by the database. On SQLite it is INTEGER PRIMARY KEY,
+# i.e. the rowid itself: rows are stored in seq order and no second index is kept.
+_SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+access_log = sa.Table(
+    "access_log",
+    metadata,
+    sa.Column("seq", _SEQ, primary_key=True, autoincrement=False),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+    sa.Column("actor_id", sa.String(128), nullable=False),
+    sa.Column("actor_kind", sa.String(32), nullable=False),
+    sa.Column("actor_role", sa.String(64), nullable=True),
+    # The accessor's IP: the one personal datum an entry holds (the safety-measures standard).
+    sa.Column("source_ip", sa.String(45), nullable=True),
+    # The member's random internal id; "who saw my data" queries by it.
+    sa.Column("subject_ref", sa.String(64), nullable=True, index=True),
+    # Category keys, sorted, space-separated ("" for none).
+    sa.Column("categories", sa.Text, nullable=False, server_default=""),
+    sa.Column("operation", sa.String(16), nullable=False),
+    sa.Column("purpose", sa.String(64), nullable=True),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("request_id", sa.String(128), nullable=True),
+    sa.Column("task", sa.String(64), nullable=True),
+    sa.Column("policy_version", sa.String(64), nullable=True),
+    # SHA-256(0x00 || canonical encoding), computed at append (see docs/auditlog.md).
+    sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
+)
+
+access_log_head = sa.Table(
+    "access_log_head",
+    metadata,
+    # One row (id 1). Appenders lock it with UPDATE ... RETURNING, which serialises them: the
+    # sequence has no gaps or forks, and a rolled-back append gives its numbers back.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("next_seq", sa.BigInteger, nullable=False),
+    # Entries below this seq were dropped by retention (a multiple of the epoch size).
+    sa.Column("expired_before", sa.BigInteger, nullable=False, server_default="0"),
+    # The checkpoints' origin line, fixed by the first checkpoint so it never drifts.
+    sa.Column("origin", sa.String(255), nullable=True),
+)
+
+access_log_nodes = sa.Table(
+    "access_log_nodes",
+    metadata,
+    # The hash of the perfect subtree over leaves [idx * 2**level, (idx + 1) * 2**level). Levels
+    # >= 4 are stored for every complete subtree up to the latest checkpoint; level 0 rows keep
+    # the leaf hashes around old checkpoints once retention has dropped their entries.
+    sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.LargeBinary(32), nullable=False),
+)
+
+access_log_checkpoints = sa.Table(
+    "access_log_checkpoints",
+    metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root_hash", sa.LargeBinary(32), nullable=False),
+    # The whole signed note (C2SP tlog-checkpoint), exactly as also appended to the external file.
+    sa.Column("note", sa.Text, nullable=False),
+    # The keyring version of the log_signing key that signed it; the key itself is never here.
+    sa.Column("key_version", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+
+# -- the vault (yaksok.vault) and the consent ledger's core (yaksok.consent) -------------------
+# Personal values live only in ``vault_values``, AES-256-GCM encrypted under their member's data
+# key; data keys live only wrapped under a keyring KEK (``data_keys.wrapped``). No table here
+# holds a plaintext personal value: members are known by a random id (``m_`` + 24 hex), which is
+# also the pseudonymous ``subject_ref`` of the access log. Foreign keys deliberately stop at
+# ``member_sessions``: erasure destroys a key and purges rows itself, it never relies on cascades.
+
+members = sa.Table(
+    "members",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("jurisdiction", sa.String(8), nullable=False),
+    # 'active' | 'closed' | 'erased'
+    sa.Column("status", sa.String(16), nullable=False),
+    # "age checked: at least N" (the jurisdiction's minimum); the birth date itself is not here.
+    sa.Column("age_verified_min", sa.Integer, nullable=True),
+    sa.Column("age_checked_at", UTCDateTime, nullable=True),
+    # argon2id PHC string (the password category is one-way: never in the vault).
+    sa.Column("password_hash", sa.String(255), nullable=True),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", UTCDateTime, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.Column("erased_at", UTCDateTime, nullable=True),
+)
+
+member_sessions = sa.Table(
+    "member_sessions",
+    metadata,
+    # SHA-256 hex of the bearer token.
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("member_id", sa.String(32), sa.ForeignKey("members.id"), nullable=False,
+              index=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+data_keys = sa.Table(
+    "data_keys",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    # Not a foreign key: erasure must not depend on cascades.
+    sa.Column("member_id", sa.String(32), nullable=False),
+    # 'member', or 'hold:<record_kind>' for records under a statutory hold.
+    sa.Column("scope", sa.String(64), nullable=False, server_default="member"),
+    # nonce || AES-256-GCM(kek, data key) || tag; NULL once destroyed.
+    sa.Column("wrapped", sa.LargeBinary, nullable=True),
+    sa.Column("kek_version", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("destroyed_at", UTCDateTime, nullable=True),
+    # Its index also serves lookups by member_id.
+    sa.UniqueConstraint("member_id", "scope"),
+)
+
+vault_values = sa.Table(
+    "vault_values",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("member_id", sa.String(32), nullable=False),
+    sa.Column("category", sa.String(128), nullable=False),
+    sa.Column("key_id", sa.String(32), nullable=False),
+    # format byte || nonce || AES-256-GCM ciphertext || tag (see yaksok/vault/README.md).
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    # HMAC-SHA256 blind index, for categories looked up by exact value; NULL otherwise.
+    sa.Column("blind", sa.LargeBinary(32), nullable=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("flow", sa.String(32), nullable=True),
+    sa.Column("collected_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Index(None, "member_id", "category"),
+    sa.Index(None, "category", "blind"),
+)
+
+consent_events = sa.Table(
+    "consent_events",
+    metadata,
+    # Append-only: there is no update or delete API (only the purge of erased members).
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("member_id", sa.String(32), nullable=False, index=True),
+    sa.Column("consent_key", sa.String(64), nullable=False),
+    # 'given' | 'refused' | 'withdrawn'
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("policy_version", sa.String(64), nullable=False),
+    # SHA-256 hex of the exact notice text shown; the text itself is in the published policy.
+    sa.Column("notice_sha256", sa.String(64), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("actor_id", sa.String(128), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
+processing_restrictions = sa.Table(
+    "processing_restrictions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("member_id", sa.String(32), nullable=False, index=True),
+    # NULL: every purpose except legal compliance storage.
+    sa.Column("purpose", sa.String(64), nullable=True),
+    # A code ('accuracy-disputed', ...), never free text.
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("lifted_at", UTCDateTime, nullable=True),
+)
+
+objections = sa.Table(
+    "objections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("member_id", sa.String(32), nullable=False, index=True),
+    # 'purpose' | 'decision'
+    sa.Column("target_kind", sa.String(16), nullable=False),
+    sa.Column("target_key", sa.String(64), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("lifted_at", UTCDateTime, nullable=True),
+)
+
+erasures = sa.Table(
+    "erasures",
+    metadata,
+    # The list a restore re-applies (also kept outside the database: <data_dir>/erasures.txt).
+    sa.Column("member_id", sa.String(32), primary_key=True),
+    sa.Column("erased_at", UTCDateTime, nullable=False),
+    # The KEK version active at erasure: rotating past it and destroying it defeats old copies.
+    sa.Column("kek_version", sa.Integer, nullable=False),
+)
+
+__all__ += [  # noqa: PLE0605 - appended with the tables above
+    "members",
+    "member_sessions",
+    "data_keys",
+    "vault_values",
+    "consent_events",
+    "processing_restrictions",
+    "objections",
+    "erasures",
+]
+
+
+# -- policy notices, the outbox and re-consent marks (yaksok.policy.notices, yaksok.notify) ----
+# None of these holds a personal value: members appear only by their random internal id, email
+# addresses are read from the vault at send time, and notice texts are the same for everyone.
+
+policy_notices = sa.Table(
+    "policy_notices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # One notice per published version (P0.1, P11.1).
+    sa.Column("version", sa.String(64), sa.ForeignKey("policy_versions.version"), nullable=False,
+              unique=True),
+    sa.Column("previous_version", sa.String(64), nullable=True),
+    sa.Column("posted_at", UTCDateTime, nullable=False),
+    sa.Column("title_ko", sa.Text, nullable=False),
+    sa.Column("title_en", sa.Text, nullable=False),
+    sa.Column("body_ko", sa.Text, nullable=False),
+    sa.Column("body_en", sa.Text, nullable=False),
+    # The structured diff against ``previous_version`` (yaksok.policy.diff.PolicyDiff.to_json).
+    sa.Column("diff", sa.Text, nullable=False),
+    # How many individual notices were queued (members x channels; duplicates not counted).
+    sa.Column("queued", sa.Integer, nullable=False, server_default="0"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    # "ob_" + random hex; the Message-ID of an email is derived from it, so a retry after a
+    # crash carries the same Message-ID and the receiving side can drop the duplicate.
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("channel", sa.String(16), nullable=False),  # 'email' | 'in_app'
+    # The member's internal id; the address is resolved through the vault at delivery.
+    sa.Column("recipient_ref", sa.String(32), nullable=False, index=True),
+    sa.Column("template", sa.String(64), nullable=False),
+    # JSON of short tokens only (checked at enqueue): ids and version labels, no personal values.
+    sa.Column("params", sa.Text, nullable=False, server_default="{}"),
+    # 'pending' | 'sending' | 'sent' | 'failed' (will retry) | 'dead' (gave up)
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    # When the row may be claimed next: the retry time, or the end of a sender's lease.
+    sa.Column("next_attempt_at", UTCDateTime, nullable=False),
+    # The SMTP code and reply with any address masked; never a personal value.
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("dedupe_key", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+    sa.Column("claimed_by", sa.String(64), nullable=True),
+    sa.Column("claimed_until", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("channel", "dedupe_key"),
+    sa.Index(None, "status", "next_attempt_at"),
+)
+
+member_notices = sa.Table(
+    "member_notices",
+    metadata,
+    sa.Column("member_id", sa.String(32), primary_key=True),
+    sa.Column("notice_id", sa.Integer, sa.ForeignKey("policy_notices.id"), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("read_at", UTCDateTime, nullable=True),
+)
+
+consent_renewals = sa.Table(
+    "consent_renewals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("member_id", sa.String(32), nullable=False),
+    # Processing for this purpose is refused until the member consents under since_version.
+    sa.Column("purpose", sa.String(64), nullable=False),
+    sa.Column("since_version", sa.String(64), nullable=False),
+    # Space-separated category keys the new consent is needed for; NULL: the whole purpose (new,
+    # or newly resting on consent).
+    sa.Column("categories", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("resolved_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("member_id", "purpose", "since_version"),
+)
+
+__all__ += [  # noqa: PLE0605 - appended with the tables above
+    "policy_notices",
+    "outbox",
+    "member_notices",
+    "consent_renewals",
+]
+
+
+# -- cookie consent (yaksok.consent.cookies) ---------------------------------------------------
+# Append-only: one row per decision; a device's latest row is its choice. A device is known by
+# the random id its banner made (not a fingerprint); no IP address or user agent is stored.
+
+cookie_choices = sa.Table(
+    "cookie_choices",
+    metadata,
+    sa.Column("id", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("device_id", sa.String(64), nullable=False),
+    # The member's random internal id when the choice was made in a member's session; not a
+    # foreign key, like the vault's tables: erasure handles its rows itself.
+    sa.Column("member_id", sa.String(32), nullable=True, index=True),
+    # JSON object of every category key of the policy to true/false, keys sorted.
+    sa.Column("choices", sa.Text, nullable=False),
+    # Whether a Global Privacy Control signal was present when the choice was made.
+    sa.Column("gpc", sa.Boolean, nullable=False),
+    sa.Column("policy_version", sa.String(64), nullable=False),
+    sa.Column("banner_language", sa.String(8), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index(None, "device_id", "at"),
+)
+
+__all__ += ["cookie_choices"]  # noqa: PLE0605 - appended with the table above
+
+
+# -- consent evidence (yaksok.consent.ledger, migration 0006) -----------------------------------
+# Who gave a consent ('member' | 'legal_guardian' | 'authorised_agent') and the guardian's or
+# agent's reference id (never a name); the language of the notice shown. The members' consent
+# generation is bumped in the transaction of every consent event (yaksok.consent.gate).
+consent_events.append_column(
+    sa.Column("given_by", sa.String(24), nullable=False, server_default="member"))
+consent_events.append_column(sa.Column("given_by_ref", sa.String(64), nullable=True))
+consent_events.append_column(sa.Column("language", sa.String(8), nullable=True))
+members.append_column(
+    sa.Column("consent_generation", sa.BigInteger, nullable=False, server_default="0"))

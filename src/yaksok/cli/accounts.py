@@ -1,0 +1,101 @@
+"""`yaksok apikey` and `yaksok staff`: API keys for app backends, staff accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from yaksok.cli.base import app, open_store, out, read_password
+
+apikey_app = typer.Typer(help="API keys for app backends.", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
+staff_app = typer.Typer(help="Staff accounts with roles and a TOTP second factor.",
+                        no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
+
+
+# -- API keys and staff ------------------------------------------------------------------------
+
+@apikey_app.command("create")
+def apikey_create(
+    name: str,
+    scopes: Annotated[str, typer.Option(help="Comma-separated scopes from the policy's api_scopes.")],
+) -> None:
+    """Create an API key; the secret is printed once and stored only hashed.
+
+    Example:  yaksok apikey create app-backend --scopes members,analytics
+    """
+    from yaksok.accounts.apikeys import create_api_key
+
+    yk = open_store()
+    info, secret = create_api_key(yk.engine, yk.policy, name,
+                                  [s.strip() for s in scopes.split(",") if s.strip()])
+    out(f"id: {info.id}\nscopes: {' '.join(info.scopes)}\nsecret (shown once): {secret}")
+
+
+@apikey_app.command("list")
+def apikey_list() -> None:
+    """List API keys (never their secrets).  Example:  yaksok apikey list"""
+    from yaksok.accounts.apikeys import list_api_keys
+
+    for k in list_api_keys(open_store().engine):
+        state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+        out(f"{k.id}\t{k.name}\t{' '.join(k.scopes)}\t{state}")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: str) -> None:
+    """Revoke an API key at once.  Example:  yaksok apikey revoke ak_3f9c"""
+    from yaksok.accounts.apikeys import revoke_api_key
+
+    revoke_api_key(open_store().engine, key_id)
+    out(f"revoked {key_id}")
+
+
+@staff_app.command("add")
+def staff_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="A staff role key from the policy's staff_roles.")],
+    password_stdin: Annotated[bool, typer.Option(
+        help="Read the password from standard input instead of a prompt.")] = False,
+) -> None:
+    """Add a staff account; prints the TOTP secret and provisioning URI once.
+
+    Example:  yaksok staff add alice --role privacy_officer
+    """
+    from yaksok.accounts.staff import add_staff, totp_uri
+
+    password = read_password(password_stdin)
+    yk = open_store()
+    info, secret = add_staff(yk.engine, yk.keyring, yk.policy, username, role, password)
+    out(f"staff {info.username} ({info.role}) added")
+    out(f"TOTP secret (shown once): {secret}")
+    out(f"provisioning URI: {totp_uri(secret, info.username)}")
+
+
+@staff_app.command("list")
+def staff_list() -> None:
+    """List staff accounts and their roles.  Example:  yaksok staff list"""
+    from yaksok.accounts.staff import list_staff
+
+    for s in list_staff(open_store().engine):
+        out(f"{s.username}\t{s.role}\t{'disabled' if s.disabled_at else 'active'}")
+
+
+@staff_app.command("disable")
+def staff_disable(username: str) -> None:
+    """Disable a staff account and end its sessions.  Example:  yaksok staff disable alice"""
+    from yaksok.accounts.staff import disable_staff
+
+    disable_staff(open_store().engine, username)
+    out(f"disabled {username}")
+
+
+@staff_app.command("unlock")
+def staff_unlock(username: str) -> None:
+    """Lift a lockout after repeated failed logins.  Example:  yaksok staff unlock alice"""
+    from yaksok.accounts.staff import unlock_staff
+
+    unlock_staff(open_store().engine, username)
+    out(f"unlocked {username}")

@@ -1,0 +1,190 @@
+"""`yaksok member` and `yaksok demo`: members, their erasure, synthetic data."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from yaksok import errors
+from yaksok.cli.base import (
+    app,
+    cli_actor,
+    open_store,
+    out,
+    parse_day,
+    read_password,
+)
+
+# -- members and the demo ------------------------------------------------------------------
+
+member_app = typer.Typer(help="Members: sign up, look up, erase.", no_args_is_help=True)
+app.add_typer(member_app, name="member")
+
+
+def _member_actor_cli():
+    """The shell's operator (see ``_cli_actor``), acting for member management only."""
+    from dataclasses import replace
+
+    return replace(cli_actor(), purposes=frozenset({"member_management"}))
+
+
+@member_app.command("signup")
+def member_signup(
+    email: Annotated[str, typer.Option(help="The login ID.")],
+    phone: Annotated[str, typer.Option(help="A mobile number, e.g. 010-1234-5678.")],
+    birth_date: Annotated[str | None, typer.Option(
+        help="YYYY-MM-DD; checked against the minimum age, kept only with --consent "
+             "sns_sign_in.")] = None,
+    declared_age: Annotated[int | None, typer.Option(
+        help="Age in years, when no birth date is given.")] = None,
+    country: Annotated[str, typer.Option(help="Sign-up country (KR, DE, US-CA, ...).")] = "KR",
+    sns: Annotated[list[str] | None, typer.Option(
+        help="An SNS account as provider:uid:nickname (repeatable).")] = None,
+    consent: Annotated[list[str] | None, typer.Option(
+        help="A consent item the member gives (repeatable), e.g. sns_sign_in.")] = None,
+    channel: Annotated[str, typer.Option(help="Collection channel of the policy.")] = "app",
+    password_stdin: Annotated[bool, typer.Option(
+        help="Read the password from standard input instead of a prompt "
+             "[or env YAKSOK_MEMBER_PASSWORD].")] = False,
+) -> None:
+    """Sign a member up (age gate, password rules, uniqueness); prints the member id.
+
+    \b
+    Example:  yaksok member signup --email kim@example.com --phone 010-1234-5678 \\
+                  --birth-date 2001-04-05 --sns kakao:12345:노래하는민준 --consent sns_sign_in
+    """
+    from yaksok.members.signup import sign_up
+
+    accounts = []
+    for i, text in enumerate(sns or ()):
+        parts = text.split(":", 2)
+        if len(parts) != 3:
+            raise errors.ValidationError("an SNS account is written provider:uid:nickname",
+                                         field=f"--sns[{i}]", fix="e.g. kakao:12345:민준")
+        accounts.append(tuple(parts))
+    born = parse_day(birth_date, "--birth-date") if birth_date else None
+    password = read_password(password_stdin, env="YAKSOK_MEMBER_PASSWORD")
+    member_id = sign_up(open_store(), email=email, password=password, phone=phone,
+                        sns_accounts=accounts, birth_date=born, declared_age=declared_age,
+                        country=country, consents=consent or (), channel=channel)
+    out(member_id)
+
+
+@member_app.command("lookup")
+def member_lookup(
+    email: Annotated[str | None, typer.Option(help="Find by login email.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Find by mobile number.")] = None,
+    sns: Annotated[str | None, typer.Option(help="Find by SNS id, provider:uid.")] = None,
+) -> None:
+    """Print the id of the active member holding an email, phone or SNS id (exit 3 if none).
+
+    The lookup goes through the blind index and is logged as a read for member_management.
+
+    \b
+    Examples:  yaksok member lookup --email kim@example.com
+               yaksok member lookup --phone 010-1234-5678
+    """
+    from yaksok.members.identifiers import normalise_value
+    from yaksok.members.lookups import EMAIL, LOOKUP_PURPOSE, PHONE, SNS_ID, preferred_member
+    from yaksok.vault import vault_for
+
+    given = [(c, v) for c, v in ((EMAIL, email), (PHONE, phone), (SNS_ID, sns)) if v]
+    if len(given) != 1:
+        raise errors.ValidationError("name exactly one of --email, --phone, --sns",
+                                     field="--email", fix="e.g. --email kim@example.com")
+    category, value = given[0]
+    yk = open_store()
+    found = preferred_member(yk, vault_for(yk).lookup_all(
+        category, normalise_value(category, value), actor=_member_actor_cli(),
+        purpose=LOOKUP_PURPOSE))
+    if found is None:
+        raise errors.NotFound("no member holds it", field=category,
+                              fix="check the spelling; erased members are gone")
+    out(found)
+
+
+@member_app.command("consent-proof")
+def member_consent_proof(
+    member_id: Annotated[str, typer.Argument(help="The member id (m_...).")],
+) -> None:
+    """Print the member's proof of consent as JSON: every answer, the notice shown (text and
+    SHA-256), when, under which policy version, through which channel, and by whom.
+
+    Example:  yaksok member consent-proof m_3f9c0a1b2c3d4e5f60718293 > proof.json
+    """
+    from yaksok.consent.proof import consent_proof_json
+
+    out(consent_proof_json(open_store(), member_id).rstrip("\n"))
+
+
+@member_app.command("erase")
+def member_erase(
+    member_id: Annotated[str, typer.Argument(help="The member id (m_...).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a member by crypto-shredding their data key, then purge their rows.
+
+    Cannot be undone. Example:  yaksok member erase m_3f9c0a1b2c3d4e5f60718293 --yes
+    """
+    from yaksok.vault import vault_for
+
+    if not yes and not typer.confirm(f"erase {member_id} for good?"):
+        raise typer.Abort()
+    vault = vault_for(open_store())
+    done = vault.erase_member(member_id, actor=_member_actor_cli())
+    purged = vault.purge_erased()
+    out(f"erased {done.member_id} at {done.erased_at:%Y-%m-%d %H:%M:%S} UTC; "
+        f"{purged} leftover rows purged")
+
+
+@member_app.command("purge")
+def member_purge() -> None:
+    """Delete the rows erased members left behind (their keys are already destroyed).
+
+    Safe to run at any time, e.g. from cron.  Example:  yaksok member purge
+    """
+    from yaksok.vault import vault_for
+
+    out(f"{vault_for(open_store()).purge_erased()} leftover rows purged")
+
+
+@member_app.command("reapply-erasures")
+def member_reapply_erasures() -> None:
+    """After restoring a database backup: erase again every member in the erasures file.
+
+    Run it before serving a restored database (see docs/operations.md).
+    Example:  yaksok member reapply-erasures
+    """
+    from yaksok.vault import reapply_erasures
+
+    out(f"{reapply_erasures(open_store())} member(s) erased again")
+
+
+@app.command()
+def demo(
+    members: Annotated[int, typer.Option(min=1, help="How many synthetic members.")] = 1000,
+    seed: Annotated[int, typer.Option(help="The same seed makes the same members.")] = 0,
+    reads: Annotated[bool, typer.Option(help="Also make access events (reads).")] = True,
+    batch: Annotated[int, typer.Option(min=1, help="Members per transaction.")] = 250,
+) -> None:
+    """Fill the store with synthetic members (Korean names, phones, emails, SNS accounts),
+    consents, values and access events. Demo and benchmark data only.
+
+    \b
+    Example:  yaksok init && yaksok demo --members 10000 --seed 7
+    """
+    from yaksok.demo import run_demo
+
+    yk = open_store()
+    with typer.progressbar(length=members, label="members", file=sys.stderr) as bar:
+        last = [0]
+
+        def progress(done: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        summary = run_demo(yk, members, seed, batch=batch, reads=reads, progress=progress)
+    for line in summary.lines():
+        out(line)

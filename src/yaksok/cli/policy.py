@@ -1,0 +1,113 @@
+"""`yaksok policy`: check, render, publish and list policy versions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from yaksok.cli.base import app, open_store, out, parse_day
+
+policy_app = typer.Typer(help="Check, render and publish policy files.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+# -- policy ------------------------------------------------------------------------------------
+
+@policy_app.command("check")
+def policy_check(
+    file: Path,
+    strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        help="Judge legal staleness as of this day (YYYY-MM-DD); default today.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Validate a policy file: one line per problem, FILE:LINE:COLUMN: error: ... (fix).
+
+    Exit 0 when valid (warnings allowed unless --strict), 1 otherwise.
+    Example:  yaksok policy check policies/somesing.yaml --as-of 2026-01-01
+    """
+    from yaksok.policy.lint import check_file
+
+    day = parse_day(as_of, "--as-of") if as_of else None
+    problems = check_file(file, day)
+    if json_output:
+        out(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            out(p.format())
+    failed = any(p.severity == "error" or strict for p in problems)
+    if not json_output:
+        errs = sum(p.severity == "error" for p in problems)
+        warns = len(problems) - errs
+        typer.echo(f"{file}: {errs} error(s), {warns} warning(s)", err=True)
+    raise typer.Exit(1 if failed else 0)
+
+
+@policy_app.command("render")
+def policy_render(
+    file: Path,
+    lang: Annotated[str, typer.Option(help="ko or en.")] = "ko",
+    fmt: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+) -> None:
+    """Render the human-readable privacy policy from a policy file.
+
+    Example:  yaksok policy render policies/somesing.yaml --lang en --format html -o policy.html
+    """
+    from yaksok.policy.loader import load_policy
+    from yaksok.policy.render import render_policy
+
+    text = render_policy(load_policy(file), lang=lang, fmt=fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        out(f"wrote {output}")
+    else:
+        out(text)
+
+
+@policy_app.command("publish")
+def policy_publish(
+    file: Path,
+    by: Annotated[str, typer.Option(help="Who publishes (recorded).")] = "cli",
+) -> None:
+    """Publish a policy file as the version in force (its newest `versions` entry), post the
+    notice on /notices, queue an individual notice to every member through the outbox, and mark
+    members who must renew consent where the change adds consent-based processing.
+
+    Safe to repeat: a second run publishes nothing and completes an interrupted one.
+    Example:  yaksok policy publish policies/somesing.yaml --by privacy-officer
+    """
+    from yaksok.policy.diff import render_diff
+    from yaksok.policy.loader import load_file
+    from yaksok.policy.notices import publish_with_notice
+
+    yk = open_store()
+    result = publish_with_notice(yk, load_file(file), published_by=by)
+    pub = result.published
+    state = "published" if result.newly_published else "already published"
+    out(f"policy in force: {pub.version} (effective {pub.effective_date}, {state} "
+        f"{pub.published_at:%Y-%m-%d %H:%M} UTC by {pub.published_by})")
+    out(f"changes since {result.diff.old_version or '(none)'}: {result.diff.summary()}")
+    if result.diff.old_version is not None and not result.diff.is_empty:
+        out(render_diff(result.diff, "en", new=pub.policy))
+    out(f"notice: /notices/{result.notice_id}")
+    out(f"individual notices queued: {result.queued} ({', '.join(result.channels) or 'none'}); "
+        "deliver with `yaksok outbox send`")
+    if result.not_automated:
+        out(f"not sent by yaksok (do it yourself): {', '.join(result.not_automated)}")
+    for purpose, cats in sorted(result.renewals.items()):
+        what = "the whole purpose" if cats is None else ", ".join(cats)
+        out(f"renewed consent needed for {purpose} ({what}); members marked: {result.marked}")
+
+
+@policy_app.command("versions")
+def policy_versions() -> None:
+    """List the published policy versions, oldest first.  Example:  yaksok policy versions"""
+    from yaksok.policy.versions import list_versions
+
+    for v in list_versions(open_store().engine):
+        out(f"{v['version']}\teffective {v['effective_date']}\tpublished "
+            f"{v['published_at']:%Y-%m-%d %H:%M}\tby {v['published_by']}\t{v['content_sha256'][:12]}")

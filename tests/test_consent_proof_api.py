@@ -52,3 +52,22 @@ def test_the_cli_prints_the_proof(run, monkeypatch):
         ("user_analysis", "given")]
     assert proof["events"][0]["notice_text"]
     assert run("member", "consent-proof", "m_nobody")[0] != 0
+
+
+@pytest.mark.promise("P6.10")
+def test_a_legal_guardian_answers_over_rest_and_the_proof_says_so(client, yk):
+    m = sign_up(client)
+    token = login(client)
+    r = client.post(f"/members/{m}/consents/user_analysis",
+                    json={"action": "give", "given_by": "legal_guardian",
+                          "given_by_ref": "poa-2026-0042", "lang": "en"},
+                    headers=bearer(token))
+    assert r.status_code == 201, r.text
+    event = client.get("/me/consents/proof", headers=bearer(token)).json()["events"][-1]
+    assert (event["given_by"], event["given_by_ref"], event["language"]) == (
+        "legal_guardian", "poa-2026-0042", "en")
+    # a guardian without the reference of a verified mandate is refused, naming the field
+    r = client.post(f"/members/{m}/consents/user_analysis",
+                    json={"action": "withdraw", "given_by": "legal_guardian"},
+                    headers=bearer(token))
+    assert r.status_code == 422 and r.json()["field"] == "given_by_ref"

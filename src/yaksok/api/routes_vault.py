@@ -300,6 +300,11 @@ class ConsentIn(BaseModel):
                                             "description in `lang` from the policy in force.")
     lang: Literal["ko", "en"] = "ko"
     channel: str = Field("app", min_length=1, max_length=32)
+    given_by: Literal["member", "legal_guardian", "authorised_agent"] = Field(
+        "member", description="Who answered: the member, a legal guardian or an authorised agent.")
+    given_by_ref: str | None = Field(
+        None, max_length=64, description="For a guardian or agent: a reference id of the "
+                                         "verified mandate (never a name).")
 
 
 class ConsentOut(BaseModel):
@@ -331,7 +336,8 @@ def record_consent(body: ConsentIn, request: Request, member_id: str = MemberId,
     v = _vault(request)
     method = {"give": v.give_consent, "refuse": v.refuse_consent,
               "withdraw": v.withdraw_consent}[body.action]
-    event_id = method(member_id, item, notice_text=text, channel=body.channel, actor=actor)
+    event_id = method(member_id, item, notice_text=text, channel=body.channel, actor=actor,
+                      given_by=body.given_by, given_by_ref=body.given_by_ref, language=body.lang)
     return ConsentOut(event_id=event_id, consent=item, action=body.action,
                       policy_version=published.version,
                       consents=sorted(v.effective_consents(member_id)))

@@ -47,7 +47,8 @@ class Settings:
     #: The From address of notices (``Name <addr>`` or ``addr``); its domain names Message-IDs.
     smtp_from: str = ""
     smtp_timeout: float = 30.0
-    extra: dict = field(default_factory=dict)
+    #: How long consent evidence is kept after the consent ends (ISO-8601 duration).
+    consent_evidence_period: str = "P5Y"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
@@ -71,6 +72,8 @@ class Settings:
             values["audit_origin"] = env["YAKSOK_AUDIT_ORIGIN"]
         if env.get("YAKSOK_ERASURES"):
             values["erasures_path"] = Path(env["YAKSOK_ERASURES"])
+        if env.get("YAKSOK_CONSENT_EVIDENCE_PERIOD"):
+            values["consent_evidence_period"] = env["YAKSOK_CONSENT_EVIDENCE_PERIOD"]
         if env.get("YAKSOK_HOST"):
             values["host"] = env["YAKSOK_HOST"]
         if env.get("YAKSOK_PORT"):

@@ -77,10 +77,11 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     app.include_router(routes_staff.router)
     app.include_router(routes_apikeys.router)
     app.include_router(routes_audit.router)
-    from yaksok.api import routes_members, routes_vault
+    from yaksok.api import routes_members, routes_retention, routes_vault
 
     app.include_router(routes_members.router)
     app.include_router(routes_vault.router)
+    app.include_router(routes_retention.router)
     return app
 
 

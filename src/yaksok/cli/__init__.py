@@ -17,7 +17,7 @@ import importlib
 import typer
 
 from yaksok import errors
-from yaksok.cli import accounts, audit, keys, members, outbox, policy, service  # noqa: F401 - registers commands
+from yaksok.cli import accounts, audit, keys, members, outbox, policy, retention, service  # noqa: F401 - registers commands
 from yaksok.cli.base import EXIT_CODES, app
 
 __all__ = ["EXIT_CODES", "app", "exit_code", "main"]

@@ -470,3 +470,56 @@ consent_events.append_column(sa.Column("given_by_ref", sa.String(64), nullable=T
 consent_events.append_column(sa.Column("language", sa.String(8), nullable=True))
 members.append_column(
     sa.Column("consent_generation", sa.BigInteger, nullable=False, server_default="0"))
+
+
+# -- retention (yaksok.retention, migration 0007) -----------------------------------------------
+# Records under a statutory hold, in storage separated from the vault's values (P12.7): each is
+# sealed under a hold key (data_keys scope ``hold:<record_kind>:<YYYY-MM of expiry>``, one key
+# per kind and expiry month for every member), so destruction at expiry is one key deletion.
+# ``member_ref`` is the member's random id; nothing else identifying is kept beside the record.
+
+held_records = sa.Table(
+    "held_records",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("record_kind", sa.String(64), nullable=False),
+    sa.Column("member_ref", sa.String(32), nullable=True, index=True),
+    sa.Column("key_id", sa.String(32), nullable=False),
+    # format byte || nonce || AES-256-GCM(hold key, JSON of the values) || tag;
+    # AAD = "yaksok-held|1|" id "|" record_kind "|" key_id.
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index(None, "record_kind", "expires_at"),
+    sa.Index(None, "expires_at"),
+)
+
+# One row per run, kind and batch that destroyed something; never a destroyed value.
+destruction_records = sa.Table(
+    "destruction_records",
+    metadata,
+    sa.Column("id", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(32), nullable=False, index=True),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("record_kind", sa.String(64), nullable=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("window_from", UTCDateTime, nullable=True),
+    sa.Column("window_to", UTCDateTime, nullable=True),
+    # 'key deletion' | 'row delete' | 'overwrite'
+    sa.Column("method", sa.String(32), nullable=False),
+    sa.Column("rule", sa.String(128), nullable=False),
+    sa.Column("law", sa.Text, nullable=True),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+)
+
+# The receipt of each account closure (what was destroyed and what is held: kinds, counts and
+# dates, never a value), keyed by the member's random id.
+closure_receipts = sa.Table(
+    "closure_receipts",
+    metadata,
+    sa.Column("member_ref", sa.String(32), primary_key=True),
+    sa.Column("closed_at", UTCDateTime, nullable=False),
+    sa.Column("receipt", sa.Text, nullable=False),
+)
+
+__all__ += ["held_records", "destruction_records", "closure_receipts"]  # noqa: PLE0605

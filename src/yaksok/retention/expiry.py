@@ -1,0 +1,290 @@
+"""One expiry mechanism for everything that expires (issue 6, item 3) and destruction records.
+
+Each kind registers, in this one module, how to find its expired items and destroy them::
+
+    register_expiry(ExpiryRule(kind="member_sessions", method="row delete",
+                               rule="expires_at passed or revoked", law=None,
+                               destroy_batch=_sessions("member_sessions")))
+
+``destroy_batch(yk, conn, now, batch) -> list[Found]`` destroys at most ``batch`` items in the
+caller's transaction and says what it destroyed (counts and time windows, per record kind when
+the kind has several). ``run_expiry`` calls every kind in registration order, a batch per
+transaction, until a batch comes back short, and writes a ``destruction_records`` row for every
+batch that destroyed something, in the batch's own transaction (so a kill -9 loses neither
+the work nor its record: the next run finds what is left). Running it twice destroys nothing
+twice. On PostgreSQL the rows a batch claims are selected ``FOR UPDATE SKIP LOCKED``, so several
+workers share the work.
+
+Later issues register their kinds (one-time codes, export files) by calling
+``register_expiry`` at import of their module; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from yaksok.retention.held import HOLD_MEMBER, add_period, law_text, month_end
+from yaksok.store.tables import utcnow
+from yaksok.vault._db import from_db, sql, to_db, write
+from yaksok.vault.keys import new_id
+
+__all__ = ["DestructionRecord", "ExpiryRule", "Found", "register_expiry", "expiry_kinds",
+           "run_expiry", "retention_status", "CONSENT_EVIDENCE_PERIOD"]
+
+#: Consent evidence is kept this long after the consent ends (withdrawn or refused);
+#: ``Settings.consent_evidence_period`` (env ``YAKSOK_CONSENT_EVIDENCE_PERIOD``) overrides it.
+CONSENT_EVIDENCE_PERIOD = "P5Y"
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What one batch of a kind destroyed (never the values)."""
+
+    count: int
+    window_from: dt.datetime | None = None
+    window_to: dt.datetime | None = None
+    record_kind: str | None = None
+    rule: str | None = None
+    law: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiryRule:
+    kind: str
+    method: str  # 'key deletion' | 'row delete' | 'overwrite'
+    rule: str
+    law: str | None
+    destroy_batch: Callable[[Any, Any, dt.datetime, int], list[Found]]
+
+
+@dataclass(frozen=True, slots=True)
+class DestructionRecord:
+    run_id: str
+    kind: str
+    record_kind: str | None
+    count: int
+    window_from: dt.datetime | None
+    window_to: dt.datetime | None
+    method: str
+    rule: str
+    law: str | None
+    at: dt.datetime
+
+    def to_dict(self) -> dict:
+        def iso(t):
+            return None if t is None else t.astimezone(dt.UTC).isoformat()
+        return {"run_id": self.run_id, "kind": self.kind, "record_kind": self.record_kind,
+                "count": self.count, "window_from": iso(self.window_from),
+                "window_to": iso(self.window_to), "method": self.method, "rule": self.rule,
+                "law": self.law, "at": iso(self.at)}
+
+
+_REGISTRY: dict[str, ExpiryRule] = {}
+
+
+def register_expiry(rule: ExpiryRule) -> None:
+    """Register (or replace) the expiry rule of ``rule.kind``."""
+    _REGISTRY[rule.kind] = rule
+
+
+def expiry_kinds() -> list[ExpiryRule]:
+    return list(_REGISTRY.values())
+
+
+def _skip_locked(conn) -> str:
+    return "" if conn.dialect.name == "sqlite" else " FOR UPDATE SKIP LOCKED"
+
+
+def _window(times) -> tuple[dt.datetime | None, dt.datetime | None]:
+    ts = [from_db(t) for t in times if t is not None]
+    return (min(ts), max(ts)) if ts else (None, None)
+
+
+# -- the kinds --------------------------------------------------------------------------------
+
+def _held_rows(yk, conn, now, batch) -> list[Found]:
+    sqlite = conn.dialect.name == "sqlite"
+    q = ("SELECT id, record_kind, expires_at FROM held_records WHERE expires_at <= ? "
+         "ORDER BY expires_at LIMIT ?")
+    q += _skip_locked(conn)
+    rows = conn.exec_driver_sql(sql(conn, q), (to_db(sqlite, now), batch)).fetchall()
+    if not rows:
+        return []
+    ids = [r[0] for r in rows]
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ", ".join("?" * len(chunk))
+        conn.exec_driver_sql(sql(conn, f"DELETE FROM held_records WHERE id IN ({marks})"),  # noqa: S608
+                             tuple(chunk))
+    out = []
+    for kind in sorted({r[1] for r in rows}):
+        mine = [r[2] for r in rows if r[1] == kind]
+        rule = yk.policy.retention_rule(kind)
+        out.append(Found(len(mine), *_window(mine), record_kind=kind,
+                         rule=f"{kind}: {rule.period} after the record" if rule else kind,
+                         law=law_text(rule) if rule else None))
+    return out
+
+
+def _hold_keys(yk, conn, now, batch) -> list[Found]:
+    """Destroy each hold key whose month of expiry is over (and any row left under it)."""
+    sqlite = conn.dialect.name == "sqlite"
+    q = "SELECT id, scope FROM data_keys WHERE member_id = ? AND wrapped IS NOT NULL ORDER BY scope"
+    q += _skip_locked(conn)
+    live = conn.exec_driver_sql(sql(conn, q), (HOLD_MEMBER,)).fetchall()
+    due = [(k, s) for k, s in live if month_end(s) <= now][:batch]
+    out = []
+    for key_id, scope in due:
+        conn.exec_driver_sql(sql(conn, "DELETE FROM held_records WHERE key_id = ?"), (key_id,))
+        conn.exec_driver_sql(sql(conn, "UPDATE data_keys SET wrapped = NULL, destroyed_at = ? "
+                                 "WHERE id = ? AND wrapped IS NOT NULL"),
+                             (to_db(sqlite, now), key_id))
+        kind = scope.split(":")[1]
+        rule = yk.policy.retention_rule(kind)
+        end = month_end(scope)
+        start = dt.datetime(int(scope[-7:-3]), int(scope[-2:]), 1, tzinfo=dt.UTC)
+        out.append(Found(1, start, end, record_kind=kind,
+                         rule=f"hold key {scope}: month of expiry over",
+                         law=law_text(rule) if rule else None))
+    return out
+
+
+def _sessions(table: str) -> Callable:
+    def destroy(yk, conn, now, batch) -> list[Found]:
+        sqlite = conn.dialect.name == "sqlite"
+        q = f"SELECT token_hash, expires_at FROM {table} WHERE expires_at <= ? "  # noqa: S608
+        q += "OR revoked_at IS NOT NULL ORDER BY expires_at LIMIT ?" + _skip_locked(conn)
+        rows = conn.exec_driver_sql(sql(conn, q), (to_db(sqlite, now), batch)).fetchall()
+        for i in range(0, len(rows), 500):
+            chunk = [r[0] for r in rows[i:i + 500]]
+            marks = ", ".join("?" * len(chunk))
+            conn.exec_driver_sql(sql(conn, f"DELETE FROM {table} WHERE token_hash IN ({marks})"),  # noqa: S608
+                                 tuple(chunk))
+        return [Found(len(rows), *_window(r[1] for r in rows))] if rows else []
+    return destroy
+
+
+def _consent_evidence(yk, conn, now, batch) -> list[Found]:
+    """Consent events of a (member, item) whose latest event (withdrawn or refused, not given)
+    is older than the period; oldest first, so the deciding latest event goes last."""
+    sqlite = conn.dialect.name == "sqlite"
+    period = yk.settings.consent_evidence_period or CONSENT_EVIDENCE_PERIOD
+    # now - period, computed as the largest t with t + period <= now (calendar arithmetic).
+    cutoff = _minus_period(now, period)
+    rows = conn.exec_driver_sql(sql(conn, (
+        "SELECT e.id, e.at FROM consent_events e JOIN (SELECT member_id, consent_key, "
+        "MAX(at) AS last FROM consent_events GROUP BY member_id, consent_key) g "
+        "ON g.member_id = e.member_id AND g.consent_key = e.consent_key WHERE g.last <= ? "
+        "AND NOT EXISTS (SELECT 1 FROM consent_events x WHERE x.member_id = g.member_id AND "
+        "x.consent_key = g.consent_key AND x.at = g.last AND x.action = 'given') "
+        "ORDER BY e.at, e.id LIMIT ?")), (to_db(sqlite, cutoff), batch)).fetchall()
+    for i in range(0, len(rows), 500):
+        chunk = [r[0] for r in rows[i:i + 500]]
+        marks = ", ".join("?" * len(chunk))
+        conn.exec_driver_sql(sql(conn, f"DELETE FROM consent_events WHERE id IN ({marks})"),  # noqa: S608
+                             tuple(chunk))
+    return [Found(len(rows), *_window(r[1] for r in rows),
+                  rule=f"{period} after the consent ended")] if rows else []
+
+
+def _minus_period(now: dt.datetime, period: str) -> dt.datetime:
+    # Step back a year too far, then forward: t = now - period to the day (clamped months).
+    lo = now - dt.timedelta(days=366 * 200)
+    lo_plus = add_period(lo, period)
+    # Binary search on days: the latest t with add_period(t, period) <= now.
+    hi = now
+    if lo_plus > now:
+        return lo
+    for _ in range(64):
+        mid = lo + (hi - lo) / 2
+        if add_period(mid, period) <= now:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < dt.timedelta(seconds=1):
+            break
+    return lo
+
+
+register_expiry(ExpiryRule("held_records", "row delete",
+                           "record kind's retention period (policy retention.rules)",
+                           None, _held_rows))
+register_expiry(ExpiryRule("hold_keys", "key deletion",
+                           "hold key of a kind and month, once the month of expiry is over",
+                           None, _hold_keys))
+register_expiry(ExpiryRule("member_sessions", "row delete", "session expired or revoked",
+                           None, _sessions("member_sessions")))
+register_expiry(ExpiryRule("staff_sessions", "row delete", "session expired or revoked",
+                           None, _sessions("staff_sessions")))
+register_expiry(ExpiryRule("consent_evidence", "row delete",
+                           "consent evidence: a period after the consent ended", None,
+                           _consent_evidence))
+
+
+# -- running -----------------------------------------------------------------------------------
+
+_INSERT = ("INSERT INTO destruction_records (run_id, kind, record_kind, count, window_from, "
+           "window_to, method, rule, law, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def run_expiry(yk, *, now: dt.datetime | None = None, batch: int = 1000,
+               kinds: list[str] | None = None,
+               progress: Callable[[str, int], None] | None = None) -> list[DestructionRecord]:
+    """Destroy everything past its expiry; one transaction per batch; returns the records."""
+    from yaksok.vault.erasure import checkpoint_sqlite
+
+    now = (now or utcnow()).astimezone(dt.UTC)
+    engine = yk.engine
+    sqlite = engine.dialect.name == "sqlite"
+    run_id = new_id("run_")
+    out: list[DestructionRecord] = []
+    for rule in expiry_kinds():
+        if kinds is not None and rule.kind not in kinds:
+            continue
+        while True:
+            with write(engine) as conn:
+                found = [f for f in rule.destroy_batch(yk, conn, now, batch) if f.count]
+                at = utcnow()
+                for f in found:
+                    rec = DestructionRecord(run_id, rule.kind, f.record_kind, f.count,
+                                            f.window_from, f.window_to, rule.method,
+                                            f.rule or rule.rule, f.law or rule.law, at)
+                    conn.exec_driver_sql(sql(conn, _INSERT), (
+                        rec.run_id, rec.kind, rec.record_kind, rec.count,
+                        to_db(sqlite, rec.window_from), to_db(sqlite, rec.window_to),
+                        rec.method, rec.rule, rec.law, to_db(sqlite, at)))
+                    out.append(rec)
+            n = sum(f.count for f in found)
+            if progress is not None and n:
+                progress(rule.kind, n)
+            if n < batch:
+                break
+    if out:
+        checkpoint_sqlite(engine)
+    return out
+
+
+def retention_status(yk, *, last: int = 20) -> dict:
+    """Held records by kind and month of expiry, live hold keys, the last destruction records,
+    and the next run (the earliest expiry still ahead)."""
+    with yk.engine.connect() as conn:
+        held = conn.exec_driver_sql(
+            "SELECT h.record_kind, k.scope, COUNT(*), MIN(h.expires_at) FROM held_records h "
+            "JOIN data_keys k ON k.id = h.key_id GROUP BY h.record_kind, k.scope "
+            "ORDER BY h.record_kind, k.scope").fetchall()
+        nxt = conn.exec_driver_sql("SELECT MIN(expires_at) FROM held_records").scalar()
+        recs = conn.exec_driver_sql(sql(conn, (
+            "SELECT run_id, kind, record_kind, count, window_from, window_to, method, rule, "
+            "law, at FROM destruction_records ORDER BY id DESC LIMIT ?")), (last,)).fetchall()
+    return {
+        "held": [{"record_kind": k, "expiry_month": s.rsplit(":", 1)[1], "count": n,
+                  "first_expiry": from_db(first).isoformat()} for k, s, n, first in held],
+        "next_expiry": from_db(nxt).isoformat() if nxt is not None else None,
+        "kinds": [{"kind": r.kind, "method": r.method, "rule": r.rule} for r in expiry_kinds()],
+        "last_destructions": [DestructionRecord(r[0], r[1], r[2], r[3], from_db(r[4]),
+                                                from_db(r[5]), r[6], r[7], r[8],
+                                                from_db(r[9])).to_dict() for r in recs],
+    }

@@ -1,0 +1,232 @@
+"""Held records: what a statute makes us keep (P12.6), in separated storage (P12.7).
+
+``write_record(yk, member_id, record_kind, {category: value}, actor=...)`` seals the values (as
+one JSON object) under the *hold key* of the record kind and month of expiry, and stores them in
+``held_records``, apart from the vault's values. Hold keys are rows of ``data_keys`` with
+``member_id = HOLD_MEMBER`` and scope ``hold:<record_kind>:<YYYY-MM>``: one key per kind and
+expiry month for all members (not per member), because held records outlive the member link and
+expiry must be O(1) key deletions: when a month is over, its key is destroyed and every record
+sealed under it is unreadable at once, wherever copies of the ciphertext lie.
+
+``read_held`` serves only the purpose ``legal_compliance`` and only staff whose role has the
+capability ``HELD_READ_CAPABILITY`` (the privacy officer); every read and every refusal goes to
+the access log.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from yaksok.actors import Actor, actor_may
+from yaksok.errors import (
+    ActorNotAllowed,
+    NotFound,
+    ProcessingRefused,
+    ValidationError,
+    YaksokError,
+)
+from yaksok.store.tables import utcnow
+from yaksok.vault._db import from_db, sql, to_db
+from yaksok.vault.keys import new_id, open_value, seal_value, unwrap_data_key, wrap_data_key
+
+__all__ = ["HOLD_MEMBER", "HELD_PURPOSE", "HELD_READ_CAPABILITY", "HeldRecord", "add_period",
+           "hold_scope", "write_record", "read_held", "rule_for"]
+
+#: ``data_keys.member_id`` of hold keys (not a member id: those start with ``m_``).
+HOLD_MEMBER = "hold"
+#: The only purpose held records may be read for (the policy's compliance-with-law purpose).
+HELD_PURPOSE = "legal_compliance"
+#: The staff capability that admits reading held records (the privacy officer's role has it).
+HELD_READ_CAPABILITY = "rights.decide"
+
+_PERIOD = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+_AAD = b"yaksok-held|1|"
+
+
+def add_period(at: dt.datetime, period: str) -> dt.datetime:
+    """``at`` + an ISO-8601 period of years, months, weeks and days (calendar arithmetic; the
+    day is clamped to the month's last, so 2024-02-29 + P1Y is 2025-02-28)."""
+    m = _PERIOD.match(period)
+    if not m or not any(m.groups()):
+        raise ValidationError(f"{period!r} is not an ISO-8601 period like P5Y or P3M",
+                              field="period", fix="write it like P5Y, P3M, P6M or P10D")
+    years, months, weeks, days = (int(g or 0) for g in m.groups())
+    total = at.year * 12 + (at.month - 1) + years * 12 + months
+    year, month = divmod(total, 12)
+    day = min(at.day, calendar.monthrange(year, month + 1)[1])
+    return at.replace(year=year, month=month + 1, day=day) + dt.timedelta(weeks=weeks, days=days)
+
+
+def hold_scope(record_kind: str, expires_at: dt.datetime) -> str:
+    """The hold key's scope: ``hold:<record_kind>:<YYYY-MM of expiry, UTC>``."""
+    return f"hold:{record_kind}:{expires_at.astimezone(dt.UTC):%Y-%m}"
+
+
+def month_end(scope: str) -> dt.datetime:
+    """The first instant after the month a hold scope names: its key may die from then on."""
+    year, month = (int(x) for x in scope.rsplit(":", 1)[1].split("-"))
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return dt.datetime(year, month, 1, tzinfo=dt.UTC)
+
+
+def law_text(rule) -> str:
+    law = rule.law.en if hasattr(rule.law, "en") else str(rule.law)
+    return f"{law}, art. {rule.article}" if getattr(rule, "article", None) else law
+
+
+def rule_for(policy, record_kind: str):
+    """(record kind, retention rule) from the policy; ``ValidationError`` naming the kinds."""
+    kind = policy.record_kind(record_kind)
+    rule = policy.retention_rule(record_kind) if kind is not None else None
+    if kind is None or rule is None:
+        held = [r.record_kind for r in policy.retention.rules]
+        raise ValidationError("no such record kind with a retention rule in the policy",
+                              field="record_kind", fix="use one of: " + ", ".join(held))
+    return kind, rule
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRecord:
+    id: str
+    record_kind: str
+    member_ref: str | None
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    values: dict[str, str] = field(repr=False)
+
+
+def _aad(record_id: str, record_kind: str, key_id: str) -> bytes:
+    return _AAD + record_id.encode() + b"|" + record_kind.encode() + b"|" + key_id.encode()
+
+
+def _hold_key(conn, keyring, scope: str, now: dt.datetime) -> tuple[str, bytes]:
+    """(key id, data key) of the live hold key of ``scope``, made on first use."""
+    sqlite = conn.dialect.name == "sqlite"
+    row = conn.exec_driver_sql(sql(conn, "SELECT id, wrapped, kek_version FROM data_keys "
+                                   "WHERE member_id = ? AND scope = ?"),
+                               (HOLD_MEMBER, scope)).first()
+    if row is None:
+        key_id, key = new_id("dk_"), os.urandom(32)
+        version, wrapped = wrap_data_key(keyring, key_id, HOLD_MEMBER, scope, key)
+        conn.exec_driver_sql(sql(conn, "INSERT INTO data_keys (id, member_id, scope, wrapped, "
+                                 "kek_version, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+                                 "ON CONFLICT (member_id, scope) DO NOTHING"),
+                             (key_id, HOLD_MEMBER, scope, wrapped, version, to_db(sqlite, now)))
+        row = conn.exec_driver_sql(sql(conn, "SELECT id, wrapped, kek_version FROM data_keys "
+                                       "WHERE member_id = ? AND scope = ?"),
+                                   (HOLD_MEMBER, scope)).first()
+    if row[1] is None:
+        raise ValidationError("the hold key of this month of expiry is already destroyed",
+                              field="at", fix="a record cannot be written already expired")
+    return row[0], unwrap_data_key(keyring, row[0], HOLD_MEMBER, scope, bytes(row[1]), row[2])
+
+
+def write_record(yk, member_id: str, record_kind: str, values: dict[str, str], *,
+                 actor: Actor, at: dt.datetime | None = None) -> HeldRecord:
+    """Store a statutory record of ``record_kind`` for the member under its hold key.
+
+    The kind must have a retention rule in the policy, each category must belong to the kind,
+    each value must be a non-empty string; the member must exist and be active. Expiry is ``at``
+    (default now) + the rule's period. Logged as a ``collect`` (reason ``held:<kind>``).
+    """
+    from yaksok.vault import vault_for
+
+    v = vault_for(yk)
+    kind, rule = rule_for(yk.policy, record_kind)
+    if not values:
+        raise ValidationError("a held record needs at least one value", field="values",
+                              fix="pass {category: value}")
+    allowed = set(kind.categories)
+    for category, value in values.items():
+        if category not in allowed:
+            raise ValidationError(f"{category!r} is not a category of the record kind",
+                                  field="values", fix="use: " + ", ".join(kind.categories))
+        if not isinstance(value, str) or not value:
+            raise ValidationError(f"the value of {category} must be a non-empty string",
+                                  field="values", fix="pass text")
+    now = (at or utcnow()).astimezone(dt.UTC)
+    expires = add_period(now, rule.period)
+    scope = hold_scope(record_kind, expires)
+    record_id = new_id("hr_")
+    payload = json.dumps(values, ensure_ascii=False, sort_keys=True).encode()
+    with v.write() as conn:
+        row = conn.exec_driver_sql(sql(conn, "SELECT status FROM members WHERE id = ?"),
+                                   (member_id,)).first()
+        if row is None or row[0] != "active":
+            raise NotFound("no such active member", field="member_id",
+                           fix="held records are written while the account is active")
+        key_id, key = _hold_key(conn, v.keyring, scope, utcnow())
+        ct = seal_value(AESGCM(key), _aad(record_id, record_kind, key_id), payload)
+        conn.exec_driver_sql(sql(conn, "INSERT INTO held_records (id, record_kind, member_ref, "
+                                 "key_id, ciphertext, created_at, expires_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                             (record_id, record_kind, member_id, key_id, ct,
+                              to_db(v.sqlite, now), to_db(v.sqlite, expires)))
+        v.append(conn, v.event(actor=actor, operation="collect", outcome="granted",
+                               member_id=member_id, categories=sorted(values), purpose=None,
+                               reason=f"held:{record_kind}",
+                               policy_version=v.rules().version))
+    return HeldRecord(record_id, record_kind, member_id, now, expires, dict(values))
+
+
+def _check_reader(yk, actor: Actor, purpose: str) -> None:
+    if purpose != HELD_PURPOSE:
+        raise ProcessingRefused(
+            f"held records are kept only to comply with the law; purpose {purpose!r} is refused",
+            rule="held-records-legal-compliance-only", field="purpose",
+            fix=f"read held records only for {HELD_PURPOSE}")
+    role = yk.policy.staff_role(actor.role or "") if actor.is_staff else None
+    if role is None or HELD_READ_CAPABILITY not in role.capabilities \
+            or not actor_may(actor, HELD_PURPOSE):
+        raise ActorNotAllowed("only the privacy officer may read held records",
+                              field="actor", fix="ask the privacy officer")
+
+
+def read_held(yk, target: str, *, actor: Actor, purpose: str, ip: str | None = None,
+              request_id: str | None = None, now: dt.datetime | None = None
+              ) -> list[HeldRecord]:
+    """The held records with id ``target`` (``hr_…``) or of member ``target`` (``m_…``).
+
+    Only for ``legal_compliance`` by the privacy officer; every read and refusal is logged.
+    Records past their expiry (awaiting the worker) or whose hold key was destroyed are not
+    returned.
+    """
+    from yaksok.vault import vault_for
+
+    v = vault_for(yk)
+    by_id = target.startswith("hr_")
+    fields = dict(actor=actor, operation="read", ip=ip, request_id=request_id, purpose=purpose,
+                  policy_version=v.rules().version)
+    try:
+        _check_reader(yk, actor, purpose)
+    except YaksokError as exc:
+        v.deny(exc, member_id=None if by_id else target, **fields)
+    where = "h.id = ?" if by_id else "h.member_ref = ?"
+    out: list[HeldRecord] = []
+    with v.write() as conn:
+        q = ("SELECT h.id, h.record_kind, h.member_ref, h.key_id, h.ciphertext, h.created_at, "
+             "h.expires_at, k.scope, k.wrapped, k.kek_version FROM held_records h "
+             "JOIN data_keys k ON k.id = h.key_id WHERE ")
+        q += where + " AND h.expires_at > ? ORDER BY h.created_at, h.id"
+        rows = conn.exec_driver_sql(sql(conn, q), (target, to_db(v.sqlite, now or utcnow()))).fetchall()
+        cats: set[str] = set()
+        members: set[str | None] = set()
+        for (rid, kind, ref, key_id, ct, created, expires, scope, wrapped, ver) in rows:
+            if wrapped is None:
+                continue
+            key = unwrap_data_key(v.keyring, key_id, HOLD_MEMBER, scope, bytes(wrapped), ver)
+            values = json.loads(open_value(AESGCM(key), _aad(rid, kind, key_id), bytes(ct)))
+            cats.update(values)
+            members.add(ref)
+            out.append(HeldRecord(rid, kind, ref, from_db(created), from_db(expires), values))
+        subject = next(iter(members)) if by_id and members else (None if by_id else target)
+        v.append(conn, v.event(outcome="granted", member_id=subject, categories=sorted(cats),
+                               reason="held-records", **fields))
+    return out

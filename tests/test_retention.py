@@ -347,3 +347,37 @@ def test_concurrent_runs_share_the_work_without_doing_any_twice(yk, vault, app):
     rows = destruction_rows(yk)
     assert sum(r.count for r in rows if r.kind == "held_records") == 60
     assert run_expiry(yk, now=now) == []
+
+
+def consent_rows(yk, m) -> int:
+    with yk.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT COUNT(*) FROM consent_events WHERE member_id = :m"),
+                            {"m": m}).scalar()
+
+
+@pytest.mark.promise("P12.5")
+def test_closure_keeps_consent_evidence_for_its_period_and_erasure_purges_it(yk, vault, app):
+    closed, erased = active(vault, app), active(vault, app)
+    for m in (closed, erased):
+        support.consent(vault, m, "customised_ads")  # still given when the account goes
+    at = dt.datetime(2024, 3, 10, 12, tzinfo=UTC)
+    close_account(yk, closed, actor=app, now=at)
+    vault.erase_member(erased, actor=app)
+    vault.purge_erased()
+    assert consent_rows(yk, erased) == 0  # a plain erasure purges the evidence at once
+    kept = consent_rows(yk, closed)
+    assert kept >= 1  # a closure keeps it for the consent evidence period
+    with yk.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT closed_at FROM members WHERE id = :m"),
+                            {"m": erased}).scalar() is None
+    period = yk.settings.consent_evidence_period
+    assert period == "P5Y"
+    assert run_expiry(yk, now=add_period(at, "P5Y") - dt.timedelta(days=1),
+                      kinds=["consent_evidence"]) == []
+    assert consent_rows(yk, closed) == kept
+    recs = run_expiry(yk, now=add_period(at, "P5Y") + dt.timedelta(seconds=1),
+                      kinds=["consent_evidence"])
+    assert [(r.kind, r.count, r.rule) for r in recs] == [
+        ("consent_evidence", kept, "P5Y after the account closed")]
+    assert consent_rows(yk, closed) == 0
+    assert run_expiry(yk, now=add_period(at, "P6Y"), kinds=["consent_evidence"]) == []

@@ -9,7 +9,9 @@ plus a receipt, in one transaction:
 - sessions are deleted and the status becomes ``erased``, which every door of the vault (read,
   collect, lookup, login) treats as gone. A closure *is* an erasure with a receipt; held records
   are not touched: they live in ``held_records`` under hold keys, which no member key's
-  destruction reaches. ``closed_at`` is set too, so a closure is told from a plain erasure;
+  destruction reaches. ``closed_at`` is set too (a plain erasure leaves it), so a closure is told from a plain
+  erasure, and its consent evidence is kept ``Settings.consent_evidence_period`` after the
+  closure (``purge_erased`` leaves it to the ``consent_evidence`` expiry kind);
 - the erasure is listed (``erasures`` table and ``erasures.txt``), so a restore re-applies it;
 - the receipt (categories and counts destroyed, record kinds held with counts, expiry dates and
   laws, the time; never a value) is stored in ``closure_receipts`` and returned.
@@ -103,6 +105,8 @@ def close_account(yk, member_id: str, *, actor, now: dt.datetime | None = None,
                                      rule.period if rule else "", law_text(rule) if rule else ""))
             receipt = ClosureReceipt(member_id, now, destroyed, tuple(held))
             _, keys = _erase(v, conn, member_id, now)
+            conn.exec_driver_sql(sql(conn, "UPDATE members SET closed_at = ? WHERE id = ?"),
+                                 (to_db(v.sqlite, now), member_id))
             conn.exec_driver_sql(sql(conn, "INSERT INTO closure_receipts (member_ref, closed_at, "
                                      "receipt) VALUES (?, ?, ?)"),
                                  (member_id, to_db(v.sqlite, now), receipt.to_json()))

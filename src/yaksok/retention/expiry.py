@@ -169,7 +169,9 @@ def _sessions(table: str) -> Callable:
 
 def _consent_evidence(yk, conn, now, batch) -> list[Found]:
     """Consent events of a (member, item) whose latest event (withdrawn or refused, not given)
-    is older than the period; oldest first, so the deciding latest event goes last."""
+    is older than the period; oldest first, so the deciding latest event goes last. And every
+    consent event of a closed account (``members.closed_at``, set by ``close_account``; the
+    erasure purge leaves these) once the period after the closure is over."""
     sqlite = conn.dialect.name == "sqlite"
     period = yk.settings.consent_evidence_period or CONSENT_EVIDENCE_PERIOD
     # now - period, computed as the largest t with t + period <= now (calendar arithmetic).
@@ -181,13 +183,27 @@ def _consent_evidence(yk, conn, now, batch) -> list[Found]:
         "AND NOT EXISTS (SELECT 1 FROM consent_events x WHERE x.member_id = g.member_id AND "
         "x.consent_key = g.consent_key AND x.at = g.last AND x.action = 'given') "
         "ORDER BY e.at, e.id LIMIT ?")), (to_db(sqlite, cutoff), batch)).fetchall()
-    for i in range(0, len(rows), 500):
-        chunk = [r[0] for r in rows[i:i + 500]]
+    seen = {r[0] for r in rows}
+    closed = []
+    if len(rows) < batch:
+        closed = [r for r in conn.exec_driver_sql(sql(conn, (
+            "SELECT e.id, e.at FROM consent_events e JOIN members m ON m.id = e.member_id "
+            "WHERE m.closed_at IS NOT NULL AND m.closed_at <= ? ORDER BY e.at, e.id LIMIT ?")),
+            (to_db(sqlite, cutoff), batch)).fetchall() if r[0] not in seen][:batch - len(rows)]
+    gone = rows + closed
+    for i in range(0, len(gone), 500):
+        chunk = [r[0] for r in gone[i:i + 500]]
         marks = ", ".join("?" * len(chunk))
         conn.exec_driver_sql(sql(conn, f"DELETE FROM consent_events WHERE id IN ({marks})"),  # noqa: S608
                              tuple(chunk))
-    return [Found(len(rows), *_window(r[1] for r in rows),
-                  rule=f"{period} after the consent ended")] if rows else []
+    out = []
+    if rows:
+        out.append(Found(len(rows), *_window(r[1] for r in rows),
+                         rule=f"{period} after the consent ended"))
+    if closed:
+        out.append(Found(len(closed), *_window(r[1] for r in closed),
+                         rule=f"{period} after the account closed"))
+    return out
 
 
 def _minus_period(now: dt.datetime, period: str) -> dt.datetime:

@@ -47,7 +47,7 @@ __all__ = ["Erasure", "erase_member", "purge_erased", "reapply_erasures", "erasu
 log = logging.getLogger("yaksok.vault")
 
 _ERASE_MEMBER = (
-    "UPDATE members SET status = 'erased', erased_at = ?, closed_at = COALESCE(closed_at, ?), "
+    "UPDATE members SET status = 'erased', erased_at = ?, "
     "password_hash = NULL, failed_logins = 0, locked_until = NULL, age_verified_min = NULL, "
     "age_checked_at = NULL WHERE id = ?")
 _LISTED = ("INSERT INTO erasures (member_id, erased_at, kek_version) VALUES (?, ?, ?) "
@@ -94,7 +94,7 @@ def read_erasures_file(path: Path) -> list[tuple[str, str]]:
 def _erase(v: Vault, conn, member_id: str, now: dt.datetime) -> tuple[int, list[str]]:
     """The erasure's statements (steps 1-4); returns the KEK version and destroyed key ids."""
     at = to_db(v.sqlite, now)
-    conn.exec_driver_sql(sql(conn, _ERASE_MEMBER), (at, at, member_id))
+    conn.exec_driver_sql(sql(conn, _ERASE_MEMBER), (at, member_id))
     keys = destroy_member_key(conn, member_id, scope=MEMBER_SCOPE, now=now)
     conn.exec_driver_sql(sql(conn, "DELETE FROM member_sessions WHERE member_id = ?"),
                          (member_id,))
@@ -152,6 +152,11 @@ _PURGE_OTHER = (
     ("processing_restrictions", "id", "member_id"), ("objections", "id", "member_id"),
     ("member_sessions", "token_hash", "member_id"), ("outbox", "id", "recipient_ref"),
     ("cookie_choices", "id", "member_id"))
+# Consent evidence of a CLOSED account (members.closed_at set, by ``close_account``) is kept for
+# ``Settings.consent_evidence_period`` after the closure and left to the ``consent_evidence``
+# expiry kind (yaksok.retention.expiry); a plain erasure purges it with the rest.
+_NOT_CLOSED = (" WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = t.member_id "
+               "AND m.closed_at IS NOT NULL)")
 # Tables keyed by (member, something): deleted per member, no batching needed.
 _PURGE_BY_MEMBER = ("member_notices",)
 
@@ -165,7 +170,8 @@ def purge_erased(engine: sa.Engine, batch: int = 5000) -> int:
     total = 0
     statements = [_PURGE_VALUES] + [
         f"DELETE FROM {table} WHERE {pk} IN (SELECT t.{pk} FROM {table} t "  # noqa: S608
-        f"JOIN erasures e ON e.member_id = t.{member} LIMIT ?)"
+        f"JOIN erasures e ON e.member_id = t.{member}"
+        + (_NOT_CLOSED if table == "consent_events" else "") + " LIMIT ?)"
         for table, pk, member in _PURGE_OTHER]
     for table in _PURGE_BY_MEMBER:
         with write(engine) as conn:

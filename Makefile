@@ -27,7 +27,7 @@ test: lint
 
 # Every bench/*.py is a stand-alone benchmark printing its figures beside a same-run baseline.
 bench: $(BIN)/yaksok
-	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in bench/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import secrets
 import statistics
 import sys
 import tempfile
@@ -25,10 +24,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/_scratch.py
 sys.path.insert(0, str(ROOT / "src"))
 POLICY = ROOT / "policies" / "somesing.yaml"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 NOTICE = "맞춤형 광고와 이벤트 안내를 위해 마케팅활동 및 이벤트참여 내용과 결과를 수집·이용합니다."
+
+
+from _scratch import scratch_postgres  # noqa: E402 - after the path set-up
 
 
 def median_us(fn, n: int) -> float:
@@ -186,31 +189,14 @@ def main() -> None:
 
 
 def run_postgres(tmp: Path, args) -> None:
-    import sqlalchemy as sa
-
-    from yaksok.store.engine import normalise_url
-
-    admin_url = normalise_url(args.postgres)
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT",
-                             connect_args={"connect_timeout": 3})
-    name = f"yaksok_bench_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.DBAPIError as exc:
-        print(f"-- PostgreSQL skipped: {str(exc.orig).strip().splitlines()[0]}")
-        return
-    try:
-        url = admin_url.set(database=name).render_as_string(hide_password=False)
+    with scratch_postgres(args.postgres) as url:
+        if url is None:
+            return
         yk, v, members = setup(url, tmp, "pg")
         f = check_figures(v, members, max(2000, args.checks // 10))
         x = cross_process(yk, v, members, args.workers, args.rounds)
         report("PostgreSQL (local, pooled connection)", f, x)
         yk.close()
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 if __name__ == "__main__":

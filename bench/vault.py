@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/_scratch.py
 POLICY = ROOT / "policies" / "somesing.yaml"
 EMAIL = "user.contact.email"
 NICK = "user.social.nickname"
@@ -48,6 +49,9 @@ PURPOSE = "contract_performance"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BATCH = 1000
 PLAIN = "오늘 부른 아리랑 어때요? 한강에서 녹음했어요"  # a typical posting (64 bytes UTF-8)
+
+
+from _scratch import scratch_postgres  # noqa: E402 - after the path set-up
 
 
 def line(name: str, figure: str, baseline: str, note: str = "") -> None:
@@ -421,23 +425,9 @@ def run_sqlite(tmp: Path, args) -> None:
 
 
 def run_postgres(tmp: Path, args) -> None:
-    import sqlalchemy as sa
-
-    from yaksok.store.engine import normalise_url
-
-    admin_url = normalise_url(args.postgres)
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT",
-                             connect_args={"connect_timeout": 3})
-    name = f"yaksok_bench_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.DBAPIError as exc:
-        print(f"-- PostgreSQL skipped: cannot create a scratch database at {admin_url.host}: "
-              f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}")
-        return
-    try:
-        url = admin_url.set(database=name).render_as_string(hide_password=False)
+    with scratch_postgres(args.postgres) as url:
+        if url is None:
+            return
         yk = open_yk(tmp, "pg", url)
         try:
             rt = pg_round_trip_us(yk.engine)
@@ -454,10 +444,6 @@ def run_postgres(tmp: Path, args) -> None:
                    args.pg_members, args.erase_values, goals=False)
         finally:
             yk.close()
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:

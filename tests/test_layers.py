@@ -9,8 +9,8 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "yaksok"
 CORE = ["policy", "store", "crypto", "accounts", "auditlog", "vault", "members", "consent",
-        "notify", "retention", "errors.py", "settings.py", "engine.py", "actors.py", "promises.py",
-        "durable.py", "demo.py"]
+        "notify", "retention", "rights", "errors.py", "settings.py", "engine.py", "actors.py",
+        "promises.py", "durable.py", "demo.py"]
 FORBIDDEN = ("yaksok.api", "yaksok.cli", "fastapi", "starlette", "typer", "uvicorn")
 
 

@@ -523,3 +523,9 @@ closure_receipts = sa.Table(
 )
 
 __all__ += ["held_records", "destruction_records", "closure_receipts"]  # noqa: PLE0605
+
+# -- rights requests (migration 0008) -------------------------------------------------------
+
+# -- rights exports (migration 0009) --------------------------------------------------------
+
+# -- Data Rights Protocol (migration 0010) --------------------------------------------------

@@ -64,6 +64,9 @@ class Yaksok:
         return self.published
 
     def close(self) -> None:
+        external = getattr(self, "_external_engines", None)
+        if external is not None:  # pools of the policy's external datasets (rights.external)
+            external.dispose()
         self.engine.dispose()
 
 

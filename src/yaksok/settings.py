@@ -49,6 +49,14 @@ class Settings:
     smtp_timeout: float = 30.0
     #: How long consent evidence is kept after the consent ends (ISO-8601 duration).
     consent_evidence_period: str = "P5Y"
+    #: When ``yaksok worker`` (and the worker inside ``serve``) runs: ``every 5m`` (an interval:
+    #: s, m, h, d) or ``daily 03:00 Asia/Seoul`` (times of day in a zone); docs/retention.md.
+    worker_schedule: str = "every 5m"
+    #: Items the worker destroys per batch (one transaction each).
+    worker_batch: int = 1000
+    #: Whether ``yaksok serve`` runs the worker in-process: ``auto`` (on for SQLite, off for
+    #: PostgreSQL, where ``yaksok worker`` processes run), ``on`` or ``off``.
+    worker_in_serve: str = "auto"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
@@ -74,6 +82,7 @@ class Settings:
             values["erasures_path"] = Path(env["YAKSOK_ERASURES"])
         if env.get("YAKSOK_CONSENT_EVIDENCE_PERIOD"):
             values["consent_evidence_period"] = env["YAKSOK_CONSENT_EVIDENCE_PERIOD"]
+        values.update(_worker(env))
         if env.get("YAKSOK_HOST"):
             values["host"] = env["YAKSOK_HOST"]
         if env.get("YAKSOK_PORT"):
@@ -104,6 +113,31 @@ class Settings:
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
+
+
+def _worker(env) -> dict:
+    """The worker's variables, checked here so a typo stops the command before it does work."""
+    from yaksok.errors import ConfigError
+
+    values: dict = {}
+    if env.get("YAKSOK_WORKER_SCHEDULE"):
+        from yaksok.retention.schedule import parse_schedule
+
+        parse_schedule(env["YAKSOK_WORKER_SCHEDULE"])  # ConfigError naming the variable
+        values["worker_schedule"] = env["YAKSOK_WORKER_SCHEDULE"]
+    if env.get("YAKSOK_WORKER_BATCH"):
+        text = env["YAKSOK_WORKER_BATCH"].strip()
+        if not text.isdigit() or int(text) < 1:
+            raise ConfigError("not a whole number of at least 1", field="YAKSOK_WORKER_BATCH",
+                              fix="set it to the items per transaction, e.g. 1000")
+        values["worker_batch"] = int(text)
+    if env.get("YAKSOK_WORKER_IN_SERVE"):
+        mode = env["YAKSOK_WORKER_IN_SERVE"].strip().lower()
+        if mode not in ("auto", "on", "off"):
+            raise ConfigError(f"{mode!r} is not a worker mode", field="YAKSOK_WORKER_IN_SERVE",
+                              fix="use auto, on or off")
+        values["worker_in_serve"] = mode
+    return values
 
 
 def _number(env, name: str, kind: type):

@@ -52,8 +52,11 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
         stops = []
         if background:
             from yaksok.auditlog import AuditLog
+            from yaksok.retention.schedule import runs_in_serve, start_worker
 
             stops.append(AuditLog.for_yaksok(yk).start_sealer())
+            if runs_in_serve(yk):  # SQLite by default; PostgreSQL runs `yaksok worker`
+                stops.append(start_worker(yk))
         try:
             yield
         finally:
@@ -77,11 +80,13 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     app.include_router(routes_staff.router)
     app.include_router(routes_apikeys.router)
     app.include_router(routes_audit.router)
-    from yaksok.api import routes_members, routes_retention, routes_vault
+    from yaksok.api import routes_drp, routes_members, routes_retention, routes_rights, routes_vault
 
     app.include_router(routes_members.router)
     app.include_router(routes_vault.router)
     app.include_router(routes_retention.router)
+    app.include_router(routes_drp.router)
+    app.include_router(routes_rights.router)
     return app
 
 

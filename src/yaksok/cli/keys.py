@@ -35,8 +35,12 @@ def keys_status() -> None:
 
     A version with 0 rows that is not active can be retired.  Example:  yaksok keys status
     """
-    for line in _keys_status_lines(open_store()):
-        out(line)
+    yk = open_store()
+    try:
+        for line in _keys_status_lines(yk):
+            out(line)
+    finally:
+        yk.close()
 
 
 @keys_app.command("rotate")
@@ -80,6 +84,9 @@ def keys_rotate(
     try:
         fn = rewrap_pending if resume else rotate_kek
         result = fn(yk, batch=batch, progress=report)
+    except BaseException:
+        yk.close()
+        raise
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -87,10 +94,15 @@ def keys_rotate(
         f"{result.resealed:,} staff secrets resealed, {result.skipped:,} changed meanwhile "
         f"({result.seconds:.1f} s)")
     if retire:
-        for version in result.previous:
-            retire_kek(yk, version)
-            out(f"KEK version {version} retired (destroyed)")
-    elif result.previous:
+        try:
+            for version in result.previous:
+                retire_kek(yk, version)
+                out(f"KEK version {version} retired (destroyed)")
+        finally:
+            yk.close()
+        return
+    yk.close()
+    if result.previous:
         out(f"older versions {', '.join(map(str, result.previous))} remain; retire them with "
             "`yaksok keys retire VERSION` once backups taken before now may expire")
 
@@ -106,5 +118,9 @@ def keys_retire(version: Annotated[int, typer.Argument(help="The KEK version to 
     """
     from yaksok.crypto.rotation import retire_kek
 
-    retire_kek(open_store(), version)
+    yk = open_store()
+    try:
+        retire_kek(yk, version)
+    finally:
+        yk.close()
     out(f"KEK version {version} retired (destroyed)")

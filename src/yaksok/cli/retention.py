@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import sys
 import time
 from typing import Annotated
 
 import typer
 
+from yaksok import errors
 from yaksok.cli.base import app, open_store, out
 
 retention_app = typer.Typer(help="Statutory holds, expiry and destruction records.",
@@ -48,35 +51,96 @@ def retention_status_cmd(
         out("  none")
 
 
+class _AsTerminal:
+    """stderr as if it were a terminal: ``--progress`` draws the bar into a pipe or a file."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def isatty(self) -> bool:
+        return True
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _pass_with_lines(yk, batch: int):
+    from yaksok.retention.schedule import run_pass
+
+    def progress(kind: str, n: int) -> None:
+        typer.echo(f"{kind}: {n} destroyed", err=True)
+
+    return run_pass(yk, batch=batch, progress=progress)
+
+
+def _pass_with_bar(yk, batch: int, stream):
+    from yaksok.retention.expiry import count_due
+    from yaksok.retention.schedule import run_pass
+    from yaksok.store.tables import utcnow
+
+    now = utcnow()  # counted and destroyed as of the same instant, so the total matches
+    due = count_due(yk, now)
+    uncounted: dict[str, int] = {}
+    with typer.progressbar(length=sum(due.values()), label="destroying expired items",
+                           show_pos=True, file=stream) as bar:
+
+        def progress(kind: str, n: int) -> None:
+            if kind in due:
+                bar.update(n)
+            else:  # a kind that cannot count ahead: told after the bar
+                uncounted[kind] = uncounted.get(kind, 0) + n
+
+        done = run_pass(yk, batch=batch, now=now, progress=progress)
+    for kind, n in uncounted.items():
+        typer.echo(f"{kind}: {n} destroyed (not counted ahead)", err=True)
+    return done
+
+
 @app.command("worker")
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Run one pass and exit.")] = False,
-    interval: Annotated[float, typer.Option(help="Seconds between passes.")] = 60.0,
-    batch: Annotated[int, typer.Option(help="Items per batch (one transaction each).")] = 1000,
+    interval: Annotated[float | None, typer.Option(
+        help="Seconds between passes; overrides the schedule [env YAKSOK_WORKER_SCHEDULE].")
+    ] = None,
+    batch: Annotated[int | None, typer.Option(
+        min=1, help="Items per batch, one transaction each [env YAKSOK_WORKER_BATCH].")] = None,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress",
+        help="Draw a progress bar on stderr (default: when stderr is a terminal).")] = None,
 ) -> None:
     """Destroy whatever is past its expiry, in batches; safe to run in several processes.
 
-    Example:  yaksok worker --once
-    """
-    from yaksok.retention import run_expiry
-    from yaksok.vault.erasure import purge_erased
+    Without --once it runs on YAKSOK_WORKER_SCHEDULE (default `every 5m`; or e.g.
+    `daily 03:00 Asia/Seoul`); --interval overrides it.
 
+    Example:  yaksok worker --once --progress
+    """
+    from yaksok.retention.schedule import Schedule, first_run, next_run, parse_schedule
+    from yaksok.store.tables import utcnow
+
+    if interval is not None and interval <= 0:
+        raise errors.ValidationError("the interval must be positive", field="--interval",
+                                     fix="give the seconds between passes, e.g. 300")
     yk = open_store()
     try:
+        batch = batch or yk.settings.worker_batch
+        schedule = (Schedule(interval=dt.timedelta(seconds=interval)) if interval is not None
+                    else parse_schedule(yk.settings.worker_schedule))
+        due = utcnow() if once else first_run(schedule, utcnow())
         while True:
-            done = 0
-
-            def progress(kind: str, n: int) -> None:
-                nonlocal done
-                done += n
-                typer.echo(f"{kind}: {n} destroyed", err=True)
-
-            records = run_expiry(yk, batch=batch, progress=progress)
-            purged = purge_erased(yk.engine, batch=batch)
-            out(f"destroyed {sum(r.count for r in records)} item(s) in {len(records)} "
-                f"batch(es); purged {purged} row(s) of erased members")
+            wait = (due - utcnow()).total_seconds()
+            if wait > 0:
+                typer.echo(f"next pass at {due.isoformat(timespec='seconds')} "
+                           f"(schedule: {schedule})", err=True)
+                time.sleep(wait)
+            stream = sys.stderr
+            bar = stream.isatty() if progress is None else progress
+            done = (_pass_with_bar(yk, batch, stream if stream.isatty() else _AsTerminal(stream))
+                    if bar else _pass_with_lines(yk, batch))
+            out(f"destroyed {done.destroyed} item(s) in {len(done.records)} batch(es); "
+                f"purged {done.purged} row(s) of erased members")
             if once:
                 return
-            time.sleep(interval)
+            due = next_run(schedule, utcnow())
     finally:
         yk.close()

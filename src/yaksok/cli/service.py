@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from yaksok import errors
-from yaksok.cli.base import app, open_store, out, settings
+from yaksok.cli.base import app, choice, open_store, out, settings
 
 # -- set-up and service ------------------------------------------------------------------------
 
@@ -31,22 +31,39 @@ def init() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [env YAKSOK_HOST].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [env YAKSOK_PORT].")] = None,
+    worker: Annotated[str | None, typer.Option(
+        help="Run the retention worker in this process: auto (on for SQLite), on or off "
+             "[env YAKSOK_WORKER_IN_SERVE].")] = None,
 ) -> None:
     """Run the REST API (and the policy page) until interrupted.
+
+    On the SQLite default it also runs the retention worker on YAKSOK_WORKER_SCHEDULE; on
+    PostgreSQL run `yaksok worker` processes instead (or pass --worker on).
 
     Example:  yaksok serve --port 8000   then open http://127.0.0.1:8000/policy
     """
     import uvicorn
 
     from yaksok.api.app import create_app
+    from yaksok.retention.schedule import parse_schedule, runs_in_serve
 
     s = settings()
     yk = open_store()
+    if worker is not None:
+        yk.settings = yk.settings.with_(worker_in_serve=choice(worker, ("auto", "on", "off"),
+                                                               "--worker"))
+    try:
+        if runs_in_serve(yk):
+            out(f"retention worker: in this process, {parse_schedule(yk.settings.worker_schedule)}")
+        else:
+            out("retention worker: off in this process; run `yaksok worker` beside it")
+    except errors.YaksokError:
+        yk.close()
+        raise
     # No uvicorn access log: its lines carry members' IP addresses, personal data that belongs
     # only in the access log (yaksok.auditlog), where the law requires it.
-    uvicorn.run(create_app(yk, close_on_shutdown=True, background=True), host=host or s.host, port=port or s.port,
-                log_level="info", access_log=False)
-
+    uvicorn.run(create_app(yk, close_on_shutdown=True, background=True), host=host or s.host,
+                port=port or s.port, log_level="info", access_log=False)
 
 
 # -- promises ----------------------------------------------------------------------------------

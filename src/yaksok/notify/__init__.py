@@ -75,6 +75,10 @@ def sender_for(yk, *, resolve_email=None, **kwargs) -> OutboxSender:
     """An ``OutboxSender`` for a running yaksok: SMTP from its settings (in-app only when
     ``YAKSOK_SMTP_HOST`` is unset), addresses through the vault unless ``resolve_email`` is
     given. ``kwargs`` go to ``OutboxSender`` (base_url, retry, lease_seconds, batch_size...)."""
+    from yaksok.notify.templates import bind_keyring
+
+    # One-time codes are sealed under the keyring in the outbox; only a sender holding it opens them.
+    bind_keyring(yk.engine, yk.keyring)
     config = SmtpConfig.from_settings(yk.settings)
     transport = SmtpTransport(config) if config is not None else None
     if transport is not None and resolve_email is None:

@@ -112,7 +112,7 @@ def close_account(yk, member_id: str, *, actor, now: dt.datetime | None = None,
                                  (member_id, to_db(v.sqlite, now), receipt.to_json()))
             v.append(conn, v.event(outcome="granted", reason="account-closure",
                                    categories=[d.category for d in destroyed], **fields))
-            _append_line(erasures_path(yk.settings), f"{member_id} {_iso(now)}")
+            _append_line(erasures_path(yk.settings), f"{member_id} {_iso(now)} closure")
     if refusal is not None:
         raise refusal
     for key_id in keys:

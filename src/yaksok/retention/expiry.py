@@ -15,7 +15,9 @@ the work nor its record: the next run finds what is left). Running it twice dest
 twice. On PostgreSQL the rows a batch claims are selected ``FOR UPDATE SKIP LOCKED``, so several
 workers share the work.
 
-Later issues register their kinds (one-time codes, export files) by calling
+A kind may also say how many of its items are due (``count_due(yk, conn, now) -> int``), so a
+worker run by hand can show a progress bar with a total; ``count_due(yk)`` asks every kind that
+can tell. Later issues register their kinds (one-time codes, export files) by calling
 ``register_expiry`` at import of their module; nothing else changes.
 """
 
@@ -32,7 +34,7 @@ from yaksok.vault._db import from_db, sql, to_db, write
 from yaksok.vault.keys import new_id
 
 __all__ = ["DestructionRecord", "ExpiryRule", "Found", "register_expiry", "expiry_kinds",
-           "run_expiry", "retention_status", "CONSENT_EVIDENCE_PERIOD"]
+           "run_expiry", "count_due", "retention_status", "CONSENT_EVIDENCE_PERIOD"]
 
 #: Consent evidence is kept this long after the consent ends (withdrawn or refused);
 #: ``Settings.consent_evidence_period`` (env ``YAKSOK_CONSENT_EVIDENCE_PERIOD``) overrides it.
@@ -53,11 +55,15 @@ class Found:
 
 @dataclass(frozen=True, slots=True)
 class ExpiryRule:
+    """How one kind of item expires: where to find it, how it is destroyed, under which rule."""
+
     kind: str
     method: str  # 'key deletion' | 'row delete' | 'overwrite'
     rule: str
     law: str | None
     destroy_batch: Callable[[Any, Any, dt.datetime, int], list[Found]]
+    #: How many items ``destroy_batch`` would destroy at ``now`` (None: the kind cannot tell).
+    count_due: Callable[[Any, Any, dt.datetime], int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +96,16 @@ def register_expiry(rule: ExpiryRule) -> None:
     _REGISTRY[rule.kind] = rule
 
 
+#: Modules of later layers that register kinds at import. Imported before the registry is
+#: read, so a worker process that imports only ``yaksok.retention`` still destroys them.
+EXPIRY_MODULES = ("yaksok.rights.verify", "yaksok.rights.export")
+
+
 def expiry_kinds() -> list[ExpiryRule]:
+    import importlib
+
+    for name in EXPIRY_MODULES:
+        importlib.import_module(name)
     return list(_REGISTRY.values())
 
 
@@ -105,28 +120,55 @@ def _window(times) -> tuple[dt.datetime | None, dt.datetime | None]:
 
 # -- the kinds --------------------------------------------------------------------------------
 
+# One statement per batch: the subquery claims the oldest expired rows (skipping rows another
+# worker's batch holds, on PostgreSQL), the DELETE removes them and RETURNING says what was
+# removed, so a batch counts exactly the rows it deleted, in one round trip. The claim goes by
+# physical address (SQLite's rowid; PostgreSQL's ctid, stable while the claim's row lock is
+# held), so the DELETE reaches each row directly instead of through the primary-key index.
+_HELD_SQLITE = ("DELETE FROM held_records WHERE rowid IN (SELECT rowid FROM held_records "
+                "WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) "
+                "RETURNING record_kind, expires_at")
+_HELD_PG = ("DELETE FROM held_records WHERE ctid = ANY(ARRAY(SELECT ctid FROM held_records "
+            "WHERE expires_at <= %s ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED)) "
+            "RETURNING record_kind, expires_at")
+
+
 def _held_rows(yk, conn, now, batch) -> list[Found]:
     sqlite = conn.dialect.name == "sqlite"
-    q = ("SELECT id, record_kind, expires_at FROM held_records WHERE expires_at <= ? "
-         "ORDER BY expires_at LIMIT ?")
-    q += _skip_locked(conn)
-    rows = conn.exec_driver_sql(sql(conn, q), (to_db(sqlite, now), batch)).fetchall()
-    if not rows:
-        return []
-    ids = [r[0] for r in rows]
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ", ".join("?" * len(chunk))
-        conn.exec_driver_sql(sql(conn, f"DELETE FROM held_records WHERE id IN ({marks})"),  # noqa: S608
-                             tuple(chunk))
+    rows = conn.exec_driver_sql(_HELD_SQLITE if sqlite else _HELD_PG,
+                                (to_db(sqlite, now), batch)).fetchall()
+    # Per kind: count and window. Stored times compare in their stored form (fixed-width text
+    # on SQLite, timestamptz on PostgreSQL), so only each window's two ends are converted.
+    windows: dict[str, list] = {}
+    for kind, expires in rows:
+        w = windows.get(kind)
+        if w is None:
+            windows[kind] = [1, expires, expires]
+        else:
+            w[0] += 1
+            if expires < w[1]:
+                w[1] = expires
+            elif expires > w[2]:
+                w[2] = expires
     out = []
-    for kind in sorted({r[1] for r in rows}):
-        mine = [r[2] for r in rows if r[1] == kind]
+    for kind in sorted(windows):
+        count, first, last = windows[kind]
         rule = yk.policy.retention_rule(kind)
-        out.append(Found(len(mine), *_window(mine), record_kind=kind,
+        out.append(Found(count, from_db(first), from_db(last), record_kind=kind,
                          rule=f"{kind}: {rule.period} after the record" if rule else kind,
                          law=law_text(rule) if rule else None))
     return out
+
+
+def _held_due(yk, conn, now) -> int:
+    return conn.exec_driver_sql(sql(conn, "SELECT COUNT(*) FROM held_records WHERE expires_at <= ?"),
+                                (to_db(conn.dialect.name == "sqlite", now),)).scalar()
+
+
+def _hold_keys_due(yk, conn, now) -> int:
+    live = conn.exec_driver_sql(sql(conn, "SELECT scope FROM data_keys WHERE member_id = ? "
+                                     "AND wrapped IS NOT NULL"), (HOLD_MEMBER,)).fetchall()
+    return sum(1 for (scope,) in live if month_end(scope) <= now)
 
 
 def _hold_keys(yk, conn, now, batch) -> list[Found]:
@@ -138,14 +180,20 @@ def _hold_keys(yk, conn, now, batch) -> list[Found]:
     due = [(k, s) for k, s in live if month_end(s) <= now][:batch]
     out = []
     for key_id, scope in due:
-        conn.exec_driver_sql(sql(conn, "DELETE FROM held_records WHERE key_id = ?"), (key_id,))
+        # Any row left under the key. Every row sealed under it expires within its month (the
+        # scope is the month of expiry), so the month's range on the (record_kind, expires_at)
+        # index finds them all; ``key_id = ?`` alone has no index and scanned the whole table
+        # once per key (on PostgreSQL, dead rows of earlier batches included).
+        start = dt.datetime(int(scope[-7:-3]), int(scope[-2:]), 1, tzinfo=dt.UTC)
+        end = month_end(scope)
+        kind = scope.split(":")[1]
+        conn.exec_driver_sql(sql(conn, "DELETE FROM held_records WHERE record_kind = ? AND "
+                                 "expires_at >= ? AND expires_at < ? AND key_id = ?"),
+                             (kind, to_db(sqlite, start), to_db(sqlite, end), key_id))
         conn.exec_driver_sql(sql(conn, "UPDATE data_keys SET wrapped = NULL, destroyed_at = ? "
                                  "WHERE id = ? AND wrapped IS NOT NULL"),
                              (to_db(sqlite, now), key_id))
-        kind = scope.split(":")[1]
         rule = yk.policy.retention_rule(kind)
-        end = month_end(scope)
-        start = dt.datetime(int(scope[-7:-3]), int(scope[-2:]), 1, tzinfo=dt.UTC)
         out.append(Found(1, start, end, record_kind=kind,
                          rule=f"hold key {scope}: month of expiry over",
                          law=law_text(rule) if rule else None))
@@ -165,6 +213,14 @@ def _sessions(table: str) -> Callable:
                                  tuple(chunk))
         return [Found(len(rows), *_window(r[1] for r in rows))] if rows else []
     return destroy
+
+
+def _sessions_due(table: str) -> Callable:
+    def count(yk, conn, now) -> int:
+        return conn.exec_driver_sql(sql(conn, (
+            f"SELECT COUNT(*) FROM {table} WHERE expires_at <= ? "  # noqa: S608
+            "OR revoked_at IS NOT NULL")), (to_db(conn.dialect.name == "sqlite", now),)).scalar()
+    return count
 
 
 def _consent_evidence(yk, conn, now, batch) -> list[Found]:
@@ -206,6 +262,21 @@ def _consent_evidence(yk, conn, now, batch) -> list[Found]:
     return out
 
 
+def _consent_evidence_due(yk, conn, now) -> int:
+    """The same two selections as ``_consent_evidence``, counted once each event."""
+    period = yk.settings.consent_evidence_period or CONSENT_EVIDENCE_PERIOD
+    cutoff = to_db(conn.dialect.name == "sqlite", _minus_period(now, period))
+    return conn.exec_driver_sql(sql(conn, (
+        "SELECT COUNT(*) FROM consent_events e LEFT JOIN (SELECT member_id, consent_key, "
+        "MAX(at) AS last FROM consent_events GROUP BY member_id, consent_key) g "
+        "ON g.member_id = e.member_id AND g.consent_key = e.consent_key AND g.last <= ? "
+        "AND NOT EXISTS (SELECT 1 FROM consent_events x WHERE x.member_id = g.member_id AND "
+        "x.consent_key = g.consent_key AND x.at = g.last AND x.action = 'given') "
+        "WHERE g.member_id IS NOT NULL OR EXISTS (SELECT 1 FROM members m WHERE "
+        "m.id = e.member_id AND m.closed_at IS NOT NULL AND m.closed_at <= ?)")),
+        (cutoff, cutoff)).scalar()
+
+
 def _minus_period(now: dt.datetime, period: str) -> dt.datetime:
     # Step back a year too far, then forward: t = now - period to the day (clamped months).
     lo = now - dt.timedelta(days=366 * 200)
@@ -227,17 +298,17 @@ def _minus_period(now: dt.datetime, period: str) -> dt.datetime:
 
 register_expiry(ExpiryRule("held_records", "row delete",
                            "record kind's retention period (policy retention.rules)",
-                           None, _held_rows))
+                           None, _held_rows, _held_due))
 register_expiry(ExpiryRule("hold_keys", "key deletion",
                            "hold key of a kind and month, once the month of expiry is over",
-                           None, _hold_keys))
+                           None, _hold_keys, _hold_keys_due))
 register_expiry(ExpiryRule("member_sessions", "row delete", "session expired or revoked",
-                           None, _sessions("member_sessions")))
+                           None, _sessions("member_sessions"), _sessions_due("member_sessions")))
 register_expiry(ExpiryRule("staff_sessions", "row delete", "session expired or revoked",
-                           None, _sessions("staff_sessions")))
+                           None, _sessions("staff_sessions"), _sessions_due("staff_sessions")))
 register_expiry(ExpiryRule("consent_evidence", "row delete",
                            "consent evidence: a period after the consent ended", None,
-                           _consent_evidence))
+                           _consent_evidence, _consent_evidence_due))
 
 
 # -- running -----------------------------------------------------------------------------------
@@ -246,10 +317,23 @@ _INSERT = ("INSERT INTO destruction_records (run_id, kind, record_kind, count, w
            "window_to, method, rule, law, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
+def count_due(yk, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many items each kind would destroy at ``now``; kinds that cannot tell are left out."""
+    now = (now or utcnow()).astimezone(dt.UTC)
+    with yk.engine.connect() as conn:
+        return {r.kind: int(r.count_due(yk, conn, now)) for r in expiry_kinds()
+                if r.count_due is not None}
+
+
 def run_expiry(yk, *, now: dt.datetime | None = None, batch: int = 1000,
                kinds: list[str] | None = None,
-               progress: Callable[[str, int], None] | None = None) -> list[DestructionRecord]:
-    """Destroy everything past its expiry; one transaction per batch; returns the records."""
+               progress: Callable[[str, int], None] | None = None,
+               stop: Callable[[], bool] | None = None) -> list[DestructionRecord]:
+    """Destroy everything past its expiry; one transaction per batch; returns the records.
+
+    ``stop`` is asked before every batch: when it says so, the run ends there (a server shutting
+    down); what is left is found by the next run.
+    """
     from yaksok.vault.erasure import checkpoint_sqlite
 
     now = (now or utcnow()).astimezone(dt.UTC)
@@ -260,7 +344,7 @@ def run_expiry(yk, *, now: dt.datetime | None = None, batch: int = 1000,
     for rule in expiry_kinds():
         if kinds is not None and rule.kind not in kinds:
             continue
-        while True:
+        while not (stop is not None and stop()):
             with write(engine) as conn:
                 found = [f for f in rule.destroy_batch(yk, conn, now, batch) if f.count]
                 at = utcnow()

@@ -11,7 +11,10 @@ same time for a member with ten values or a hundred thousand:
 4. the erasure is listed in ``erasures`` (id, time, active KEK version);
 5. an ``erase`` entry is appended to the access log;
 6. one line ``<member id> <UTC time>`` is appended and fsynced to the erasures file beside the
-   access-log checkpoints (``<data_dir>/erasures.txt`` by default), outside the database.
+   access-log checkpoints (``<data_dir>/erasures.txt`` by default), outside the database. An
+   account closure (``yaksok.retention.close_account``) writes ``<member id> <UTC time>
+   closure``: the time is ``closed_at``, and a restore needs it to keep the consent evidence
+   for its period after the closure (two-word lines are plain erasures, old files included).
 
 Keys of other scopes (``hold:<record_kind>``, statutory records) are left alone: they are
 destroyed when their period ends. ``purge_erased`` then deletes the erased members' value,
@@ -41,8 +44,8 @@ if TYPE_CHECKING:
     from yaksok.actors import Actor
     from yaksok.vault.service import Vault
 
-__all__ = ["Erasure", "erase_member", "purge_erased", "reapply_erasures", "erasures_path",
-           "read_erasures_file", "checkpoint_sqlite"]
+__all__ = ["Erasure", "ListedErasure", "erase_member", "purge_erased", "reapply_erasures",
+           "erasures_path", "read_erasures_file", "read_erasure_entries", "checkpoint_sqlite"]
 
 log = logging.getLogger("yaksok.vault")
 
@@ -77,18 +80,43 @@ def _append_line(path: Path, line: str) -> None:
                           ) from None
 
 
-def read_erasures_file(path: Path) -> list[tuple[str, str]]:
-    """(member id, time text) of every line of the erasures file, oldest first."""
+@dataclass(frozen=True, slots=True)
+class ListedErasure:
+    """One line of the erasures file: who, when, and whether it was an account closure."""
+
+    member_id: str
+    at: dt.datetime | None  # None: the time on the line does not parse
+    closure: bool = False
+
+
+def _listed_lines(path: Path) -> list[list[str]]:
+    """The words of each well-formed line: ``<member id> <time> [closure]``."""
     try:
         text = Path(path).read_text("ascii")
     except FileNotFoundError:
         return []
+    return [parts for parts in (line.split() for line in text.splitlines())
+            if len(parts) in (2, 3) and parts[0].startswith("m_")]
+
+
+def read_erasure_entries(path: Path) -> list[ListedErasure]:
+    """Every line of the erasures file, oldest first (``<id> <time> [closure]``)."""
     out = []
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[0].startswith("m_"):
-            out.append((parts[0], parts[1]))
+    for parts in _listed_lines(path):
+        if len(parts) == 3 and parts[2] != "closure":
+            log.warning("erasures file: unknown kind on a line of %s; read as an erasure",
+                        parts[0])
+        try:
+            at = dt.datetime.fromisoformat(parts[1]).astimezone(dt.UTC)
+        except ValueError:
+            at = None
+        out.append(ListedErasure(parts[0], at, parts[2:] == ["closure"]))
     return out
+
+
+def read_erasures_file(path: Path) -> list[tuple[str, str]]:
+    """(member id, time text) of every line of the erasures file, oldest first."""
+    return [(parts[0], parts[1]) for parts in _listed_lines(path)]
 
 
 def _erase(v: Vault, conn, member_id: str, now: dt.datetime) -> tuple[int, list[str]]:
@@ -151,7 +179,8 @@ _PURGE_OTHER = (
     ("consent_events", "id", "member_id"), ("consent_renewals", "id", "member_id"),
     ("processing_restrictions", "id", "member_id"), ("objections", "id", "member_id"),
     ("member_sessions", "token_hash", "member_id"), ("outbox", "id", "recipient_ref"),
-    ("cookie_choices", "id", "member_id"))
+    ("cookie_choices", "id", "member_id"), ("export_files", "id", "member_ref"),
+    ("export_downloads", "id", "member_ref"), ("rights_documents", "id", "member_id"))
 # Consent evidence of a CLOSED account (members.closed_at set, by ``close_account``) is kept for
 # ``Settings.consent_evidence_period`` after the closure and left to the ``consent_evidence``
 # expiry kind (yaksok.retention.expiry); a plain erasure purges it with the rest.
@@ -216,27 +245,49 @@ def checkpoint_sqlite(engine: sa.Engine) -> bool:
 
 def reapply_erasures(v: Vault, *, actor: Actor | None = None) -> int:
     """After a restore: re-erase every member in the erasures file (or table) that the restored
-    database still holds un-erased or with a live member key. Returns how many were erased."""
+    database still holds un-erased or with a live member key, and give back a closure its
+    ``closed_at`` (so ``purge_erased`` keeps its consent evidence for the period after the
+    closure instead of deleting it at once). Returns how many members it changed."""
     from yaksok.actors import system_actor
 
     actor = actor or system_actor("reapply-erasures")
-    listed = {m for m, _ in read_erasures_file(erasures_path(v.yk.settings))}
+    # The last line of a member wins: it is what the database committed last.
+    entries = {e.member_id: e for e in read_erasure_entries(erasures_path(v.yk.settings))}
+    listed = set(entries)
     with v.engine.connect() as conn:
         listed |= {r[0] for r in conn.exec_driver_sql("SELECT member_id FROM erasures")}
     done = 0
     for member_id in sorted(listed):
+        entry = entries.get(member_id)
+        closed_at = None
+        if entry is not None and entry.closure:
+            if entry.at is None:
+                # Later than the real closure, so the evidence is kept a little longer, not lost.
+                log.warning("erasures file: unreadable closure time for %s; using now", member_id)
+            closed_at = entry.at or utcnow()
+        keys: list[str] = []
         with v.write() as conn:
-            status = conn.exec_driver_sql(sql(conn, "SELECT status FROM members WHERE id = ?"),
-                                          (member_id,)).scalar()
+            row = conn.exec_driver_sql(sql(conn, "SELECT status, closed_at FROM members "
+                                            "WHERE id = ?"), (member_id,)).first()
             live = conn.exec_driver_sql(sql(conn, "SELECT COUNT(*) FROM data_keys WHERE "
                                             "member_id = ? AND scope = ? AND wrapped IS NOT "
                                             "NULL"), (member_id, MEMBER_SCOPE)).scalar()
-            if status is None or (status == "erased" and not live):
+            if row is None:
                 continue
-            _, keys = _erase(v, conn, member_id, utcnow())
+            erase = row[0] != "erased" or bool(live)
+            mark = closed_at is not None and row[1] is None
+            if not (erase or mark):
+                continue
+            if erase:
+                _, keys = _erase(v, conn, member_id, utcnow())
+            if mark:
+                conn.exec_driver_sql(sql(conn, "UPDATE members SET closed_at = ? WHERE id = ?"),
+                                     (to_db(v.sqlite, closed_at), member_id))
+            reason = ("account-closure-reapplied-after-restore" if closed_at is not None
+                      else "reapplied-after-restore")
             v.append(conn, v.event(actor=actor, operation="erase", outcome="granted",
                                    member_id=member_id, categories=(), purpose=None,
-                                   reason="reapplied-after-restore", ip=None, request_id=None,
+                                   reason=reason, ip=None, request_id=None,
                                    policy_version=v.rules().version))
         for key_id in keys:
             v.keys.forget(key_id)

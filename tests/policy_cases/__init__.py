@@ -505,11 +505,11 @@ LINT_CASES: tuple[tuple[str, tuple[Edit, ...], str, str], ...] = (
      r"^the policy says opt-out signals are not honoured: stale since 2023-03-29", "2023-03-29"),
     ("kr-no-portability-deadline",
      (drop("      portability: {deadline: P10D, counting: calendar}"),
-      mark("      access: {deadline: P10D, counting: calendar}", "access")),
+      mark("      access: {deadline: P10D, counting: calendar, extension:", "access")),
      r"^KR has no portability deadline: stale since 2025-03-13: .*PIPA 35-2", "2025-03-13"),
     ("kr-no-automated-decision-deadline",
      (drop("      automated_decision: {deadline: P30D"),
-      mark("      access: {deadline: P10D, counting: calendar}", "access")),
+      mark("      access: {deadline: P10D, counting: calendar, extension:", "access")),
      r"^KR has no automated-decision deadline: stale since 2024-03-15: .*PIPA 37-2",
      "2024-03-15"),
 )

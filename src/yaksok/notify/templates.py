@@ -4,6 +4,12 @@ A template turns token-only parameters into a message at delivery time, so nothi
 nothing personal) is stored in the outbox. ``policy_notice`` is the individual notice of a policy
 change: its email is the board's notice in Korean, then English; its in-app form is a row in
 ``member_notices`` pointing at the notice.
+
+The ``rights_*`` templates tell a requester about a data-subject request (received, one-time
+code, completed, refused, extended; ``yaksok.rights.messages`` renders them, Korean and English).
+A one-time code is sealed under the keyring in the database; the renderer opens it with the
+keyring bound to the sender's database (``bind_keyring``): a process that delivers email
+binds its yaksok's keyring once (``bind_keyring(yk.engine, yk.keyring)``).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-__all__ = ["TEMPLATES", "TemplateSpec"]
+__all__ = ["TEMPLATES", "TemplateSpec", "bind_keyring", "keyring_for"]
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,52 @@ def _policy_notice_in_app(conn: sa.Connection, member_id: str, params: dict,
     }], ("member_id", "notice_id"), member_notices.c.notice_id)
 
 
+# -- data-subject rights (yaksok.rights) ---------------------------------------------------------
+
+_KEYRINGS: dict[str, object] = {}
+
+
+def _db_key(engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def bind_keyring(engine, keyring) -> None:
+    """Let templates of this database open what is sealed under its keyring (one-time codes)."""
+    _KEYRINGS[_db_key(engine)] = keyring
+
+
+def keyring_for(conn: sa.Connection):
+    """The keyring bound to the connection's database; ``NotFound`` when none is."""
+    from yaksok.errors import NotFound
+
+    found = _KEYRINGS.get(_db_key(conn.engine))
+    if found is None:
+        raise NotFound("no keyring is bound to this database in the sending process",
+                       field="keyring", fix="call notify.templates.bind_keyring(yk.engine, "
+                                            "yk.keyring) where the sender is made")
+    return found
+
+
+def _rights(name: str) -> Callable[[sa.Connection, dict, str | None], tuple[str, str, str]]:
+    def render(conn: sa.Connection, params: dict, base_url: str | None) -> tuple[str, str, str]:
+        from yaksok.rights import messages
+
+        return getattr(messages, name)(conn, params, base_url)
+    return render
+
+
+def _rights_spec(key: str, param: str, renderer: str) -> TemplateSpec:
+    return TemplateSpec(key=key, params=(param, "lang"), channels=("email",),
+                        render_email=_rights(renderer))
+
+
 TEMPLATES: dict[str, TemplateSpec] = {
     "policy_notice": TemplateSpec(
         key="policy_notice", params=("notice_id",), channels=("email", "in_app"),
         render_email=_policy_notice_email, deliver_in_app=_policy_notice_in_app),
+    "rights_received": _rights_spec("rights_received", "request_id", "render_received"),
+    "rights_code": _rights_spec("rights_code", "code_id", "render_code"),
+    "rights_completed": _rights_spec("rights_completed", "request_id", "render_completed"),
+    "rights_refused": _rights_spec("rights_refused", "request_id", "render_refused"),
+    "rights_extended": _rights_spec("rights_extended", "request_id", "render_extended"),
 }

@@ -210,6 +210,7 @@ def cross_reference_problems(loaded: LoadedPolicy) -> list[Problem]:
     _jurisdictions(c)
     _roles(c, purposes)
     _measures(c)
+    _external_datasets(c, categories)
     return c.problems
 
 
@@ -280,3 +281,71 @@ def _measures(c: _Checker) -> None:
             if pid not in known:
                 c.error(("security_measures", i, "promises", j), f"unknown promise {pid!r}",
                         "use an ID of the promise table (yaksok promises)")
+
+
+def _external_datasets(c: _Checker, categories: set[str]) -> None:
+    """Other databases (yaksok.rights.external): what the erasure and the export will rely on.
+
+    Whether a ``mask``ed column is text, or a ``null``ed one nullable, depends on the database,
+    not the file: those are checked when the dataset is used.
+    """
+    p = c.p
+    c.keys_unique("external_datasets", p.external_datasets)
+    for i, ds in enumerate(p.external_datasets):
+        base = ("external_datasets", i)
+        c.keys_unique((*base, "tables"), ds.tables, "name")
+        for j, table in enumerate(ds.tables):
+            path = (*base, "tables", j)
+            for column, category in table.columns.items():
+                if category not in categories:
+                    c.error((*path, "columns", column), f"unknown category {category!r}",
+                            "declare it under `categories:` or fix the spelling")
+            if table.member.path is not None:
+                _external_path(c, ds, table, (*path, "member", "path"))
+            if not isinstance(table.erasure, str):
+                _external_hold(c, table, (*path, "erasure", "hold"), categories)
+
+
+def _external_path(c: _Checker, ds, table, path: tuple) -> None:
+    hops = table.member.path
+    end = ds.table(hops[-1].table)
+    where = (*path, len(hops) - 1, "references")
+    if end is None:
+        c.error(where, f"the path of table {table.name!r} ends at table {hops[-1].table!r}, "
+                f"which dataset {ds.key!r} does not declare",
+                "end the path at a declared table that has `member: {column: ...}`")
+    elif end.name == table.name:
+        c.error(where, f"the path of table {table.name!r} leads back to itself",
+                "name the member with `column:` instead")
+    elif end.member.column is None:
+        c.error(where, f"the path of table {table.name!r} ends at table {end.name!r}, which "
+                "names its member by a path itself",
+                "continue the path to the table whose column holds the member id")
+    seen = {table.name}
+    for k, hop in enumerate(hops):
+        if hop.table in seen and not (k == len(hops) - 1 and hop.table == table.name):
+            c.error((*path, k, "references"), f"the path of table {table.name!r} passes "
+                    f"table {hop.table!r} twice", "remove the loop from the path")
+        seen.add(hop.table)
+
+
+def _external_hold(c: _Checker, table, path: tuple, categories: set[str]) -> None:
+    kind_key = table.erasure.hold
+    kind = c.p.record_kind(kind_key)
+    if kind is None or c.p.retention_rule(kind_key) is None:
+        what = "unknown record kind" if kind is None else "record kind without a retention rule"
+        c.error(path, f"{what} {kind_key!r}", "hold only record kinds declared under "
+                "`record_kinds:` with a rule under `retention.rules:`")
+        return
+    held: dict[str, str] = {}
+    for column, category in table.columns.items():
+        if category in held:
+            c.error(path, f"table {table.name!r} holds columns {held[category]!r} and "
+                    f"{column!r} as the same category {category}", "a held record keeps one "
+                    "value per category: hold one of the columns, or erase the table otherwise")
+        held[category] = column
+        if category in categories and category not in kind.categories:
+            c.error(path, f"table {table.name!r} holds column {column!r} ({category}) as "
+                    f"{kind_key!r}, which does not keep that category",
+                    f"add {category} to the record kind's categories, or erase the table "
+                    "with delete, null or mask")

@@ -12,7 +12,15 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 LAWFUL_BASES = (
     "consent",
@@ -331,6 +339,111 @@ class AccessLog(Strict):
     inspection: Inspection = Inspection()
 
 
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def _identifier(value: str) -> str:
+    if not _IDENTIFIER.match(value):
+        raise ValueError(f"{value!r} is not a plain SQL name (letters, digits and _, not "
+                         "starting with a digit, at most 63 characters, e.g. recordings)")
+    return value
+
+
+def _table_column(value: str) -> str:
+    table, dot, column = value.partition(".")
+    if not dot or not _IDENTIFIER.match(table) or not _IDENTIFIER.match(column):
+        raise ValueError(f"{value!r} is not a table and a column (write it like recordings.id)")
+    return value
+
+
+def _env_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", value):
+        raise ValueError(f"{value!r} is not the name of an environment variable (write the "
+                         "name in capitals, e.g. YAKSOK_EXTERNAL_ARCHIVE; the URL itself never "
+                         "goes in the file)")
+    return value
+
+
+def _strategy(value: object) -> object:
+    if value is None:
+        raise ValueError("unquoted, YAML reads null as nothing (write erasure: \"null\")")
+    if isinstance(value, str) and value not in ("delete", "null", "mask"):
+        raise ValueError(f"{value!r} is not an erasure strategy (use delete, null, mask or "
+                         "{hold: record_kind})")
+    return value
+
+
+#: A table or column name of another database: a plain SQL identifier, quoted by SQLAlchemy.
+Identifier = Annotated[str, AfterValidator(_identifier)]
+
+
+class ExternalHop(Strict):
+    """One step of a foreign-key path: ``column`` of this table references ``table.column``."""
+
+    column: Identifier
+    references: Annotated[str, AfterValidator(_table_column)]
+
+    @property
+    def table(self) -> str:
+        return self.references.split(".", 1)[0]
+
+    @property
+    def target(self) -> str:
+        return self.references.split(".", 1)[1]
+
+
+class ExternalMember(Strict):
+    """How a row names its member: a column holding yaksok's member id, or a path to a table
+    that has one (exactly one of the two)."""
+
+    column: Identifier | None = None
+    path: list[ExternalHop] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ExternalMember:
+        if (self.column is None) == (self.path is None):
+            raise ValueError("give either `column` or `path`, not both and not neither "
+                             "(e.g. {column: member_id})")
+        return self
+
+
+class ExternalHold(Strict):
+    """Erasure by keeping: the row goes to yaksok's held records of this kind, then is deleted."""
+
+    hold: Key
+
+
+class ExternalTable(Strict):
+    """A table of an external dataset: whose rows, which categories, and how they are erased."""
+
+    name: Identifier
+    member: ExternalMember
+    #: column -> category: the personal data the table holds (exported; erased by ``erasure``).
+    columns: dict[str, CategoryKey] = Field(min_length=1)
+    erasure: Annotated[Literal["delete", "null", "mask"] | ExternalHold,
+                       BeforeValidator(_strategy)]
+
+    @field_validator("columns")
+    @classmethod
+    def _column_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:  # here, not in the key type: the error then names the mapping
+            _identifier(name)
+        return value
+
+
+class ExternalDataset(Strict):
+    """Another database holding members' data (issue 7): its rows are exported and erased."""
+
+    key: Key
+    label: Text
+    #: The environment variable holding the SQLAlchemy URL (never the URL itself: it has secrets).
+    url_env: Annotated[str, AfterValidator(_env_name)]
+    tables: list[ExternalTable] = Field(min_length=1)
+
+    def table(self, name: str) -> ExternalTable | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+
 class StaffRole(Strict):
     key: Key
     label: Text
@@ -390,6 +503,7 @@ class Policy(Strict):
     staff_roles: list[StaffRole] = []
     api_scopes: list[ApiScope] = []
     officer: Officer
+    external_datasets: list[ExternalDataset] = []
 
     # -- lookups used by the rest of yaksok; the file is small, so lists are scanned.
 
@@ -423,6 +537,9 @@ class Policy(Strict):
 
     def api_scope(self, key: str) -> ApiScope | None:
         return next((s for s in self.api_scopes if s.key == key), None)
+
+    def external_dataset(self, key: str) -> ExternalDataset | None:
+        return next((d for d in self.external_datasets if d.key == key), None)
 
     def retention_rule(self, record_kind: str) -> RetentionRule | None:
         return next((r for r in self.retention.rules if r.record_kind == record_kind), None)

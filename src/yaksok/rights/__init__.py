@@ -1,14 +1,24 @@
 """Data-subject rights (section 6 of the policy, P6.1-P6.11): requests, deadlines, exports.
 
-- ``requests``   the request lifecycle (received → verified → in progress → completed /
-                 refused / extended / cancelled), every transition logged with actor and time
-- ``deadlines``  when a request is due, per jurisdiction, counted as each law counts
-- ``verify``     identity verification: re-authentication or a one-time code via the outbox
-- ``agents``     legal representatives and authorised agents; the power of attorney, encrypted
-- ``handle``     carrying out each right on the vault (and the external datasets)
-- ``export``     access and portability exports: ZIP of JSON, CSV and an HTML report
-- ``external``   other databases the policy declares, their access and erasure
-- ``drp``        Consumer Reports' Data Rights Protocol 1.0 mapped onto the above
+- ``requests``       submit, list and move a request through its lifecycle (received →
+                     verified → in progress → completed / refused / extended / cancelled);
+                     every transition logged with actor and time
+- ``lifecycle``      the request model, the allowed transitions and who may act
+- ``inputs``         checks on a request's details; personal inputs sealed under the member key
+- ``grounds``        refusal grounds (with their law), extension reasons, staff check methods
+- ``messages``       what the requester is told (received, code, extended, refused, completed)
+- ``deadlines``      when a request is due, per jurisdiction, counted as each law counts
+- ``verify``         identity: re-authentication, one-time codes via the outbox, staff checks
+- ``agents``         legal representatives and authorised agents; the power of attorney, sealed
+- ``handle``         carrying out each right on the vault and the external datasets
+- ``export``         access and portability exports (ZIP of JSON, CSV, ko/en HTML), sealed at
+                     rest, expiring download links, every download logged; ``export_report``
+                     builds the contents
+- ``external``       other databases the policy declares: access and erasure by strategy;
+                     ``external_sql`` talks to them
+- ``drp``            Consumer Reports' Data Rights Protocol 1.0 (and 0.9.4) onto the above
 
+The layer's rule: nothing here reads a personal value except through the vault (or an external
+dataset the policy declares), and nothing here writes one outside the vault's encryption.
 docs/rights.md describes the model.
 """

@@ -525,7 +525,201 @@ closure_receipts = sa.Table(
 __all__ += ["held_records", "destruction_records", "closure_receipts"]  # noqa: PLE0605
 
 # -- rights requests (migration 0008) -------------------------------------------------------
+# A data-subject request and its lifecycle (yaksok.rights). ``details`` and ``result`` are JSON of
+# codes and counts only; personal inputs (a rectification's new value) are sealed under the
+# member's data key in ``personal`` (AAD binds them to the request), so an erasure shreds them.
+rights_requests = sa.Table(
+    "rights_requests",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),  # "rq_" + 24 hex
+    sa.Column("member_id", sa.String(32), nullable=True, index=True),
+    sa.Column("right", sa.String(32), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    # received | verified | in_progress | extended | completed | refused | cancelled
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("jurisdiction", sa.String(8), nullable=False),
+    sa.Column("requester", sa.String(32), nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("acknowledge_by", UTCDateTime, nullable=True),
+    sa.Column("acknowledged_at", UTCDateTime, nullable=True),
+    sa.Column("extensions", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("refusal_reason", sa.String(64), nullable=True),
+    sa.Column("details", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("personal", sa.LargeBinary, nullable=True),
+    sa.Column("personal_key_id", sa.String(32), nullable=True),
+    sa.Column("verified_at", UTCDateTime, nullable=True),
+    # How identity was checked: password | code | session | staff:<method>
+    sa.Column("verification", sa.String(64), nullable=True),
+    # For agents and representatives: pending | accepted | rejected (NULL for the member).
+    sa.Column("agent_check", sa.String(16), nullable=True),
+    sa.Column("agent_checked_by", sa.String(128), nullable=True),
+    sa.Column("agent_checked_at", UTCDateTime, nullable=True),
+    # The steps carried out so far (JSON), so a retried carry_out never applies one twice.
+    sa.Column("progress", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("result", sa.Text, nullable=True),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.Column("submitted_by", sa.String(128), nullable=False),
+    # The requester's language (ko | en): messages about the request are in it first.
+    sa.Column("lang", sa.String(8), nullable=False, server_default="ko"),
+    sa.Index(None, "status", "due_at"),
+)
+
+# Every transition of a request (and every agent check): who, when, from, to, a reason code.
+rights_request_events = sa.Table(
+    "rights_request_events",
+    metadata,
+    sa.Column("id", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.String(32), nullable=False, index=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor_id", sa.String(128), nullable=False),
+    sa.Column("actor_kind", sa.String(16), nullable=False),
+    sa.Column("from_status", sa.String(16), nullable=True),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=True),
+)
+
+# One-time codes: an HMAC (keyring-derived key, version ``mac_version``) to check against, and
+# the code sealed under the keyring's KEK for the outbox to open at delivery (wiped once used).
+verification_codes = sa.Table(
+    "verification_codes",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),  # "vc_" + 24 hex
+    sa.Column("request_id", sa.String(32), nullable=False, index=True),
+    sa.Column("code_mac", sa.String(64), nullable=False),
+    sa.Column("mac_version", sa.Integer, nullable=False),
+    sa.Column("sealed", sa.LargeBinary, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+)
+
+# Powers of attorney, AES-256-GCM under the member's data key (AAD: document, request, member,
+# key), so the document dies with the member's key.
+rights_documents = sa.Table(
+    "rights_documents",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),  # "pd_" + 24 hex
+    sa.Column("request_id", sa.String(32), nullable=False, index=True),
+    sa.Column("member_id", sa.String(32), nullable=False),
+    sa.Column("key_id", sa.String(32), nullable=False),
+    sa.Column("content_type", sa.String(64), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.Column("uploaded_at", UTCDateTime, nullable=False),
+    sa.Column("uploaded_by", sa.String(128), nullable=False),
+)
+
+__all__ += ["rights_requests", "rights_request_events", "verification_codes",  # noqa: PLE0605
+            "rights_documents"]
 
 # -- rights exports (migration 0009) --------------------------------------------------------
+# An export (access or portability) is a ZIP sealed under its own random key; that key is
+# stored wrapped under the member's data key (not the KEK), so destroying the member key on
+# erasure makes every export of the member unreadable in the same instant. A download link is a
+# random token kept only as its SHA-256; a new link replaces the previous one.
+export_files = sa.Table(
+    "export_files",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("request_id", sa.String(64), nullable=False, index=True),
+    sa.Column("member_ref", sa.String(32), nullable=False, index=True),
+    # 'access' | 'portability'
+    sa.Column("kind", sa.String(16), nullable=False),
+    # The member-scope data key the export key is wrapped under.
+    sa.Column("key_id", sa.String(32), nullable=False),
+    sa.Column("wrapped_key", sa.LargeBinary, nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    # The category keys it holds, space-separated (for the download's access-log entry).
+    sa.Column("categories", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=True, unique=True),
+    sa.Column("token_expires_at", UTCDateTime, nullable=True),
+)
+
+# One row per download while the file lives (the access log keeps the lasting record, with IP).
+export_downloads = sa.Table(
+    "export_downloads",
+    metadata,
+    sa.Column("id", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("export_id", sa.String(32), nullable=False, index=True),
+    sa.Column("member_ref", sa.String(32), nullable=False, index=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor_id", sa.String(128), nullable=False),
+    sa.Column("actor_kind", sa.String(32), nullable=False),
+)
+
+__all__ += ["export_files", "export_downloads"]  # noqa: PLE0605
+
 
 # -- Data Rights Protocol (migration 0010) --------------------------------------------------
+# Agents the privacy officer registered (the Ed25519 verify key of each, base64) and the DRP
+# requests they sent. A request keeps its agent's id and the member's random id, never the
+# identity claims; ``message_sha256`` (of the signed message) makes each message usable once.
+drp_agents = sa.Table(
+    "drp_agents",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # the DRP ``agent-id``
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("verify_key", sa.String(64), nullable=False),
+    sa.Column("web_url", sa.String(500), nullable=True),
+    sa.Column("identity_assurance_url", sa.String(500), nullable=True),
+    # 'active' | 'revoked'
+    sa.Column("status", sa.String(16), nullable=False),
+    # SHA-256 hex of the pair-wise bearer token (POST /v1/agent/{id}); the token is shown once.
+    sa.Column("token_hash", sa.String(64), nullable=True, unique=True),
+    sa.Column("token_issued_at", UTCDateTime, nullable=True),
+    # ``issued-at`` of the last accepted key-setup message: a replayed one is not newer.
+    sa.Column("setup_issued_at", UTCDateTime, nullable=True),
+    sa.Column("registered_at", UTCDateTime, nullable=False),
+    sa.Column("registered_by", sa.String(128), nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.Column("revoked_by", sa.String(128), nullable=True),
+)
+
+drp_requests = sa.Table(
+    "drp_requests",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),  # the DRP ``request_id`` (a UUID)
+    sa.Column("agent_id", sa.String(64), nullable=False),
+    sa.Column("agent_request_id", sa.String(128), nullable=True),
+    sa.Column("drp_version", sa.String(16), nullable=False),
+    # 'access' | 'deletion' | 'sale:opt-out'
+    sa.Column("exercise", sa.String(32), nullable=False),
+    # 'ccpa' | 'voluntary'
+    sa.Column("regime", sa.String(16), nullable=False),
+    sa.Column("member_ref", sa.String(32), nullable=True, index=True),
+    # 'open' (the rights requests decide) | 'denied' | 'revoked': set by the DRP layer itself.
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(32), nullable=True),
+    sa.Column("status_callback", sa.String(2048), nullable=True),
+    # "<status>/<reason>" last delivered to ``status_callback``.
+    sa.Column("callback_sent", sa.String(64), nullable=True),
+    sa.Column("message_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+    sa.Column("message_expires_at", UTCDateTime, nullable=False),
+    # Until when the member may confirm the request (need_user_verification).
+    sa.Column("verify_by", UTCDateTime, nullable=True),
+    # One-time codes sent for it: a cap, so the code cannot be guessed one code after another.
+    sa.Column("codes_sent", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("agent_id", "agent_request_id"),
+)
+
+# Each DRP request's rights requests; ``action`` says what each does (e.g.
+# 'consent_withdrawal:customised_ads', 'objection:consented_marketing').
+drp_request_rights = sa.Table(
+    "drp_request_rights",
+    metadata,
+    sa.Column("drp_request_id", sa.String(36), primary_key=True),
+    sa.Column("rights_request_id", sa.String(64), primary_key=True, index=True),
+    sa.Column("action", sa.String(64), nullable=False),
+)
+
+__all__ += ["drp_agents", "drp_requests", "drp_request_rights"]  # noqa: PLE0605

@@ -9,7 +9,9 @@ The checks of ``read``, in order (each refusal its own type, logged with its rul
                                covers the purpose and every category (P7.5, P10.1);
 4. ``NotFound``                no such member, or erased;
 5. ``ProcessingRestricted``    an active restriction covers the purpose (P6.4);
-6. ``ObjectedTo``              the member objected to the purpose (P6.6) or decision (P6.7);
+6. ``ObjectedTo``              the member objected to the purpose (P6.6) or decision (P6.7),
+                               or refused an automated decision made for this purpose when it
+                               is one they may object to (``profiling_decisions``, P6.7);
 7. ``NoLawfulBasis``           none of the purpose's bases holds for this member (P3.1);
 8. ``NoLawfulBasis`` (rule ``consent-required``)  an optional category without an effective
                                consent from an item listing it and the purpose;
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     from yaksok.actors import Actor
     from yaksok.vault.service import Vault
 
-__all__ = ["Value", "read", "lookup_all", "check_read", "lawful_basis"]
+__all__ = ["Value", "read", "lookup_all", "check_read", "lawful_basis", "profiling_decisions"]
 
 _STATE = (
     "SELECT m.status, "
@@ -62,13 +64,33 @@ _STATE = (
     "EXISTS (SELECT 1 FROM objections o WHERE o.member_id = m.id AND o.lifted_at IS NULL "
     "AND o.target_kind = 'purpose' AND o.target_key = ?), "
     "EXISTS (SELECT 1 FROM objections o WHERE o.member_id = m.id AND o.lifted_at IS NULL "
-    "AND o.target_kind = 'decision' AND o.target_key = ?) "
+    "AND o.target_kind = 'decision' AND o.target_key = ?), {profiling} "
     "FROM members m WHERE m.id = ?")
+# A refused automated decision made for a purpose the member may object to stops that purpose.
+_PROFILING = ("EXISTS (SELECT 1 FROM objections o WHERE o.member_id = m.id AND o.lifted_at IS "
+              "NULL AND o.target_kind = 'decision' AND o.target_key IN ({marks}))")
 _VALUES = (
     "SELECT v.id, v.category, v.ciphertext, v.channel, v.flow, v.collected_at, v.updated_at, "
     "v.key_id, k.wrapped, k.kek_version, k.scope FROM vault_values v "
     "JOIN data_keys k ON k.id = v.key_id WHERE v.member_id = ? AND v.category {cond} "
     "ORDER BY v.collected_at, v.id")
+
+
+@lru_cache(maxsize=16)
+def _state_sql(profiling: int) -> str:
+    marks = ", ".join("?" * profiling)
+    return _STATE.format(profiling=_PROFILING.format(marks=marks) if profiling else "0")
+
+
+def profiling_decisions(rules: Rules, purpose: str) -> tuple[str, ...]:
+    """The automated decisions whose refusal stops ``purpose`` for the member: those made for
+    it, when it is a purpose the member may object to (marketing, legitimate interests). A
+    decision made for another purpose (abuse detection for member management) stops only
+    itself: a person may still decide with the same data."""
+    p = rules.purposes.get(purpose)
+    if p is None or not p.objectable:
+        return ()
+    return tuple(sorted(k for k, (dp, _) in rules.decisions.items() if dp == purpose))
 
 
 @lru_cache(maxsize=64)
@@ -189,9 +211,10 @@ def read(v: Vault, member_id: str, categories, purpose: str, *, actor: Actor,
     refusal = None
     with v.write() as conn:
         try:
-            state = conn.exec_driver_sql(sql(conn, _STATE), (
+            profiling = profiling_decisions(rules, purpose)
+            state = conn.exec_driver_sql(sql(conn, _state_sql(len(profiling))), (
                 purpose, 0 if p.legal_storage else 1, purpose if p.objectable else "",
-                decision or "", member_id)).first()
+                decision or "", *profiling, member_id)).first()
             if state is None or state[0] == "erased":
                 raise NotFound("no such member", field="member_id",
                                fix="check the member id; an erased member is gone for good")
@@ -205,6 +228,10 @@ def read(v: Vault, member_id: str, categories, purpose: str, *, actor: Actor,
             if state[3]:
                 raise ObjectedTo(f"the member objected to the automated decision {decision}",
                                  field="decision", fix="decide by a person instead (P6.7)")
+            if state[4]:
+                raise ObjectedTo(f"the member refused an automated decision made for {purpose}, "
+                                 "which stops that purpose for them", field="purpose",
+                                 fix="stop this processing for the member (P6.7)")
             consents = _lazy_consents(v, conn, member_id)
             lawful_basis(rules, p, cats, state[0], reason, consents)
             for c in cats:

@@ -1,0 +1,265 @@
+"""Carrying out a verified request on the vault, the retention layer and the external datasets.
+
+``carry_out`` does the right of an ``in_progress`` (or ``extended``) request and completes it:
+
+============================  =============================================================
+access, portability           ``export.build_export`` (the export id goes in the result)
+rectification                 ``Vault.rectify`` with the sealed new value (P6.2)
+erasure                       ``external.erase_external`` then ``retention.close_account``
+                              (held records stay in separated storage, P6.3); with
+                              ``details["categories"]``: ``Vault.delete_values`` of those
+restriction                   ``Vault.restrict(purpose or all, reason)`` (P6.4)
+objection                     ``Vault.object_to("purpose", key)`` (P6.6)
+automated_decision            ``refuse``: ``Vault.object_to("decision", key)``: the vault
+                              stops the decision, and a decision made for a purpose the
+                              member may object to stops that purpose too (P6.7);
+                              ``explain``: ``explain_decision``
+consent_withdrawal            ``Vault.withdraw_consent`` (values collected only under it go)
+============================  =============================================================
+
+Each step is the vault's own transaction; after each, the step's outcome is written to the
+request's ``progress`` (codes and counts) in a transaction of its own. A failure leaves the
+request ``in_progress`` with the steps done recorded, so calling ``carry_out`` again resumes
+where it stopped and applies nothing twice (and the vault's operations are themselves
+idempotent: an objection or restriction already active is returned, a deleted value is not
+deleted again, a closed account is not closed again). A completed request is final.
+
+The vault acts with the handler's identity; for rectification and deletion, which the vault
+allows only to actors whose purposes list the category, the handler is granted those purposes
+for this one operation (the member's request is the authority), and the access log names the
+handler and the request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from yaksok.errors import Conflict, NotFound, ValidationError
+from yaksok.rights.lifecycle import (
+    RightsRequest,
+    admin_event,
+    aware,
+    load,
+    require_handler,
+    require_member_side,
+    require_status,
+)
+from yaksok.rights.requests import complete, open_personal
+from yaksok.store.tables import data_keys, members, rights_requests, vault_values
+from yaksok.vault.collect import shown_key
+
+__all__ = ["Outcome", "COLLECTION_CHANNEL", "carry_out", "explain_decision"]
+
+#: The policy's collection channel a change made through each rights channel is recorded as.
+COLLECTION_CHANNEL = {"account_menu": "app", "written": "written_form", "phone": "phone",
+                      "email": "email", "fax": "fax", "drp": "web_page"}
+_WORKING = ("in_progress", "extended")
+_GIVEN_BY = {"self": "member", "legal_representative": "legal_guardian",
+             "authorised_agent": "authorised_agent"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What carrying out a request did: the completed request, its result (codes and counts)
+    and, for an explanation, the explanation itself."""
+
+    request: RightsRequest
+    result: dict
+    explanation: dict | None = None
+
+
+def _save(yk, request_id: str, progress: dict) -> None:
+    from yaksok.vault import vault_for
+
+    with vault_for(yk).core_write() as conn:
+        row = load(conn, request_id, lock=True)
+        require_status(row, _WORKING, "completed")
+        conn.execute(rights_requests.update().where(rights_requests.c.id == request_id)
+                     .values(progress=json.dumps(progress, sort_keys=True)))
+
+
+def _acting(actor, v, categories) -> object:
+    """The handler, allowed for this operation every purpose listing ``categories``."""
+    rules = v.rules()
+    need = {k for k, p in rules.purposes.items() if p.categories & set(categories)}
+    return dataclasses.replace(actor, purposes=frozenset(actor.purposes) | need)
+
+
+def _member_status(yk, member_id: str) -> str | None:
+    with yk.engine.connect() as conn:
+        return conn.execute(sa.select(members.c.status).where(members.c.id == member_id)
+                            ).scalar()
+
+
+def _step(yk, row, progress: dict, name: str, fn) -> dict:
+    """Run ``fn()`` once per request: its outcome is kept in ``progress[name]``."""
+    if name not in progress:
+        progress[name] = fn()
+        _save(yk, row.id, progress)
+    return progress[name]
+
+
+def carry_out(yk, request_id: str, *, actor, lang: str = "ko", now: dt.datetime | None = None
+              ) -> Outcome:
+    """Do the right of the request and complete it (see the module docstring)."""
+    from yaksok.vault import vault_for
+
+    require_handler(yk, actor, "carry out a request")
+    now = aware(now)
+    v = vault_for(yk)
+    with yk.engine.connect() as conn:
+        row = load(conn, request_id)
+    require_status(row, _WORKING, "completed")
+    if row.member_id is None:
+        raise Conflict("the request has no member to act on", field="member_id",
+                       fix="match the member, or refuse the request")
+    progress = json.loads(row.progress or "{}")
+    details = json.loads(row.details or "{}")
+    m, rid = row.member_id, row.id
+    explanation = None
+    if row.right in ("access", "portability"):
+        from yaksok.rights.export import build_export
+
+        def export():
+            f = build_export(yk, m, actor=actor, request_id=rid, kind=row.right, now=now)
+            return {"export_id": f.id, "size": f.size}
+        result = dict(_step(yk, row, progress, "export", export))
+    elif row.right == "rectification":
+        result = _step(yk, row, progress, "rectified", lambda: _rectify(yk, v, row, actor))
+    elif row.right == "erasure":
+        result = _erase(yk, v, row, progress, details, actor, now)
+    elif row.right == "restriction":
+        result = _step(yk, row, progress, "restricted", lambda: {
+            "restriction_id": v.restrict(m, details.get("purpose"), details["reason"],
+                                         actor=actor, request_id=rid),
+            "purpose": details.get("purpose") or "all"})
+    elif row.right == "objection":
+        result = _step(yk, row, progress, "objected", lambda: {
+            "objection_id": v.object_to(m, "purpose", details["purpose"], actor=actor,
+                                        request_id=rid), "purpose": details["purpose"]})
+    elif row.right == "automated_decision" and details["action"] == "refuse":
+        key = details["decision"]
+        purpose = v.rules().decisions[key][0]
+        stops = v.rules().purposes[purpose].objectable
+        result = _step(yk, row, progress, "objected", lambda: {
+            "action": "refuse", "decision": key,
+            "objection_id": v.object_to(m, "decision", key, actor=actor, request_id=rid),
+            "stopped_purpose": purpose if stops else None})
+    elif row.right == "automated_decision":
+        explanation = explain_decision(yk, m, details["decision"], actor=actor)
+        result = {"action": "explain", "decision": explanation["decision"],
+                  "categories_used": explanation["categories_used"]}
+    else:
+        result = _step(yk, row, progress, "withdrawn",
+                       lambda: _withdraw(yk, v, row, details["consent"], actor, lang, now))
+    done = complete(yk, rid, actor=actor, result=result, now=now)
+    return Outcome(done, result, explanation)
+
+
+def _rectify(yk, v, row, actor) -> dict:
+    personal = open_personal(yk, row.id) or {}
+    target = personal.get("value_id") or personal["category"]
+    category = personal.get("category")
+    if category is None:
+        with yk.engine.connect() as conn:
+            category = conn.execute(sa.text(
+                "SELECT category FROM vault_values WHERE id = :i AND member_id = :m"),
+                {"i": target, "m": row.member_id}).scalar()
+        if category is None:
+            raise NotFound("the member has no value with that id", field="personal.value_id",
+                           fix="refuse the request, or ask which value is meant")
+    value_id = v.rectify(row.member_id, target, personal["value"],
+                         actor=_acting(actor, v, [category]),
+                         channel=COLLECTION_CHANNEL[row.channel], request_id=row.id)
+    return {"value_id": value_id, "category": category}
+
+
+def _erase(yk, v, row, progress: dict, details: dict, actor, now) -> dict:
+    m, rid = row.member_id, row.id
+    cats = details.get("categories")
+    if cats:
+        # Values only: held records (statutory copies) live apart and stay (P12.7).
+        n = _step(yk, row, progress, "deleted", lambda: v.delete_values(
+            m, actor=_acting(actor, v, cats), categories=cats, request_id=rid))
+        return {"scope": "categories", "categories": cats, "deleted": n}
+    from yaksok.retention.closure import close_account
+    from yaksok.rights.external import erase_external
+
+    def external():
+        return [[e.dataset, e.table, e.strategy, e.count]
+                for e in erase_external(yk, m, actor=actor, request_id=rid)]
+
+    def close():
+        status = _member_status(yk, m)
+        if status == "active":
+            receipt = close_account(yk, m, actor=actor, now=now, request_id=rid)
+            return {"destroyed": {d.category: d.count for d in receipt.destroyed},
+                    "held": {h.record_kind: h.count for h in receipt.held}}
+        if status == "closed":
+            v.erase_member(m, actor=actor, request_id=rid)
+        return {"destroyed": {}, "held": {}}
+
+    ext = _step(yk, row, progress, "external", external)
+    closed = _step(yk, row, progress, "closed", close)
+    return {"scope": "account", "external": ext, **closed}
+
+
+def _withdraw(yk, v, row, consent: str, actor, lang: str, now) -> dict:
+    if consent not in v.effective_consents(row.member_id):
+        return {"consent": consent, "withdrawn": False}
+    item = yk.policy.consent(consent)
+    lang = lang if lang in ("ko", "en") else "ko"
+    agent = row.requester != "self"
+    event_id = v.withdraw_consent(
+        row.member_id, consent, notice_text=item.description.get(lang),
+        channel=COLLECTION_CHANNEL[row.channel], actor=actor, at=now, language=lang,
+        given_by=_GIVEN_BY[row.requester], given_by_ref=f"rights:{row.id}" if agent else None,
+        request_id=row.id)
+    return {"consent": consent, "withdrawn": True, "event_id": event_id}
+
+
+def explain_decision(yk, member_id: str, decision_key: str, *, actor) -> dict:
+    """The decision's declared criteria and the member's categories it uses (counts of the
+    member's values in each, never the values): PIPA 37-2(3), GDPR 15(1)(h)."""
+    from yaksok.vault import vault_for
+
+    d = next((x for x in yk.policy.automated_decisions if x.key == decision_key), None)
+    if d is None:
+        raise ValidationError(f"{shown_key(decision_key)} is not an automated decision of the "
+                              "policy", field="decision",
+                              fix="use one of: " + ", ".join(
+                                  x.key for x in yk.policy.automated_decisions))
+    require_member_side(yk, actor, member_id, "ask for an explanation")
+    v = vault_for(yk)
+    cats = sorted(d.categories)
+    vv, k = vault_values, data_keys
+    with v.core_write() as conn:
+        status = conn.execute(sa.select(members.c.status).where(members.c.id == member_id)
+                              ).scalar()
+        if status in (None, "erased"):
+            raise NotFound("no such member", field="member_id", fix="check the member id")
+        counts = dict(conn.execute(
+            sa.select(vv.c.category, sa.func.count()).join(k, k.c.id == vv.c.key_id)
+            .where(vv.c.member_id == member_id, k.c.wrapped.is_not(None),
+                   vv.c.category.in_(cats)).group_by(vv.c.category)).all())
+        used = {c: int(counts[c]) for c in cats if counts.get(c)}
+        event = admin_event(v, actor=actor, row=_Subject(member_id),
+                            reason=f"rights:explain:{d.key}", categories=sorted(used))
+        v.append(conn, event)
+    return {"decision": d.key, "label": {"ko": d.label.ko, "en": d.label.en},
+            "criteria": {"ko": d.criteria.ko, "en": d.criteria.en},
+            "significant_effect": d.significant_effect, "purpose": d.purpose,
+            "categories": cats, "categories_used": used}
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """Stands in for a request row when an explanation is asked outside a request."""
+
+    member_id: str
+    id: str | None = None

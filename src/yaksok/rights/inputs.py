@@ -1,0 +1,176 @@
+"""What a rights request may carry, checked before anything is written; personal inputs sealed.
+
+``details`` hold codes only (``check_codes``: short tokens, lists and mappings of them, counts),
+checked against the policy in force for the right at hand (``check_details``). ``personal``
+(a rectification's new value and its target) is checked (``check_personal``) and sealed with
+AES-256-GCM under the member's data key in the request row (AAD ``yaksok-rights-personal|1|``
+request, member, key), so the member's erasure shreds it with everything else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import sqlalchemy as sa
+
+from yaksok.errors import NotFound, PermissionDenied, ValidationError
+from yaksok.rights.lifecycle import STAFF_CHANNELS, is_handler, load, require_member_side
+from yaksok.vault.collect import shown_key
+from yaksok.vault.keys import open_value, seal_value
+
+__all__ = ["DECISION_ACTIONS", "check_declared", "check_codes", "check_details",
+           "check_personal", "check_submitter", "seal_personal", "open_personal"]
+
+DECISION_ACTIONS = ("refuse", "explain")
+_TOKEN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_PERSONAL_KEYS = ("category", "value_id", "value")
+_MAX_PERSONAL = 4096
+_PERSONAL_AAD = b"yaksok-rights-personal|1|"
+
+
+def check_declared(yk, right: str) -> None:
+    policy = yk.policy
+    declared = [r.key for r in policy.rights] + (["consent_withdrawal"] if policy.consents
+                                                 else [])
+    if right not in declared:
+        raise ValidationError(f"{shown_key(right)} is not a right the policy declares",
+                              field="right", fix="use one of: " + ", ".join(declared))
+
+
+def check_codes(value, field: str) -> None:
+    """Codes only: short tokens, lists of them or nested dicts of them (never free text)."""
+    if isinstance(value, dict):
+        for k, x in value.items():
+            if not isinstance(k, str) or not _TOKEN.match(k):
+                raise ValidationError("keys must be short codes", field=field,
+                                      fix="use letters, digits and ._:- only")
+            check_codes(x, field)
+    elif isinstance(value, list | tuple):
+        for x in value:
+            check_codes(x, field)
+    elif isinstance(value, str):
+        if not _TOKEN.match(value):
+            raise ValidationError("values must be codes, ids or counts, never free text",
+                                  field=field, fix="put personal inputs in `personal`")
+    elif value is not None and not isinstance(value, bool | int | float):
+        raise ValidationError("values must be codes, ids or counts", field=field)
+
+
+def check_details(v, right: str, details: dict | None) -> dict:
+    from yaksok.vault.rules import RESTRICTION_REASONS
+
+    rules = v.rules()
+    d = dict(details or {})
+    check_codes(d, "details")
+
+    def need(key: str, valid, what: str) -> None:
+        if key not in d:
+            raise ValidationError(f"a {right} request names its {what}",
+                                  field=f"details.{key}", fix="use one of: " + ", ".join(valid))
+        if d[key] not in valid:
+            raise ValidationError(f"{shown_key(d[key])} is not a {what} here",
+                                  field=f"details.{key}", fix="use one of: " + ", ".join(valid))
+
+    cats = d.get("categories")
+    if cats is not None:
+        if isinstance(cats, str):
+            cats = [cats]
+        bad = [c for c in cats if c not in rules.categories]
+        if bad or not cats:
+            raise ValidationError("categories must be categories of the policy",
+                                  field="details.categories",
+                                  fix="name policy category keys such as user.contact.email")
+        d["categories"] = sorted(set(cats))
+    if right == "restriction":
+        if d.get("purpose") is not None and d["purpose"] not in rules.purposes:
+            raise ValidationError(f"{shown_key(d['purpose'])} is not a purpose of the policy",
+                                  field="details.purpose",
+                                  fix="use one of: " + ", ".join(rules.purposes))
+        need("reason", RESTRICTION_REASONS, "restriction reason")
+    elif right == "objection":
+        need("purpose", rules.objectable_purposes(), "purpose the member can object to")
+    elif right == "automated_decision":
+        need("decision", sorted(rules.decisions), "automated decision")
+        need("action", DECISION_ACTIONS, "action (refuse the decision, or explain it)")
+    elif right == "consent_withdrawal":
+        need("consent", sorted(rules.consent_items), "consent item")
+    return d
+
+
+def check_personal(v, right: str, personal: dict | None) -> dict | None:
+    if personal is None:
+        if right == "rectification":
+            raise ValidationError("a rectification names the new value", field="personal",
+                                  fix='pass personal={"category": ..., "value": ...} or '
+                                      '{"value_id": ..., "value": ...}')
+        return None
+    if not isinstance(personal, dict) or any(k not in _PERSONAL_KEYS for k in personal):
+        raise ValidationError("personal takes only the keys " + ", ".join(_PERSONAL_KEYS),
+                              field="personal", fix="leave other keys out")
+    for k, x in personal.items():
+        if not isinstance(x, str) or not x.strip() or len(x) > _MAX_PERSONAL:
+            raise ValidationError(f"personal.{k} must be non-empty text of at most "
+                                  f"{_MAX_PERSONAL} characters", field=f"personal.{k}")
+    if right == "rectification":
+        rules = v.rules()
+        if "value" not in personal or ("category" in personal) == ("value_id" in personal):
+            raise ValidationError("a rectification names the value and exactly one of "
+                                  "category or value_id", field="personal")
+        cat = personal.get("category")
+        if cat is not None and (cat not in rules.categories or cat in rules.one_way):
+            raise ValidationError("the category is not one a rectification can change",
+                                  field="personal.category",
+                                  fix="name a policy category; a password is changed in the "
+                                      "app, not by a rights request")
+    return dict(personal)
+
+
+def check_submitter(yk, actor, channel: str, member_id: str | None) -> None:
+    if channel == "account_menu":
+        require_member_side(yk, actor, member_id, "submit a request")
+    elif channel in STAFF_CHANNELS:
+        if not (actor.is_staff or actor.kind == "system"):
+            raise PermissionDenied("requests received by letter, phone, email or fax are "
+                                   "entered by staff", field="actor",
+                                   fix="members use channel account_menu")
+    elif not (actor.kind in ("system", "app_backend") or is_handler(yk, actor)):
+        raise PermissionDenied("the drp channel is for the Data Rights Protocol bridge",
+                               field="actor", fix="members use channel account_menu")
+
+
+# -- personal inputs, sealed under the member's data key ----------------------------------------
+
+def _aad(request_id: str, member_id: str, key_id: str) -> bytes:
+    return _PERSONAL_AAD + f"{request_id}|{member_id}|{key_id}".encode()
+
+
+def seal_personal(v, conn, request_id: str, member_id: str, personal: dict, now
+                  ) -> tuple[bytes, str]:
+    """(ciphertext, data key id) of ``personal`` sealed under the member's data key."""
+    from yaksok.vault.collect import member_key
+
+    key_id, aead = member_key(v, conn, member_id, now)
+    data = json.dumps(personal, ensure_ascii=False).encode("utf-8")
+    return seal_value(aead, _aad(request_id, member_id, key_id), data), key_id
+
+
+def open_personal(yk, request_id: str) -> dict | None:
+    """The request's personal inputs, opened (for ``carry_out``); None if it has none.
+    ``NotFound`` once the member's key is destroyed."""
+    from yaksok.vault import vault_for
+
+    v = vault_for(yk)
+    with yk.engine.connect() as conn:
+        row = load(conn, request_id)
+        if row.personal is None:
+            return None
+        key = conn.execute(sa.text("SELECT wrapped, kek_version, scope FROM data_keys "
+                                   "WHERE id = :k"), {"k": row.personal_key_id}).first()
+    if key is None or key.wrapped is None:
+        raise NotFound("the request's personal inputs were shredded with the member's key",
+                       field="personal", fix="nothing to do: the member was erased")
+    aead = v.keys.aead(v.keyring, row.personal_key_id, row.member_id, key.scope, key.wrapped,
+                       key.kek_version)
+    plain = open_value(aead, _aad(row.id, row.member_id, row.personal_key_id), row.personal)
+    return json.loads(plain.decode("utf-8"))

@@ -1,0 +1,315 @@
+"""Data-subject requests (P6.1-P6.11): submit one, follow it, move it through its lifecycle.
+
+::
+
+    received ──verify_*──▶ verified ──start──▶ in_progress ──complete / carry_out──▶ completed
+        │                     │                  │   ▲ extend (keeps working)
+        │                     │                  ▼   │
+        │                     │                extended ──complete / carry_out──▶ completed
+        └─────────────────────┴──────────────────┴──────── refuse ──▶ refused
+                                                          cancel ──▶ cancelled
+
+``completed``, ``refused`` and ``cancelled`` are final. Every transition is one transaction with
+its event row, its access-log entry and, where the requester is told, its queued email
+(``lifecycle.transition``). ``verify_*`` live in ``verify.py``, agents' powers of attorney in
+``agents.py``, doing the right in ``handle.py``.
+
+``submit`` checks the right against the policy's ``rights`` (withdrawing consent is always open
+when the policy has consent items), the channel, the requester (agents as the policy's
+``rights_agents`` allow) and the member (known and active); the due dates come from
+``deadlines.due_dates`` for the member's jurisdiction. ``details`` hold codes only and are
+checked against the policy; ``personal`` (a rectification's new value and its target) is sealed
+under the member's data key in the request row, so erasing the member shreds it too.
+
+A member's own request through the account menu counts as verified at once only when
+``verified_by="session"`` and the right neither discloses nor deletes data (restriction,
+objection, automated decision, consent withdrawal: what the member could do in the app's
+settings anyway); access, portability, erasure and rectification need a re-authentication
+(``verify_by_password`` or a one-time code), as CCPA regulation §7060 asks and PIPA decree 46
+allows. Staff entry always starts ``received``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import sqlalchemy as sa
+
+from yaksok.errors import Conflict, NotFound, ValidationError
+from yaksok.rights.grounds import (
+    REFUSAL_GROUNDS,
+    check_extension_reason,
+    check_ground,
+    grounds_for,
+)
+from yaksok.rights.inputs import (
+    DECISION_ACTIONS,
+    check_codes,
+    check_declared,
+    check_details,
+    check_personal,
+    check_submitter,
+    open_personal,
+    seal_personal,
+)
+from yaksok.rights.lifecycle import (
+    CHANNELS,
+    OPEN,
+    REQUESTERS,
+    RIGHTS,
+    STATUSES,
+    RequestEvent,
+    RightsRequest,
+    admin_event,
+    aware,
+    load,
+    mark_verified,
+    notify,
+    record_event,
+    require_handler,
+    require_member_side,
+    require_status,
+    transition,
+)
+from yaksok.store.tables import members, rights_request_events, rights_requests
+from yaksok.vault.collect import shown_key
+from yaksok.vault.keys import new_id
+
+__all__ = ["RIGHTS", "CHANNELS", "STATUSES", "REQUESTERS", "REFUSAL_GROUNDS", "SESSION_RIGHTS",
+           "DECISION_ACTIONS", "RightsRequest", "RequestEvent", "submit", "get_request",
+           "list_requests", "request_events", "start", "extend", "refuse", "cancel",
+           "complete", "open_personal", "grounds_for"]
+
+#: Rights a signed-in member's session alone may verify (they disclose and delete nothing).
+SESSION_RIGHTS = ("restriction", "objection", "automated_decision", "consent_withdrawal")
+
+
+# -- submit and read ------------------------------------------------------------------------------
+
+def submit(yk, *, member_id: str | None, right: str, channel: str, actor, requester: str = "self",
+           details: dict | None = None, personal: dict | None = None, ip: str | None = None,
+           now: dt.datetime | None = None, verified_by: str | None = None, lang: str = "ko",
+           jurisdiction: str | None = None) -> RightsRequest:
+    """Record a new request (see the module docstring); returns it ``received`` (or
+    ``verified`` when ``verified_by="session"`` is allowed). ``lang`` (ko, en) is the language
+    the requester is written to in; ``jurisdiction`` is used only for a DRP request that
+    matched no member (default: the policy's default jurisdiction)."""
+    from yaksok.rights.deadlines import due_dates
+    from yaksok.vault import vault_for
+
+    v = vault_for(yk)
+    now = aware(now)
+    if right not in RIGHTS:
+        raise ValidationError(f"{shown_key(right)} is not a right", field="right",
+                              fix="use one of: " + ", ".join(RIGHTS))
+    check_declared(yk, right)
+    if channel not in CHANNELS:
+        raise ValidationError(f"{shown_key(channel)} is not a rights channel", field="channel",
+                              fix="use one of: " + ", ".join(CHANNELS))
+    if requester not in REQUESTERS:
+        raise ValidationError(f"{shown_key(requester)} is not a kind of requester",
+                              field="requester", fix="use one of: " + ", ".join(REQUESTERS))
+    allowed = yk.policy.rights_agents.allowed
+    if requester != "self" and requester not in allowed:
+        raise ValidationError(f"the policy does not admit a {requester}", field="requester",
+                              fix="use one of: self, " + ", ".join(allowed))
+    if lang not in ("ko", "en"):
+        raise ValidationError("the language is ko or en", field="lang")
+    if member_id is None and channel != "drp":
+        raise ValidationError("a request names the member", field="member_id",
+                              fix="find the member first; only DRP requests may be unmatched")
+    check_submitter(yk, actor, channel, member_id)
+    if verified_by is not None:
+        ok = (verified_by == "session" and channel == "account_menu" and requester == "self"
+              and right in SESSION_RIGHTS and actor.kind in ("member", "app_backend"))
+        if not ok:
+            raise ValidationError(
+                "only a member's own request through the account menu for " +
+                ", ".join(SESSION_RIGHTS) + " counts as verified by the session",
+                field="verified_by", fix="leave verified_by out and verify with the password "
+                                         "or a one-time code")
+    d = check_details(v, right, details)
+    p = check_personal(v, right, personal)
+    if p is not None and member_id is None:
+        raise ValidationError("personal inputs need a member to seal them for",
+                              field="personal")
+    rid = new_id("rq_")
+    with v.core_write() as conn:
+        if member_id is not None:
+            row = conn.execute(sa.select(members.c.status, members.c.jurisdiction)
+                               .where(members.c.id == member_id)).first()
+            if row is None or row.status == "erased":
+                raise NotFound("no such member", field="member_id",
+                               fix="check the member id; an erased member is gone for good")
+            if row.status != "active":
+                raise Conflict(f"the member's account is {row.status}", field="member_id",
+                               fix="requests are taken for active accounts")
+            where = row.jurisdiction
+        else:
+            where = jurisdiction or yk.policy.default_jurisdiction
+        due = due_dates(yk.policy, where, right, now)
+        sealed = key_id = None
+        if p is not None:
+            sealed, key_id = seal_personal(v, conn, rid, member_id, p, now)
+        conn.execute(rights_requests.insert().values(
+            id=rid, member_id=member_id, right=right, channel=channel, status="received",
+            jurisdiction=where, requester=requester, received_at=now, due_at=due.due_at,
+            acknowledge_by=due.acknowledge_by, extensions=0, details=json.dumps(d, sort_keys=True),
+            personal=sealed, personal_key_id=key_id, progress="{}", submitted_by=actor.id[:128],
+            lang=lang, agent_check=None if requester == "self" else "pending"))
+        row = load(conn, rid)
+        record_event(conn, row, actor=actor, at=now, from_status=None, to_status="received",
+                     reason=f"channel:{channel}")
+        v.append(conn, admin_event(v, actor=actor, row=row, ip=ip,
+                                   reason=f"rights:{right}:received"))
+        if notify(conn, row, "rights_received", key="received", now=now):
+            conn.execute(rights_requests.update().where(rights_requests.c.id == rid)
+                         .values(acknowledged_at=now))
+        if verified_by is not None:
+            mark_verified(v, conn, load(conn, rid), actor=actor, method="session", now=now,
+                          ip=ip)
+        return RightsRequest.from_row(load(conn, rid))
+
+
+def get_request(yk, request_id: str) -> RightsRequest:
+    with yk.engine.connect() as conn:
+        return RightsRequest.from_row(load(conn, request_id))
+
+
+def list_requests(yk, *, member_id: str | None = None, status: str | None = None,
+                  limit: int = 100) -> list[RightsRequest]:
+    """Requests, newest first; of one member and/or in one status."""
+    t = rights_requests
+    if status is not None and status not in STATUSES:
+        raise ValidationError(f"{shown_key(status)} is not a request status", field="status",
+                              fix="use one of: " + ", ".join(STATUSES))
+    if not 1 <= int(limit) <= 1000:
+        raise ValidationError("limit is 1 to 1000", field="limit")
+    q = sa.select(t).order_by(t.c.received_at.desc(), t.c.id).limit(int(limit))
+    if member_id is not None:
+        q = q.where(t.c.member_id == member_id)
+    if status is not None:
+        q = q.where(t.c.status == status)
+    with yk.engine.connect() as conn:
+        return [RightsRequest.from_row(r) for r in conn.execute(q)]
+
+
+def request_events(yk, request_id: str) -> list[RequestEvent]:
+    """Every transition of the request, oldest first."""
+    e = rights_request_events
+    with yk.engine.connect() as conn:
+        load(conn, request_id)
+        rows = conn.execute(sa.select(e).where(e.c.request_id == request_id)
+                            .order_by(e.c.id)).all()
+    return [RequestEvent(r.request_id, r.at, r.actor_id, r.actor_kind, r.from_status,
+                         r.to_status, r.reason) for r in rows]
+
+
+# -- transitions ----------------------------------------------------------------------------------
+
+def _act(yk, request_id: str, fn):
+    """Run ``fn(v, conn, row)`` on the locked request in one write transaction."""
+    from yaksok.vault import vault_for
+
+    v = vault_for(yk)
+    with v.core_write() as conn:
+        row = load(conn, request_id, lock=True)
+        fn(v, conn, row)
+        return RightsRequest.from_row(load(conn, request_id))
+
+
+def start(yk, request_id: str, *, actor, now: dt.datetime | None = None) -> RightsRequest:
+    """verified -> in_progress (a handler takes the request on)."""
+    require_handler(yk, actor, "start a request")
+    now = aware(now)
+
+    def go(v, conn, row):
+        if row.requester != "self" and row.agent_check != "accepted":
+            raise Conflict("the agent's power of attorney was not accepted",
+                           field="agent_check", fix="record the check with check_agent first")
+        transition(v, conn, row, "in_progress", actor=actor, now=now,
+                   allowed_from=("verified",))
+    return _act(yk, request_id, go)
+
+
+#: PIPA lets a controller postpone only an access request (art. 35(3)) and an automated-decision
+#: request (its own 30-day extensions); the other Korean rights have no extension at all.
+_KR_EXTENDABLE = ("access", "automated_decision")
+
+
+def extend(yk, request_id: str, *, actor, reason: str, now: dt.datetime | None = None
+           ) -> RightsRequest:
+    """More time, when the jurisdiction's rule allows it and before the due date passes; the
+    requester is told the new date and why (``EXTENSION_REASONS``)."""
+    from yaksok.rights.deadlines import due_dates, extended_due
+
+    require_handler(yk, actor, "extend a request")
+    check_extension_reason(reason)
+    now = aware(now)
+
+    def go(v, conn, row):
+        require_status(row, ("in_progress", "extended"), "extended")
+        rule = due_dates(yk.policy, row.jurisdiction, row.right, row.received_at)
+        if rule.rule_jurisdiction == "KR" and row.right not in _KR_EXTENDABLE:
+            raise Conflict(f"PIPA allows no extension of {row.right} requests", field="right",
+                           fix="answer within the deadline, or refuse with a legal ground")
+        if row.extensions >= rule.extensions_allowed:
+            raise Conflict(f"the request was extended {row.extensions} time(s); the rule of "
+                           f"{rule.rule_jurisdiction} allows {rule.extensions_allowed}",
+                           field="extensions", fix="answer by the due date")
+        if now > row.due_at:
+            raise Conflict("the due date has passed; an extension must be told before it",
+                           field="due_at", fix="answer now")
+        new_due = extended_due(yk.policy, row.jurisdiction, row.right, row.due_at)
+        transition(v, conn, row, "extended", actor=actor, now=now,
+                   allowed_from=("in_progress", "extended"), reason=reason,
+                   due_at=new_due, extensions=row.extensions + 1)
+        notify(conn, row, "rights_extended", key=f"extended:{row.extensions + 1}", now=now)
+    return _act(yk, request_id, go)
+
+
+def refuse(yk, request_id: str, *, actor, reason: str, now: dt.datetime | None = None
+           ) -> RightsRequest:
+    """Refuse on a legal ground (P6.9): recorded, and told to the requester with the law and
+    how to appeal. ``ValidationError`` lists the grounds open to this request."""
+    require_handler(yk, actor, "refuse a request")
+    now = aware(now)
+
+    def go(v, conn, row):
+        require_status(row, OPEN, "refused")
+        check_ground(reason, row.right, row.jurisdiction)
+        transition(v, conn, row, "refused", actor=actor, now=now, allowed_from=OPEN,
+                   reason=reason, refusal_reason=reason)
+        notify(conn, row, "rights_refused", key="refused", now=now)
+    return _act(yk, request_id, go)
+
+
+def cancel(yk, request_id: str, *, actor, now: dt.datetime | None = None) -> RightsRequest:
+    """The requester (or a handler, on their word) withdraws the request."""
+    now = aware(now)
+
+    def go(v, conn, row):
+        require_member_side(yk, actor, row.member_id, "cancel")
+        by = "by-member" if actor.kind in ("member", "app_backend") else "by-staff"
+        transition(v, conn, row, "cancelled", actor=actor, now=now, allowed_from=OPEN,
+                   reason=by)
+    return _act(yk, request_id, go)
+
+
+def complete(yk, request_id: str, *, actor, result: dict | None = None,
+             now: dt.datetime | None = None) -> RightsRequest:
+    """in_progress | extended -> completed, with ``result`` (codes and counts only); the
+    requester is told (unless the request erased them)."""
+    require_handler(yk, actor, "complete a request")
+    if result is not None and not isinstance(result, dict):
+        raise ValidationError("the result is a mapping of codes and counts", field="result")
+    check_codes(result or {}, "result")
+    now = aware(now)
+
+    def go(v, conn, row):
+        transition(v, conn, row, "completed", actor=actor, now=now,
+                   allowed_from=("in_progress", "extended"),
+                   result=json.dumps(result or {}, sort_keys=True))
+        notify(conn, row, "rights_completed", key="completed", now=now)
+    return _act(yk, request_id, go)

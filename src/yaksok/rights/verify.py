@@ -1,0 +1,291 @@
+"""Verifying the requester (P6.11): re-authentication, a one-time code, or a staff check.
+
+- ``verify_by_password``: the member (or the app backend relaying the member's input) gives the
+  account password; it is checked against the argon2id hash like a login, and a wrong one
+  counts towards the login lockout (5 in a row lock the account for 15 minutes).
+- ``send_code`` / ``check_code``: 6 digits from ``secrets``, mailed through the outbox to the
+  account's email address. The database keeps an HMAC of the code under a key derived from the
+  keyring (``index`` key, HKDF info ``yaksok-verification-code|1``), never the code; the outbox
+  row names only the code's id, and the code itself is sealed under the keyring's KEK in
+  ``verification_codes.sealed`` for the message renderer to open at delivery, wiped when the
+  code is used or replaced. A code lives ``CODE_MINUTES`` (10), allows ``MAX_ATTEMPTS`` (5)
+  wrong tries and is then dead (``Conflict``: send a new one), works once, and a new one
+  replaces the old. Codes appear in no exception, log line or access-log entry.
+- ``verify_by_staff``: a handler records how identity was checked for a request received by
+  letter, phone, email or fax (``STAFF_METHODS``: ``id-card-seen`` ...).
+
+Every success is the ``received -> verified`` transition with the method as its reason; every
+wrong password or code is a ``denied`` access-log entry. A request by an agent or
+representative is verified only after their power of attorney was accepted (``agents.py``).
+
+The expiry kind ``verification_codes`` (row delete) destroys codes that expired, were used or
+ran out of attempts; it is registered when this module is imported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from yaksok.accounts import sessions as common
+from yaksok.accounts.passwords import verify_password
+from yaksok.crypto.secretbox import open_sealed, seal
+from yaksok.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from yaksok.notify.outbox import enqueue
+from yaksok.notify.templates import bind_keyring, keyring_for
+from yaksok.retention.expiry import ExpiryRule, Found, register_expiry
+from yaksok.rights.grounds import STAFF_METHODS
+from yaksok.rights.lifecycle import (
+    RightsRequest,
+    admin_event,
+    aware,
+    load,
+    mark_verified,
+    require_handler,
+    require_status,
+)
+from yaksok.store.tables import members, utcnow, verification_codes
+from yaksok.vault._db import from_db, sql, to_db
+from yaksok.vault.keys import new_id
+
+__all__ = ["CODE_MINUTES", "MAX_ATTEMPTS", "RESEND_SECONDS", "verify_by_password", "send_code",
+           "check_code", "verify_by_staff", "open_code_for_delivery"]
+
+#: How long a one-time code lives, how many wrong tries it takes, how soon another may be sent.
+CODE_MINUTES = 10
+MAX_ATTEMPTS = 5
+RESEND_SECONDS = 60
+_INFO = b"yaksok-verification-code|1"
+_CODE = re.compile(r"^[0-9]{6}$")
+
+
+def _mac(keyring, version: int, code_id: str, request_id: str, code: str) -> str:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
+        keyring.get("index", version))
+    return hmac.new(key, f"{code_id}|{request_id}|{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _seal_aad(code_id: str) -> bytes:
+    return b"yaksok-rights-code|" + code_id.encode()
+
+
+def _for_member(actor, member_id: str | None, what: str) -> None:
+    """Only the member, or the app backend relaying their input, gives a password or code."""
+    if actor.kind == "member" and actor.id == member_id:
+        return
+    if actor.kind == "app_backend" and "member_management" in actor.purposes:
+        return
+    raise PermissionDenied(f"only the member themself may {what}", field="actor",
+                           fix="staff verify with verify_by_staff; they never handle a "
+                               "member's password or code")
+
+
+def _deny(v, row, actor, reason: str, ip: str | None) -> None:
+    with v.core_write() as conn:
+        v.append(conn, admin_event(v, actor=actor, row=row, reason=reason, ip=ip,
+                                   outcome="denied"))
+
+
+# -- re-authentication ------------------------------------------------------------------------
+
+def verify_by_password(yk, request_id: str, password: str, *, actor,
+                       now: dt.datetime | None = None, ip: str | None = None) -> RightsRequest:
+    """Verify with the account password (P6.11); ``AuthenticationFailed`` when wrong."""
+    from yaksok.vault import vault_for
+
+    v = vault_for(yk)
+    now = aware(now)
+    with yk.engine.connect() as conn:
+        row = load(conn, request_id)
+        _for_member(actor, row.member_id, "give the password")
+        require_status(row, ("received",), "verified")
+        account = conn.execute(sa.select(members).where(members.c.id == row.member_id)).first()
+    if account is None or account.status != "active" or account.password_hash is None:
+        common.burn_dummy_verification(password)
+        _deny(v, row, actor, "rights:verify:no-password", ip)
+        raise AuthenticationFailed("the account has no password to check",
+                                   fix="ask for a one-time code instead")
+    locked = common.locked_out(account.locked_until, now,
+                               fix=f"wait {common.LOCKOUT_MINUTES} minutes, or use a code")
+    if locked is not None:
+        raise locked
+    ok, new_hash = verify_password(account.password_hash, password or "")
+    if not ok:
+        common.record_failed_login(yk.engine, members, account.id, now)
+        _deny(v, row, actor, "rights:verify:password-wrong", ip)
+        raise AuthenticationFailed("the password is not right", field="password",
+                                   fix="type the account password again")
+    with v.core_write() as conn:
+        conn.execute(members.update().where(members.c.id == account.id)
+                     .values(**common.success_values(new_hash)))
+        mark_verified(v, conn, load(conn, request_id, lock=True), actor=actor,
+                      method="password", now=now, ip=ip)
+        return RightsRequest.from_row(load(conn, request_id))
+
+
+# -- one-time codes ---------------------------------------------------------------------------
+
+def send_code(yk, request_id: str, *, actor, now: dt.datetime | None = None,
+              ip: str | None = None) -> None:
+    """Mail a new one-time code to the member's address (it replaces any earlier one)."""
+    from yaksok.vault import vault_for
+
+    v = vault_for(yk)
+    now = aware(now)
+    bind_keyring(yk.engine, yk.keyring)  # so a sender in this process can open it
+    t = verification_codes
+    with v.core_write() as conn:
+        row = load(conn, request_id, lock=True)
+        _for_member(actor, row.member_id, "ask for a code")
+        require_status(row, ("received",), "verified")
+        if row.member_id is None:
+            raise Conflict("the request has no member to send a code to", field="member_id")
+        if row.requester != "self" and row.agent_check != "accepted":
+            raise Conflict("the agent's power of attorney was not accepted yet",
+                           field="agent_check", fix="record the staff check first")
+        last = conn.execute(sa.select(sa.func.max(t.c.created_at))
+                            .where(t.c.request_id == row.id)).scalar()
+        if last is not None and now - last < dt.timedelta(seconds=RESEND_SECONDS):
+            raise Conflict("a code was sent less than a minute ago", field="code",
+                           fix="use the code already sent, or wait a minute")
+        conn.execute(t.update().where(t.c.request_id == row.id, t.c.used_at.is_(None))
+                     .values(used_at=now, sealed=None))
+        code_id = new_id("vc_")
+        version = yk.keyring.active("index")[0]
+        code = f"{secrets.randbelow(10**6):06d}"
+        conn.execute(t.insert().values(
+            id=code_id, request_id=row.id, code_mac=_mac(yk.keyring, version, code_id, row.id,
+                                                         code),
+            mac_version=version, sealed=seal(yk.keyring, "kek", code.encode(),
+                                             _seal_aad(code_id)),
+            created_at=now, expires_at=now + dt.timedelta(minutes=CODE_MINUTES), attempts=0))
+        del code
+        enqueue(conn, channel="email", member_id=row.member_id, template="rights_code",
+                params={"code_id": code_id, "lang": row.lang}, dedupe_key=f"rights-code:{code_id}",
+                now=now)
+        v.append(conn, admin_event(v, actor=actor, row=row, reason="rights:verify:code-sent",
+                                   ip=ip))
+
+
+def open_code_for_delivery(conn: sa.Connection, code_id: str) -> str:
+    """The plain code of a live code row, for the message renderer only."""
+    t = verification_codes
+    row = conn.execute(sa.select(t).where(t.c.id == code_id)).first()
+    if row is None or row.sealed is None or row.used_at is not None \
+            or row.attempts >= MAX_ATTEMPTS or row.expires_at <= utcnow():
+        raise NotFound("the one-time code is no longer live", field="code_id",
+                       fix="the requester asks for a new one")
+    return open_sealed(keyring_for(conn), "kek", row.sealed, _seal_aad(code_id)).decode()
+
+
+def check_code(yk, request_id: str, code: str, *, actor, now: dt.datetime | None = None,
+               ip: str | None = None) -> RightsRequest:
+    """Verify with the code sent (P6.11). A wrong code costs an attempt
+    (``AuthenticationFailed``); an expired, used-up or replaced one is ``Conflict``."""
+    from yaksok.vault import vault_for
+
+    v = vault_for(yk)
+    now = aware(now)
+    if not isinstance(code, str) or not _CODE.match(code.strip()):
+        raise ValidationError("the code is six digits", field="code",
+                              fix="type the six digits from the email")
+    code = code.strip()
+    t = verification_codes
+    wrong = None
+    with v.core_write() as conn:
+        row = load(conn, request_id, lock=True)
+        _for_member(actor, row.member_id, "give the code")
+        require_status(row, ("received",), "verified")
+        live = conn.execute(sa.select(t).where(t.c.request_id == row.id, t.c.used_at.is_(None))
+                            .order_by(t.c.created_at.desc()).limit(1)).first()
+        if live is None or live.expires_at <= now or live.attempts >= MAX_ATTEMPTS:
+            why = ("no code was sent" if live is None else "the code expired"
+                   if live.expires_at <= now else "the code had too many wrong attempts")
+            raise Conflict(f"{why}; it cannot verify the request", field="code",
+                           fix="ask for a new code (send_code)")
+        conn.execute(t.update().where(t.c.id == live.id).values(attempts=t.c.attempts + 1))
+        expected = live.code_mac
+        given = _mac(yk.keyring, live.mac_version, live.id, row.id, code)
+        if hmac.compare_digest(expected, given):
+            conn.execute(t.update().where(t.c.id == live.id).values(used_at=now, sealed=None))
+            mark_verified(v, conn, row, actor=actor, method="code", now=now, ip=ip)
+        else:
+            left = MAX_ATTEMPTS - live.attempts - 1
+            v.append(conn, admin_event(v, actor=actor, row=row, ip=ip, outcome="denied",
+                                       reason="rights:verify:code-wrong"))
+            wrong = AuthenticationFailed(
+                "the code is not right", field="code",
+                fix=f"{left} attempt(s) left" if left else "no attempts left: ask for a new code")
+    if wrong is not None:  # raised after the commit: the attempt and the denial are kept
+        raise wrong
+    return RightsRequest.from_row(_reload(yk, request_id))
+
+
+def _reload(yk, request_id: str):
+    with yk.engine.connect() as conn:
+        return load(conn, request_id)
+
+
+# -- staff --------------------------------------------------------------------------------------
+
+def verify_by_staff(yk, request_id: str, *, actor, method: str, now: dt.datetime | None = None,
+                    ip: str | None = None) -> RightsRequest:
+    """A handler records how the requester's identity was checked (``STAFF_METHODS``)."""
+    from yaksok.vault import vault_for
+
+    require_handler(yk, actor, "verify a requester")
+    if method not in STAFF_METHODS:
+        raise ValidationError("not a way of checking identity yaksok knows", field="method",
+                              fix="use one of: " + ", ".join(STAFF_METHODS))
+    v = vault_for(yk)
+    now = aware(now)
+    with v.core_write() as conn:
+        mark_verified(v, conn, load(conn, request_id, lock=True), actor=actor,
+                      method=f"staff:{method}", now=now, ip=ip)
+        return RightsRequest.from_row(load(conn, request_id))
+
+
+# -- expiry ---------------------------------------------------------------------------------------
+
+_DEAD = "WHERE expires_at <= ? OR used_at IS NOT NULL OR attempts >= ?"
+
+
+def _expired_codes(yk, conn, now: dt.datetime, batch: int) -> list[Found]:
+    sqlite = conn.dialect.name == "sqlite"
+    q = f"SELECT id, expires_at FROM verification_codes {_DEAD} ORDER BY expires_at LIMIT ?"  # noqa: S608
+    q += "" if sqlite else " FOR UPDATE SKIP LOCKED"
+    rows = conn.exec_driver_sql(sql(conn, q), (to_db(sqlite, now), MAX_ATTEMPTS, batch)
+                                ).fetchall()
+    for i in range(0, len(rows), 500):
+        chunk = [r[0] for r in rows[i:i + 500]]
+        marks = ", ".join("?" * len(chunk))
+        conn.exec_driver_sql(sql(conn, f"DELETE FROM verification_codes WHERE id IN ({marks})"),  # noqa: S608
+                             tuple(chunk))
+    if not rows:
+        return []
+    times = [from_db(r[1]) for r in rows]
+    return [Found(len(rows), min(times), max(times))]
+
+
+def _codes_due(yk, conn, now: dt.datetime) -> int:
+    q = f"SELECT COUNT(*) FROM verification_codes {_DEAD}"  # noqa: S608
+    return conn.exec_driver_sql(sql(conn, q), (to_db(conn.dialect.name == "sqlite", now),
+                                               MAX_ATTEMPTS)).scalar()
+
+
+register_expiry(ExpiryRule("verification_codes", "row delete",
+                           "one-time code expired, used, replaced or out of attempts", None,
+                           _expired_codes, count_due=_codes_due))

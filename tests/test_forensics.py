@@ -97,7 +97,8 @@ def unique(base: dict[str, str], rng: random.Random) -> dict[str, str]:
 
     local, domain = base[EMAIL].split("@")
     out = {EMAIL: f"{local}.{rng.randrange(16**6):06x}@{domain}",
-           PHONE: "+8210" + digits(8), NICK: base[NICK] + syllables(2),
+           # 010-5xxx is only partly allocated (phonenumbers refuses e.g. 010-598x): avoid 5.
+           PHONE: "+8210" + rng.choice("2346789") + digits(7), NICK: base[NICK] + syllables(2),
            NAME: base[NAME][0] + syllables(2), POSTING: f"{base[POSTING]} {syllables(3)}"}
     if SNS_ID in base:
         out[SNS_ID] = "kakao:" + digits(10)

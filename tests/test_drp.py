@@ -320,7 +320,7 @@ def test_opt_out_with_an_attested_claim_is_done_at_once(yk, vault, app, officer,
     import re
 
     tail = pdf.split(b"as received:) '", 1)[1]
-    kept = b"".join(re.findall(rb"\(([A-Za-z0-9+/=]+)\) '", tail.split(b"ET", 1)[0]))
+    kept = b"".join(re.findall(rb"\(([A-Za-z0-9+/=]+)\) '", tail.split(b" ET", 1)[0]))
     assert kept == body
     message, _ = drp.open_message(kept, verify_key_b64(key))
     assert message["exercise"] == "sale:opt-out"

@@ -5,10 +5,16 @@ SQLite (shipped settings: WAL, synchronous=NORMAL, secure_delete=ON), in a tempo
 directory: ``run_expiry`` in this process (batches of ``--batch`` rows, one transaction each, a
 destruction record per batch, then the hold keys and the closing WAL checkpoint).
 
-PostgreSQL (a scratch database, created and dropped): ``--workers`` real ``yaksok worker --once``
-processes started together, sharing the batches through ``FOR UPDATE SKIP LOCKED``; the wall
-time runs from starting them to the last one's exit (interpreter start-up included; the output
-also times one worker that finds nothing to do).
+PostgreSQL (a scratch database, created and dropped), two measurements of ``--workers`` real
+processes sharing the work (block ranges of held_records under advisory locks, hold keys
+``FOR UPDATE SKIP LOCKED``):
+- the pass: worker processes already started and connected (bench/_retention_pass.py opens
+  yaksok as ``yaksok worker`` does) are told to go at once; the time runs from "go" to the last
+  pass's end, as the plain DELETE's runs on an open connection. This is the figure against the
+  goal: a deployed worker is a long-running ``yaksok worker`` process.
+- whole processes: ``yaksok worker --once`` started together, timed from start to the last exit
+  (interpreter start-up, policy load and connection included; the output also times one
+  worker that finds nothing to do).
 
 The N records are filled fast, not through ``write_record``: rows sealed under their real hold
 keys (7 record kinds x 24 months of expiry, all long past; the same spread as
@@ -206,6 +212,39 @@ def run_workers(yk, count: int, batch: int) -> tuple[float, list[str]]:
     return wall, [o.strip() for o, _e in outs]
 
 
+def run_pass_workers(yk, count: int, batch: int) -> tuple[float, list[int]]:
+    """``count`` worker processes, started and connected first, then told to run one pass at
+    once; (seconds from "go" to the last pass's end, items each destroyed)."""
+    cmd = [sys.executable, str(Path(__file__).resolve().parent / "_retention_pass.py"),
+           str(batch)]
+    procs = [subprocess.Popen(cmd, env=worker_env(yk), stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(count)]
+    for p in procs:
+        line = p.stdout.readline().strip()
+        assert line == "ready", (line, p.stderr.read()[-2000:] if p.poll() is not None else "")
+    go = time.time()
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    outs = [p.communicate(timeout=3600) for p in procs]
+    for p, (_o, e) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, e[-2000:]
+    done = [json.loads(o.strip().splitlines()[-1]) for o, _e in outs]
+    return max(d["ended"] for d in done) - go, [d["destroyed"] for d in done]
+
+
+def refill(yk, rows) -> None:
+    """Empty held_records and the bookkeeping of the last run, restore the hold keys, fill again,
+    so every measurement starts from the same physical table and the same keys."""
+    with yk.engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE held_records")
+        conn.exec_driver_sql("DELETE FROM destruction_records")
+        conn.exec_driver_sql("UPDATE data_keys SET wrapped = saved.wrapped, destroyed_at = NULL "
+                             "FROM bench_saved_keys saved WHERE data_keys.id = saved.id")
+    fill(yk, rows)
+
+
 def run_postgres(tmp: Path, args) -> None:
     from yaksok.engine import init_yaksok
     from yaksok.settings import Settings
@@ -224,8 +263,13 @@ def run_postgres(tmp: Path, args) -> None:
             plain, deleted = plain_delete(yk)
             assert deleted == n, (deleted, n)
             with yk.engine.begin() as conn:
-                conn.exec_driver_sql("TRUNCATE held_records")
-            fill(yk, rows)
+                conn.exec_driver_sql("CREATE TABLE bench_saved_keys AS SELECT id, wrapped "
+                                     "FROM data_keys WHERE member_id = 'hold'")
+            refill(yk, rows)
+            passed, per_worker = run_pass_workers(yk, args.workers, args.batch)
+            assert check_destroyed_once(yk, n, scopes)
+            assert sum(per_worker) == n + len(scopes), per_worker
+            refill(yk, rows)
             del rows
             ours, outs = run_workers(yk, args.workers, args.batch)
             held, keys = check_destroyed_once(yk, n, scopes)
@@ -239,7 +283,10 @@ def run_postgres(tmp: Path, args) -> None:
             assert check_destroyed_once(yk, n, scopes) == (held, keys)
         finally:
             yk.close()
-    report(f"PostgreSQL {version}, {args.workers} `yaksok worker --once` processes", n,
+    report(f"PostgreSQL {version}, a pass of {args.workers} running worker processes", n,
+           args.batch, fill_s, passed, plain, n, len(scopes), recs,
+           extra=f"; items per worker: {' / '.join(f'{s:,}' for s in per_worker)}")
+    report(f"PostgreSQL {version}, {args.workers} whole `yaksok worker --once` processes", n,
            args.batch, fill_s, ours, plain, held, keys, recs,
            extra=f"; rows per worker run: {' / '.join(f'{s:,}' for s in shares)}; one worker "
                  f"finding nothing to do: {idle:.2f} s (start-up)")

@@ -203,9 +203,11 @@ def test_count_due_is_exactly_what_the_run_destroys(yk, vault, app, monkeypatch)
 
 def test_a_stopped_run_ends_after_its_batch_and_the_next_run_finishes(yk, vault, app):
     m = member(vault)
-    for i in range(5):
+    # On PostgreSQL a batch is a range of table blocks: enough rows to fill a few.
+    n = 5 if yk.engine.dialect.name == "sqlite" else 90
+    for i in range(n):
         write_record(yk, m, "login_record", {"user.device.ip_address": f"198.51.100.{i}"},
-                     actor=app, at=at(f"2021-01-0{i + 1}T00:00:00"))
+                     actor=app, at=at(f"2021-01-0{i % 5 + 1}T00:00:00"))
     now = at("2021-04-10T00:00:00")
     asked = []
 
@@ -214,11 +216,14 @@ def test_a_stopped_run_ends_after_its_batch_and_the_next_run_finishes(yk, vault,
         return len(asked) > 1  # let one batch through, then stop
 
     first = run_pass(yk, batch=2, now=now, stop=stop)
-    assert first.stopped and first.destroyed == 2 and first.purged == 0
-    assert count_due(yk, now)["held_records"] == 3
+    assert first.stopped and 0 < first.destroyed < n and first.purged == 0
+    if n == 5:
+        assert first.destroyed == 2
+    assert count_due(yk, now)["held_records"] == n - first.destroyed
     second = run_pass(yk, batch=2, now=now)
-    assert not second.stopped and [r.count for r in second.records
-                                   if r.kind == "held_records"] == [2, 1]
+    assert not second.stopped
+    assert sum(r.count for r in second.records if r.kind == "held_records") == n - first.destroyed
+    assert len([r for r in second.records if r.kind == "held_records"]) > 1  # still in batches
     assert count_due(yk, now)["held_records"] == 0
 
 

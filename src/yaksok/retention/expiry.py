@@ -194,14 +194,16 @@ def _held_ranges_pg(conn, now, batch) -> dict[str, list]:
         state = {}
     plan = state.get("held_blocks")
     if plan is None:
-        pages, tuples, size = conn.exec_driver_sql(
+        pages, tuples, size, version = conn.exec_driver_sql(
             "SELECT c.relpages, c.reltuples, pg_relation_size(c.oid) / "
-            "current_setting('block_size')::int FROM pg_class c "
-            "WHERE c.oid = 'held_records'::regclass").one()
+            "current_setting('block_size')::int, current_setting('server_version_num')::int "
+            "FROM pg_class c WHERE c.oid = 'held_records'::regclass").one()
         per_block = tuples / pages if pages > 0 and tuples > 0 else 50.0
-        # A range holds about a batch of rows, by the planner's statistics.
-        plan = state["held_blocks"] = {"next": 0, "end": int(size),
-                                       "step": max(1, round(batch / per_block))}
+        # A range holds about a batch of rows, by the planner's statistics. Before PostgreSQL
+        # 14 a ctid range is no scan of its own (each range would read the whole table), so
+        # there the whole table is one range: correct, but one worker does it.
+        step = max(1, round(batch / per_block)) if version >= 140000 else max(1, int(size))
+        plan = state["held_blocks"] = {"next": 0, "end": int(size), "step": step}
     windows: dict[str, list] = {}
     done = 0
     while done < batch and plan["next"] < plan["end"]:

@@ -1,6 +1,6 @@
 """External datasets (issue 7): the policy section, its cross-references, and access and erasure
-of the member's rows in other databases: SQLite, PostgreSQL and MariaDB, with yaksok itself on
-SQLite and on PostgreSQL.
+(of the whole account, or of some categories) of the member's rows in other databases: SQLite,
+PostgreSQL and MariaDB, with yaksok itself on SQLite and on PostgreSQL.
 
 Every test makes its own tables (names with a random suffix, dropped afterwards) and a copy of
 policies/somesing.yaml with an ``external_datasets:`` section naming them.
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from tests import test_vault_support as support
 from tests.test_vault_support import POLICY, database_bytes, entries
-from yaksok.actors import staff_actor
+from yaksok.actors import api_key_actor, staff_actor
 from yaksok.engine import init_yaksok
 from yaksok.errors import ConfigError, Conflict, NotFound, PermissionDenied, StorageError
 from yaksok.policy.loader import load_source
@@ -225,12 +225,14 @@ class World:
             return [dict(r) for r in conn.execute(
                 sa.select(table).order_by(table.c.id)).mappings()]
 
-    def request(self, member_id: str, right: str, *, verify: bool = True) -> str:
+    def request(self, member_id: str, right: str, *, verify: bool = True,
+                categories: list[str] | None = None) -> str:
         from yaksok.rights.requests import submit
         from yaksok.rights.verify import verify_by_staff
 
         rq = submit(self.yk, member_id=member_id, right=right, channel="written",
-                    actor=self.officer)
+                    actor=self.officer,
+                    details={"categories": categories} if categories else None)
         if verify:
             verify_by_staff(self.yk, rq.id, actor=self.officer, method="id-card-seen")
         return rq.id
@@ -399,6 +401,145 @@ def test_a_failing_table_changes_nothing_in_its_database_and_undoes_the_held_rec
         assert value not in str(caught.value)
 
 
+# -- partial erasure: the requested categories only --------------------------------------------
+
+PLACE, MEDIA = "user.location.recording_place", "user.content.public.media"
+POSTING, IP = "user.content.public.posting", "user.device.ip_address"
+TX, NICKNAME = "user.payment.transaction_id", "user.social.nickname"
+EVENT = "user.behavior.event_participation"
+PHONE = "user.contact.phone_number"
+
+
+@MATRIX
+@pytest.mark.promise("P6.3")
+def test_partial_erasure_applies_each_strategy_to_the_requested_columns_only(
+        world: World) -> None:
+    from yaksok.retention import read_held
+
+    w, sfx = world, world.sfx
+    before = {n: w.rows(n) for n in ("payments", "recordings", "comments", "profiles",
+                                     "devices")}
+    rq = w.request(w.minsu, "erasure", categories=[PLACE, IP, TX, NICKNAME, EVENT])
+    done = erase_external(w.yk, w.minsu, actor=w.officer, request_id=rq)
+    assert done == [
+        ExternalErasure("karaoke_archive", f"payments_{sfx}", "hold:payment_record:clear", 2),
+        ExternalErasure("karaoke_archive", f"comments_{sfx}", "clear", 1),
+        ExternalErasure("karaoke_archive", f"recordings_{sfx}", "clear", 1),
+        ExternalErasure("karaoke_archive", f"profiles_{sfx}", "mask", 1),
+        ExternalErasure("karaoke_archive", f"devices_{sfx}", "null", 1),
+        ExternalErasure("event_entries", f"entries_{sfx}", "delete", 1)]
+
+    def changed(name: str, **values) -> list[dict]:
+        """The table as it was, with ``values`` in Minsu's rows."""
+        return [{**r, **values} if r.get("member_id") == w.minsu else r for r in before[name]]
+
+    # hold: the transaction ids are held, then masked in place (NOT NULL text); the product
+    # code, which the member did not name, stays in the rows.
+    assert w.rows("payments") == changed("payments", tx_id=MASK)
+    held = read_held(w.yk, w.minsu, actor=w.officer, purpose="legal_compliance")
+    assert sorted(tuple(h.values.items()) for h in held) == [
+        ((TX, "tx-ext-0001-AB"),), ((TX, "tx-ext-0002-CD"),)]
+    # delete: the rows hold more than was asked, so only the requested columns are cleared.
+    assert w.rows("recordings") == changed("recordings", place=None)
+    assert w.rows("comments") == [{**r, "author_ip": None} if r["id"] in (100, 101) else r
+                                  for r in before["comments"]]
+    # mask and null: the requested columns only.
+    assert w.rows("profiles") == changed("profiles", nickname=MASK)
+    assert w.rows("devices") == changed("devices", ip=None)
+    # The event entry held nothing else: the row is gone.
+    entries_t = w.emd.tables[f"entries_{sfx}"]
+    with w.events.connect() as conn:
+        assert conn.execute(sa.select(entries_t.c.member_ref)).scalars().all() == [w.jiyeon]
+
+    logged = [e for e in _external_entries(w.yk, rq) if e.operation == "erase"]
+    assert [(e.outcome, e.request_id, e.reason, set(e.categories)) for e in logged] == [
+        ("granted", rq, f"rights:{rq}:external:karaoke_archive", {PLACE, IP, TX, NICKNAME}),
+        ("granted", rq, f"rights:{rq}:external:event_entries", {EVENT})]
+    # The held transaction id is sealed: no byte of yaksok's database holds it in plaintext.
+    assert b"tx-ext-0001-AB" not in database_bytes(w.yk)
+
+    # A retry finds every requested column cleared and holds nothing twice.
+    again = erase_external(w.yk, w.minsu, actor=w.officer, request_id=rq)
+    assert [d.count for d in again] == [0] * 6
+    assert len(read_held(w.yk, w.minsu, actor=w.officer, purpose="legal_compliance")) == 2
+    assert w.rows("payments") == changed("payments", tx_id=MASK)
+
+    # Later the product codes too: now every declared column is named, so the rows go; what is
+    # held is what was left, never the mask.
+    rq = w.request(w.minsu, "erasure", categories=[TX, "user.payment.product_code"])
+    assert erase_external(w.yk, w.minsu, actor=w.officer, request_id=rq) == [
+        ExternalErasure("karaoke_archive", f"payments_{sfx}", "hold:payment_record", 2)]
+    assert [r["member_id"] for r in w.rows("payments")] == [w.jiyeon]
+    held = read_held(w.yk, w.minsu, actor=w.officer, purpose="legal_compliance")
+    assert sorted(tuple(h.values.items()) for h in held) == [
+        (("user.payment.product_code", "ssg-gold-ext"),),
+        ((TX, "tx-ext-0001-AB"),), ((TX, "tx-ext-0002-CD"),)]
+
+
+@MATRIX
+@pytest.mark.promise("P6.3")
+def test_partial_erasure_keeps_a_row_another_table_still_reaches_the_member_through(
+        world: World) -> None:
+    w, sfx = world, world.sfx
+    # Every declared column of the recordings is named, but the comments on them are not:
+    # deleting the recordings would cut the comments off from Minsu (or break the foreign
+    # key), so the recordings are cleared in place and the comments stay his.
+    rq = w.request(w.minsu, "erasure", categories=[MEDIA, PLACE])
+    assert erase_external(w.yk, w.minsu, actor=w.officer, request_id=rq) == [
+        ExternalErasure("karaoke_archive", f"recordings_{sfx}", "clear", 2)]
+    assert [(r["id"], r["title"], r["place"]) for r in w.rows("recordings")] == [
+        (10, None, None), (11, None, None), (12, "비 오는 날", "부산")]
+    assert len(w.rows("comments")) == 3
+    access = w.request(w.minsu, "access")
+    got = {r.table: r.rows for r in access_external(w.yk, w.minsu, actor=w.officer,
+                                                    request_id=access)}
+    assert [c["body"] for c in got[f"comments_{sfx}"]] == ["노래방-뒷풀이-후기", "좋아요"]
+
+    # Once the comments' categories are named too, their rows go, and with nothing left that
+    # needs them, so do the recordings.
+    rq = w.request(w.minsu, "erasure", categories=[MEDIA, PLACE, POSTING, IP])
+    done = erase_external(w.yk, w.minsu, actor=w.officer, request_id=rq)
+    assert done[:2] == [ExternalErasure("karaoke_archive", f"comments_{sfx}", "delete", 2),
+                        ExternalErasure("karaoke_archive", f"recordings_{sfx}", "delete", 2)]
+    assert [r["id"] for r in w.rows("comments")] == [102]
+    assert [r["id"] for r in w.rows("recordings")] == [12]
+
+
+@MATRIX
+@pytest.mark.promise("P6.3")
+def test_a_failed_partial_erasure_undoes_its_held_records_and_a_retry_finishes(
+        world: World) -> None:
+    from yaksok.retention import read_held
+
+    w = world
+    # A table the policy does not declare references Minsu's comment: deleting it fails,
+    # after his transaction ids were already held.
+    likes = sa.Table(f"likes_{w.sfx}", w.md, sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("comment_id", sa.Integer,
+                               sa.ForeignKey(f"comments_{w.sfx}.id"), nullable=False))
+    likes.create(w.karaoke)
+    with w.karaoke.begin() as conn:
+        conn.execute(likes.insert(), [{"id": 1, "comment_id": 100}])
+    before = {n: w.rows(n) for n in ("payments", "comments", "recordings")}
+    rq = w.request(w.minsu, "erasure", categories=[TX, POSTING, IP])
+    with pytest.raises(StorageError, match="karaoke_archive"):
+        erase_external(w.yk, w.minsu, actor=w.officer, request_id=rq)
+    assert {n: w.rows(n) for n in before} == before
+    with w.yk.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM held_records").scalar() == 0
+    assert [(e.outcome, e.reason) for e in _external_entries(w.yk, rq)][-1] == (
+        "denied", f"rights:{rq}:external:karaoke_archive:rolled-back")
+
+    with w.karaoke.begin() as conn:  # the app removes the like; the request is carried out
+        conn.execute(likes.delete())
+    done = erase_external(w.yk, w.minsu, actor=w.officer, request_id=rq)
+    assert [(d.table.rsplit("_", 1)[0], d.strategy, d.count) for d in done] == [
+        ("payments", "hold:payment_record:clear", 2), ("comments", "delete", 2),
+        ("devices", "null", 1)]
+    assert len(read_held(w.yk, w.minsu, actor=w.officer, purpose="legal_compliance")) == 2
+    assert [r["id"] for r in w.rows("comments")] == [102]
+
+
 # -- refusals and failures ---------------------------------------------------------------------
 
 
@@ -505,6 +646,62 @@ def test_access_of_a_member_without_rows_is_empty_but_logged(sqlite_world: World
     got = access_external(w.yk, other, actor=w.officer, request_id=rq)
     assert [r.rows for r in got] == [[]] * 6
     assert [e.categories for e in _external_entries(w.yk, rq)] == [(), ()]
+
+
+@pytest.mark.promise("P6.3")
+def test_a_row_that_cannot_exist_without_the_value_goes_only_when_nothing_needs_it(
+        sqlite_world: World) -> None:
+    w = sqlite_world
+    with w.karaoke.begin() as conn:  # the place as a NOT NULL code: no row without it
+        conn.exec_driver_sql(f"DROP TABLE recordings_{w.sfx}")
+        conn.exec_driver_sql(f"CREATE TABLE recordings_{w.sfx} (id INTEGER PRIMARY KEY, "
+                             "member_id TEXT NOT NULL, title TEXT, place INTEGER NOT NULL)")
+        table = sa.table(f"recordings_{w.sfx}", sa.column("id"), sa.column("member_id"),
+                         sa.column("title"), sa.column("place"))
+        conn.execute(table.insert(), [
+            {"id": 10, "member_id": w.minsu, "title": "아리랑", "place": 1},
+            {"id": 11, "member_id": w.minsu, "title": "두번째 녹음", "place": 2},
+            {"id": 12, "member_id": w.jiyeon, "title": "비 오는 날", "place": 3}])
+    payments = w.rows("payments")
+    rq = w.request(w.minsu, "erasure", categories=[PLACE, TX])
+    # Deleting the recordings would cut the comments (not requested) off from Minsu: refused
+    # before anything changes, in this table or another.
+    with pytest.raises(ConfigError, match=r"'place'.*NOT NULL and not text.*comments_") as caught:
+        erase_external(w.yk, w.minsu, actor=w.officer, request_id=rq)
+    assert caught.value.field == "external_datasets" and "allow NULL" in caught.value.fix
+    assert len(w.rows("recordings")) == 3 and w.rows("payments") == payments
+    # With the comments' categories named too, the recordings go: titles and all.
+    rq = w.request(w.minsu, "erasure", categories=[PLACE, POSTING, IP])
+    done = erase_external(w.yk, w.minsu, actor=w.officer, request_id=rq)
+    assert [(d.table.rsplit("_", 1)[0], d.strategy, d.count) for d in done] == [
+        ("comments", "delete", 2), ("recordings", "delete", 2), ("devices", "null", 1)]
+    assert [r["id"] for r in w.rows("recordings")] == [12]
+    [logged] = [e for e in _external_entries(w.yk, rq) if e.operation == "erase"]
+    assert MEDIA in logged.categories  # the titles went with the rows, and the log says so
+
+
+@pytest.mark.promise("P6.3")
+def test_carry_out_of_a_partial_erasure_reaches_only_the_datasets_holding_the_categories(
+        sqlite_world: World, monkeypatch) -> None:
+    from yaksok.rights.handle import carry_out
+    from yaksok.rights.requests import start
+
+    w = sqlite_world
+    monkeypatch.delenv(KARAOKE_ENV)  # holds no event entries: a partial erasure never asks
+    app = api_key_actor(w.yk.policy, "ak_app", "somesing-app", ["members"])
+    w.vault.collect(w.minsu, PHONE, "010-2345-6789", channel="app", actor=app)
+    rq = w.request(w.minsu, "erasure", categories=[EVENT, PHONE])
+    start(w.yk, rq, actor=w.officer)
+    out = carry_out(w.yk, rq, actor=w.officer)
+    assert out.result == {"scope": "categories", "categories": [EVENT, PHONE],
+                          "external": [["event_entries", f"entries_{w.sfx}", "delete", 1]],
+                          "deleted": 1}
+    assert out.request.status == "completed"
+    assert [e.reason for e in _external_entries(w.yk, rq)] == [
+        f"rights:{rq}:external:event_entries"]
+    with w.yk.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT status FROM members WHERE id = ?",
+                                    (w.minsu,)).scalar() == "active"
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -96,7 +96,7 @@ def test_erasure_of_some_categories_and_withdrawal_of_a_consent(yk, vault, offic
     vault.collect(m, "user.behavior.join_reason", "친구 추천", channel="app", actor=app)
     r = in_progress(yk, officer, m, "erasure", details={"categories": [INTEREST]})
     assert carry_out(yk, r.id, actor=officer).result == {
-        "scope": "categories", "categories": [INTEREST], "deleted": 1}
+        "scope": "categories", "categories": [INTEREST], "external": [], "deleted": 1}
     assert vault.read(m, [INTEREST], "service_improvement", actor=app)[INTEREST] == []
     assert status_of(yk, m) == "active"
     w = submit(yk, member_id=m, right="consent_withdrawal", channel="account_menu",

@@ -13,6 +13,12 @@ each table's strategy: ``delete`` the rows; ``null`` the declared columns; ``mas
 becomes ``***``, other types NULL); ``{hold: kind}`` writes the declared columns to yaksok's held
 records of that record kind (``yaksok.retention.write_record``) and then deletes the row.
 
+A partial erasure (the request's ``details.categories``) reaches only the columns of those
+categories: ``null``, ``mask`` and ``hold`` treat just those columns, and a row is deleted only
+when nothing the member did not ask to erase is lost with it, unless the row cannot exist
+without the value (``_plan`` states the rule). The request, not the caller, sets the scope, so
+no caller can turn a partial request into a whole erasure.
+
 Order and failure (see docs/rights.md "External datasets"):
 
 - Before anything changes, every dataset is reached and its tables are reflected and checked
@@ -39,17 +45,20 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from yaksok.errors import Conflict, YaksokError
+from yaksok.errors import ConfigError, Conflict, YaksokError
 from yaksok.rights.external_sql import (
     MASK,
-    _apply,
+    _clear,
     _connected,
+    _delete,
     _erase_order,
     _errors,
     _hold,
+    _is_text,
     _member_clause,
     _plain,
     _table,
+    _where,
     dispose_external,
 )
 
@@ -74,7 +83,10 @@ class ExternalRows:
 
 @dataclass(frozen=True)
 class ExternalErasure:
-    """What erasure did to one external table: the strategy and how many rows it changed."""
+    """What erasure did to one external table and how many rows it changed. ``strategy`` is the
+    table's (``delete``, ``null``, ``mask``, ``hold:<kind>``), or, when a partial erasure kept
+    the rows of a ``delete`` or ``hold`` table and cleared the requested columns in place,
+    ``clear`` or ``hold:<kind>:clear``."""
 
     dataset: str
     table: str
@@ -82,11 +94,22 @@ class ExternalErasure:
     count: int
 
 
+@dataclass(frozen=True)
+class _Step:
+    """The plan for one table: remove its rows (``clear`` empty; held first for a hold table),
+    or clear ``clear``'s columns in place (column -> ``"null"`` or ``"mask"``)."""
+
+    table: object
+    clear: dict[str, str]
+    strategy: str
+    categories: frozenset[str]
+
+
 # -- the rights request and the log ------------------------------------------------------------
 
 
 def _request_ok(yk, v, member_id: str, request_id: str, rights: tuple, *, actor,
-                operation: str) -> None:
+                operation: str):
     """The request exists, is the member's, is of the right kind and is being carried out;
     otherwise the refusal is logged and raised."""
     from yaksok.rights.lifecycle import ID_RE, require_handler
@@ -108,6 +131,7 @@ def _request_ok(yk, v, member_id: str, request_id: str, rights: tuple, *, actor,
         v.deny(exc, actor=actor, operation=operation, member_id=member_id, purpose=None,
                request_id=request_id if ID_RE.match(str(request_id)) else None,
                policy_version=v.rules().version)
+    return rq
 
 
 def _reason(request_id: str, ds) -> str:
@@ -155,42 +179,101 @@ def access_external(yk, member_id: str, *, actor, request_id: str) -> list[Exter
 
 
 def erase_external(yk, member_id: str, *, actor, request_id: str) -> list[ExternalErasure]:
-    """Apply every declared table's erasure strategy to the member's rows, dataset by dataset
-    (one transaction each), for an erasure request; one ``erase`` entry per dataset. Run it
-    before the account is closed: held records need an active member."""
+    """Carry out an erasure request on the declared tables, dataset by dataset (one
+    transaction each; one ``erase`` entry per dataset). The request decides the scope: with
+    ``details.categories`` only the columns of those categories are erased, in the datasets
+    that hold them (``_plan``); without, every declared table gets its strategy. Run it before
+    the account is closed: held records need an active member."""
     from yaksok.vault import vault_for
 
     datasets = yk.policy.external_datasets
     if not datasets:
         return []
     v = vault_for(yk)
-    _request_ok(yk, v, member_id, request_id, _ERASURE_RIGHTS, actor=actor, operation="erase")
+    rq = _request_ok(yk, v, member_id, request_id, _ERASURE_RIGHTS, actor=actor,
+                     operation="erase")
+    wanted = rq.details.get("categories")
+    wanted = frozenset(wanted) if wanted else None
+    if wanted is not None:  # a dataset without the categories is not reached at all
+        datasets = [ds for ds in datasets
+                    if any(c in wanted for t in ds.tables for c in t.columns.values())]
     out: list[ExternalErasure] = []
     with _connected(yk, datasets, write=True) as reached:
-        for ds, url, conn, shapes in reached:
-            out.extend(_erase_dataset(yk, v, ds, url, conn, shapes, member_id,
+        # Every plan before any change: a partial erasure the schema cannot carry out safely
+        # is refused while nothing is changed anywhere.
+        plans = [_plan(ds, shapes, wanted) for ds, _url, _conn, shapes in reached]
+        for (ds, url, conn, shapes), steps in zip(reached, plans, strict=True):
+            out.extend(_erase_dataset(yk, v, ds, url, conn, shapes, steps, member_id,
                                       actor=actor, request_id=request_id))
     return out
 
 
-def _erase_dataset(yk, v, ds, url, conn, shapes, member_id: str, *, actor,
-                   request_id: str) -> list[ExternalErasure]:
+def _plan(ds, shapes, wanted: frozenset[str] | None) -> list[_Step]:
+    """What erasure does to each table of ``ds`` (``wanted``: the requested categories, None
+    for all), tables reaching the member through another first. ``null`` and ``mask`` clear the
+    requested columns. A ``delete`` or ``hold`` table loses its rows only when the request
+    names every declared column, or a requested column cannot be cleared in place (NOT NULL and
+    not text: the row cannot exist without it), and no declared table that reaches the member
+    through it keeps data of the member (deleting the row would cut that data off from the
+    member, or break a foreign key); otherwise the requested columns are cleared in place (NULL,
+    or the mask in a NOT NULL text column) and the row keeps the data the member did not ask to
+    erase. A whole erasure is the case where every category is requested."""
+    steps: list[_Step] = []
+    keeps: dict[str, bool] = {}  # the table's rows stay with declared data of the member
+    for t in _erase_order(ds):
+        shape = shapes[t.name]
+        cols = [c for c, cat in t.columns.items() if wanted is None or cat in wanted]
+        whole = len(cols) == len(t.columns)
+        keeps[t.name] = not whole
+        if not cols:
+            continue
+        if t.erasure in ("null", "mask"):
+            steps.append(_Step(t, dict.fromkeys(cols, t.erasure), t.erasure,
+                               frozenset(t.columns[c] for c in cols)))
+            continue
+        label = "delete" if t.erasure == "delete" else f"hold:{t.erasure.hold}"
+        needs = [o.name for o in ds.tables
+                 if keeps.get(o.name) and t.name in {h.table for h in o.member.path or ()}]
+        stuck = [c for c in cols if not shape.nullable[c] and not _is_text(shape.types[c])]
+        if (whole or stuck) and not needs:
+            steps.append(_Step(t, {}, label, frozenset(t.columns.values())))
+            keeps[t.name] = False
+        elif stuck:
+            c = stuck[0]
+            raise ConfigError(
+                f"{_where(ds)}: table {t.name!r}, column {c!r} ({t.columns[c]}) is NOT NULL "
+                "and not text, so erasing it alone would delete the member's rows, which "
+                f"table {needs[0]!r} reaches the member through and still holds data the "
+                "request does not name", field="external_datasets",
+                fix="allow NULL in that column, or erase the categories of "
+                    f"{needs[0]!r} with it (or the whole account)")
+        else:
+            how = {c: "null" if shape.nullable[c] else "mask" for c in cols}
+            steps.append(_Step(t, how, "clear" if label == "delete" else f"{label}:clear",
+                               frozenset(t.columns[c] for c in cols)))
+    return steps
+
+
+def _erase_dataset(yk, v, ds, url, conn, shapes, steps: list[_Step], member_id: str, *,
+                   actor, request_id: str) -> list[ExternalErasure]:
     held: list[str] = []
     done: list[ExternalErasure] = []
     touched: set[str] = set()
     logged = False
     try:
         with _errors(ds, url), conn.begin():
-            for t in _erase_order(ds):
-                if isinstance(t.erasure, str):
-                    n, strategy = _apply(conn, ds, t, shapes[t.name], member_id), t.erasure
+            for step in steps:
+                t, shape = step.table, shapes[step.table.name]
+                if not isinstance(t.erasure, str):
+                    n = _hold(yk, conn, ds, t, shape, member_id, actor=actor, held=held,
+                              clear=step.clear or None)
+                elif step.clear:
+                    n = _clear(conn, ds, t, shape, member_id, step.clear)
                 else:
-                    n = _hold(yk, conn, ds, t, shapes[t.name], member_id, actor=actor,
-                              held=held)
-                    strategy = f"hold:{t.erasure.hold}"
+                    n = _delete(conn, ds, t, shape, member_id)
                 if n:
-                    touched.update(t.columns.values())
-                done.append(ExternalErasure(ds.key, t.name, strategy, n))
+                    touched.update(step.categories)
+                done.append(ExternalErasure(ds.key, t.name, step.strategy, n))
             # Logged before the external commit: a logged erasure that then fails is followed
             # by a rolled-back entry; an unlogged one that succeeded could not be told.
             with v.write() as yconn:

@@ -291,50 +291,68 @@ def _mask_value(type_) -> str:
     return MASK[:length] if length else MASK
 
 
-def _apply(conn, ds, t, shape: _Shape, member_id: str) -> int:
-    """Delete, null or mask the member's rows of one table; the number of rows changed."""
+def _delete(conn, ds, t, shape: _Shape, member_id: str) -> int:
+    """Delete the member's rows of one table; the number deleted."""
     table = _table(t, shape)
+    return conn.execute(sa.delete(table).where(_member_clause(ds, t, table, member_id))).rowcount
+
+
+def _cleared(table: sa.TableClause, shape: _Shape, how: dict[str, str]) -> tuple[dict, object]:
+    """The values that clear ``how``'s columns (``"null"``, or ``"mask"``: text becomes the mask,
+    NULL stays NULL, other types NULL), and SQL true for a row not yet cleared (so a retry skips
+    the rows done)."""
+    values, pending = {}, []
+    for name, way in how.items():
+        c = table.c[name]
+        if way == "mask" and _is_text(shape.types[name]):
+            mask = _mask_value(shape.types[name])
+            values[name] = sa.case((c.is_(None), sa.null()), else_=sa.literal(mask))
+            pending.append(sa.and_(c.is_not(None), c != mask))
+        else:
+            values[name] = None
+            pending.append(c.is_not(None))
+    return values, sa.or_(*pending)
+
+
+def _clear(conn, ds, t, shape: _Shape, member_id: str, how: dict[str, str]) -> int:
+    """Clear ``how``'s columns of the member's rows in place; the number of rows changed."""
+    table = _table(t, shape)
+    values, todo = _cleared(table, shape, how)
     where = _member_clause(ds, t, table, member_id)
-    if t.erasure == "delete":
-        return conn.execute(sa.delete(table).where(where)).rowcount
-    cols = [table.c[c] for c in t.columns]
-    if t.erasure == "null":
-        todo = sa.or_(*(c.is_not(None) for c in cols))
-        values = {c.name: None for c in cols}
-    else:
-        values, pending = {}, []
-        for c in cols:
-            if _is_text(shape.types[c.name]):
-                mask = _mask_value(shape.types[c.name])
-                values[c.name] = sa.case((c.is_(None), sa.null()), else_=sa.literal(mask))
-                pending.append(sa.and_(c.is_not(None), c != mask))
-            else:
-                values[c.name] = None
-                pending.append(c.is_not(None))
-        todo = sa.or_(*pending)
     return conn.execute(sa.update(table).where(where, todo).values(values)).rowcount
 
 
-def _hold(yk, conn, ds, t, shape: _Shape, member_id: str, *, actor, held: list[str]) -> int:
-    """Write each of the member's rows to held records, then delete exactly those rows."""
+def _hold(yk, conn, ds, t, shape: _Shape, member_id: str, *, actor, held: list[str],
+          clear: dict[str, str] | None = None) -> int:
+    """Write each of the member's rows to held records, then delete exactly those rows; with
+    ``clear`` (a partial erasure), only those columns are held and then cleared in place."""
     from yaksok.retention import write_record
 
     table = _table(t, shape)
+    columns = list(clear) if clear else list(t.columns)
     pk = [table.c[c] for c in shape.pk]
-    query = (sa.select(*pk, *(table.c[c] for c in t.columns))
-             .where(_member_clause(ds, t, table, member_id)).with_for_update())
+    where = [_member_clause(ds, t, table, member_id)]
+    if clear:
+        values, todo = _cleared(table, shape, clear)
+        where.append(todo)
+    query = (sa.select(*pk, *(table.c[c] for c in columns)).where(*where).with_for_update())
     rows = conn.execute(query).mappings().all()
+    # A NOT NULL text column is what a partial erasure masks (the others it nulls): its mask is
+    # a value already erased and held, not one to hold again.
+    done = {c: _mask_value(shape.types[c]) for c in columns
+            if _is_text(shape.types[c]) and not shape.nullable[c]}
     for row in rows:
-        values = {cat: str(_plain(row[col])) for col, cat in t.columns.items()
-                  if row[col] is not None and _plain(row[col]) != ""}
-        if values:
-            held.append(write_record(yk, member_id, t.erasure.hold, values, actor=actor).id)
+        values_of = {t.columns[col]: str(_plain(row[col])) for col in columns
+                     if row[col] is not None and _plain(row[col]) not in ("", done.get(col))}
+        if values_of:
+            held.append(write_record(yk, member_id, t.erasure.hold, values_of, actor=actor).id)
     keys = [tuple(row[c.name] for c in pk) for row in rows]
     for i in range(0, len(keys), _PK_CHUNK):
         chunk = keys[i:i + _PK_CHUNK]
         cond = (pk[0].in_([k[0] for k in chunk]) if len(pk) == 1
                 else sa.tuple_(*pk).in_(chunk))
-        conn.execute(sa.delete(table).where(cond))
+        conn.execute(sa.update(table).where(cond).values(values) if clear
+                     else sa.delete(table).where(cond))
     return len(rows)
 
 

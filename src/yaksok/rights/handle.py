@@ -7,7 +7,8 @@ access, portability           ``export.build_export`` (the export id goes in the
 rectification                 ``Vault.rectify`` with the sealed new value (P6.2)
 erasure                       ``external.erase_external`` then ``retention.close_account``
                               (held records stay in separated storage, P6.3); with
-                              ``details["categories"]``: ``Vault.delete_values`` of those
+                              ``details["categories"]``: ``external.erase_external`` of
+                              those categories, then ``Vault.delete_values`` of them
 restriction                   ``Vault.restrict(purpose or all, reason)`` (P6.4)
 objection                     ``Vault.object_to("purpose", key)`` (P6.6)
 automated_decision            ``refuse``: ``Vault.object_to("decision", key)``: the vault
@@ -180,19 +181,22 @@ def _rectify(yk, v, row, actor) -> dict:
 
 
 def _erase(yk, v, row, progress: dict, details: dict, actor, now) -> dict:
-    m, rid = row.member_id, row.id
-    cats = details.get("categories")
-    if cats:
-        # Values only: held records (statutory copies) live apart and stay (P12.7).
-        n = _step(yk, row, progress, "deleted", lambda: v.delete_values(
-            m, actor=_acting(actor, v, cats), categories=cats, request_id=rid))
-        return {"scope": "categories", "categories": cats, "deleted": n}
     from yaksok.retention.closure import close_account
     from yaksok.rights.external import erase_external
 
-    def external():
+    m, rid = row.member_id, row.id
+    cats = details.get("categories")
+
+    def external():  # the request's categories, or everything, as the request itself says
         return [[e.dataset, e.table, e.strategy, e.count]
                 for e in erase_external(yk, m, actor=actor, request_id=rid)]
+
+    ext = _step(yk, row, progress, "external", external)
+    if cats:
+        # Held records (statutory copies) live apart and stay (P12.7).
+        n = _step(yk, row, progress, "deleted", lambda: v.delete_values(
+            m, actor=_acting(actor, v, cats), categories=cats, request_id=rid))
+        return {"scope": "categories", "categories": cats, "external": ext, "deleted": n}
 
     def close():
         status = _member_status(yk, m)
@@ -204,7 +208,6 @@ def _erase(yk, v, row, progress: dict, details: dict, actor, now) -> dict:
             v.erase_member(m, actor=actor, request_id=rid)
         return {"destroyed": {}, "held": {}}
 
-    ext = _step(yk, row, progress, "external", external)
     closed = _step(yk, row, progress, "closed", close)
     return {"scope": "account", "external": ext, **closed}
 

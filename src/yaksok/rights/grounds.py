@@ -9,14 +9,26 @@ a GDPR ground to one under the GDPR, ...); ``grounds_for`` lists the ones open t
 
 The right to withdraw consent (PIPA 37(1), GDPR 7(3)) has no refusal ground but one: the
 requester could not be verified.
+
+One ground is a matter of counting, not of judgement: CCPA's "twice in a 12-month period"
+(``ACCESS_LIMIT_GROUND``). ``counted_ground`` says whether it holds for a request; the lifecycle
+applies it by itself once the requester is verified (``lifecycle.mark_verified``), on every
+channel, and ``check_counted`` keeps anyone from citing it when the count does not bear it out.
 """
 
 from __future__ import annotations
 
-from yaksok.errors import ValidationError
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from yaksok.errors import Conflict, ValidationError
 
 __all__ = ["REFUSAL_GROUNDS", "EXTENSION_REASONS", "STAFF_METHODS", "RIGHT_LABELS", "APPEALS",
-           "grounds_for", "check_ground", "check_extension_reason", "appeal_for"]
+           "ACCESS_LIMIT_GROUND", "ACCESS_LIMIT", "COUNTED_STATUSES", "grounds_for",
+           "check_ground", "check_extension_reason", "appeal_for", "counted_requests",
+           "counted_ground", "check_counted"]
 
 _ALL = ("access", "rectification", "erasure", "restriction", "portability", "objection",
         "automated_decision", "consent_withdrawal")
@@ -111,7 +123,24 @@ REFUSAL_GROUNDS: dict[str, dict] = {
         "요청이 명백히 근거가 없거나 과도한 경우",
         "the request is manifestly unfounded or excessive", "Cal. Civ. Code §1798.145(h)(3)",
         _NOT_WITHDRAWAL, ("US-CA",)),
+    # §1798.100(d) as enacted in 2018 said the same; since the CPRA (2023) that subdivision is
+    # about contracts, and the rule stands in §1798.130(b) alone. Decided by counting (below).
+    "ccpa_1798_130_b_twice_a_year": _g(
+        "이 요청 전후 12개월 안에 회원님의 다른 열람 요청 2건에 이미 응했거나 응하고 있어, "
+        "법상 12개월에 2회를 넘는 제공 의무가 없는 경우",
+        "we have answered, or are answering, two other requests of yours to know your data "
+        "within 12 months of this one, and the law does not oblige a business to provide it "
+        "more than twice in a 12-month period", "Cal. Civ. Code §1798.130(b)",
+        ("access", "portability"), ("US-CA",)),
 }
+
+#: The ground refused by count, how many requests the law obliges in 12 months, and which
+#: statuses count as provided: verified, being answered or answered. A request never verified
+#: (anyone may make one in the member's name), cancelled or refused provided nothing.
+ACCESS_LIMIT_GROUND = "ccpa_1798_130_b_twice_a_year"
+ACCESS_LIMIT = 2
+COUNTED_STATUSES = ("verified", "in_progress", "extended", "completed")
+_LIMIT_ZONE = ZoneInfo("America/Los_Angeles")
 
 #: Why a request is extended (told to the requester with the new due date): codes only.
 EXTENSION_REASONS: dict[str, dict] = {
@@ -196,3 +225,47 @@ def check_extension_reason(code: str) -> dict:
 def appeal_for(jurisdiction: str) -> dict[str, str]:
     """How a refused requester of ``jurisdiction`` may object or complain (KR when unknown)."""
     return APPEALS.get(jurisdiction, APPEALS["KR"])
+
+
+# -- the ground decided by counting ---------------------------------------------------------------
+
+def _year_before(at: dt.datetime) -> dt.datetime:
+    """12 calendar months before ``at`` on California's calendar (29 Feb → 28 Feb)."""
+    local = at.astimezone(_LIMIT_ZONE)
+    day = min(local.day, 28) if (local.month, local.day) == (2, 29) else local.day
+    return local.replace(year=local.year - 1, day=day)
+
+
+def counted_requests(conn: sa.Connection, row) -> int:
+    """The member's other access and portability requests that count against ``row``: in a
+    counted status and received after the moment 12 calendar months before ``row`` was.
+    Later-received ones count too: a request verified late still joins the 12-month period."""
+    from yaksok.store.tables import rights_requests as t
+
+    rights = REFUSAL_GROUNDS[ACCESS_LIMIT_GROUND]["rights"]
+    if row.member_id is None or row.right not in rights:
+        return 0
+    return conn.execute(sa.select(sa.func.count()).select_from(t).where(
+        t.c.member_id == row.member_id, t.c.id != row.id, t.c.right.in_(rights),
+        t.c.status.in_(COUNTED_STATUSES), t.c.received_at > _year_before(row.received_at))
+    ).scalar() or 0
+
+
+def counted_ground(conn: sa.Connection, row) -> str | None:
+    """``ACCESS_LIMIT_GROUND`` when it applies to ``row`` (a California member's access or
+    portability request) and ``ACCESS_LIMIT`` requests count against it; else None."""
+    g = REFUSAL_GROUNDS[ACCESS_LIMIT_GROUND]
+    if row.jurisdiction not in g["jurisdictions"] or row.right not in g["rights"]:
+        return None
+    return ACCESS_LIMIT_GROUND if counted_requests(conn, row) >= ACCESS_LIMIT else None
+
+
+def check_counted(conn: sa.Connection, code: str, row) -> None:
+    """``Conflict`` when ``code`` is the counted ground and the count does not bear it out (a
+    refusal must not tell the member something untrue); other grounds pass."""
+    if code == ACCESS_LIMIT_GROUND and counted_ground(conn, row) is None:
+        n = counted_requests(conn, row)
+        raise Conflict(f"the member has {n} other access or portability request(s) verified, "
+                       f"in progress or answered in the 12 months; the ground needs "
+                       f"{ACCESS_LIMIT}", field="reason",
+                       fix="carry the request out, or refuse it on a ground that applies")

@@ -27,8 +27,10 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from yaksok.actors import system_actor
 from yaksok.errors import Conflict, NotFound, PermissionDenied
 from yaksok.notify.outbox import enqueue
+from yaksok.rights.grounds import counted_ground
 from yaksok.store.tables import members, rights_request_events, rights_requests, utcnow
 
 if TYPE_CHECKING:
@@ -228,13 +230,22 @@ def transition(v, conn: sa.Connection, row, to: str, *, actor: Actor, now: dt.da
 def mark_verified(v, conn: sa.Connection, row, *, actor: Actor, method: str, now: dt.datetime,
                   ip: str | None = None) -> None:
     """received -> verified, recording how identity was checked (P6.11). An agent's or
-    representative's request needs the power-of-attorney check accepted first (P6.10)."""
+    representative's request needs the power-of-attorney check accepted first (P6.10). A
+    request the count already refuses (``grounds.counted_ground``) goes on to refused."""
     if row.status == "received" and row.requester != "self" and row.agent_check != "accepted":
         raise Conflict("a request by an agent or representative is verified only after their "
                        "power of attorney was accepted", field="agent_check",
                        fix="attach the document and record the staff check (check_agent)")
     transition(v, conn, row, "verified", actor=actor, now=now, allowed_from=("received",),
                reason=method, ip=ip, verified_at=now, verification=method)
+    # A ground decided by counting needs nobody's judgement: applied once the requester is
+    # known (never on an unverified request), the same on every channel (grounds.py).
+    verified = load(conn, row.id)
+    ground = counted_ground(conn, verified)
+    if ground is not None:
+        transition(v, conn, verified, "refused", actor=system_actor("rights-limits"), now=now,
+                   allowed_from=("verified",), reason=ground, ip=ip, refusal_reason=ground)
+        notify(conn, verified, "rights_refused", key="refused", now=now)
 
 
 def notify(conn: sa.Connection, row, template: str, *, key: str, now: dt.datetime,

@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from yaksok.errors import Conflict, NotFound, ValidationError
 from yaksok.rights.grounds import (
     REFUSAL_GROUNDS,
+    check_counted,
     check_extension_reason,
     check_ground,
     grounds_for,
@@ -279,6 +280,7 @@ def refuse(yk, request_id: str, *, actor, reason: str, now: dt.datetime | None =
     def go(v, conn, row):
         require_status(row, OPEN, "refused")
         check_ground(reason, row.right, row.jurisdiction)
+        check_counted(conn, reason, row)
         transition(v, conn, row, "refused", actor=actor, now=now, allowed_from=OPEN,
                    reason=reason, refusal_reason=reason)
         notify(conn, row, "rights_refused", key="refused", now=now)

@@ -4,7 +4,8 @@
 A request is checked completely (token, signature, envelope, fields, replay) before anything
 is stored; a message is usable once (its SHA-256 is unique in ``drp_requests``). Its rights
 requests are opened all or none (``bridge``); an opt-out the agent attested is carried out at
-once, access and deletion wait for the member's code (``confirm``).
+once, access and deletion wait for the member's code (``confirm``). The agent repeating an
+exercise for a member while its earlier one is in progress gets that one's status back.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from yaksok.rights.drp.bridge import (
 )
 from yaksok.rights.drp.confirm import VERIFY_WINDOW
 from yaksok.rights.drp.messages import business_id, check_envelope, open_message, parse_exercise
-from yaksok.rights.drp.statuses import status
+from yaksok.rights.drp.statuses import open_request_for, status
 from yaksok.store.tables import drp_requests, utcnow
 from yaksok.vault._db import storage_errors, write
 
@@ -65,6 +66,17 @@ def exercise(yk, token: str | None, body: bytes | str, *, base_url: str = "/",
                            field="agent-request-id", fix="give each request its own id")
     drp_id = _new_request_id()
     member, attested = identify(yk, ex.claims, ip=ip, request_id=drp_id)
+    if member is not None:
+        # The same exercise again while ours is open (most often a retry after a lost answer)
+        # is the same obligation, not a further one: it gets the open request's status, and
+        # spends none of the member's twice-a-year access. DRP's too_many_requests means more
+        # than the law obliges, which a repeat is not.
+        open_id = open_request_for(yk, agent.id, member, ex.exercise, now)
+        if open_id is not None:
+            # The identity lookups are in the access log under drp_id: this line links them.
+            _log.info("DRP %s: agent %s repeated its open request %s; answered with it",
+                      drp_id, agent.id, open_id)
+            return status(yk, open_id, base_url=base_url, now=now)
     steps = plan(yk.policy, ex.exercise)
     code_free = ex.exercise == "sale:opt-out" and attested
     row = dict(id=drp_id, agent_id=agent.id, agent_request_id=ex.agent_request_id,

@@ -139,12 +139,20 @@ def _open_rights(yk, drp_id: str, agent: Agent, ex: Exercise, member: str | None
         for rid in made:
             try:
                 cancel(yk, rid, actor=bridge, now=now)
-            except YaksokError:
-                pass  # refused already, or the store is down: the officer sees it open
-        with write(yk.engine) as conn:
-            conn.execute(drp_request_rights.delete().where(
-                drp_request_rights.c.drp_request_id == drp_id))
-            conn.execute(drp_requests.delete().where(drp_requests.c.id == drp_id))
+            except YaksokError as exc:
+                # The store failed (or the request moved on): it stays in the register as it
+                # is, and the operator must hear of it. Ids and the error's class only: an
+                # error's text may quote the database.
+                _log.warning("DRP %s: compensation could not cancel %s (%s); the privacy "
+                             "officer must close it", drp_id, rid, type(exc).__name__)
+        try:
+            with write(yk.engine) as conn:
+                conn.execute(drp_request_rights.delete().where(
+                    drp_request_rights.c.drp_request_id == drp_id))
+                conn.execute(drp_requests.delete().where(drp_requests.c.id == drp_id))
+        except YaksokError as exc:
+            _log.error("DRP %s: compensation could not remove the request (%s); the agent "
+                       "cannot send the same message again", drp_id, type(exc).__name__)
         raise
 
 

@@ -3,7 +3,9 @@
 The status is computed from the DRP request's rights requests each time (``status``), so it
 can never disagree with what the privacy officer sees. A request the member did not confirm
 within its window is denied (``insuf_verification``) when its status is next read, or by
-``expire_unverified``.
+``expire_unverified``. ``too_many_requests`` is the reason of a refusal on a ground of
+repetition: the officer's "excessive" grounds, or CCPA's twice-a-year limit, which the
+lifecycle applies by itself when the member confirms (``grounds.counted_ground``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ _DENIAL_REASONS = {
     "ccpa_7063_agent_unproven": "insuf_verification",
     "gdpr_12_5_manifestly_excessive": "too_many_requests",
     "ccpa_1798_145_h_excessive": "too_many_requests",
+    # DRP 3.02: "more requests than the CB is legally obliged to process" word for word.
+    "ccpa_1798_130_b_twice_a_year": "too_many_requests",
     "gdpr_12_5_manifestly_unfounded": "other",
 }
 
@@ -164,6 +168,25 @@ def _expire(yk, row, rights: list, now: dt.datetime) -> None:
                        now=now)
             except Conflict:
                 pass  # moved on meanwhile (another process expired or cancelled it)
+
+
+def open_request_for(yk, agent_id: str, member: str, exercise: str,
+                     now: dt.datetime) -> str | None:
+    """The agent's request of ``exercise`` for ``member`` that is still in progress, if any
+    (one overdue for its confirmation is denied first, and then is no longer open)."""
+    t = drp_requests.c
+    with storage_errors(yk.engine), yk.engine.connect() as conn:
+        ids = conn.execute(sa.select(t.id).where(
+            t.agent_id == agent_id, t.member_ref == member, t.exercise == exercise,
+            t.status == "open").order_by(t.received_at.desc(), t.id)).scalars().all()
+    for drp_id in ids:
+        row, rights = _row(yk, drp_id), _rights(yk, drp_id)
+        if _overdue(row, rights, now):
+            _expire(yk, row, rights, now)
+            rights = _rights(yk, drp_id)
+        if _state(row, rights)[0] == "in_progress":
+            return drp_id
+    return None
 
 
 def expire_unverified(yk, *, now: dt.datetime | None = None) -> int:

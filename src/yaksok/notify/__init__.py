@@ -46,25 +46,29 @@ EMAIL_CATEGORY = "user.contact.email"
 
 
 def outbox_actor():
-    """The worker actor that reads addresses: it may act for ``change_notices`` only."""
+    """The worker actor that reads addresses: for ``change_notices``, and for
+    ``legal_compliance`` when a template answers a data-subject request
+    (``TemplateSpec.address_purpose``)."""
     from yaksok.actors import system_actor
+    from yaksok.notify.templates import LEGAL_DUTY_PURPOSE
 
-    return system_actor("outbox", (NOTICE_PURPOSE,))
+    return system_actor("outbox", (NOTICE_PURPOSE, LEGAL_DUTY_PURPOSE))
 
 
 def vault_resolver(yk):
     """An address resolver reading ``user.contact.email`` through the vault for the purpose
-    ``change_notices``: every read is checked against the policy and written to the access log.
-    A member the vault does not know (erased) has no address."""
+    ``change_notices`` (or the template's ``address_purpose``, passed as ``purpose=``): every
+    read is checked against the policy and written to the access log. A member the vault does
+    not know (erased) has no address."""
     from yaksok.errors import NotFound
     from yaksok.vault.service import vault_for
 
     vault = vault_for(yk)
     actor = outbox_actor()
 
-    def resolve(member_id: str) -> str | None:
+    def resolve(member_id: str, purpose: str = NOTICE_PURPOSE) -> str | None:
         try:
-            return vault.read_one(member_id, EMAIL_CATEGORY, NOTICE_PURPOSE, actor=actor)
+            return vault.read_one(member_id, EMAIL_CATEGORY, purpose, actor=actor)
         except NotFound:
             return None
 

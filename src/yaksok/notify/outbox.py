@@ -249,7 +249,8 @@ class OutboxSender:
     (``SmtpTransport``); None delivers in-app rows only and leaves email rows queued.
     ``resolve_email(member_id)``: the address to write to, or None (the member has none, or is
     gone); raising ``Refused`` means the vault will not give it (the row goes ``dead`` with the
-    rule), ``StorageError`` is retried.
+    rule), ``StorageError`` is retried. For a template with an ``address_purpose`` it is called
+    as ``resolve_email(member_id, purpose=...)`` (``vault_resolver`` takes both).
     ``clock`` and ``rng`` are injectable for tests.
     """
 
@@ -406,7 +407,10 @@ class OutboxSender:
 
         spec = TEMPLATES[row.template]
         try:
-            address = self.resolve_email(row.recipient_ref)
+            # A template with its own purpose (answers to rights requests) passes it on; a
+            # resolver for notices alone is called as it always was.
+            address = (self.resolve_email(row.recipient_ref) if spec.address_purpose is None
+                       else self.resolve_email(row.recipient_ref, purpose=spec.address_purpose))
         except Refused as exc:
             self._mark_failed(row, token, f"the vault refused the address: {exc.rule}",
                               permanent=True, result=result)

@@ -33,6 +33,12 @@ class TemplateSpec:
     render_email: Callable[[sa.Connection, dict, str | None], tuple[str, str, str]]
     #: (connection, member id, params, now): write the in-app notice (idempotently).
     deliver_in_app: Callable[[sa.Connection, str, dict, dt.datetime], None] | None = None
+    #: The purpose the recipient's address is read for; None: the notices' own purpose
+    #: (``change_notices``). Answers to a data-subject request are a legal duty
+    #: (PIPA 35-38, GDPR 12(3)-(4), CCPA 1798.130), so they read it for ``legal_compliance``,
+    #: which a restriction of processing leaves open (GDPR 18(2), PIPA 37): a member who
+    #: restricted everything still hears about their own requests.
+    address_purpose: str | None = None
 
 
 def _policy_notice_email(conn: sa.Connection, params: dict,
@@ -109,9 +115,13 @@ def _rights(name: str) -> Callable[[sa.Connection, dict, str | None], tuple[str,
     return render
 
 
+#: The policy's purpose of processing the law requires (PIPA 15(1)2, GDPR 6(1)(c)).
+LEGAL_DUTY_PURPOSE = "legal_compliance"
+
+
 def _rights_spec(key: str, param: str, renderer: str) -> TemplateSpec:
     return TemplateSpec(key=key, params=(param, "lang"), channels=("email",),
-                        render_email=_rights(renderer))
+                        render_email=_rights(renderer), address_purpose=LEGAL_DUTY_PURPOSE)
 
 
 TEMPLATES: dict[str, TemplateSpec] = {

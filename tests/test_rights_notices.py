@@ -1,0 +1,50 @@
+"""Answers to a data-subject request reach a member who restricted all processing (P6.4, P6.8):
+the address is read for the legal duty (``legal_compliance``), which a restriction leaves open,
+and every read is in the access log under that purpose. Policy notices stay stopped."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import test_vault_support as support
+from tests.test_rights_requests import EMAIL, body, deliver, minsu, smtp
+from tests.test_vault_support import entries
+from yaksok.actors import member_actor
+from yaksok.errors import ProcessingRestricted
+from yaksok.notify import vault_resolver
+from yaksok.notify.outbox import enqueue
+from yaksok.rights.requests import submit
+from yaksok.store.tables import outbox
+
+yk, officer, vault = support.yk, support.officer, support.vault
+__all__ = ["minsu", "smtp"]  # fixtures, imported from test_rights_requests
+
+
+@pytest.mark.promise("P6.4")
+@pytest.mark.promise("P6.8")
+def test_a_member_who_restricted_everything_still_hears_about_their_requests(yk, vault, minsu,
+                                                                             officer, smtp):
+    vault.restrict(minsu, None, "accuracy-disputed", actor=officer)
+    # The restriction holds for the notices' own purpose...
+    with pytest.raises(ProcessingRestricted):
+        vault_resolver(yk)(minsu)
+    # ...but the answer to a request is a legal duty.
+    r = submit(yk, member_id=minsu, right="access", channel="account_menu",
+               actor=member_actor(minsu))
+    [msg] = deliver(yk, smtp)
+    assert msg["To"] == EMAIL and r.id in body(msg)
+    reads = [(e.purpose, e.outcome) for e in entries(yk)
+             if "outbox" in e.actor_id and "user.contact.email" in e.categories]
+    assert reads == [("change_notices", "denied"), ("legal_compliance", "granted")]
+
+
+@pytest.mark.promise("P6.4")
+def test_a_policy_notice_to_a_restricted_member_is_not_sent(yk, vault, minsu, officer, smtp):
+    vault.restrict(minsu, None, "accuracy-disputed", actor=officer)
+    with yk.engine.begin() as conn:
+        enqueue(conn, template="policy_notice", member_id=minsu, channel="email",
+                params={"notice_id": "nt_1"}, dedupe_key="nt_1:" + minsu)
+    assert deliver(yk, smtp) == []
+    with yk.engine.connect() as conn:
+        row = conn.execute(outbox.select()).one()
+    assert row.status == "dead" and "restricted" in (row.last_error or "")

@@ -33,7 +33,10 @@ def bearer(token: str) -> dict[str, str]:
 
 def birth(years: int, days_short: int = 0) -> str:
     today = dt.datetime.now(dt.UTC).date()
-    return (today.replace(year=today.year - years) + dt.timedelta(days=days_short)).isoformat()
+    # On 29 February the same day ``years`` ago may not exist: take the 28th (still that age).
+    day = 28 if (today.month, today.day) == (2, 29) else today.day
+    return (today.replace(year=today.year - years, day=day)
+            + dt.timedelta(days=days_short)).isoformat()
 
 
 def signup_body(n: int = 1, **overrides) -> dict:

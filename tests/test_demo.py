@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import sqlalchemy as sa
 
@@ -33,14 +31,12 @@ def test_people_are_deterministic_for_a_seed():
     assert "@" not in repr(one[0]) and one[0].name not in repr(one[0])
 
 
-def test_demo_fills_the_store_quickly_and_deterministically(yk):
-    started = time.perf_counter()
+def test_demo_fills_the_store_deterministically(yk):
+    # How fast it is, is bench/'s to measure: a bound on elapsed time fails on a loaded machine.
     summary = run_demo(yk, 120, seed=7, batch=50)
-    elapsed = time.perf_counter() - started
     assert summary.members == 120 and summary.values > 120 * 8
     assert summary.consents_given > 0 and summary.consents_withdrawn > 0
     assert summary.reads_granted > 0 and summary.reads_refused > 0
-    assert elapsed < 60  # generous for slow CI; ~0.2 s on a laptop
     counts = table_counts(yk)
     assert counts["members"] == 120
     assert counts["consent_events"] == summary.consents_given + summary.consents_withdrawn

@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 
 import pyotp
 import pytest
@@ -133,6 +132,13 @@ def test_rotation_under_concurrent_reads_and_writes_loses_nothing(yk, vault, app
     failures: list[BaseException] = []
     written: dict[str, dict] = {}
     reads = [0]
+    # Progress, not time: the rotation starts once both kinds of work are under way and the
+    # test ends once a write landed after it (a fixed sleep proved neither on a busy machine).
+    progress = threading.Condition()
+
+    def tick() -> None:
+        with progress:
+            progress.notify_all()
 
     def reader(ids):
         try:
@@ -141,8 +147,10 @@ def test_rotation_under_concurrent_reads_and_writes_loses_nothing(yk, vault, app
                     got = plain(vault.read(m, [EMAIL, NICK], PURPOSE, actor=app))
                     assert got == {EMAIL: [members[m][EMAIL]], NICK: [members[m][NICK]]}
                     reads[0] += 1
+                    tick()
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
+            tick()
 
     def writer(offset):
         try:
@@ -151,8 +159,15 @@ def test_rotation_under_concurrent_reads_and_writes_loses_nothing(yk, vault, app
                 data = person(1000 + i)
                 written[fill(vault, app, data)] = data
                 i += 2
+                tick()
         except BaseException as exc:  # noqa: BLE001
             failures.append(exc)
+            tick()
+
+    def wait_for(condition) -> None:
+        with progress:
+            assert progress.wait_for(lambda: failures or condition(), timeout=120), \
+                "the readers and writers made no progress"
 
     ids = list(members)
     threads = [threading.Thread(target=reader, args=(ids[k::2],)) for k in range(2)]
@@ -160,9 +175,10 @@ def test_rotation_under_concurrent_reads_and_writes_loses_nothing(yk, vault, app
     for t in threads:
         t.start()
     try:
-        time.sleep(0.2)
+        wait_for(lambda: reads[0] > 0 and len(written) > 0)
         result = rotate_kek(yk, batch=4)
-        time.sleep(0.2)
+        after = len(written)
+        wait_for(lambda: len(written) > after)
     finally:
         stop.set()
         for t in threads:
@@ -206,17 +222,22 @@ def test_rotation_while_a_second_process_writes_loses_nothing(yk, vault, app, tm
     members = {fill(vault, app, person(i)): person(i) for i in range(30)}
     s = yk.settings
     url = yk.engine.url.render_as_string(hide_password=False)
+    # Unbuffered bytes: the first line is read alone, the rest stays in the pipe for
+    # communicate() (a text pipe would read ahead into a buffer that communicate() skips).
     child = subprocess.Popen(  # noqa: S603
         [sys.executable, "-c", _CHILD, str(s.data_dir), url, str(support.POLICY),
-         str(s.keyring_path), "3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         str(s.keyring_path), "3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
     try:
-        time.sleep(1.0)
+        # Rotate once the child has written (it goes on for 3 s), not after a guessed delay.
+        first = child.stdout.readline()
         rotate_kek(yk, batch=3)
-        out, err = child.communicate(timeout=60)
+        rest, err_bytes = child.communicate(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()
+    out, err = (first + rest).decode(), err_bytes.decode()
     assert child.returncode == 0, err[-2000:]
+    assert first, "the child wrote nothing before the rotation"
     written = {}
     for line in out.splitlines():
         m, i = line.split()

@@ -88,13 +88,22 @@ class Mailbox:
         return Counter(m["Message-ID"] for m in self.messages)
 
 
+class _AnyPortController(Controller):
+    """Binds port 0 and reads the port the system gave: a port found free beforehand may be
+    taken by another process before the server binds it."""
+
+    def _trigger_server(self):
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
 class Server:
     def __init__(self, **kwargs):
         self.mailbox = Mailbox()
-        self.port = free_port()
-        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port,
-                                     **kwargs)
+        self.controller = _AnyPortController(self.mailbox, hostname="127.0.0.1", port=0,
+                                             **kwargs)
         self.controller.start()
+        self.port = self.controller.port
 
     def stop(self):
         self.controller.stop()

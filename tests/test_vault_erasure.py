@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +32,7 @@ from yaksok.engine import open_yaksok
 from yaksok.errors import ConfigError, Conflict, NotFound, StorageError
 from yaksok.store.tables import member_sessions, utcnow
 from yaksok.vault import Vault, erasures_path, reapply_erasures
+from yaksok.vault._db import RawConn
 from yaksok.vault.erasure import read_erasures_file
 from yaksok.vault.keys import open_value, rewrap_data_key, unwrap_data_key, value_aad
 
@@ -234,21 +234,38 @@ def test_an_unwritable_erasures_file_stops_the_erasure(yk, vault, app, tmp_path)
     assert vault.read(m, [EMAIL], "contract_performance", actor=app)[EMAIL]  # nothing erased
 
 
-def test_erasure_returns_fast_with_a_hundred_thousand_values(yk, vault, app):
+def test_erasure_does_work_independent_of_the_values_held(yk, vault, app, monkeypatch):
+    """Erasure is fast because it never touches the value rows (the purge does, later). How
+    fast is bench/vault.py's to measure (50 ms with 100,000 values): a bound on elapsed time
+    here failed on a loaded CI machine. What makes it fast is checked instead: no statement
+    names ``vault_values`` and none changes or returns more than one row."""
     big = member(vault)
-    n = 100_000 if yk.engine.dialect.name == "sqlite" else 20_000
-    for start in range(0, n, 10_000):
-        vault.collect_many(big, [("user.behavior.app_usage", f"화면 {i}")
-                                 for i in range(start, start + 10_000)],
-                           channel="collection_tool", actor=app)
-    t = time.perf_counter()
-    vault.erase_member(big, actor=app)
-    took = time.perf_counter() - t
-    # The goal is 50 ms (benchmarked in bench/vault.py); a loaded test machine gets slack, but
-    # an erasure that touched the value rows would take seconds.
-    assert took < 0.5, f"erasure took {took * 1000:.0f} ms"
+    n = 2_000
+    vault.collect_many(big, [("user.behavior.app_usage", f"화면 {i}") for i in range(n)],
+                       channel="collection_tool", actor=app)
+    seen: list[tuple[str, int]] = []
+    raw = RawConn.exec_driver_sql
+
+    def record_raw(self, text, params=None):  # the vault's hot path: bare driver cursors
+        result = raw(self, text, params)
+        seen.append((text, result.rowcount))
+        return result
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, cursor.rowcount))
+
+    monkeypatch.setattr(RawConn, "exec_driver_sql", record_raw)
+    sa.event.listen(yk.engine, "after_cursor_execute", record)
+    try:
+        vault.erase_member(big, actor=app)
+    finally:
+        sa.event.remove(yk.engine, "after_cursor_execute", record)
+        monkeypatch.undo()
+    assert seen, "no statement was seen: the check would prove nothing"
+    assert [s for s, _ in seen if "vault_values" in s] == []
+    assert max(rows for _, rows in seen) <= 1, seen
     assert count(yk, "vault_values", big) == n  # untouched until the purge
-    assert vault.purge_erased(batch=50_000) >= n
+    assert vault.purge_erased(batch=500) >= n
 
 
 def test_a_damaged_ciphertext_is_a_storage_error_not_a_leak(yk, vault, app):

@@ -260,3 +260,48 @@ def test_a_failed_compensation_is_logged_for_the_operator(yk, vault, app, office
     assert {rq.status for rq in made} == {"received"}
     with yk.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM drp_request_rights")).scalar() == 0
+
+
+@pytest.mark.promise("P6.9")
+def test_two_requests_verified_at_the_same_moment_do_not_both_slip_under_the_limit(
+        yk, vault, app, officer):
+    """On PostgreSQL two verifications run at once: each must count the other once it has
+    committed. The member's row lock orders them; here another session holds it while both
+    verifications reach the count, then lets go: one is served, the other refused."""
+    if yk.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one write transaction at a time: there is no race to order")
+    import threading
+
+    now = dt.datetime.now(UTC)
+    m = californian(vault, app)
+    earlier(yk, officer, m, "access", now - 30 * DAY)
+    pending = [submit(yk, member_id=m, right="access", channel="email", actor=officer,
+                      now=now - DAY, lang="en").id for _ in range(2)]
+    holder = yk.engine.connect()
+    try:
+        holder.begin()
+        holder.exec_driver_sql("SELECT id FROM members WHERE id = %s FOR UPDATE", (m,))
+        done, errors = {}, []
+
+        def verify(rid: str) -> None:
+            try:
+                done[rid] = verify_by_staff(yk, rid, actor=officer, method="id-card-seen").status
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=verify, args=(rid,)) for rid in pending]
+        for t in threads:
+            t.start()
+        # Both verifications are under way and waiting for the member's row.
+        deadline = dt.datetime.now(UTC) + dt.timedelta(seconds=30)
+        while holder.exec_driver_sql(
+                "SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE NOT l.granted AND a.datname = current_database()").scalar() < 2:
+            assert dt.datetime.now(UTC) < deadline and not done and not errors
+        holder.rollback()
+    finally:
+        holder.close()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert sorted(done.values()) == ["refused", "verified"]

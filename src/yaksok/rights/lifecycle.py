@@ -32,6 +32,7 @@ from yaksok.errors import Conflict, NotFound, PermissionDenied
 from yaksok.notify.outbox import enqueue
 from yaksok.rights.grounds import counted_ground
 from yaksok.store.tables import members, rights_request_events, rights_requests, utcnow
+from yaksok.vault._db import lock_member
 
 if TYPE_CHECKING:
     from yaksok.actors import Actor
@@ -241,6 +242,10 @@ def mark_verified(v, conn: sa.Connection, row, *, actor: Actor, method: str, now
     # A ground decided by counting needs nobody's judgement: applied once the requester is
     # known (never on an unverified request), the same on every channel (grounds.py).
     verified = load(conn, row.id)
+    if verified.member_id is not None:
+        # Two of the member's requests verified at once must not both count only the other
+        # one's old state: the member's row is the lock (PostgreSQL; SQLite has one writer).
+        lock_member(conn, verified.member_id)
     ground = counted_ground(conn, verified)
     if ground is not None:
         transition(v, conn, verified, "refused", actor=system_actor("rights-limits"), now=now,

@@ -11,7 +11,10 @@ due rows, sends them, and marks them sent. Two channels share the path:
 parameters that are short tokens (ids, version labels; ``enqueue`` refuses anything else). The
 email address is resolved when the message is sent, by a resolver the caller provides (normally
 a vault read of ``user.contact.email`` for the purpose ``change_notices``); the rendered message
-exists only in memory and on the wire. ``last_error`` holds the SMTP code and reply with
+exists only in memory and on the wire. A template with ``own_address`` (the farewell after a
+whole-account erasure, when the vault no longer knows the member) names its own reference as
+the recipient and opens its own sealed copy of the address; that copy is wiped in the
+transaction that marks the message ``sent`` or ``dead``. ``last_error`` holds the SMTP code and reply with
 addresses masked.
 
 **Delivery guarantees** (docs/notices.md has the long form):
@@ -137,6 +140,12 @@ def _check(msg: NewMessage) -> None:
             raise ValidationError(f"parameter {name!r} is not a short token", field="params",
                                   fix="pass ids and labels only; personal values are read at "
                                       "send time, never stored in the outbox")
+    if spec.own_address is not None and (msg.member_id or "").startswith("m_"):
+        # Erasure deletes a member's outbox rows by member id: a message that must outlive
+        # the member (the farewell) may not be filed under it.
+        raise ValidationError(f"template {msg.template!r} brings its own address; its "
+                              "recipient is not a member", field="member_id",
+                              fix="pass the template's own reference (the farewell id)")
     if not _TOKEN.match(msg.member_id or "") or len(msg.member_id) > 32:
         raise ValidationError("member_id is not a member id", field="member_id",
                               fix="pass the member's internal id")
@@ -242,6 +251,22 @@ class _LostLease(Exception):
     """Another sender took the row over (our lease ran out): leave it to them."""
 
 
+class _NoKeyring(Exception):
+    """A template's own address is sealed and this process holds no keyring to open it."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _address_done(conn: sa.Connection, row, now: dt.datetime, *, sent: bool) -> None:
+    from yaksok.notify.templates import TEMPLATES
+
+    spec = TEMPLATES.get(row.template)
+    if spec is not None and spec.address_done is not None:
+        spec.address_done(conn, json.loads(row.params), now, sent)
+
+
 class OutboxSender:
     """Claims due outbox rows and delivers them.
 
@@ -296,8 +321,10 @@ class OutboxSender:
             due = (t.c.status.in_(("pending", "failed", "sending"))
                    & (t.c.next_attempt_at <= now) & t.c.channel.in_(self.channels))
             # A row whose lease ran out as often as it may be tried: its sender keeps dying on it.
-            conn.execute(update(t).where(due, t.c.status == "sending",
-                                         t.c.attempts >= self.retry.max_attempts).values(
+            dying = (due, t.c.status == "sending", t.c.attempts >= self.retry.max_attempts)
+            for row in conn.execute(select(t.c.template, t.c.params).where(*dying)):
+                _address_done(conn, row, now, sent=False)
+            conn.execute(update(t).where(*dying).values(
                 status="dead", claimed_by=None, claimed_until=None,
                 last_error=f"the sender's lease ran out {self.retry.max_attempts} times; the "
                            "message may have been sent"))
@@ -327,18 +354,23 @@ class OutboxSender:
         with self.engine.begin() as conn:
             self._fenced(conn, row_id, token, claimed_until=until, next_attempt_at=until)
 
-    def _finish(self, row_id: str, token: str, **values) -> None:
+    def _finish(self, row_id: str, token: str, *, final=None, **values) -> None:
+        """Release our claim with ``values``; ``final`` = (row, sent) for a message that ends
+        here: the template's own copy of the address is wiped in the same transaction."""
         with self.engine.begin() as conn:
             self._fenced(conn, row_id, token, claimed_by=None, claimed_until=None, **values)
+            if final is not None:
+                _address_done(conn, final[0], self.clock(), sent=final[1])
 
-    def _mark_sent(self, row_id: str, token: str) -> None:
-        self._finish(row_id, token, status="sent", sent_at=self.clock(), last_error=None)
+    def _mark_sent(self, row_id: str, token: str, row=None) -> None:
+        self._finish(row_id, token, final=None if row is None else (row, True), status="sent",
+                     sent_at=self.clock(), last_error=None)
 
     def _mark_failed(self, row, token: str, reason: str, *, permanent: bool,
                      result: DeliveryResult) -> dt.datetime | None:
         reason = mask_addresses(reason)
         if permanent or row.attempts >= self.retry.max_attempts:
-            self._finish(row.id, token, status="dead", last_error=reason)
+            self._finish(row.id, token, final=(row, False), status="dead", last_error=reason)
             result.dead += 1
             log.warning("outbox %s dead after %d attempt(s): %s", row.id, row.attempts, reason)
             return None
@@ -407,10 +439,10 @@ class OutboxSender:
 
         spec = TEMPLATES[row.template]
         try:
-            # A template with its own purpose (answers to rights requests) passes it on; a
-            # resolver for notices alone is called as it always was.
-            address = (self.resolve_email(row.recipient_ref) if spec.address_purpose is None
-                       else self.resolve_email(row.recipient_ref, purpose=spec.address_purpose))
+            address = self._address(row, spec)
+        except _NoKeyring as exc:  # another sender, or this one once bound, can open it
+            self._mark_failed(row, token, exc.reason, permanent=False, result=result)
+            return None
         except Refused as exc:
             self._mark_failed(row, token, f"the vault refused the address: {exc.rule}",
                               permanent=True, result=result)
@@ -451,10 +483,23 @@ class OutboxSender:
             return None
         # A crash between here and the commit below leaves the row 'sending': after its lease it
         # is sent once more with the same Message-ID (see the module docstring).
-        self._mark_sent(row.id, token)
+        self._mark_sent(row.id, token, row)
         self._session_failures = 0
         result.sent += 1
         return None
+
+    def _address(self, row, spec) -> str | None:
+        if spec.own_address is not None:
+            try:
+                with self.engine.connect() as conn:
+                    return spec.own_address(conn, json.loads(row.params))
+            except NotFound as exc:
+                raise _NoKeyring(f"cannot open the message's address: {exc.message}") from None
+        # A template with its own purpose (answers to rights requests) passes it on; a
+        # resolver for notices alone is called as it always was.
+        if spec.address_purpose is None:
+            return self.resolve_email(row.recipient_ref)
+        return self.resolve_email(row.recipient_ref, purpose=spec.address_purpose)
 
     def _message(self, row, address: str, subject: str, body: str, lang: str) -> EmailMessage:
         msg = EmailMessage()

@@ -6,10 +6,15 @@ change: its email is the board's notice in Korean, then English; its in-app form
 ``member_notices`` pointing at the notice.
 
 The ``rights_*`` templates tell a requester about a data-subject request (received, one-time
-code, completed, refused, extended; ``yaksok.rights.messages`` renders them, Korean and English).
+code, completed, refused, extended, erased; ``yaksok.rights.messages`` renders them, Korean
+and English).
 A one-time code is sealed under the keyring in the database; the renderer opens it with the
 keyring bound to the sender's database (``bind_keyring``): a process that delivers email
 binds its yaksok's keyring once (``bind_keyring(yk.engine, yk.keyring)``).
+
+``rights_erased`` is the farewell after a whole-account erasure (``yaksok.rights.farewell``):
+it brings its own address (``own_address``, sealed under the keyring before the erasure) and
+wipes it when the message is sent or given up (``address_done``).
 """
 
 from __future__ import annotations
@@ -39,6 +44,13 @@ class TemplateSpec:
     #: which a restriction of processing leaves open (GDPR 18(2), PIPA 37): a member who
     #: restricted everything still hears about their own requests.
     address_purpose: str | None = None
+    #: (connection, params) -> the address, for a message the vault can no longer address (the
+    #: farewell after a whole-account erasure: the member is gone by the time it is sent). Set,
+    #: the outbox row's recipient is the template's own reference, never a member id.
+    own_address: Callable[[sa.Connection, dict], str | None] | None = None
+    #: (connection, params, now, sent): called in the transaction that marks the message sent
+    #: (True) or dead (False), so the template's own copy of the address ends with it.
+    address_done: Callable[[sa.Connection, dict, dt.datetime, bool], None] | None = None
 
 
 def _policy_notice_email(conn: sa.Connection, params: dict,
@@ -124,6 +136,14 @@ def _rights_spec(key: str, param: str, renderer: str) -> TemplateSpec:
                         render_email=_rights(renderer), address_purpose=LEGAL_DUTY_PURPOSE)
 
 
+def _farewell(name: str) -> Callable:
+    def call(*args):
+        from yaksok.rights import farewell
+
+        return getattr(farewell, name)(*args)
+    return call
+
+
 TEMPLATES: dict[str, TemplateSpec] = {
     "policy_notice": TemplateSpec(
         key="policy_notice", params=("notice_id",), channels=("email", "in_app"),
@@ -133,4 +153,8 @@ TEMPLATES: dict[str, TemplateSpec] = {
     "rights_completed": _rights_spec("rights_completed", "request_id", "render_completed"),
     "rights_refused": _rights_spec("rights_refused", "request_id", "render_refused"),
     "rights_extended": _rights_spec("rights_extended", "request_id", "render_extended"),
+    "rights_erased": TemplateSpec(
+        key="rights_erased", params=("farewell_id", "lang"), channels=("email",),
+        render_email=_rights("render_erased"), address_purpose=LEGAL_DUTY_PURPOSE,
+        own_address=_farewell("open_address"), address_done=_farewell("address_done")),
 }

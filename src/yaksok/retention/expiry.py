@@ -106,7 +106,7 @@ def register_expiry(rule: ExpiryRule) -> None:
 
 #: Modules of later layers that register kinds at import. Imported before the registry is
 #: read, so a worker process that imports only ``yaksok.retention`` still destroys them.
-EXPIRY_MODULES = ("yaksok.rights.verify", "yaksok.rights.export")
+EXPIRY_MODULES = ("yaksok.rights.verify", "yaksok.rights.export", "yaksok.rights.farewell")
 
 
 def expiry_kinds() -> list[ExpiryRule]:

@@ -6,7 +6,9 @@
 access, portability           ``export.build_export`` (the export id goes in the result)
 rectification                 ``Vault.rectify`` with the sealed new value (P6.2)
 erasure                       ``external.erase_external`` then ``retention.close_account``
-                              (held records stay in separated storage, P6.3); with
+                              (held records stay in separated storage, P6.3), the
+                              requester's address sealed before and the farewell email
+                              queued after (``farewell``); with
                               ``details["categories"]``: ``external.erase_external`` of
                               those categories, then ``Vault.delete_values`` of them
 restriction                   ``Vault.restrict(purpose or all, reason)`` (P6.4)
@@ -182,6 +184,7 @@ def _rectify(yk, v, row, actor) -> dict:
 
 def _erase(yk, v, row, progress: dict, details: dict, actor, now) -> dict:
     from yaksok.retention.closure import close_account
+    from yaksok.rights import farewell
     from yaksok.rights.external import erase_external
 
     m, rid = row.member_id, row.id
@@ -198,6 +201,9 @@ def _erase(yk, v, row, progress: dict, details: dict, actor, now) -> dict:
             m, actor=_acting(actor, v, cats), categories=cats, request_id=rid))
         return {"scope": "categories", "categories": cats, "external": ext, "deleted": n}
 
+    # Before anything of the account is erased: the address to tell the requester at.
+    fw = _step(yk, row, progress, "farewell", lambda: farewell.prepare(yk, row, now=now))
+
     def close():
         status = _member_status(yk, m)
         if status == "active":
@@ -209,6 +215,8 @@ def _erase(yk, v, row, progress: dict, details: dict, actor, now) -> dict:
         return {"destroyed": {}, "held": {}}
 
     closed = _step(yk, row, progress, "closed", close)
+    _step(yk, row, progress, "farewell_queued",
+          lambda: farewell.queue(yk, row, fw["farewell_id"], now=now))
     return {"scope": "account", "external": ext, **closed}
 
 

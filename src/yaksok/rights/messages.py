@@ -8,6 +8,10 @@ requester's language first and then the other one (Korean and English), like pol
 The one-time code is the only secret in a message: it is opened here from
 ``verification_codes.sealed`` with the keyring bound to the database (``notify.templates.
 bind_keyring``), and exists in plaintext only in memory and on the wire.
+
+The farewell after a whole-account erasure (``render_erased``) names the request, the day of
+the erasure and the record kinds the law keeps, with counts, periods and laws from the closure
+receipt (never a value); its address comes from ``yaksok.rights.farewell``, not from here.
 """
 
 from __future__ import annotations
@@ -25,10 +29,16 @@ from yaksok.rights.grounds import (
     RIGHT_LABELS,
     appeal_for,
 )
-from yaksok.store.tables import rights_request_events, rights_requests, verification_codes
+from yaksok.store.tables import (
+    closure_receipts,
+    farewell_addresses,
+    rights_request_events,
+    rights_requests,
+    verification_codes,
+)
 
 __all__ = ["render_received", "render_code", "render_completed", "render_refused",
-           "render_extended", "CODE_MINUTES_TEXT"]
+           "render_extended", "render_erased", "CODE_MINUTES_TEXT"]
 
 CODE_MINUTES_TEXT = {"ko": "{m}분 동안 유효합니다", "en": "It is valid for {m} minutes"}
 _SIGN = {"ko": "SOMESING 개인정보 보호 담당", "en": "SOMESING privacy team"}
@@ -177,3 +187,64 @@ def render_extended(conn, params, base_url) -> tuple[str, str, str]:
 def code_row(conn: sa.Connection, code_id: str):
     return conn.execute(sa.select(verification_codes).where(verification_codes.c.id == code_id)
                         ).first()
+
+
+def render_erased(conn, params, base_url) -> tuple[str, str, str]:
+    t = farewell_addresses
+    fw = conn.execute(sa.select(t.c.request_id, t.c.created_at)
+                      .where(t.c.id == params["farewell_id"])).first()
+    if fw is None:
+        raise NotFound("the farewell of this message is gone", field="farewell_id")
+    row = _request(conn, fw.request_id)
+    receipt = conn.execute(sa.select(closure_receipts.c.receipt).where(
+        closure_receipts.c.member_ref == row.member_id)).scalar()
+    receipt = json.loads(receipt) if receipt else {}
+    at = dt.datetime.fromisoformat(receipt["closed_at"]) if receipt.get("closed_at") \
+        else fw.created_at
+    day = _day(at, row.jurisdiction)
+    appeal = appeal_for(row.jurisdiction)
+    parts = {
+        "ko": [f"{_label(row, 'ko')} 요청(접수번호 {row.id})에 따라 {day}에 회원님의 계정과 "
+               "개인정보를 삭제했습니다. 삭제한 정보는 복구할 수 없습니다."],
+        "en": [f"As you asked (reference {row.id}), we erased your account and your data on "
+               f"{day}. What was erased cannot be recovered."],
+    }
+    _held(conn, receipt.get("held") or [], parts)
+    parts["ko"].append(appeal["ko"])
+    parts["en"].append(appeal["en"])
+    body, lang = _both(params["lang"], parts)
+    return _subject(params["lang"], "회원 탈퇴 및 개인정보 삭제 완료",
+                    "Your account and data were erased"), body, lang
+
+
+def _held(conn, held: list[dict], parts: dict[str, list[str]]) -> None:
+    """The record kinds other laws make us keep: label, count, period and law; no values."""
+    from yaksok.policy.render import _article, humanize_duration
+    from yaksok.policy.versions import current_policy
+
+    if not held:
+        parts["ko"].append("법령에 따라 보관하는 기록은 없습니다.")
+        parts["en"].append("We keep no records of you under other laws.")
+        return
+    policy = current_policy(conn.engine).policy
+    lines: dict[str, list[str]] = {"ko": ["다음 기록은 관계 법령에 따라 보관 기간 동안 분리하여 "
+                                          "보관한 뒤 파기합니다:"],
+                                   "en": ["Other laws make us keep these records apart until "
+                                          "their period ends; then they are destroyed:"]}
+    for item in held:
+        kind = item["record_kind"]
+        rule, label = policy.retention_rule(kind), policy.record_kind(kind)
+        for lang in ("ko", "en"):
+            name = label.label.get(lang) if label is not None else kind
+            if rule is not None:
+                law = rule.law.get(lang) + (f" {_article(rule.article, lang)}"
+                                            if rule.article else "")
+                period = humanize_duration(rule.period, lang)
+            else:
+                law, period = item.get("law", ""), item.get("period", "")
+            n = item["count"]
+            lines[lang].append(f"- {name}: {n}건, {period} ({law})" if lang == "ko" else
+                               f"- {name}: {n} record{'s' if n != 1 else ''}, {period} "
+                               f"({law})")
+    for lang in ("ko", "en"):
+        parts[lang].append("\n".join(lines[lang]))

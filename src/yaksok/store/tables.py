@@ -723,3 +723,23 @@ drp_request_rights = sa.Table(
 )
 
 __all__ += ["drp_agents", "drp_requests", "drp_request_rights"]  # noqa: PLE0605
+
+# -- farewell addresses (migration 0011) --------------------------------------------------------
+# Where to tell a requester that their whole account was erased (yaksok.rights.farewell): the
+# address, read from the vault before the erasure, sealed under the keyring's KEK (AAD bound to
+# the row id), because the member key that sealed it in the vault dies with the account. Wiped
+# (sealed = NULL) once the message is sent or given up; the row goes 7 days after it was made.
+farewell_addresses = sa.Table(
+    "farewell_addresses",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),  # "fw_" + 24 hex
+    # One farewell per request: a retried carry_out finds the row instead of sealing again.
+    sa.Column("request_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("sealed", sa.LargeBinary, nullable=True),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("sent_at", UTCDateTime, nullable=True),
+)
+
+__all__ += ["farewell_addresses"]  # noqa: PLE0605

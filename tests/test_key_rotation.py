@@ -84,8 +84,8 @@ def test_rotation_rewraps_every_data_key_and_values_still_read(yk, vault, app):
     rows = key_rows(yk)
     assert {r.kek_version for r in rows} == {2}
     assert all(bytes(r.wrapped) != before[r.id] for r in rows)  # really rewrapped
-    assert kek_usage(yk) == {1: {"data_keys": 0, "staff_secrets": 0},
-                             2: {"data_keys": 7, "staff_secrets": 0}}
+    assert kek_usage(yk) == {1: {"data_keys": 0, "staff_secrets": 0, "sealed_values": 0},
+                             2: {"data_keys": 7, "staff_secrets": 0, "sealed_values": 0}}
     read_all(yk, app, members)
     # The vault that served reads before the rotation keeps working (its cache is by wrapped).
     assert plain(vault.read(next(iter(members)), [EMAIL], PURPOSE, actor=app))
@@ -256,7 +256,7 @@ def test_retire_refuses_while_rows_remain_and_the_active_version(yk, vault, app)
     m = fill(vault, app, MINSU)
     add_staff(yk.engine, yk.keyring, yk.policy, "alice", "privacy_officer", PASSWORD)
     yk.keyring.rotate("kek")  # a new version, nothing rewrapped yet
-    with pytest.raises(Conflict, match="1 data keys and 1 staff secrets"):
+    with pytest.raises(Conflict, match="1 data keys, 1 staff secrets and 0 sealed values"):
         retire_kek(yk, 1)
     with pytest.raises(Conflict, match="active"):
         retire_kek(yk, 2)
@@ -277,7 +277,7 @@ def test_retire_refuses_while_a_sealed_secret_still_uses_the_version(yk, monkeyp
     add_staff(yk.engine, yk.keyring, yk.policy, "alice", "privacy_officer", PASSWORD)
     monkeypatch.setattr(rotation, "_reseal_secrets", lambda *a: (0, 0))
     rotate_kek(yk)
-    with pytest.raises(Conflict, match="0 data keys and 1 staff secrets"):
+    with pytest.raises(Conflict, match="0 data keys, 1 staff secrets and 0 sealed values"):
         retire_kek(yk, 1)
     monkeypatch.undo()
     assert rewrap_pending(yk).resealed == 1

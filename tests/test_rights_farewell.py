@@ -179,3 +179,26 @@ def test_a_sender_without_the_keyring_retries_instead_of_giving_up(yk, minsu, of
     later = utcnow() + dt.timedelta(hours=1)
     assert [m["To"] for m in deliver(yk, smtp, at=later)] == [EMAIL]
     assert farewells(yk)[0].sealed is None
+
+
+@pytest.mark.promise("P6.3")
+def test_a_kek_rotation_reseals_an_unsent_farewell_so_retiring_the_old_kek_loses_nothing(
+        yk, minsu, officer, smtp):
+    from yaksok.crypto.rotation import kek_usage, retire_kek, rewrap_pending
+    from yaksok.errors import Conflict
+
+    carry_out(yk, in_progress(yk, officer, minsu, "erasure").id, actor=officer)
+    [before] = farewells(yk)
+    assert kek_usage(yk)[1]["sealed_values"] == 1
+    yk.keyring.rotate("kek")  # what `yaksok keys rotate` does first
+    with pytest.raises(Conflict, match="1 sealed values"):
+        retire_kek(yk, 1)  # the farewell still needs version 1
+    result = rewrap_pending(yk)  # ... and then
+    assert result.kek_version == 2 and result.resealed == 1
+    [after] = farewells(yk)
+    assert bytes(after.sealed) != bytes(before.sealed)
+    assert kek_usage(yk)[1]["sealed_values"] == 0 and kek_usage(yk)[2]["sealed_values"] == 1
+    retire_kek(yk, 1)
+    [msg] = farewell_mails(yk, smtp)  # still opens, under the new version
+    assert msg["To"] == EMAIL
+    assert farewells(yk)[0].sealed is None

@@ -20,12 +20,13 @@ def _keys_status_lines(yk) -> list[str]:
     from yaksok.crypto.rotation import PURPOSE, kek_usage
 
     active = yk.keyring.active(PURPOSE)[0]
-    lines = [f"{'version':>7}  {'state':<8}  {'data keys':>10}  {'staff secrets':>13}"]
+    lines = [f"{'version':>7}  {'state':<8}  {'data keys':>10}  {'staff secrets':>13}  "
+             f"{'sealed values':>13}"]
     for version, n in kek_usage(yk).items():
         state = ("active" if version == active else
                  "old" if version in yk.keyring.versions(PURPOSE) else "missing")
         lines.append(f"{version:>7}  {state:<8}  {n['data_keys']:>10,}  "
-                     f"{n['staff_secrets']:>13,}")
+                     f"{n['staff_secrets']:>13,}  {n['sealed_values']:>13,}")
     return lines
 
 

@@ -12,7 +12,10 @@ The procedure (``yaksok keys rotate --retire``; docs/vault.md, "Key rotation"):
    changed meanwhile (erased, or rewrapped by a concurrent rotation) is left alone, never
    overwritten. Reads and writes go on throughout; only one batch holds a write lock at a time.
    Staff TOTP secrets sealed with the ``kek`` purpose (``staff_accounts.totp_secret_enc``) are
-   resealed the same way. A crash, or Ctrl-C, loses nothing: run it again and it continues.
+   resealed the same way, and so is every column of sealed values a later layer registers
+   (``register_sealed``: live one-time codes, the sealed address of a farewell email), so a
+   retirement never makes a message that is still to be sent unopenable. A crash, or Ctrl-C,
+   loses nothing: run it again and it continues.
 3. ``retire_kek(yk, version)`` counts, under a write lock, every row still using ``version``;
    if none, it destroys the version in the keyring (``Keyring.destroy``) before releasing it.
    A backup, a PostgreSQL dead tuple or a WAL segment still holding a data key wrapped under
@@ -27,13 +30,13 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from yaksok.crypto.secretbox import key_version_of, open_sealed_b64, seal_b64
-from yaksok.errors import Conflict, NotFound, StorageError
+from yaksok.crypto.secretbox import key_version_of, open_sealed, open_sealed_b64, seal, seal_b64
+from yaksok.errors import ConfigError, Conflict, NotFound, StorageError
 from yaksok.vault._db import raw_write, storage_errors
 from yaksok.vault.keys import rewrap_data_key
 
 __all__ = ["RotationResult", "rotate_kek", "rewrap_pending", "retire_kek", "kek_usage",
-           "PURPOSE"]
+           "PURPOSE", "SealedColumn", "register_sealed", "sealed_columns"]
 
 PURPOSE = "kek"
 _MAX_PASSES = 20  # each pass only finds rows a stale writer added during the previous one
@@ -51,6 +54,37 @@ _SECRETS = "SELECT id, totp_secret_enc FROM staff_accounts WHERE totp_secret_enc
 _RESEAL = "UPDATE staff_accounts SET totp_secret_enc = ? WHERE id = ? AND totp_secret_enc = ?"
 
 
+@dataclass(frozen=True, slots=True)
+class SealedColumn:
+    """A column of values sealed under the KEK (``secretbox.seal``, bytes) that a rotation
+    reseals and a retirement counts; NULL where there is nothing left to keep."""
+
+    table: str
+    id_column: str
+    column: str
+    aad: Callable[[str], bytes]  # the AAD the value was sealed with, from its row id
+
+
+_SEALED: dict[str, SealedColumn] = {}
+
+#: Modules of later layers that register sealed columns at import (read, like the expiry
+#: registry's, before the registry is used, so ``yaksok keys`` alone knows them all).
+SEALED_MODULES = ("yaksok.rights.verify", "yaksok.rights.farewell")
+
+
+def register_sealed(column: SealedColumn) -> None:
+    """Register (or replace) a column of KEK-sealed values for rotation and retirement."""
+    _SEALED[f"{column.table}.{column.column}"] = column
+
+
+def sealed_columns() -> list[SealedColumn]:
+    import importlib
+
+    for name in SEALED_MODULES:
+        importlib.import_module(name)
+    return list(_SEALED.values())
+
+
 def _totp_aad(staff_id: str) -> bytes:
     # The AAD ``yaksok.accounts.staff`` seals TOTP secrets with (binds the box to its row).
     return b"staff_accounts.totp:" + staff_id.encode()
@@ -63,7 +97,7 @@ class RotationResult:
     kek_version: int                      # the active version everything is now wrapped under
     previous: list[int] = field(default_factory=list)  # older versions still in the keyring
     rewrapped: int = 0                    # data keys rewrapped by this run
-    resealed: int = 0                     # sealed staff secrets resealed by this run
+    resealed: int = 0                     # sealed staff secrets and values resealed by this run
     skipped: int = 0                      # rows changed meanwhile (erased, or rewrapped)
     retired: list[int] = field(default_factory=list)  # versions destroyed afterwards
     seconds: float = 0.0
@@ -127,6 +161,9 @@ def rewrap_pending(yk, *, batch: int = 500, progress: Progress | None = None) ->
             break
     result.resealed, skipped = _reseal_secrets(engine, keyring, target)
     result.skipped += skipped
+    resealed, skipped = _reseal_values(engine, keyring, target)
+    result.resealed += resealed
+    result.skipped += skipped
     result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     return result
 
@@ -161,6 +198,31 @@ def _reseal_secrets(engine: sa.Engine, keyring, target: int) -> tuple[int, int]:
     return resealed, skipped
 
 
+def _reseal_values(engine: sa.Engine, keyring, target: int) -> tuple[int, int]:
+    """Reseal every registered column's values under ``target``, each row with an optimistic
+    ``UPDATE ... WHERE id = ? AND column = <the box we read>`` (a value used or wiped meanwhile
+    is left alone)."""
+    resealed = skipped = 0
+    for col in sealed_columns():
+        select = f"SELECT {col.id_column}, {col.column} FROM {col.table} "  # noqa: S608
+        update = (f"UPDATE {col.table} SET {col.column} = ? "  # noqa: S608 - registered names
+                  f"WHERE {col.id_column} = ? AND {col.column} = ?")
+        for row_id, sealed in _read(engine, select + f"WHERE {col.column} IS NOT NULL"):
+            box = bytes(sealed)
+            if key_version_of(box) >= target:
+                continue
+            aad = col.aad(row_id)
+            try:
+                fresh = seal(keyring, PURPOSE, open_sealed(keyring, PURPOSE, box, aad), aad)
+            except (ConfigError, StorageError):
+                skipped += 1  # its version is gone already, or it is damaged: nothing to keep
+                continue
+            with raw_write(engine) as conn:
+                n = conn.exec_driver_sql(_p(engine, update), (fresh, row_id, box)).rowcount
+            resealed, skipped = (resealed + 1, skipped) if n == 1 else (resealed, skipped + 1)
+    return resealed, skipped
+
+
 def _box_version(sealed_b64: str) -> int:
     import base64
     import binascii
@@ -172,13 +234,16 @@ def _box_version(sealed_b64: str) -> int:
 
 
 def kek_usage(yk, conn=None) -> dict[int, dict[str, int]]:
-    """{kek version: {"data_keys": n, "staff_secrets": n}} for rows that still need it.
+    """{kek version: {"data_keys": n, "staff_secrets": n, "sealed_values": n}} for rows that
+    still need it (``sealed_values``: the registered columns, ``register_sealed``).
 
     Every version in the keyring appears (with zeros if unused); a version used by rows but
     missing from the keyring appears too (those rows are already undecryptable).
     """
-    usage: dict[int, dict[str, int]] = {
-        v: {"data_keys": 0, "staff_secrets": 0} for v in yk.keyring.versions(PURPOSE)}
+    def zero() -> dict[str, int]:
+        return {"data_keys": 0, "staff_secrets": 0, "sealed_values": 0}
+
+    usage: dict[int, dict[str, int]] = {v: zero() for v in yk.keyring.versions(PURPOSE)}
 
     def run(text):
         if conn is not None:
@@ -186,10 +251,13 @@ def kek_usage(yk, conn=None) -> dict[int, dict[str, int]]:
         return _read(yk.engine, text)
 
     for version, n in run(_USAGE):
-        usage.setdefault(int(version), {"data_keys": 0, "staff_secrets": 0})["data_keys"] = n
+        usage.setdefault(int(version), zero())["data_keys"] = n
     for _, sealed in run(_SECRETS):
-        v = _box_version(sealed)
-        usage.setdefault(v, {"data_keys": 0, "staff_secrets": 0})["staff_secrets"] += 1
+        usage.setdefault(_box_version(sealed), zero())["staff_secrets"] += 1
+    for col in sealed_columns():
+        for (sealed,) in run(f"SELECT {col.column} FROM {col.table} "  # noqa: S608
+                             f"WHERE {col.column} IS NOT NULL"):
+            usage.setdefault(key_version_of(bytes(sealed)), zero())["sealed_values"] += 1
     return dict(sorted(usage.items()))
 
 
@@ -214,12 +282,14 @@ def retire_kek(yk, version: int) -> None:
         if engine.dialect.name != "sqlite":
             # Blocks inserts and updates of both tables until we commit (SQLite: BEGIN
             # IMMEDIATE already holds the database's write lock).
-            conn.exec_driver_sql("LOCK TABLE data_keys, staff_accounts IN SHARE ROW EXCLUSIVE "
-                                 "MODE")
-        counts = kek_usage(yk, conn).get(version, {"data_keys": 0, "staff_secrets": 0})
-        if counts["data_keys"] or counts["staff_secrets"]:
+            tables = ", ".join(["data_keys", "staff_accounts",
+                                *sorted({c.table for c in sealed_columns()})])
+            conn.exec_driver_sql(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+        counts = kek_usage(yk, conn).get(version, {})
+        if any(counts.values()):
             raise Conflict(
-                f"KEK version {version} still protects {counts['data_keys']} data keys and "
-                f"{counts['staff_secrets']} staff secrets; refusing to destroy it",
+                f"KEK version {version} still protects {counts['data_keys']} data keys, "
+                f"{counts['staff_secrets']} staff secrets and {counts['sealed_values']} sealed "
+                "values; refusing to destroy it",
                 fix="run `yaksok keys rotate --resume` to rewrap them, then retire again")
         keyring.destroy(PURPOSE, version)

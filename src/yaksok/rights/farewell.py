@@ -29,6 +29,7 @@ import logging
 
 import sqlalchemy as sa
 
+from yaksok.crypto.rotation import SealedColumn, register_sealed
 from yaksok.crypto.secretbox import open_sealed, seal
 from yaksok.errors import ConfigError, NotFound, Refused, StorageError
 from yaksok.notify.outbox import enqueue, insert_ignore
@@ -160,6 +161,9 @@ def _due(yk, conn: sa.Connection, now: dt.datetime) -> int:
                         .where(t.c.expires_at <= now)).scalar()
 
 
+# A farewell not yet sent is resealed by a KEK rotation, so retiring the old KEK leaves it
+# sendable (and a retirement waits for it like for any live key).
+register_sealed(SealedColumn("farewell_addresses", "id", "sealed", _aad))
 register_expiry(ExpiryRule(
     "farewell_addresses", "row delete",
     f"farewell address {FAREWELL_DAYS} days after the account erasure (wiped once sent or given "

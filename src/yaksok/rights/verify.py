@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from yaksok.accounts import sessions as common
 from yaksok.accounts.passwords import verify_password
+from yaksok.crypto.rotation import SealedColumn, register_sealed
 from yaksok.crypto.secretbox import open_sealed, seal
 from yaksok.errors import (
     AuthenticationFailed,
@@ -289,3 +290,5 @@ def _codes_due(yk, conn, now: dt.datetime) -> int:
 register_expiry(ExpiryRule("verification_codes", "row delete",
                            "one-time code expired, used, replaced or out of attempts", None,
                            _expired_codes, count_due=_codes_due))
+# A live code is resealed by a KEK rotation, so retiring the old KEK leaves it sendable.
+register_sealed(SealedColumn("verification_codes", "id", "sealed", _seal_aad))

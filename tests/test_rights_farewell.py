@@ -202,3 +202,24 @@ def test_a_kek_rotation_reseals_an_unsent_farewell_so_retiring_the_old_kek_loses
     [msg] = farewell_mails(yk, smtp)  # still opens, under the new version
     assert msg["To"] == EMAIL
     assert farewells(yk)[0].sealed is None
+
+
+@pytest.mark.promise("P6.3")
+def test_a_farewell_sealed_for_a_request_that_then_ends_otherwise_goes_at_the_next_pass(
+        yk, minsu, officer, monkeypatch):
+    import yaksok.retention.closure as closure
+    from yaksok.rights.requests import cancel
+
+    def broken(*a, **k):
+        raise StorageError("database went away")
+    monkeypatch.setattr(closure, "close_account", broken)
+    r = in_progress(yk, officer, minsu, "erasure")
+    with pytest.raises(StorageError):
+        carry_out(yk, r.id, actor=officer)
+    assert len(farewells(yk)) == 1 and farewells(yk)[0].sealed is not None
+    run_pass(yk)
+    assert len(farewells(yk)) == 1  # the request is still open: the retry will need it
+    cancel(yk, r.id, actor=officer)
+    done = [x for x in run_pass(yk).records if x.kind == "farewell_addresses"]
+    assert [(x.record_kind, x.count) for x in done] == [("unsent", 1)]
+    assert farewells(yk) == []

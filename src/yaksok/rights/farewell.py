@@ -35,7 +35,7 @@ from yaksok.errors import ConfigError, NotFound, Refused, StorageError
 from yaksok.notify.outbox import enqueue, insert_ignore
 from yaksok.notify.templates import LEGAL_DUTY_PURPOSE, bind_keyring, keyring_for
 from yaksok.retention.expiry import ExpiryRule, Found, register_expiry
-from yaksok.store.tables import farewell_addresses
+from yaksok.store.tables import farewell_addresses, rights_requests
 from yaksok.vault.keys import new_id
 
 __all__ = ["FAREWELL_DAYS", "TEMPLATE", "prepare", "queue", "open_address", "address_done",
@@ -138,10 +138,18 @@ def address_done(conn: sa.Connection, params: dict, now: dt.datetime, sent: bool
 
 # -- expiry ---------------------------------------------------------------------------------------
 
+def _over(now: dt.datetime):
+    """A farewell row's time is over: 7 days passed, or its request ended without the erasure
+    (refused or cancelled after the address was sealed: there is nothing to tell that way)."""
+    t, r = farewell_addresses, rights_requests
+    ended = sa.select(r.c.id).where(r.c.status.in_(("refused", "cancelled")))
+    return (t.c.expires_at <= now) | t.c.request_id.in_(ended)
+
+
 def _expired(yk, conn: sa.Connection, now: dt.datetime, batch: int) -> list[Found]:
     t = farewell_addresses
     rows = conn.execute(sa.select(t.c.id, t.c.created_at, t.c.sealed.is_not(None).label("s"))
-                        .where(t.c.expires_at <= now).order_by(t.c.expires_at).limit(batch)
+                        .where(_over(now)).order_by(t.c.expires_at).limit(batch)
                         .with_for_update(skip_locked=True)).all()
     for i in range(0, len(rows), 500):
         conn.execute(t.delete().where(t.c.id.in_([r.id for r in rows[i:i + 500]])))
@@ -157,8 +165,7 @@ def _expired(yk, conn: sa.Connection, now: dt.datetime, batch: int) -> list[Foun
 
 def _due(yk, conn: sa.Connection, now: dt.datetime) -> int:
     t = farewell_addresses
-    return conn.execute(sa.select(sa.func.count()).select_from(t)
-                        .where(t.c.expires_at <= now)).scalar()
+    return conn.execute(sa.select(sa.func.count()).select_from(t).where(_over(now))).scalar()
 
 
 # A farewell not yet sent is resealed by a KEK rotation, so retiring the old KEK leaves it
@@ -166,6 +173,6 @@ def _due(yk, conn: sa.Connection, now: dt.datetime) -> int:
 register_sealed(SealedColumn("farewell_addresses", "id", "sealed", _aad))
 register_expiry(ExpiryRule(
     "farewell_addresses", "row delete",
-    f"farewell address {FAREWELL_DAYS} days after the account erasure (wiped once sent or given "
-    "up)", None, _expired,
+    f"farewell address {FAREWELL_DAYS} days after the account erasure, or once its request was "
+    "refused or cancelled (wiped once sent or given up)", None, _expired,
     count_due=_due))

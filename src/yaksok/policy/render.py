@@ -113,7 +113,7 @@ def _is_real_date(value: str) -> bool:
     return True
 
 
-def _article(article: str, lang: str) -> str:
+def article_label(article: str, lang: str) -> str:
     """``15-2; Enforcement Decree 41(2)`` -> ``제15조의2, 시행령 제41조 제2항``."""
     out: list[str] = []
     for part in (p.strip() for p in article.split(";")):
@@ -289,7 +289,7 @@ def _view(p: Policy, lang: str) -> dict[str, Any]:
             "record": kind.label.get(lang) if kind else rule.record_kind,
             "period": dur(rule.period),
             "law": law,
-            "article": _article(rule.article, lang) if rule.article else "",
+            "article": article_label(rule.article, lang) if rule.article else "",
         })
 
     clause_sets = {tuple(pr.contract_clauses) for pr in p.processors}

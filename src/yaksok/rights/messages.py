@@ -219,7 +219,7 @@ def render_erased(conn, params, base_url) -> tuple[str, str, str]:
 
 def _held(conn, held: list[dict], parts: dict[str, list[str]]) -> None:
     """The record kinds other laws make us keep: label, count, period and law; no values."""
-    from yaksok.policy.render import _article, humanize_duration
+    from yaksok.policy.render import article_label, humanize_duration
     from yaksok.policy.versions import current_policy
 
     if not held:
@@ -237,7 +237,7 @@ def _held(conn, held: list[dict], parts: dict[str, list[str]]) -> None:
         for lang in ("ko", "en"):
             name = label.label.get(lang) if label is not None else kind
             if rule is not None:
-                law = rule.law.get(lang) + (f" {_article(rule.article, lang)}"
+                law = rule.law.get(lang) + (f" {article_label(rule.article, lang)}"
                                             if rule.article else "")
                 period = humanize_duration(rule.period, lang)
             else:

@@ -53,50 +53,38 @@ def drp_error(request: Request, exc: YaksokError) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-class DrpRoute(APIRoute):
-    """A route whose domain errors are answered in DRP's error shape."""
+def _answering(doc: str, answer: Callable[[Request, YaksokError], Response]) -> type[APIRoute]:
+    """A route class whose domain errors are answered by ``answer`` instead of the app's
+    problem JSON (each DRP surface has its own error shape)."""
 
-    def get_route_handler(self) -> Callable:
-        handler = super().get_route_handler()
+    class ErrorShapedRoute(APIRoute):
+        __doc__ = doc
 
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except YaksokError as exc:
-                return drp_error(request, exc)
+        def get_route_handler(self) -> Callable:
+            handler = super().get_route_handler()
 
-        return route
+            async def route(request: Request) -> Response:
+                try:
+                    return await handler(request)
+                except YaksokError as exc:
+                    return answer(request, exc)
 
+            return route
 
-class PageRoute(APIRoute):
-    """A page a member opens in a browser: errors are a short HTML page, not JSON."""
-
-    def get_route_handler(self) -> Callable:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except YaksokError as exc:
-                status, _title = status_for(exc)
-                return _page(f"<h1>{status}</h1><p>{html.escape(str(exc))}</p>", status)
-
-        return route
+    return ErrorShapedRoute
 
 
-class KeySetupRoute(APIRoute):
-    """DRP 2.05.1: a key-setup request that fails validation gets 403 with no body."""
+def _error_page(request: Request, exc: YaksokError) -> Response:
+    status, _title = status_for(exc)
+    return _page(f"<h1>{status}</h1><p>{html.escape(str(exc))}</p>", status)
 
-    def get_route_handler(self) -> Callable:
-        handler = super().get_route_handler()
 
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except YaksokError:
-                return Response(status_code=403)
-
-        return route
+DrpRoute = _answering("A route whose domain errors are answered in DRP's error shape.",
+                      drp_error)
+PageRoute = _answering("A page a member opens in a browser: errors are a short HTML page, not "
+                       "JSON.", _error_page)
+KeySetupRoute = _answering("DRP 2.05.1: a key-setup request that fails validation gets 403 with "
+                           "no body.", lambda request, exc: Response(status_code=403))
 
 
 router = APIRouter(tags=["data rights protocol"], route_class=DrpRoute)

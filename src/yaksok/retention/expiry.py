@@ -13,9 +13,9 @@ transaction (on SQLite, a few batches per transaction, see ``SQLITE_TRANSACTION_
 until a batch comes back short, and writes a ``destruction_records`` row for every batch that
 destroyed something, in the batch's own transaction (so a kill -9 loses neither the work nor
 its record: the next run finds what is left). Running it twice destroys nothing
-twice. On PostgreSQL what a batch claims is selected ``FOR UPDATE SKIP LOCKED``, so several
-workers share the work: hold keys whose month is over go first, a key (with all its rows) per
-claim; then single rows of months still running.
+twice. On PostgreSQL several workers share the work: held records by block ranges of the table
+claimed with advisory locks, hold keys one key at a time and the other kinds' rows
+``FOR UPDATE SKIP LOCKED``.
 
 A kind may also say how many of its items are due (``count_due(yk, conn, now) -> int``), so a
 worker run by hand can show a progress bar with a total; ``count_due(yk)`` asks every kind that
@@ -29,7 +29,7 @@ import contextvars
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from yaksok.retention.held import HOLD_MEMBER, add_period, law_text, month_end
@@ -55,8 +55,8 @@ class Found:
     record_kind: str | None = None
     rule: str | None = None
     law: str | None = None
-    #: Recorded under this kind and method instead of the rule's (a hold key's batch also
-    #: deletes the rows under the key, which count as ``held_records``).
+    #: Recorded under this kind and method instead of the rule's (on SQLite a hold key's batch
+    #: also deletes any row left under the key, which counts as ``held_records``).
     kind: str | None = None
     method: str | None = None
 
@@ -128,11 +128,9 @@ def _window(times) -> tuple[dt.datetime | None, dt.datetime | None]:
 
 # -- the kinds --------------------------------------------------------------------------------
 
-# One statement per batch: the subquery claims expired rows (skipping rows another worker's batch
-# holds, on PostgreSQL), the DELETE removes them and RETURNING says what was removed, so a batch
-# counts exactly the rows it deleted, in one round trip. The claim goes by physical address
-# (SQLite's rowid; PostgreSQL's ctid, stable while the claim's row lock is held), so the DELETE
-# reaches each row directly instead of through the primary-key index.
+# One statement per batch (SQLite) or per block range (PostgreSQL): the DELETE removes expired
+# rows by physical address and RETURNING says what was removed, so a batch counts exactly the
+# rows it deleted, in one round trip, without going through the primary-key index.
 #
 # SQLite has one writer, so there is no claim to share: a batch takes the next expired rows in
 # rowid order after the last batch of this run (a keyset carried in ``_RUN_STATE``), so
@@ -277,10 +275,8 @@ def _hold_keys(yk, conn, now, batch) -> list[Found]:
             left = [r[0] for r in conn.exec_driver_sql(_KEY_ROWS_SQLITE, (
                 kind, to_db(sqlite, start), to_db(sqlite, end), key_id))]
             if left:
-                out.append(Found(len(left), from_db(min(left)), from_db(max(left)),
-                                 record_kind=kind,
-                                 rule=f"{kind}: {rule.period} after the record" if rule else kind,
-                                 law=law, kind="held_records", method="row delete"))
+                out += [replace(f, kind="held_records", method="row delete") for f in
+                        _held_found(yk, {kind: [len(left), min(left), max(left)]})]
                 done += len(left)
         # On PostgreSQL a row left under the key is not looked for here: that index range holds
         # the dead entries of every row held_records has just deleted, and walking them for 168

@@ -10,6 +10,7 @@ lifecycle applies by itself when the member confirms (``grounds.counted_ground``
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import sqlalchemy as sa
@@ -161,13 +162,11 @@ def _expire(yk, row, rights: list, now: dt.datetime) -> None:
 
     bridge = bridge_actor(row.agent_id)
     for rq in rights:
+        # Conflict: it moved on meanwhile (another process expired or cancelled it).
         if rq.status in ("received", "verified", "in_progress", "extended"):
-            try:
-                refuse(yk, rq.id, actor=bridge, reason=identity_ground(rq.right,
-                                                                       rq.jurisdiction),
-                       now=now)
-            except Conflict:
-                pass  # moved on meanwhile (another process expired or cancelled it)
+            with contextlib.suppress(Conflict):
+                refuse(yk, rq.id, actor=bridge,
+                       reason=identity_ground(rq.right, rq.jurisdiction), now=now)
 
 
 def open_request_for(yk, agent_id: str, member: str, exercise: str,

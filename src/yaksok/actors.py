@@ -1,9 +1,10 @@
 """Who is acting: one ``Actor`` value for every caller, whatever way it proved who it is.
 
 Every decision about personal data asks two questions: who is acting, and for which purpose. The
-answer to the first is an ``Actor``; its ``purposes`` are computed once, from the published policy,
-when the actor is authenticated, so the rest of yaksok checks ``actor_may(actor, purpose)`` and
-never re-derives rights from roles or scopes itself (P7.5: access control decides who may reach
+answer to the first is an ``Actor``: who it is (its id, kind, role or scopes) and, for display,
+the purposes it acts for under the policy in force when it was authenticated. Whether it may do
+something is decided by ``yaksok.access.decide`` alone, which re-derives what a role or scope
+grants from the *published* policy at every decision (P7.5: access control decides who may reach
 which personal data).
 
 How purposes are derived (the policy's ``staff_roles`` and ``api_scopes`` sections):
@@ -13,7 +14,7 @@ How purposes are derived (the policy's ``staff_roles`` and ``api_scopes`` sectio
   the role lists (``tasks:``), so a processor's staff act only through that processor's tasks;
 - an API key: the union of the purposes of its scopes;
 - a member (signed in with a member session): ``MEMBER_SELF_PURPOSES`` only, and only ever on
-  their own data (the API checks that the member id in the path is the actor's id).
+  their own data (``yaksok.access`` refuses any other member id: rule ``not-own-data``).
 
 A role or scope the policy no longer holds grants nothing (the caller decides whether that is an
 error). This module is core: it imports nothing from the API, web or CLI layers.
@@ -30,7 +31,6 @@ from yaksok.policy.model import Policy, StaffRole
 __all__ = [
     "Actor",
     "ActorKind",
-    "actor_may",
     "api_key_actor",
     "member_actor",
     "MEMBER_SELF_PURPOSES",
@@ -54,17 +54,14 @@ class Actor:
     purposes: frozenset[str] = field(default_factory=frozenset)
     processor: str | None = None
     display: str = ""
+    #: The capabilities of a staff role (``rights.decide`` ...), or those a system duty is
+    #: defined with; ``yaksok.access`` re-derives a staff member's from the published policy.
+    capabilities: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def is_staff(self) -> bool:
         """Whether this actor is a person on the controller's or a processor's staff."""
         return self.kind in ("staff", "processor_staff")
-
-
-def actor_may(actor: Actor, purpose: str) -> bool:
-    """Whether ``actor`` may act for ``purpose`` (the one check every data access makes)."""
-    # No kind is exempt, the system actor included: its purposes are named when it is made.
-    return purpose in actor.purposes
 
 
 def purposes_of_role(policy: Policy, role: StaffRole) -> frozenset[str]:
@@ -102,6 +99,7 @@ def staff_actor(policy: Policy, staff_id: str, username: str, role_key: str) -> 
         purposes=purposes_of_role(policy, role),
         processor=role.processor,
         display=f"staff:{username} ({role.key}{where})",
+        capabilities=frozenset(role.capabilities),
     )
 
 
@@ -129,7 +127,9 @@ def member_actor(member_id: str, purposes: Iterable[str] = MEMBER_SELF_PURPOSES)
                  display=f"member:{member_id}")
 
 
-def system_actor(task: str, purposes: Iterable[str] = ()) -> Actor:
-    """The actor for one of yaksok's own duties (``task`` names it for the audit log)."""
+def system_actor(task: str, purposes: Iterable[str] = (),
+                 capabilities: Iterable[str] = ()) -> Actor:
+    """The actor for one of yaksok's own duties (``task`` names it for the audit log), acting for
+    the ``purposes`` and with the ``capabilities`` the duty is defined with in the core."""
     return Actor(id=f"system:{task}", kind="system", purposes=frozenset(purposes),
-                 display=f"system:{task}")
+                 capabilities=frozenset(capabilities), display=f"system:{task}")

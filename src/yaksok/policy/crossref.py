@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
 
-from yaksok.policy.model import duration_days
+from yaksok.policy.model import CAPABILITIES, duration_days
 from yaksok.policy.problems import Problem
 
 if TYPE_CHECKING:
@@ -251,6 +251,14 @@ def _roles(c: _Checker, purposes: set[str]) -> None:
     for i, role in enumerate(p.staff_roles):
         path = ("staff_roles", i)
         c.refs((*path, "purposes"), role.purposes, purposes, "purpose", "purposes")
+        for j, cap in enumerate(role.capabilities):
+            if cap not in CAPABILITIES:
+                c.error((*path, "capabilities", j), f"unknown capability {cap!r}",
+                        "use one of: " + ", ".join(CAPABILITIES))
+        if role.processor is not None and role.capabilities:
+            c.error((*path, "capabilities"), "a processor's staff hold no capability of the "
+                    "controller (they act only through the processor's tasks)",
+                    "remove `capabilities:` from the processor's role")
         if role.processor is None:
             if role.tasks:
                 c.error((*path, "tasks"), f"role {role.key!r} names tasks but no processor",

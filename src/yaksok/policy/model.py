@@ -444,6 +444,12 @@ class ExternalDataset(Strict):
         return next((t for t in self.tables if t.name == name), None)
 
 
+#: The capabilities yaksok knows (``yaksok.access`` decides with them); a staff role of the
+#: controller lists some, a processor's role none.
+CAPABILITIES = ("rights.decide", "audit.read", "audit.verify", "staff.manage", "policy.publish",
+                "policy.check", "registers.manage")
+
+
 class StaffRole(Strict):
     key: Key
     label: Text

@@ -1,0 +1,84 @@
+"""The operations ``decide`` answers for: one small frozen value each, in one catalogue.
+
+An operation acts on some *categories* of one member's data (``collect``, ``read`` ...), on a
+*member* as a whole (``erase_account``, ``consent`` ...), or on the *service* (the inspection
+report, API keys). ``log`` is the access log's coarse operation its entries are written under.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from yaksok.policy.model import CAPABILITIES
+
+__all__ = ["Operation", "OPERATIONS", "operation", "CAPABILITIES", "RIGHTS_DECIDE",
+           "AUDIT_READ", "STAFF_MANAGE"]
+
+#: The capabilities ``decide`` asks for by name (all of ``CAPABILITIES``, which the policy's
+#: ``staff_roles[].capabilities`` may list; crossref refuses any other).
+RIGHTS_DECIDE = "rights.decide"
+AUDIT_READ = "audit.read"
+STAFF_MANAGE = "staff.manage"
+
+Scope = Literal["categories", "member", "service"]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One kind of act the core authorises (its key), what it acts on, and how it is logged."""
+
+    key: str
+    scope: Scope
+    log: str
+    en: str
+    ko: str
+
+
+OPERATIONS: dict[str, Operation] = {op.key: op for op in (
+    Operation("collect", "categories", "collect", "collect values", "수집"),
+    Operation("read", "categories", "read", "read values for a purpose", "목적에 따른 열람"),
+    Operation("rectify", "categories", "update", "rectify a value", "정정"),
+    Operation("erase_values", "categories", "erase", "erase some categories", "일부 항목 삭제"),
+    Operation("lookup", "categories", "read", "look a member up by an identifier",
+              "식별자로 회원 찾기"),
+    Operation("write_held", "categories", "collect", "write a held record",
+              "법정 보존 기록 작성"),
+    Operation("read_held", "categories", "read", "read held records", "법정 보존 기록 열람"),
+    Operation("erase_account", "member", "erase", "erase a whole account", "계정 전체 삭제"),
+    Operation("consent", "member", "admin", "record a consent answer", "동의 기록"),
+    Operation("restrict", "member", "admin", "restrict processing or lift it",
+              "처리정지 및 해제"),
+    Operation("object", "member", "admin", "object or withdraw an objection", "반대 및 철회"),
+    Operation("subject_access", "member", "read", "everything held of a member (rights answer)",
+              "회원의 모든 정보 (권리 행사 응답)"),
+    Operation("export_link", "member", "download", "mint an export download link",
+              "내려받기 링크 발급"),
+    Operation("export_download", "member", "download", "download an export",
+              "내보내기 파일 내려받기"),
+    Operation("access_history", "member", "read", "a member's access history",
+              "회원의 접근 기록"),
+    Operation("consent_proof", "member", "read", "proof of consent", "동의 증빙"),
+    Operation("explain_decision", "member", "read", "explain an automated decision",
+              "자동화된 결정 설명"),
+    Operation("own_account", "member", "read", "the member's own account pages",
+              "회원 본인의 계정 화면"),
+    Operation("rights_submit", "member", "admin", "submit a rights request", "권리 행사 요청"),
+    Operation("rights_view", "member", "admin", "follow a rights request",
+              "권리 행사 요청 조회"),
+    Operation("rights_verify", "member", "admin", "verify or cancel one's own request",
+              "본인 요청 확인·취소"),
+    Operation("rights_handle", "service", "admin", "handle rights requests",
+              "권리 행사 요청 처리"),
+    Operation("audit_report", "service", "read", "the monthly inspection report",
+              "월간 접근 기록 점검 보고서"),
+    Operation("retention_status", "service", "admin", "retention status", "보존 현황"),
+    Operation("staff_manage", "service", "admin", "manage API keys and staff",
+              "API 키와 직원 관리"),
+    Operation("drp_agents", "service", "admin", "manage DRP agents", "DRP 대리인 관리"),
+)}
+
+
+def operation(key: str) -> Operation:
+    """The operation named ``key`` (a ``KeyError`` is a programming error, not a user's)."""
+    return OPERATIONS[key]

@@ -255,7 +255,7 @@ def run_demo(yk, members: int, seed: int = 0, *, batch: int = 250, reads: bool =
     chunk: list[DemoPerson] = []
     done = 0
     # Fictional app keys (ak_demo_*): the demo's collection and reads name them as their actors.
-    sdk = api_key_actor(policy, "ak_demo_sdk", "demo-app-sdk", ["members"])
+    sdk = api_key_actor(policy, "ak_demo_sdk", "demo-app-sdk", ["members", "analytics", "marketing"])
 
     def flush() -> None:
         nonlocal done

@@ -56,8 +56,14 @@ def _shown(policy, key: str, language: str | None, sha: str) -> tuple[str | None
     return language, texts.get(lang), False
 
 
-def consent_proof(yk, member_id: str) -> dict:
-    """The proof-of-consent record of one member, as a JSON-ready dict."""
+def consent_proof(yk, member_id: str, *, actor, ip: str | None = None,
+                  request_id: str | None = None) -> dict:
+    """The proof-of-consent record of one member, as a JSON-ready dict; for the member
+    themself or the privacy officer (``yaksok.access``: ``consent_proof``, refusals logged)."""
+    from yaksok.vault import vault_for
+
+    vault_for(yk).authorize(actor, "consent_proof", member_id=member_id, ip=ip,
+                            request_id=request_id)
     with yk.engine.connect() as conn:
         status = conn.execute(sa.select(members.c.status).where(members.c.id == member_id)
                               ).scalar()
@@ -90,7 +96,7 @@ def consent_proof(yk, member_id: str) -> dict:
             "in_force": sorted(effective_consents(yk.engine, member_id)), "events": events}
 
 
-def consent_proof_json(yk, member_id: str) -> str:
+def consent_proof_json(yk, member_id: str, *, actor) -> str:
     """``consent_proof`` as UTF-8 JSON text (Korean kept readable, keys in a stable order)."""
-    return json.dumps(consent_proof(yk, member_id), ensure_ascii=False, indent=2,
+    return json.dumps(consent_proof(yk, member_id, actor=actor), ensure_ascii=False, indent=2,
                       sort_keys=True) + "\n"

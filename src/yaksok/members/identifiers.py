@@ -12,7 +12,8 @@ from yaksok.errors import Conflict
 from yaksok.members.lookups import EMAIL, PHONE, SNS_ID, active_holders
 from yaksok.members.normalise import normalise_email, normalise_phone, normalise_sns_id
 
-__all__ = ["IDENTIFIERS", "normalise_value", "prepare_value", "value_category"]
+__all__ = ["IDENTIFIERS", "collect_values", "normalise_value", "prepare_value", "rectify_value",
+           "value_category"]
 
 IDENTIFIERS = (EMAIL, PHONE, SNS_ID)
 _NAMES = {EMAIL: "email address", PHONE: "mobile phone number", SNS_ID: "SNS account"}
@@ -68,3 +69,47 @@ def value_category(yk, member_id: str, value_id: str) -> str | None:
     with yk.engine.connect() as conn:
         return conn.execute(sa.select(vault_values.c.category).where(
             vault_values.c.id == value_id, vault_values.c.member_id == member_id)).scalar()
+
+
+def collect_values(yk, member_id: str, items: list[tuple[str, str]], *, actor, channel: str,
+                   flow: str | None = None, purpose: str | None = None,
+                   task: str | None = None, country: str | None = None,
+                   ip: str | None = None, request_id: str | None = None) -> list[str]:
+    """Collect ``(category, value)`` pairs of one member, identifiers normalised and checked
+    unique: what ``POST /members/{id}/values`` does. The actor is authorised first
+    (``yaksok.access``: ``collect``), so a caller who may not collect learns nothing about who
+    holds an identifier; then the vault collects (all or nothing)."""
+    from yaksok.vault import vault_for
+
+    v = vault_for(yk)
+    v.authorize(actor, "collect", member_id=member_id,
+                categories=tuple(sorted({c for c, _ in items})), purpose=purpose, task=task,
+                ip=ip, request_id=request_id)
+    prepared = [(c, prepare_value(yk, member_id, c, x, country=country, ip=ip,
+                                  request_id=request_id)) for c, x in items]
+    return v.collect_many(member_id, prepared, channel=channel, flow=flow, actor=actor,
+                          purpose=purpose, task=task, ip=ip, request_id=request_id)
+
+
+def rectify_value(yk, member_id: str, value_id: str, value: str, *, actor, channel: str,
+                  task: str | None = None, country: str | None = None, ip: str | None = None,
+                  request_id: str | None = None) -> tuple[str, str]:
+    """Correct one value (an identifier normalised and checked unique): what ``PUT
+    /members/{id}/values/{value_id}`` does; returns (value id, category). Authorised first
+    (``yaksok.access``: ``rectify`` on the value's category), then the vault rectifies."""
+    from yaksok.errors import NotFound
+    from yaksok.vault import vault_for
+
+    v = vault_for(yk)
+    category = value_category(yk, member_id, value_id)
+    v.authorize(actor, "rectify", member_id=member_id,
+                categories=(category,) if category else (), task=task, ip=ip,
+                request_id=request_id)
+    if category is None:
+        raise NotFound("the member has no such value", field="value_id",
+                       fix="read the member's values to find the value id")
+    prepared = prepare_value(yk, member_id, category, value, country=country, ip=ip,
+                             request_id=request_id)
+    done = v.rectify(member_id, value_id, prepared, actor=actor, channel=channel, task=task,
+                     ip=ip, request_id=request_id)
+    return done, category

@@ -73,6 +73,7 @@ def close_account(yk, member_id: str, *, actor, now: dt.datetime | None = None,
     from yaksok.vault import vault_for
 
     v = vault_for(yk)
+    v.authorize(actor, "erase_account", member_id=member_id, ip=ip, request_id=request_id)
     now = (now or utcnow()).astimezone(dt.UTC)
     fields = dict(actor=actor, operation="erase", ip=ip, request_id=request_id,
                   member_id=member_id, purpose=None, policy_version=v.rules().version)

@@ -9,8 +9,9 @@ expiry must be O(1) key deletions: when a month is over, its key is destroyed an
 sealed under it is unreadable at once, wherever copies of the ciphertext lie.
 
 ``read_held`` serves only the purpose ``legal_compliance`` and only staff whose role has the
-capability ``HELD_READ_CAPABILITY`` (the privacy officer); every read and every refusal goes to
-the access log.
+capability ``rights.decide`` (the privacy officer); ``write_record`` the officer or an API key
+whose scopes grant ``legal_compliance`` (``yaksok.access``); every grant and every refusal goes
+to the access log.
 """
 
 from __future__ import annotations
@@ -24,27 +25,22 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from yaksok.actors import Actor, actor_may
+from yaksok.actors import Actor
 from yaksok.errors import (
-    ActorNotAllowed,
     NotFound,
-    ProcessingRefused,
     ValidationError,
-    YaksokError,
 )
 from yaksok.store.tables import utcnow
 from yaksok.vault._db import from_db, sql, to_db
 from yaksok.vault.keys import new_id, open_value, seal_value, unwrap_data_key, wrap_data_key
 
-__all__ = ["HOLD_MEMBER", "HELD_PURPOSE", "HELD_READ_CAPABILITY", "HeldRecord", "add_period",
+__all__ = ["HOLD_MEMBER", "HELD_PURPOSE", "HeldRecord", "add_period",
            "hold_scope", "write_record", "read_held", "rule_for"]
 
 #: ``data_keys.member_id`` of hold keys (not a member id: those start with ``m_``).
 HOLD_MEMBER = "hold"
 #: The only purpose held records may be read for (the policy's compliance-with-law purpose).
 HELD_PURPOSE = "legal_compliance"
-#: The staff capability that admits reading held records (the privacy officer's role has it).
-HELD_READ_CAPABILITY = "rights.decide"
 
 _PERIOD = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _AAD = b"yaksok-held|1|"
@@ -129,12 +125,15 @@ def _hold_key(conn, keyring, scope: str, now: dt.datetime) -> tuple[str, bytes]:
 
 
 def write_record(yk, member_id: str, record_kind: str, values: dict[str, str], *,
-                 actor: Actor, at: dt.datetime | None = None) -> HeldRecord:
+                 actor: Actor, at: dt.datetime | None = None, ip: str | None = None,
+                 request_id: str | None = None) -> HeldRecord:
     """Store a statutory record of ``record_kind`` for the member under its hold key.
 
     The kind must have a retention rule in the policy, each category must belong to the kind,
     each value must be a non-empty string; the member must exist and be active. Expiry is ``at``
-    (default now) + the rule's period. Logged as a ``collect`` (reason ``held:<kind>``).
+    (default now) + the rule's period. Logged as a ``collect`` (reason ``held:<kind>``). Who may
+    is ``yaksok.access``'s ``write_held`` rule: the privacy officer, or an API key whose scopes
+    grant ``legal_compliance`` (a refusal is logged).
     """
     from yaksok.vault import vault_for
 
@@ -143,6 +142,9 @@ def write_record(yk, member_id: str, record_kind: str, values: dict[str, str], *
     if not values:
         raise ValidationError("a held record needs at least one value", field="values",
                               fix="pass {category: value}")
+    v.authorize(actor, "write_held", member_id=member_id,
+                categories=tuple(sorted(c for c in values if isinstance(c, str))),
+                ip=ip, request_id=request_id)
     allowed = set(kind.categories)
     for category, value in values.items():
         if category not in allowed:
@@ -170,23 +172,10 @@ def write_record(yk, member_id: str, record_kind: str, values: dict[str, str], *
                              (record_id, record_kind, member_id, key_id, ct,
                               to_db(v.sqlite, now), to_db(v.sqlite, expires)))
         v.append(conn, v.event(actor=actor, operation="collect", outcome="granted",
-                               member_id=member_id, categories=sorted(values), purpose=None,
-                               reason=f"held:{record_kind}",
-                               policy_version=v.rules().version))
+                               member_id=member_id, categories=sorted(values),
+                               purpose=HELD_PURPOSE, reason=f"held:{record_kind}", ip=ip,
+                               request_id=request_id, policy_version=v.rules().version))
     return HeldRecord(record_id, record_kind, member_id, now, expires, dict(values))
-
-
-def _check_reader(yk, actor: Actor, purpose: str) -> None:
-    if purpose != HELD_PURPOSE:
-        raise ProcessingRefused(
-            f"held records are kept only to comply with the law; purpose {purpose!r} is refused",
-            rule="held-records-legal-compliance-only", field="purpose",
-            fix=f"read held records only for {HELD_PURPOSE}")
-    role = yk.policy.staff_role(actor.role or "") if actor.is_staff else None
-    if role is None or HELD_READ_CAPABILITY not in role.capabilities \
-            or not actor_may(actor, HELD_PURPOSE):
-        raise ActorNotAllowed("only the privacy officer may read held records",
-                              field="actor", fix="ask the privacy officer")
 
 
 def read_held(yk, target: str, *, actor: Actor, purpose: str, ip: str | None = None,
@@ -204,10 +193,8 @@ def read_held(yk, target: str, *, actor: Actor, purpose: str, ip: str | None = N
     by_id = target.startswith("hr_")
     fields = dict(actor=actor, operation="read", ip=ip, request_id=request_id, purpose=purpose,
                   policy_version=v.rules().version)
-    try:
-        _check_reader(yk, actor, purpose)
-    except YaksokError as exc:
-        v.deny(exc, member_id=None if by_id else target, **fields)
+    v.authorize(actor, "read_held", member_id=None if by_id else target, purpose=purpose,
+                ip=ip, request_id=request_id)
     where = "h.id = ?" if by_id else "h.member_ref = ?"
     out: list[HeldRecord] = []
     with v.write() as conn:

@@ -21,15 +21,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from yaksok.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from yaksok.errors import Conflict, NotFound, ValidationError
 from yaksok.rights.lifecycle import (
-    HANDLE_CAPABILITY,
     admin_event,
     aware,
-    is_handler,
     load,
     record_event,
     require_handler,
+    require_member_side,
 )
 from yaksok.store.tables import rights_documents, rights_requests
 from yaksok.vault.keys import new_id, open_value, seal_value
@@ -86,10 +85,11 @@ def attach_power_of_attorney(yk, request_id: str, document: bytes, *, content_ty
     from yaksok.vault import vault_for
     from yaksok.vault.collect import member_key
 
-    if not (is_handler(yk, actor) or actor.is_staff or (
-            actor.kind == "app_backend" and "member_management" in actor.purposes)):
-        raise PermissionDenied("the power of attorney is attached by staff or the privacy "
-                               "center's backend", field="actor")
+    with yk.engine.connect() as conn:
+        member_id = load(conn, request_id).member_id
+    # The privacy officer, or the privacy center's backend relaying the upload (rights_submit).
+    require_member_side(yk, actor, member_id, "attach a power of attorney", ip=ip,
+                        request_id=request_id)
     data = _check_document(document, content_type)
     v = vault_for(yk)
     now = aware(now)
@@ -162,7 +162,6 @@ def read_power_of_attorney(yk, document_id: str, *, actor, ip: str | None = None
     from yaksok.vault import vault_for
 
     v = vault_for(yk)
-    role = yk.policy.staff_role(actor.role or "") if actor.is_staff else None
     d = rights_documents
     with yk.engine.connect() as conn:
         doc = conn.execute(sa.select(d).where(d.c.id == document_id)).first() \
@@ -174,9 +173,9 @@ def read_power_of_attorney(yk, document_id: str, *, actor, ip: str | None = None
                                    "WHERE id = :k"), {"k": doc.key_id}).first()
     fields = dict(actor=actor, operation="read", member_id=row.member_id, purpose=None, ip=ip,
                   request_id=row.id, policy_version=v.rules().version)
-    if role is None or HANDLE_CAPABILITY not in role.capabilities:
-        v.deny(PermissionDenied("only the privacy officer reads powers of attorney",
-                                field="actor", fix="ask the privacy officer"), **fields)
+    d = v.decide(actor, "rights_handle")
+    if not d.allowed:
+        v.deny(d.refusal(), **fields)
     if key is None or key.wrapped is None:
         raise NotFound("the document was shredded with the member's key", field="document_id")
     aead = v.keys.aead(v.keyring, doc.key_id, doc.member_id, key.scope, key.wrapped,

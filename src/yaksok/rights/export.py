@@ -15,8 +15,11 @@ the same commit; the purge then deletes the rows. At expiry (default ``EXPORT_PE
 the ``export_files`` expiry kind deletes the row, and the wrapped export key with it.
 
 ``create_download`` makes a secret link token (``yx_`` + 256 random bits), stored only as its
-SHA-256 and valid ``LINK_LIFETIME`` (24 h) or until the file expires, whichever is first; a new
-link replaces the previous one. ``download`` checks it, logs the download (access log: operation
+SHA-256 in ``export_links`` and valid ``LINK_LIFETIME`` (24 h) or until the file expires,
+whichever is first. Only the member who owns the export and the privacy officer may mint one,
+each their own: a new link replaces the same holder's previous one, never the other's.
+``download`` checks the link and that the caller is its holder (the owner's session for the
+member's link, an officer's for the officer's), logs the download (access log: operation
 ``download``, the actor, the IP, the categories; and an ``export_downloads`` row) and returns
 the ZIP. A wrong token is ``NotFound``; an expired link or file ``Conflict``; every refusal is
 in the access log too.
@@ -36,7 +39,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from yaksok.actors import Actor
 from yaksok.auditlog.history import subject_history
 from yaksok.consent import ledger
-from yaksok.errors import Conflict, NotFound, StorageError, ValidationError, YaksokError
+from yaksok.errors import (
+    ActorNotAllowed,
+    Conflict,
+    NotFound,
+    StorageError,
+    ValidationError,
+    YaksokError,
+)
 from yaksok.retention.expiry import ExpiryRule, Found, register_expiry
 from yaksok.retention.held import add_period
 from yaksok.rights import export_report as report
@@ -46,7 +56,6 @@ from yaksok.vault.collect import member_key
 from yaksok.vault.keys import MEMBER_SCOPE, new_id, open_value, seal_value
 from yaksok.vault.subject_access import (
     check_request_id,
-    check_rights_actor,
     held_summary,
     subject_rows,
 )
@@ -69,10 +78,13 @@ _INSERT = ("INSERT INTO export_files (id, request_id, member_ref, kind, key_id, 
            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _BY_LINK = (
     "SELECT e.id, e.request_id, e.member_ref, e.kind, e.created_at, e.expires_at, e.size, "
-    "e.sha256, e.token_expires_at, e.categories, e.key_id, e.wrapped_key, e.ciphertext, "
-    "k.wrapped, k.kek_version, m.status FROM export_files e "
+    "e.sha256, l.expires_at, e.categories, e.key_id, e.wrapped_key, e.ciphertext, "
+    "k.wrapped, k.kek_version, m.status, l.holder FROM export_links l "
+    "JOIN export_files e ON e.id = l.export_id AND e.member_ref = l.member_id "
     "LEFT JOIN data_keys k ON k.id = e.key_id AND k.member_id = e.member_ref "
-    "AND k.scope = 'member' LEFT JOIN members m ON m.id = e.member_ref WHERE e.token_hash = ?")
+    "AND k.scope = 'member' LEFT JOIN members m ON m.id = e.member_ref WHERE l.token_hash = ?")
+_NEW_LINK = ("INSERT INTO export_links (member_id, export_id, holder, token_hash, expires_at, "
+             "created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +158,13 @@ def build_export(yk, member_id: str, *, actor: Actor, request_id: str, kind: str
         raise ValidationError("kind must be access or portability", field="kind",
                               fix="use kind='access' or kind='portability'")
     check_request_id(request_id)
+    v = vault_for(yk)
+    v.authorize(actor, "subject_access", member_id=member_id, request_id=request_id)
     now = (now or utcnow()).astimezone(dt.UTC)
     expires = add_period(now, period or EXPORT_PERIOD)
     if expires <= now:
         raise ValidationError("the period must be positive", field="period", fix="e.g. P7D")
     _check_request(yk, request_id, member_id, kind)
-    v = vault_for(yk)
     published = yk.published
     policy = published.policy
     values = subject_rows(yk, member_id, actor=actor, request_id=request_id)
@@ -205,9 +218,12 @@ def get_export(yk, export_id: str) -> ExportFile:
 
 
 def create_download(yk, export_id: str, *, actor: Actor, now: dt.datetime | None = None,
-                    valid_for: dt.timedelta | None = None) -> str:
-    """A new secret download token for the export (shown once; the previous one stops
-    working), valid ``valid_for`` (default ``LINK_LIFETIME``) but never beyond the file."""
+                    valid_for: dt.timedelta | None = None, ip: str | None = None,
+                    request_id: str | None = None) -> str:
+    """A new secret download token for the export (shown once), valid ``valid_for`` (default
+    ``LINK_LIFETIME``) but never beyond the file. Only the member who owns the export or the
+    privacy officer may (``yaksok.access``, rule ``export-owner-or-officer``, logged); each has
+    their own link: a new one replaces the holder's previous link, never the other's."""
     from yaksok.vault.service import vault_for
 
     v = vault_for(yk)
@@ -217,19 +233,24 @@ def create_download(yk, export_id: str, *, actor: Actor, now: dt.datetime | None
         raise ValidationError("valid_for must be positive", field="valid_for",
                               fix="e.g. timedelta(hours=24)")
     f = get_export(yk, export_id)
-    check_rights_actor(yk.policy, actor, f.member_ref)
+    v.authorize(actor, "export_link", member_id=f.member_ref, ip=ip, request_id=request_id)
     if f.expires_at <= now:
         raise Conflict("the export has expired", field="export_id",
                        fix="build a new export; expired files are destroyed by the worker")
     token = "yx_" + secrets.token_urlsafe(32)
     until = min(f.expires_at, now + life)
+    holder = "member" if actor.kind == "member" else "officer"
     with v.write() as conn:
-        n = conn.exec_driver_sql(sql(conn, "UPDATE export_files SET token_hash = ?, "
-                                           "token_expires_at = ? WHERE id = ?"),
-                                 (_token_hash(token), to_db(v.sqlite, until), export_id)).rowcount
-    if n != 1:
-        raise NotFound("no such export", field="export_id",
-                       fix="it was destroyed meanwhile; build a new export")
+        if conn.exec_driver_sql(sql(conn, "SELECT 1 FROM export_files WHERE id = ?"),
+                                (export_id,)).first() is None:
+            raise NotFound("no such export", field="export_id",
+                           fix="it was destroyed meanwhile; build a new export")
+        conn.exec_driver_sql(sql(conn, "DELETE FROM export_links WHERE member_id = ? AND "
+                                       "export_id = ? AND holder = ?"),
+                             (f.member_ref, export_id, holder))
+        conn.exec_driver_sql(sql(conn, _NEW_LINK), (
+            f.member_ref, export_id, holder, _token_hash(token), to_db(v.sqlite, until),
+            to_db(v.sqlite, now), actor.id[:128]))
     return token
 
 
@@ -266,7 +287,14 @@ def download(yk, token: str, *, actor: Actor, ip: str | None = None,
                                fix="use the whole link; a link stops working when a newer one "
                                    "is made or the export is destroyed")
             f = _row(r)
-            check_rights_actor(yk.policy, actor, f.member_ref)
+            d = v.decide(actor, "export_download", member_id=f.member_ref)
+            if not d.allowed:
+                raise d.refusal()
+            if (r[16] == "member") != (actor.kind == "member"):
+                raise ActorNotAllowed(
+                    f"this link was made for the {'member' if r[16] == 'member' else 'officer'}",
+                    rule="export-owner-or-officer", field="token",
+                    fix="use the link made for you (each holder mints their own)")
             if r[15] in (None, "erased") or r[13] is None:
                 raise NotFound("the member was erased, and the export with them",
                                field="token", fix="nothing can bring it back")
@@ -310,7 +338,8 @@ def _expired_exports(yk, conn, now: dt.datetime, batch: int) -> list[Found]:
     for i in range(0, len(rows), 500):
         chunk = tuple(r[0] for r in rows[i:i + 500])
         marks = ", ".join("?" * len(chunk))
-        for table, col in (("export_downloads", "export_id"), ("export_files", "id")):
+        for table, col in (("export_downloads", "export_id"), ("export_links", "export_id"),
+                           ("export_files", "id")):
             conn.exec_driver_sql(sql(conn, f"DELETE FROM {table} WHERE {col} IN ({marks})"),  # noqa: S608
                                  chunk)
     if not rows:

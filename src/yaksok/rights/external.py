@@ -115,8 +115,8 @@ def _request_ok(yk, v, member_id: str, request_id: str, rights: tuple, *, actor,
     from yaksok.rights.lifecycle import ID_RE, require_handler
     from yaksok.rights.requests import get_request
 
+    require_handler(yk, actor, "carry out a request on external datasets")  # logs a refusal
     try:
-        require_handler(yk, actor, "carry out a request on external datasets")
         rq = get_request(yk, request_id)
         if rq.member_id != member_id:
             raise Conflict("the rights request is another member's", field="request_id",

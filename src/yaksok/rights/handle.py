@@ -27,21 +27,21 @@ where it stopped and applies nothing twice (and the vault's operations are thems
 idempotent: an objection or restriction already active is returned, a deleted value is not
 deleted again, a closed account is not closed again). A completed request is final.
 
-The vault acts with the handler's identity; for rectification and deletion, which the vault
-allows only to actors whose purposes list the category, the handler is granted those purposes
-for this one operation (the member's request is the authority), and the access log names the
+The vault acts with the handler's identity; for rectification and deletion the verified request
+is passed as a ``Mandate``, which ``yaksok.access`` accepts from a handler for what the request
+names, whatever the category (the member's request is the authority); the access log names the
 handler and the request.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from yaksok.access import Mandate
 from yaksok.errors import Conflict, NotFound, ValidationError
 from yaksok.rights.lifecycle import (
     RightsRequest,
@@ -86,11 +86,9 @@ def _save(yk, request_id: str, progress: dict) -> None:
                      .values(progress=json.dumps(progress, sort_keys=True)))
 
 
-def _acting(actor, v, categories) -> object:
-    """The handler, allowed for this operation every purpose listing ``categories``."""
-    rules = v.rules()
-    need = {k for k, p in rules.purposes.items() if p.categories & set(categories)}
-    return dataclasses.replace(actor, purposes=frozenset(actor.purposes) | need)
+def _mandate(row) -> Mandate:
+    """The verified request as the authority for what it names (``yaksok.access``)."""
+    return Mandate(row.id, row.member_id, row.right)
 
 
 def _member_status(yk, member_id: str) -> str | None:
@@ -176,9 +174,9 @@ def _rectify(yk, v, row, actor) -> dict:
         if category is None:
             raise NotFound("the member has no value with that id", field="personal.value_id",
                            fix="refuse the request, or ask which value is meant")
-    value_id = v.rectify(row.member_id, target, personal["value"],
-                         actor=_acting(actor, v, [category]),
-                         channel=COLLECTION_CHANNEL[row.channel], request_id=row.id)
+    value_id = v.rectify(row.member_id, target, personal["value"], actor=actor,
+                         mandate=_mandate(row), channel=COLLECTION_CHANNEL[row.channel],
+                         request_id=row.id)
     return {"value_id": value_id, "category": category}
 
 
@@ -198,7 +196,7 @@ def _erase(yk, v, row, progress: dict, details: dict, actor, now) -> dict:
     if cats:
         # Held records (statutory copies) live apart and stay (P12.7).
         n = _step(yk, row, progress, "deleted", lambda: v.delete_values(
-            m, actor=_acting(actor, v, cats), categories=cats, request_id=rid))
+            m, actor=actor, mandate=_mandate(row), categories=cats, request_id=rid))
         return {"scope": "categories", "categories": cats, "external": ext, "deleted": n}
 
     # Before anything of the account is erased: the address to tell the requester at.
@@ -245,7 +243,8 @@ def explain_decision(yk, member_id: str, decision_key: str, *, actor) -> dict:
                               "policy", field="decision",
                               fix="use one of: " + ", ".join(
                                   x.key for x in yk.policy.automated_decisions))
-    require_member_side(yk, actor, member_id, "ask for an explanation")
+    require_member_side(yk, actor, member_id, "ask for an explanation",
+                        operation="explain_decision")
     v = vault_for(yk)
     cats = sorted(d.categories)
     vv, k = vault_values, data_keys

@@ -15,7 +15,7 @@ import re
 import sqlalchemy as sa
 
 from yaksok.errors import NotFound, PermissionDenied, ValidationError
-from yaksok.rights.lifecycle import STAFF_CHANNELS, is_handler, load, require_member_side
+from yaksok.rights.lifecycle import load, require_handler, require_member_side
 from yaksok.vault.collect import shown_key
 from yaksok.vault.keys import open_value, seal_value
 
@@ -127,16 +127,15 @@ def check_personal(v, right: str, personal: dict | None) -> dict | None:
 
 
 def check_submitter(yk, actor, channel: str, member_id: str | None) -> None:
+    """Who may submit through ``channel`` (``yaksok.access``): the account menu is the member's
+    (or the app's, relaying), letters and calls are entered by a handler, DRP by the bridge."""
     if channel == "account_menu":
         require_member_side(yk, actor, member_id, "submit a request")
-    elif channel in STAFF_CHANNELS:
-        if not (actor.is_staff or actor.kind == "system"):
-            raise PermissionDenied("requests received by letter, phone, email or fax are "
-                                   "entered by staff", field="actor",
-                                   fix="members use channel account_menu")
-    elif not (actor.kind in ("system", "app_backend") or is_handler(yk, actor)):
+    elif channel == "drp" and actor.kind != "system":
         raise PermissionDenied("the drp channel is for the Data Rights Protocol bridge",
-                               field="actor", fix="members use channel account_menu")
+                               field="channel", fix="use account_menu, or a staff channel")
+    else:
+        require_handler(yk, actor, "enter a request received outside the app")
 
 
 # -- personal inputs, sealed under the member's data key ----------------------------------------

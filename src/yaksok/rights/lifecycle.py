@@ -7,14 +7,15 @@ entry to the access log (reason ``rights:<right>:<to status>``, the rights reque
 entry's request id) and (5) queues the message to the requester, if there is one. Nothing of it
 names a personal value: reasons are codes, the member is their random id.
 
-Who may act (``may_submit`` and friends below):
+Who may act is decided by ``yaksok.access`` (docs/access.md); the helpers below ask it:
 
 - the member themself (an ``Actor`` of kind ``member`` with the member's id), or an app backend
-  acting for members (its key grants ``member_management``), on the member's own requests;
-- *handlers*: staff whose role has the capability ``rights.decide`` (the privacy officer), and
-  yaksok's own system actors (the DRP bridge); they verify by staff check, decide on agents,
-  start, extend, refuse, complete and carry out;
-- any staff member may enter a request received by letter, phone, email or fax (P6.8).
+  acting for members (its key grants ``member_management``), on the member's own requests
+  (``rights_submit``);
+- *handlers* (``rights_handle``): staff whose role has the capability ``rights.decide`` (the
+  privacy officer), and yaksok's own duties defined with it (the DRP bridge); they enter
+  requests received by letter, phone, email or fax (P6.8), verify by staff check, decide on
+  agents, start, extend, refuse, complete and carry out.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from yaksok.actors import system_actor
-from yaksok.errors import Conflict, NotFound, PermissionDenied
+from yaksok.errors import Conflict, NotFound
 from yaksok.notify.outbox import enqueue
 from yaksok.rights.grounds import counted_ground
 from yaksok.store.tables import members, rights_request_events, rights_requests, utcnow
@@ -141,32 +142,30 @@ class RequestEvent:
 # -- who may act -------------------------------------------------------------------------------
 
 def is_handler(yk, actor: Actor) -> bool:
-    """Staff whose role has ``rights.decide``, or one of yaksok's own system actors."""
-    if actor.kind == "system":
-        return True
-    if not actor.is_staff:
-        return False
-    role = yk.policy.staff_role(actor.role or "")
-    return role is not None and HANDLE_CAPABILITY in role.capabilities
+    """Whether ``actor`` handles rights requests (``yaksok.access``: ``rights_handle``)."""
+    from yaksok.vault import vault_for
+
+    return vault_for(yk).decide(actor, "rights_handle").allowed
 
 
-def require_handler(yk, actor: Actor, what: str) -> None:
-    if not is_handler(yk, actor):
-        raise PermissionDenied(f"only staff whose role has {HANDLE_CAPABILITY} may {what}",
-                               field="actor", fix="ask the privacy officer")
+def require_handler(yk, actor: Actor, what: str, *, ip: str | None = None,
+                    request_id: str | None = None) -> None:
+    """``rights_handle`` as ``yaksok.access`` decides it; a refusal is logged and raised.
+    Never inside a transaction (the denial is written in one of its own)."""
+    from yaksok.vault import vault_for
+
+    vault_for(yk).authorize(actor, "rights_handle", ip=ip, request_id=request_id)
 
 
-def require_member_side(yk, actor: Actor, member_id: str | None, what: str) -> None:
-    """The member themself, an app backend acting for members, or a handler."""
-    if actor.kind == "member" and member_id is not None and actor.id == member_id:
-        return
-    if actor.kind == "app_backend" and "member_management" in actor.purposes:
-        return
-    if is_handler(yk, actor):
-        return
-    raise PermissionDenied(f"{actor.display or actor.id} may not {what} for this member",
-                           field="actor", fix="act as the member who made the request, or as "
-                                              "the privacy officer")
+def require_member_side(yk, actor: Actor, member_id: str | None, what: str, *,
+                        operation: str = "rights_submit", ip: str | None = None,
+                        request_id: str | None = None) -> None:
+    """The member themself, an app backend acting for members, or a handler
+    (``yaksok.access``: ``operation``, by default ``rights_submit``); refusals are logged."""
+    from yaksok.vault import vault_for
+
+    vault_for(yk).authorize(actor, operation, member_id=member_id, ip=ip,
+                            request_id=request_id)
 
 
 # -- reading and changing a request -------------------------------------------------------------

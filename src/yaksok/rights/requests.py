@@ -79,6 +79,7 @@ from yaksok.vault.keys import new_id
 
 __all__ = ["RIGHTS", "CHANNELS", "STATUSES", "REQUESTERS", "REFUSAL_GROUNDS", "SESSION_RIGHTS",
            "DECISION_ACTIONS", "RightsRequest", "RequestEvent", "submit", "get_request",
+           "request_for", "requests_for",
            "list_requests", "request_events", "start", "extend", "refuse", "cancel",
            "complete", "open_personal", "grounds_for"]
 
@@ -176,6 +177,45 @@ def submit(yk, *, member_id: str | None, right: str, channel: str, actor, reques
 def get_request(yk, request_id: str) -> RightsRequest:
     with yk.engine.connect() as conn:
         return RightsRequest.from_row(load(conn, request_id))
+
+
+def request_for(yk, actor, request_id: str, *, ip: str | None = None) -> RightsRequest:
+    """The request, if ``actor`` may follow it (``yaksok.access``: ``rights_view`` — its member
+    or a handler). To a member, another member's request and a missing one are the same
+    ``NotFound`` (ids cannot be probed); the refusal is logged all the same."""
+    from yaksok.vault import vault_for
+
+    v = vault_for(yk)
+    not_yours = NotFound("no such rights request", field="request_id",
+                         fix="use the id of one of your requests (GET /rights/requests)")
+    try:
+        rq = get_request(yk, request_id)
+    except NotFound:
+        if actor.kind == "member":
+            raise not_yours from None
+        raise
+    d = v.decide(actor, "rights_view", member_id=rq.member_id)
+    if not d.allowed:
+        v.deny(not_yours if actor.kind == "member" else d.refusal(), actor=actor,
+               operation="admin", member_id=rq.member_id, ip=ip, request_id=rq.id,
+               policy_version=v.access().version)
+    return rq
+
+
+def requests_for(yk, actor, *, member_id: str | None = None, status: str | None = None,
+                 limit: int = 100, ip: str | None = None) -> list[RightsRequest]:
+    """The requests ``actor`` may list: a member their own (``member_id`` left out, or theirs),
+    a handler anyone's or one member's (``yaksok.access``: ``rights_view`` / ``rights_handle``)."""
+    from yaksok.vault import vault_for
+
+    v = vault_for(yk)
+    if actor.kind == "member" and member_id is None:
+        member_id = actor.id
+    if member_id is not None:
+        v.authorize(actor, "rights_view", member_id=member_id, ip=ip)
+    else:
+        v.authorize(actor, "rights_handle", ip=ip)
+    return list_requests(yk, member_id=member_id, status=status, limit=limit)
 
 
 def list_requests(yk, *, member_id: str | None = None, status: str | None = None,
@@ -290,9 +330,11 @@ def refuse(yk, request_id: str, *, actor, reason: str, now: dt.datetime | None =
 def cancel(yk, request_id: str, *, actor, now: dt.datetime | None = None) -> RightsRequest:
     """The requester (or a handler, on their word) withdraws the request."""
     now = aware(now)
+    require_member_side(yk, actor, get_request(yk, request_id).member_id, "cancel",
+                        operation="rights_verify" if actor.kind == "member" else "rights_submit",
+                        request_id=request_id)
 
     def go(v, conn, row):
-        require_member_side(yk, actor, row.member_id, "cancel")
         by = "by-member" if actor.kind in ("member", "app_backend") else "by-staff"
         transition(v, conn, row, "cancelled", actor=actor, now=now, allowed_from=OPEN,
                    reason=by)

@@ -42,7 +42,6 @@ from yaksok.errors import (
     AuthenticationFailed,
     Conflict,
     NotFound,
-    PermissionDenied,
     ValidationError,
 )
 from yaksok.notify.outbox import enqueue
@@ -83,15 +82,17 @@ def _seal_aad(code_id: str) -> bytes:
     return b"yaksok-rights-code|" + code_id.encode()
 
 
-def _for_member(actor, member_id: str | None, what: str) -> None:
-    """Only the member, or the app backend relaying their input, gives a password or code."""
-    if actor.kind == "member" and actor.id == member_id:
-        return
-    if actor.kind == "app_backend" and "member_management" in actor.purposes:
-        return
-    raise PermissionDenied(f"only the member themself may {what}", field="actor",
-                           fix="staff verify with verify_by_staff; they never handle a "
-                               "member's password or code")
+def _for_member(yk, actor, request_id: str, *, ip: str | None = None) -> None:
+    """Only the member, or the app backend relaying their input, gives a password or code
+    (``yaksok.access``: ``rights_verify``; staff verify with ``verify_by_staff`` and never handle
+    a member's password or code). A refusal is logged and raised; call it outside any
+    transaction."""
+    from yaksok.vault import vault_for
+
+    with yk.engine.connect() as conn:
+        member_id = load(conn, request_id).member_id
+    vault_for(yk).authorize(actor, "rights_verify", member_id=member_id, ip=ip,
+                            request_id=request_id)
 
 
 def _deny(v, row, actor, reason: str, ip: str | None) -> None:
@@ -109,9 +110,9 @@ def verify_by_password(yk, request_id: str, password: str, *, actor,
 
     v = vault_for(yk)
     now = aware(now)
+    _for_member(yk, actor, request_id, ip=ip)
     with yk.engine.connect() as conn:
         row = load(conn, request_id)
-        _for_member(actor, row.member_id, "give the password")
         require_status(row, ("received",), "verified")
         account = conn.execute(sa.select(members).where(members.c.id == row.member_id)).first()
     if account is None or account.status != "active" or account.password_hash is None:
@@ -148,9 +149,9 @@ def send_code(yk, request_id: str, *, actor, now: dt.datetime | None = None,
     now = aware(now)
     bind_keyring(yk.engine, yk.keyring)  # so a sender in this process can open it
     t = verification_codes
+    _for_member(yk, actor, request_id, ip=ip)
     with v.core_write() as conn:
         row = load(conn, request_id, lock=True)
-        _for_member(actor, row.member_id, "ask for a code")
         require_status(row, ("received",), "verified")
         if row.member_id is None:
             raise Conflict("the request has no member to send a code to", field="member_id")
@@ -206,9 +207,9 @@ def check_code(yk, request_id: str, code: str, *, actor, now: dt.datetime | None
     code = code.strip()
     t = verification_codes
     wrong = None
+    _for_member(yk, actor, request_id, ip=ip)
     with v.core_write() as conn:
         row = load(conn, request_id, lock=True)
-        _for_member(actor, row.member_id, "give the code")
         require_status(row, ("received",), "verified")
         live = conn.execute(sa.select(t).where(t.c.request_id == row.id, t.c.used_at.is_(None))
                             .order_by(t.c.created_at.desc()).limit(1)).first()

@@ -638,8 +638,22 @@ export_files = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("created_by", sa.String(128), nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
-    sa.Column("token_hash", sa.String(64), nullable=True, unique=True),
-    sa.Column("token_expires_at", UTCDateTime, nullable=True),
+)
+
+# Download links of exports (migration 0012): one per export and holder, so the link the privacy
+# officer mints never replaces the member's own. Only the token's SHA-256 is kept.
+export_links = sa.Table(
+    "export_links",
+    metadata,
+    sa.Column("member_id", sa.String(32), nullable=False),
+    sa.Column("export_id", sa.String(32), nullable=False),
+    # 'member' (the owner's link, used with the owner's session) | 'officer'
+    sa.Column("holder", sa.String(16), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(128), nullable=False),
+    sa.PrimaryKeyConstraint("member_id", "export_id", "holder"),
 )
 
 # One row per download while the file lives (the access log keeps the lasting record, with IP).
@@ -654,7 +668,7 @@ export_downloads = sa.Table(
     sa.Column("actor_kind", sa.String(32), nullable=False),
 )
 
-__all__ += ["export_files", "export_downloads"]  # noqa: PLE0605
+__all__ += ["export_files", "export_links", "export_downloads"]  # noqa: PLE0605
 
 
 # -- Data Rights Protocol (migration 0010) --------------------------------------------------

@@ -7,17 +7,19 @@ afterwards moves the page into the database file and empties the WAL, so the old
 gone from both files. On PostgreSQL the old tuple is dead until VACUUM reuses its space; it stays
 encrypted under the member's key and disappears with it at erasure (docs/vault.md).
 
-Who may change a value: the member themself (an ``Actor`` of kind ``member`` whose id is the
-member id), or an actor allowed at least one purpose that lists the category.
+Who may change a value is decided by ``yaksok.access`` (docs/access.md): ``rectify`` — the
+member their own values (not automatic ones), an actor acting for a purpose that lists the
+category (processor staff through a task), or the privacy officer carrying out a verified
+rectification request (``mandate``); ``delete_values`` (``erase_values``) — the member, an app
+key acting for members and the officer, within the categories their purposes list, or anything
+under a verified erasure request.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from yaksok.actors import actor_may
 from yaksok.errors import (
-    ActorNotAllowed,
     NotFound,
     UndeclaredChannel,
     ValidationError,
@@ -27,29 +29,18 @@ from yaksok.store.tables import utcnow
 from yaksok.vault._db import lock_member, sql, to_db
 from yaksok.vault.collect import NewValue, check_age, check_kind, shown_key, text_bytes
 from yaksok.vault.keys import seal_value, value_aad
-from yaksok.vault.rules import Rules
 
 if TYPE_CHECKING:
+    from yaksok.access import Mandate
     from yaksok.actors import Actor
     from yaksok.vault.service import Vault
 
-__all__ = ["rectify", "delete_values", "may_change"]
+__all__ = ["rectify", "delete_values"]
 
 _FIND = ("SELECT v.id, v.category, v.flow, v.key_id, k.wrapped, k.kek_version, k.scope "
          "FROM vault_values v JOIN data_keys k ON k.id = v.key_id WHERE v.member_id = ? AND ")
 _UPDATE = ("UPDATE vault_values SET ciphertext = ?, blind = ?, channel = ?, updated_at = ? "
            "WHERE id = ? AND member_id = ?")
-
-
-def may_change(rules: Rules, actor: Actor, member_id: str, category: str) -> None:
-    if actor.kind == "member" and actor.id == member_id:
-        return
-    if any(category in p.categories and actor_may(actor, key)
-           for key, p in rules.purposes.items()):
-        return
-    raise ActorNotAllowed(f"{actor.display or actor.id} may not change {category}",
-                          field="actor", fix="act as the member, or for a purpose that lists "
-                                             "the category (P7.5)")
 
 
 def _member(v: Vault, conn, member_id: str):
@@ -60,14 +51,21 @@ def _member(v: Vault, conn, member_id: str):
 
 
 def rectify(v: Vault, member_id: str, target: str, new_value: str, *, actor: Actor,
-            channel: str, ip: str | None = None, request_id: str | None = None) -> str:
+            channel: str, ip: str | None = None, request_id: str | None = None,
+            task: str | None = None, mandate: Mandate | None = None) -> str:
     """Replace one value: ``target`` is a value id, or a single-valued category."""
     rules = v.rules()
     by_category = target in rules.categories
     cat_hint = target if by_category else None
     log = dict(actor=actor, operation="update", ip=ip, request_id=request_id,
-               member_id=member_id, policy_version=rules.version, purpose=None)
+               member_id=member_id, policy_version=rules.version, purpose=None,
+               task=task if task is None else shown_key(task)[:64])
     try:
+        if cat_hint is not None:  # the category is known before anything is read
+            d = v.decide(actor, "rectify", member_id=member_id, categories=(cat_hint,),
+                         task=task, mandate=mandate)
+            if not d.allowed:
+                raise d.refusal()
         if channel not in rules.channels:
             raise UndeclaredChannel(f"{shown_key(channel)} is not a channel of the policy",
                                     field="channel",
@@ -93,7 +91,11 @@ def rectify(v: Vault, member_id: str, target: str, new_value: str, *, actor: Act
                 raise ValidationError(f"{target} holds several values", field="target",
                                       fix="name the value id to change")
             value_id, category, flow, key_id, wrapped, kek_version, scope = found[0]
-            may_change(rules, actor, member_id, category)
+            d = v.decide(actor, "rectify", member_id=member_id, categories=(category,),
+                         task=task, mandate=mandate)
+            if not d.allowed:
+                raise d.refusal()
+            log["purpose"] = d.purpose
             check_kind(rules, category, flow, lambda: v.effective_raw(conn, member_id))
             minimum = check_age(rules, NewValue(member_id, category, new_value, channel, flow),
                                 row[1], utcnow().date())
@@ -120,13 +122,17 @@ def rectify(v: Vault, member_id: str, target: str, new_value: str, *, actor: Act
 
 
 def delete_values(v: Vault, member_id: str, *, actor: Actor, categories=None, value_ids=None,
-                  ip: str | None = None, request_id: str | None = None) -> int:
+                  ip: str | None = None, request_id: str | None = None,
+                  mandate: Mandate | None = None) -> int:
     """Delete values (by category and/or id) of a member; logged as ``erase``. Returns count."""
     rules = v.rules()
     cats = tuple(sorted({categories} if isinstance(categories, str) else set(categories or ())))
     ids = tuple(value_ids or ())
     if not cats and not ids:
         raise ValidationError("name categories or value ids to delete", field="categories")
+    if cats:  # decided on what is asked for, before anything is read
+        v.authorize(actor, "erase_values", member_id=member_id, categories=cats,
+                    mandate=mandate, ip=ip, request_id=request_id)
     log = dict(actor=actor, operation="erase", ip=ip, request_id=request_id,
                member_id=member_id, policy_version=rules.version, purpose=None)
     refusal = None
@@ -146,8 +152,11 @@ def delete_values(v: Vault, member_id: str, *, actor: Actor, categories=None, va
             delete = "DELETE FROM vault_values WHERE member_id = ? AND " + where  # noqa: S608
             rows = conn.exec_driver_sql(sql(conn, select), tuple(params)).fetchall()
             touched = tuple(sorted({r[1] for r in rows}))
-            for c in touched:
-                may_change(rules, actor, member_id, c)
+            if touched and set(touched) - set(cats):  # values named by id
+                d = v.decide(actor, "erase_values", member_id=member_id, categories=touched,
+                             mandate=mandate)
+                if not d.allowed:
+                    raise d.refusal()
             n = conn.exec_driver_sql(sql(conn, delete), tuple(params)).rowcount
         except YaksokError as exc:
             refusal = exc

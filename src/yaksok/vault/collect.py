@@ -3,6 +3,10 @@
 ``collect_batch`` does the work for ``Vault.collect`` and ``Vault.collect_many``. The checks, in
 order, each its own error type (docs/vault.md):
 
+0. (after the declared category and channel of step 1-2) the actor: ``yaksok.access.decide``
+   per member — a purpose listing each category that the actor acts for (a member: their own
+   data, not automatic categories; processor staff: through their task), ``ActorNotAllowed``
+   with the rule (docs/access.md);
 1. the category is declared (``UndeclaredCategory``); the password is never a vault value
    (``ValidationError``: it is one-way, kept by the members layer as an argon2id hash);
 2. the channel is one of the policy's and one the category is collected through
@@ -44,6 +48,7 @@ from yaksok.vault.keys import FORMAT, MEMBER_SCOPE, new_id, value_aad_parts, wra
 from yaksok.vault.rules import DOB_CATEGORY, SINGLE_VALUED, Rules
 
 if TYPE_CHECKING:
+    from yaksok.access import Decision
     from yaksok.actors import Actor
     from yaksok.vault.service import Vault
 
@@ -195,15 +200,37 @@ def _existing_single(conn, member_id: str, cats: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _authorize(v: Vault, by_member: dict[str, list[NewValue]], actor: Actor,
+               purpose: str | None, task: str | None, ip, request_id) -> dict[str, Decision]:
+    """``yaksok.access`` decides each member's categories (a member collects only their own);
+    the first refusal is logged and raised."""
+    decided: dict[tuple, Decision] = {}
+    out: dict[str, Decision] = {}
+    for member_id, its in by_member.items():
+        cats = tuple(sorted({i.category for i in its}))
+        key = (member_id if actor.kind == "member" else None, cats)
+        d = decided.get(key)
+        if d is None:
+            d = decided[key] = v.authorize(actor, "collect", member_id=member_id,
+                                           categories=cats, purpose=purpose, task=task, ip=ip,
+                                           request_id=request_id)
+        out[member_id] = d
+    return out
+
+
 def collect_batch(v: Vault, items: list[NewValue], *, actor: Actor, ip: str | None = None,
-                  request_id: str | None = None) -> list[str]:
-    """Collect ``items`` (one or many members) in one transaction; returns the value ids."""
+                  request_id: str | None = None, purpose: str | None = None,
+                  task: str | None = None) -> list[str]:
+    """Collect ``items`` (one or many members) in one transaction; returns the value ids.
+
+    ``purpose`` (optional) names the purpose the values are collected for, ``task`` the
+    processor task of processor staff; ``yaksok.access`` decides, per member, that the actor
+    acts for a purpose listing each category (docs/access.md). Each member's grant is logged
+    once per purpose it rests on."""
     if not items:
         return []
     rules = v.rules()
     now = utcnow()
-    flows = {i.flow for i in items}
-    purpose = next(iter(flows)) if len(flows) == 1 else None
     log = dict(actor=actor, operation="collect", ip=ip, request_id=request_id,
                policy_version=rules.version)
     for item in items:
@@ -211,10 +238,11 @@ def collect_batch(v: Vault, items: list[NewValue], *, actor: Actor, ip: str | No
             check_item(rules, item)
         except YaksokError as exc:
             v.deny(exc, member_id=item.member_id, categories=(item.category,),
-                   purpose=shown_key(item.flow) if item.flow else None, **log)
+                   purpose=shown_key(purpose) if purpose else None, **log)
     by_member: dict[str, list[NewValue]] = {}
     for item in items:
         by_member.setdefault(item.member_id, []).append(item)
+    decisions = _authorize(v, by_member, actor, purpose, task, ip, request_id)
     refusal: tuple[YaksokError, NewValue] | None = None
     ids: list[str] = []
     with v.write() as conn:
@@ -265,7 +293,7 @@ def collect_batch(v: Vault, items: list[NewValue], *, actor: Actor, ip: str | No
                 refusal = (exc, item)
                 v.append(conn, v.event(outcome="denied", reason=v.reason(exc),
                                        member_id=member_id, categories=(item.category,),
-                                       purpose=item.flow, **log))
+                                       purpose=purpose, task=task, **log))
                 break
         if refusal is None:
             rows = []
@@ -294,10 +322,9 @@ def collect_batch(v: Vault, items: list[NewValue], *, actor: Actor, ip: str | No
                 conn.exec_driver_sql(sql(conn, _AGE), (minimum, to_db(v.sqlite, now), member_id,
                                                        minimum))
             v.append_many(conn, [
-                v.event(outcome="granted", member_id=member_id,
-                        categories={i.category for i in its},
-                        purpose=purpose, **log)
-                for member_id, its in by_member.items()])
+                v.event(outcome="granted", member_id=member_id, categories=cats, purpose=p,
+                        task=decisions[member_id].task, **log)
+                for member_id in by_member for p, cats in decisions[member_id].uses])
     if refusal is not None:
         raise refusal[0]
     return ids

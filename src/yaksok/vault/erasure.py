@@ -133,7 +133,10 @@ def _erase(v: Vault, conn, member_id: str, now: dt.datetime) -> tuple[int, list[
 
 def erase_member(v: Vault, member_id: str, *, actor: Actor, ip: str | None = None,
                  request_id: str | None = None) -> Erasure:
-    """Crypto-shred the member (see the module docstring); ``NotFound`` / ``Conflict``."""
+    """Crypto-shred the member (see the module docstring); ``NotFound`` / ``Conflict``; who may
+    is ``yaksok.access``'s ``erase_account`` rule (the member, an app key acting for members,
+    the privacy officer)."""
+    v.authorize(actor, "erase_account", member_id=member_id, ip=ip, request_id=request_id)
     log = dict(actor=actor, operation="erase", ip=ip, request_id=request_id,
                member_id=member_id, categories=(), purpose=None,
                policy_version=v.rules().version)
@@ -187,7 +190,7 @@ _PURGE_OTHER = (
 _NOT_CLOSED = (" WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = t.member_id "
                "AND m.closed_at IS NOT NULL)")
 # Tables keyed by (member, something): deleted per member, no batching needed.
-_PURGE_BY_MEMBER = ("member_notices",)
+_PURGE_BY_MEMBER = ("member_notices", "export_links")
 
 
 def purge_erased(engine: sa.Engine, batch: int = 5000) -> int:
@@ -248,9 +251,12 @@ def reapply_erasures(v: Vault, *, actor: Actor | None = None) -> int:
     database still holds un-erased or with a live member key, and give back a closure its
     ``closed_at`` (so ``purge_erased`` keeps its consent evidence for the period after the
     closure instead of deleting it at once). Returns how many members it changed."""
+    from yaksok.access import RIGHTS_DECIDE
     from yaksok.actors import system_actor
 
-    actor = actor or system_actor("reapply-erasures")
+    # A restore re-applies erasures that were decided and done before: the duty of the system.
+    actor = actor or system_actor("reapply-erasures", capabilities=(RIGHTS_DECIDE,))
+    v.authorize(actor, "erase_account")
     # The last line of a member wins: it is what the database committed last.
     entries = {e.member_id: e for e in read_erasure_entries(erasures_path(v.yk.settings))}
     listed = set(entries)

@@ -5,8 +5,10 @@ The checks of ``read``, in order (each refusal its own type, logged with its rul
 1. ``UnknownPurpose``          the purpose is not in the policy (P3.2);
 2. ``CategoryNotForPurpose``   the purpose does not list every requested category;
    (``ValidationError`` for an unknown automated decision, or one made for another purpose)
-3. ``ActorNotAllowed``         ``actor_may`` fails, or processor staff act outside a task that
-                               covers the purpose and every category (P7.5, P10.1);
+3. ``ActorNotAllowed``         ``yaksok.access.decide`` refuses: the actor does not act for
+                               the purpose, a member reads another's data, or processor staff
+                               act outside a task covering the purpose and every category
+                               (P7.5, P10.1); the rule is the decision's;
 4. ``NotFound``                no such member, or erased;
 5. ``ProcessingRestricted``    an active restriction covers the purpose (P6.4);
 6. ``ObjectedTo``              the member objected to the purpose (P6.6) or decision (P6.7),
@@ -32,10 +34,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from yaksok.actors import actor_may
+from yaksok.access import AccessTables, decide
 from yaksok.consent.renewal import pending_renewal, renewal_refusal
 from yaksok.errors import (
-    ActorNotAllowed,
     CategoryNotForPurpose,
     Conflict,
     NoLawfulBasis,
@@ -114,8 +115,9 @@ class Value:
 
 
 def check_read(rules: Rules, categories: tuple[str, ...], purpose: str, actor: Actor,
-               task: str | None, decision: str | None) -> PurposeRule:
-    """Steps 1-3: everything that needs no database."""
+               task: str | None, decision: str | None, *, access: AccessTables,
+               member_id: str | None, operation: str = "read") -> PurposeRule:
+    """Steps 1-3: everything that needs no database (step 3 is ``yaksok.access.decide``)."""
     p = rules.purposes.get(purpose)
     if p is None:
         raise UnknownPurpose(
@@ -134,23 +136,10 @@ def check_read(rules: Rules, categories: tuple[str, ...], purpose: str, actor: A
                 f"{shown_key(decision)} is not an automated decision made for {purpose}",
                 field="decision", fix="name a decision of the policy's automated_decisions "
                                       "whose purpose is this one")
-    if not actor_may(actor, purpose):
-        raise ActorNotAllowed(
-            f"{actor.display or actor.id} may not act for {purpose}", field="purpose",
-            fix="use an actor whose role, scopes or tasks grant this purpose (P7.5)")
-    if actor.kind == "processor_staff" or actor.processor is not None:
-        tasks = rules.role_tasks.get(actor.role or "", {})
-        if task not in tasks:
-            raise ActorNotAllowed(
-                f"processor staff act only through one of their tasks ({', '.join(tasks)})",
-                field="task", fix="pass task= the processor task this access is for (P10.1)")
-        t_purposes, t_categories = tasks[task]
-        missing = [c for c in categories if c not in t_categories]
-        if purpose not in t_purposes or missing:
-            what = f"the purpose {purpose}" if purpose not in t_purposes else ", ".join(missing)
-            raise ActorNotAllowed(f"the processor task {task} does not cover {what}",
-                                  field="task", fix="stay within the task's purposes and "
-                                                    "categories (P10.1)")
+    d = decide(access, actor, operation, member_id=member_id, categories=categories,
+               purpose=purpose, task=task)
+    if not d.allowed:
+        raise d.refusal()
     return p
 
 
@@ -203,7 +192,8 @@ def read(v: Vault, member_id: str, categories, purpose: str, *, actor: Actor,
                member_id=member_id, categories=cats, purpose=purpose,
                policy_version=rules.version)
     try:
-        p = check_read(rules, cats, purpose, actor, task, decision)
+        p = check_read(rules, cats, purpose, actor, task, decision, access=v.access(),
+                       member_id=member_id)
     except YaksokError as exc:
         v.deny(exc, **{**log, "purpose": shown_key(purpose)[:64]})
     granted = v.event(outcome="granted", reason=reason or None, **log)  # validates ip etc.
@@ -301,10 +291,8 @@ def lookup_all(v: Vault, category: str, value: str, *, actor: Actor,
             raise ValidationError(
                 f"{shown_key(category)} has no blind index (lookup: exact)", field="category",
                 fix="look up only: " + ", ".join(sorted(rules.lookup)))
-        if actor.kind == "processor_staff" or actor.processor is not None:
-            raise ActorNotAllowed("processor staff cannot search members", field="actor",
-                                  fix="look the member up through the controller (P10.1)")
-        check_read(rules, (category,), purpose, actor, None, None)
+        check_read(rules, (category,), purpose, actor, None, None, access=v.access(),
+                   member_id=None, operation="lookup")
         text_bytes(value)
     except YaksokError as exc:
         v.deny(exc, member_id=None, **log)

@@ -8,8 +8,9 @@ include legitimate interests or public task, or its data use is marketing) or on
 policy's automated decisions. Both take effect at the next read and end when lifted; the rows
 are kept (with ``lifted_at``) as the record of the request.
 
-The caller authorises the request (the member in the privacy center, or staff handling a
-written one); the vault checks the keys, records who acted and logs an ``admin`` entry.
+Who may is ``yaksok.access``'s ``restrict`` and ``object`` rules (the member, an app key acting
+for members, the privacy officer; docs/access.md); the vault checks the keys, records who acted
+and logs an ``admin`` entry.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def _admin(v: Vault, conn, actor: Actor, member_id: str, purpose: str | None, re
 def restrict(v: Vault, member_id: str, purpose: str | None, reason: str, *, actor: Actor,
              ip: str | None = None, request_id: str | None = None) -> int:
     """Restrict processing for ``purpose`` (None: all but legal storage); returns its id."""
+    v.authorize(actor, "restrict", member_id=member_id, ip=ip, request_id=request_id)
     rules = v.rules()
     if purpose is not None and purpose not in rules.purposes:
         raise ValidationError(f"{shown_key(purpose)} is not a purpose of the policy",
@@ -91,6 +93,7 @@ def restrict(v: Vault, member_id: str, purpose: str | None, reason: str, *, acto
 
 def lift_restriction(v: Vault, member_id: str, restriction_id: int, *, actor: Actor,
                      ip: str | None = None, request_id: str | None = None) -> None:
+    v.authorize(actor, "restrict", member_id=member_id, ip=ip, request_id=request_id)
     t = processing_restrictions
     with v.core_write() as conn:
         row = conn.execute(sa.select(t.c.purpose, t.c.reason).where(
@@ -107,6 +110,7 @@ def lift_restriction(v: Vault, member_id: str, restriction_id: int, *, actor: Ac
 def object_to(v: Vault, member_id: str, target_kind: str, key: str, *, actor: Actor,
               ip: str | None = None, request_id: str | None = None) -> int:
     """Record the member's objection to a purpose (P6.6) or automated decision (P6.7)."""
+    v.authorize(actor, "object", member_id=member_id, ip=ip, request_id=request_id)
     rules = v.rules()
     if target_kind == "purpose":
         objectable = rules.objectable_purposes()
@@ -142,6 +146,7 @@ def object_to(v: Vault, member_id: str, target_kind: str, key: str, *, actor: Ac
 
 def withdraw_objection(v: Vault, member_id: str, objection_id: int, *, actor: Actor,
                        ip: str | None = None, request_id: str | None = None) -> None:
+    v.authorize(actor, "object", member_id=member_id, ip=ip, request_id=request_id)
     t = objections
     with v.core_write() as conn:
         row = conn.execute(sa.select(t.c.target_kind, t.c.target_key).where(

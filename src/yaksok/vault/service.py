@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable
 from contextlib import contextmanager
 
+from yaksok.access import AccessTables, Decision, Mandate, decide, operation, tables_for
 from yaksok.auditlog.events import AccessEvent
 from yaksok.auditlog.log import append, append_many
 from yaksok.consent import ledger
@@ -27,9 +28,18 @@ from yaksok.vault.keys import KeyCache
 from yaksok.vault.rules import Rules, rules_for
 from yaksok.vault.subjects import close_member, create_member
 
-__all__ = ["Vault", "vault_for"]
+__all__ = ["Vault", "vault_for", "loggable_ref"]
 
 log = logging.getLogger("yaksok.vault")
+
+
+def loggable_ref(member_id) -> str | None:
+    """A member id as the access log may hold it: a short printable token, else None (a path
+    segment a caller sent is not trusted to be either)."""
+    if isinstance(member_id, str) and 0 < len(member_id) <= 64 and member_id.isprintable() \
+            and member_id.isascii() and " " not in member_id:
+        return member_id
+    return None
 
 
 class Vault:
@@ -46,6 +56,8 @@ class Vault:
         self.checkpoint_after_change = checkpoint_after_change
         self._published = None
         self._rules: Rules | None = None
+        self._access_published = None
+        self._access: AccessTables | None = None
         self.gate = ConsentGate(self)
 
     def __repr__(self) -> str:
@@ -58,6 +70,33 @@ class Vault:
         if published is not self._published:
             self._rules, self._published = rules_for(published), published
         return self._rules
+
+    def access(self) -> AccessTables:
+        """The access tables of the policy in force (``yaksok.access``)."""
+        published = self.yk.published
+        if published is not self._access_published:
+            self._access, self._access_published = tables_for(published), published
+        return self._access
+
+    def decide(self, actor, op: str, **kwargs) -> Decision:
+        """``yaksok.access.decide`` under the policy in force (no logging, no raising)."""
+        return decide(self.access(), actor, op, **kwargs)
+
+    def authorize(self, actor, op: str, *, member_id: str | None = None, categories=(),
+                  purpose: str | None = None, task: str | None = None,
+                  mandate: Mandate | None = None, ip: str | None = None,
+                  request_id: str | None = None) -> Decision:
+        """The decision for ``op``; a refusal is written to the access log (its own
+        transaction: actor, operation, member, categories, purpose, rule) and raised."""
+        d = decide(self.access(), actor, op, member_id=member_id, categories=categories,
+                   purpose=purpose, task=task, mandate=mandate)
+        if not d.allowed:
+            self.deny(d.refusal(), actor=actor, operation=operation(op).log,
+                      member_id=loggable_ref(member_id), categories=tuple(categories),
+                      purpose=shown_key(purpose)[:64] if purpose is not None else None,
+                      task=shown_key(task)[:64] if task is not None else None, ip=ip,
+                      request_id=request_id, policy_version=self.access().version)
+        return d
 
     @contextmanager
     def write(self):
@@ -133,24 +172,30 @@ class Vault:
 
     def collect(self, member_id: str, category: str, value: str, *, channel: str,
                 flow: str | None = None, actor, ip: str | None = None,
-                request_id: str | None = None) -> str:
+                request_id: str | None = None, purpose: str | None = None,
+                task: str | None = None) -> str:
         """Store one value; returns its id. See ``collect.py`` for the checks and their order."""
         item = collect.NewValue(member_id, category, value, channel, flow)
-        return collect.collect_batch(self, [item], actor=actor, ip=ip, request_id=request_id)[0]
+        return collect.collect_batch(self, [item], actor=actor, ip=ip, request_id=request_id,
+                                     purpose=purpose, task=task)[0]
 
     def collect_many(self, member_id: str, items: Iterable[tuple[str, str]], *, channel: str,
                      flow: str | None = None, actor, ip: str | None = None,
-                     request_id: str | None = None) -> list[str]:
+                     request_id: str | None = None, purpose: str | None = None,
+                     task: str | None = None) -> list[str]:
         """Store many (category, value) pairs of one member in one transaction (automatic
-        collection); all or nothing; one access-log entry."""
+        collection); all or nothing; one access-log entry per purpose it rests on."""
         batch = [collect.NewValue(member_id, c, val, channel, flow) for c, val in items]
-        return collect.collect_batch(self, batch, actor=actor, ip=ip, request_id=request_id)
+        return collect.collect_batch(self, batch, actor=actor, ip=ip, request_id=request_id,
+                                     purpose=purpose, task=task)
 
     def collect_batch(self, items: Iterable[collect.NewValue], *, actor, ip: str | None = None,
-                      request_id: str | None = None) -> list[str]:
-        """Store ``NewValue`` items of any members in one transaction (one entry per member)."""
+                      request_id: str | None = None, purpose: str | None = None,
+                      task: str | None = None) -> list[str]:
+        """Store ``NewValue`` items of any members in one transaction (one entry per member
+        and purpose)."""
         return collect.collect_batch(self, list(items), actor=actor, ip=ip,
-                                     request_id=request_id)
+                                     request_id=request_id, purpose=purpose, task=task)
 
     def read(self, member_id: str, categories, purpose: str, *, actor, ip: str | None = None,
              request_id: str | None = None, task: str | None = None,
@@ -166,15 +211,18 @@ class Vault:
         return values[-1].value if values else None
 
     def rectify(self, member_id: str, target: str, new_value: str, *, actor, channel: str,
-                ip: str | None = None, request_id: str | None = None) -> str:
+                ip: str | None = None, request_id: str | None = None, task: str | None = None,
+                mandate: Mandate | None = None) -> str:
         """Replace a value (``target``: value id or single-valued category); old one destroyed."""
         return change.rectify(self, member_id, target, new_value, actor=actor, channel=channel,
-                              ip=ip, request_id=request_id)
+                              ip=ip, request_id=request_id, task=task, mandate=mandate)
 
     def delete_values(self, member_id: str, *, actor, categories=None, value_ids=None,
-                      ip: str | None = None, request_id: str | None = None) -> int:
+                      ip: str | None = None, request_id: str | None = None,
+                      mandate: Mandate | None = None) -> int:
         return change.delete_values(self, member_id, actor=actor, categories=categories,
-                                    value_ids=value_ids, ip=ip, request_id=request_id)
+                                    value_ids=value_ids, ip=ip, request_id=request_id,
+                                    mandate=mandate)
 
     def lookup(self, category: str, value: str, *, actor, purpose: str = "member_management",
                ip: str | None = None, request_id: str | None = None) -> str | None:
@@ -190,7 +238,9 @@ class Vault:
     def _consent(self, action: str, member_id: str, consent_key: str, *, notice_text: str,
                  channel: str, actor, at: dt.datetime | None = None,
                  policy_version: str | None = None, given_by: str = "member",
-                 given_by_ref: str | None = None, language: str | None = None) -> int:
+                 given_by_ref: str | None = None, language: str | None = None,
+                 ip: str | None = None, request_id: str | None = None) -> int:
+        self.authorize(actor, "consent", member_id=member_id, ip=ip, request_id=request_id)
         published = self.yk.published
         with self.core_write() as conn:
             event_id = ledger.record(
@@ -211,7 +261,8 @@ class Vault:
                          request_id: str | None = None, **kwargs) -> int:
         """Record the withdrawal (in force at once, in every process), then destroy the values
         collected only under this item (PIPA 37(3), ``withdrawal.py``)."""
-        event_id = self._consent("withdrawn", member_id, consent_key, **kwargs)
+        event_id = self._consent("withdrawn", member_id, consent_key, ip=ip,
+                                 request_id=request_id, **kwargs)
         withdrawal.destroy_after_withdrawal(self, member_id, consent_key, ip=ip,
                                             request_id=request_id)
         return event_id

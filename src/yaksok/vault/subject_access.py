@@ -4,10 +4,11 @@
 data (PIPA 35, GDPR art. 15, CCPA 1798.110) is owed all of it, whatever purpose it serves, so
 this door has its own rules instead:
 
-- the actor answers the member's request: the member themselves, staff whose role has the
-  capability ``rights.decide`` (the privacy officer), an app backend serving the member's
-  account menu (it may act for ``member_management``), or yaksok's own worker / system actor;
-  processor staff never (their tasks do not include answering rights requests, P10.1);
+- the actor answers the member's request (``yaksok.access``, operation ``subject_access``): the
+  member themselves, staff whose role has the capability ``rights.decide`` (the privacy
+  officer), an app backend serving the member's account menu (it may act for
+  ``member_management``), or a duty of yaksok's defined with ``rights.decide``; processor staff
+  never (their tasks do not include answering rights requests, P10.1);
 - restrictions, objections and consents do not filter it: they limit *use* by the controller,
   not the member's right to see what is held;
 - the whole read is ONE access-log entry (operation ``read``, reason ``rights:<request_id>``,
@@ -31,20 +32,16 @@ from operator import itemgetter
 
 from cryptography.exceptions import InvalidTag
 
-from yaksok.actors import Actor, actor_may
-from yaksok.errors import ActorNotAllowed, NotFound, ValidationError, YaksokError
+from yaksok.actors import Actor
+from yaksok.errors import NotFound, ValidationError, YaksokError
 from yaksok.store.tables import utcnow
 from yaksok.vault._db import from_db, sql, storage_errors, to_db
 from yaksok.vault.keys import FORMAT, open_value, value_aad_parts
 from yaksok.vault.read import Value
 
-__all__ = ["RIGHTS_CAPABILITY", "HeldSummary", "SubjectRow", "check_rights_actor",
-           "check_request_id", "subject_rows", "subject_values", "held_summary"]
+__all__ = ["HeldSummary", "SubjectRow", "check_request_id", "subject_rows", "subject_values",
+           "held_summary"]
 
-#: The staff capability that admits answering a member's rights request (the privacy officer).
-RIGHTS_CAPABILITY = "rights.decide"
-#: What an app backend must be allowed to act for to serve a member's own account menu.
-_ACCOUNT_PURPOSE = "member_management"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 # No ORDER BY and no join: SQLite would sort 100,000 rows, blobs and all, in a temporary
@@ -76,27 +73,6 @@ def check_request_id(request_id: str) -> str:
     return request_id
 
 
-def check_rights_actor(policy, actor: Actor, member_id: str) -> None:
-    """``ActorNotAllowed`` unless ``actor`` may answer ``member_id``'s rights request."""
-    if actor.kind == "member":
-        if actor.id == member_id:
-            return
-        raise ActorNotAllowed("a member may obtain only their own data", field="member_id",
-                              fix="ask for your own member id")
-    if actor.kind in ("worker", "system"):
-        return
-    if actor.kind == "app_backend":
-        if actor_may(actor, _ACCOUNT_PURPOSE):
-            return
-        raise ActorNotAllowed(f"this API key may not act for {_ACCOUNT_PURPOSE}, which serving "
-                              "a member's account menu needs", field="actor",
-                              fix="use a key with the members scope")
-    role = policy.staff_role(actor.role or "") if actor.kind == "staff" else None
-    if role is None or RIGHTS_CAPABILITY not in role.capabilities:
-        raise ActorNotAllowed("only staff with the rights.decide capability answer rights "
-                              "requests", field="actor", fix="ask the privacy officer")
-
-
 #: One value as ``subject_rows`` returns it: (id, category, value, channel, flow, collected_at,
 #: updated_at), the times as ISO-8601 UTC text with microseconds and a Z
 #: (``2026-11-29T08:25:37.123456Z``), which is how an export writes them.
@@ -110,7 +86,7 @@ def subject_rows(yk, member_id: str, *, actor: Actor, request_id: str) -> list[S
     ``Value`` with two datetimes, formatted back to text for the export, cost more per value
     than its decryption).
 
-    ``ActorNotAllowed`` (see ``check_rights_actor``), ``NotFound`` for an unknown or erased
+    ``ActorNotAllowed`` (``yaksok.access``'s ``subject_access`` rule), ``NotFound`` for an unknown or erased
     member; refusals are logged. One ``read`` entry, committed before the values are returned.
     """
     from yaksok.vault.service import vault_for
@@ -121,9 +97,9 @@ def subject_rows(yk, member_id: str, *, actor: Actor, request_id: str) -> list[S
                   request_id=None, policy_version=rules.version)
     try:
         fields["request_id"] = check_request_id(request_id)
-        check_rights_actor(yk.policy, actor, member_id)
     except YaksokError as exc:
         v.deny(exc, **fields)
+    v.authorize(actor, "subject_access", member_id=member_id, request_id=request_id)
     out: list[SubjectRow] = []
     refusal = None
     with v.write() as conn:

@@ -73,17 +73,19 @@ def _agent(row) -> Agent:
     return Agent(**{name: getattr(row, name) for name in _AGENT_COLUMNS})
 
 
-def _need_staff(actor: Actor, what: str) -> None:
-    if not actor.is_staff:
-        raise PermissionDenied(f"only the privacy officer's staff may {what}",
-                               fix="run it as staff (yaksok drp ... in the shell)")
+def _need_staff(yk, actor: Actor, what: str) -> None:
+    """Agents are registered and revoked by the privacy officer (``yaksok.access``:
+    ``drp_agents``); a refusal is logged and raised."""
+    from yaksok.vault import vault_for
+
+    vault_for(yk).authorize(actor, "drp_agents")
 
 
 def register_agent(yk, *, agent_id: str, name: str, verify_key: str, actor: Actor,
                    web_url: str | None = None, identity_assurance_url: str | None = None,
                    now: dt.datetime | None = None) -> Agent:
     """Register an authorised agent (its DRP directory entry) so it may fetch a token."""
-    _need_staff(actor, "register DRP agents")
+    _need_staff(yk, actor, "register DRP agents")
     if not isinstance(agent_id, str) or not _AGENT_ID.match(agent_id):
         raise ValidationError("must be 1-64 letters, digits, '_', '.' or '-'", field="agent-id",
                               fix="use the id of the agent's DRP directory entry")
@@ -124,7 +126,7 @@ def list_agents(yk) -> list[Agent]:
 
 def revoke_agent(yk, agent_id: str, *, actor: Actor, now: dt.datetime | None = None) -> Agent:
     """Stop an agent: its token stops working at once and it cannot fetch another."""
-    _need_staff(actor, "revoke DRP agents")
+    _need_staff(yk, actor, "revoke DRP agents")
     with write(yk.engine) as conn:
         done = conn.execute(drp_agents.update().where(drp_agents.c.id == agent_id,
                                                       drp_agents.c.status == "active")

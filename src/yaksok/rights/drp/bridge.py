@@ -56,10 +56,12 @@ def plan(policy, exercise: str) -> list[Step]:
 
 
 def bridge_actor(agent_id: str) -> Actor:
-    """The DRP bridge acting on an agent's request: a system actor, a handler of requests."""
+    """The DRP bridge acting on an agent's request: a duty of the system that handles requests
+    (capability ``rights.decide``) and finds members by their identifiers."""
+    from yaksok.access import RIGHTS_DECIDE
     from yaksok.actors import system_actor
 
-    return system_actor(f"drp:{agent_id}")
+    return system_actor(f"drp:{agent_id}", capabilities=(RIGHTS_DECIDE,))
 
 
 def identify(yk, claims: Claims, *, ip: str | None = None,

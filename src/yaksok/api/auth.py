@@ -6,15 +6,17 @@ A caller sends ``Authorization: Bearer <secret>``. The prefix says what the secr
 - ``ys_...``  a staff session token from ``POST /staff/login`` (``accounts.staff``);
 - ``ym_...``  a member session token from ``POST /members/login`` (``members.sessions``).
 
-``current_actor`` turns it into an ``Actor`` and puts it on ``request.state.actor``; the
-``require_*`` factories build dependencies that also check what the actor may do. They raise
-domain errors only (``AuthenticationFailed`` 401, ``PermissionDenied`` 403); ``problems.py``
-turns those into responses. What each actor may do comes from the policy in force, never from
-lists in this module.
+``current_actor`` turns it into an ``Actor`` and puts it on ``request.state.actor``;
+``authorized(op)`` builds a dependency that asks the core (``yaksok.access.decide``, through
+``Vault.authorize``) whether the caller may do ``op``. They raise domain errors only
+(``AuthenticationFailed`` 401, a ``Refused`` 403 naming the rule); ``problems.py`` turns those
+into responses. What each actor may do is decided in the core from the policy in force; this
+module holds no rule.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from fastapi import Depends, Request
@@ -23,21 +25,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from yaksok.accounts.apikeys import SECRET_PREFIX, authenticate_api_key
 from yaksok.accounts.staff import TOKEN_PREFIX, authenticate_staff_token
 from yaksok.actors import Actor
+from yaksok.api.problems import request_id_of
 from yaksok.engine import Yaksok
 from yaksok.errors import AuthenticationFailed, PermissionDenied
 from yaksok.members.sessions import TOKEN_PREFIX as MEMBER_TOKEN_PREFIX
 from yaksok.members.sessions import authenticate_member_token
 
-__all__ = [
-    "bearer",
-    "current_actor",
-    "get_yaksok",
-    "require_capability",
-    "require_member",
-    "require_scope",
-    "require_staff",
-    "require_staff_role",
-]
+__all__ = ["authorized", "bearer", "client_ip", "current_actor", "get_yaksok", "require_staff"]
 
 # auto_error=False: a missing header must become our 401 problem, not FastAPI's own error.
 bearer = HTTPBearer(
@@ -79,62 +73,46 @@ def current_actor(
     return actor
 
 
-def require_member(actor: Actor = Depends(current_actor)) -> Actor:
-    """The actor, if it is a member signed in with a member session (``ym_...``)."""
-    if actor.kind != "member":
-        raise PermissionDenied("this route is for member sessions only",
-                               fix="log in with POST /members/login and use that token")
-    return actor
+def client_ip(request: Request) -> str | None:
+    """The caller's address as the access log wants it; None when the server only has a name."""
+    host = request.client.host if request.client else None
+    try:
+        return str(ipaddress.ip_address(host)) if host else None
+    except ValueError:  # e.g. "testclient", or a Unix socket peer
+        return None
+
+
+def authorized(op: str, *, member_param: str | None = None) -> Callable[..., Actor]:
+    """A dependency that asks the core whether the caller may do ``op`` (``yaksok.access``).
+
+    The member it acts on is the path parameter ``member_param`` if one is named; otherwise,
+    for an operation on a member, the caller's own id when the caller is a member (the ``/me``
+    routes). A refusal is in the access log before the 403 goes out. No rule lives here.
+    """
+
+    def dependency(request: Request, actor: Actor = Depends(current_actor)) -> Actor:
+        from yaksok.access import operation
+        from yaksok.vault import vault_for
+
+        if member_param is not None:
+            member = request.path_params.get(member_param)
+        elif operation(op).scope == "member" and actor.kind == "member":
+            member = actor.id
+        else:
+            member = None
+        vault_for(get_yaksok(request)).authorize(
+            actor, op, member_id=member, ip=client_ip(request),
+            request_id=request_id_of(request))
+        return actor
+
+    dependency.__name__ = f"authorized_{op}"
+    return dependency
 
 
 def require_staff(actor: Actor = Depends(current_actor)) -> Actor:
-    """The actor, if it is a staff member (the controller's or a processor's)."""
+    """The actor, if it holds a staff session (for ending that session: authentication, not
+    an access rule)."""
     if not actor.is_staff:
-        raise PermissionDenied("this route is for staff sessions only",
-                               fix="log in with POST /staff/login and use that token")
+        raise PermissionDenied("this route ends a staff session", field="Authorization",
+                               fix="send the staff session token (ys_...) to end it")
     return actor
-
-
-def require_scope(scope: str) -> Callable[..., Actor]:
-    """A dependency admitting only API keys that hold ``scope``."""
-
-    def dependency(actor: Actor = Depends(current_actor)) -> Actor:
-        if scope not in actor.scopes:
-            raise PermissionDenied(f"this route needs an API key with the scope {scope!r}",
-                                   fix="create a key with that scope (POST /api-keys)")
-        return actor
-
-    dependency.__name__ = f"require_scope_{scope}"
-    return dependency
-
-
-def require_capability(capability: str) -> Callable[..., Actor]:
-    """A dependency admitting only staff whose role has ``capability`` in the policy."""
-
-    def dependency(request: Request, actor: Actor = Depends(require_staff)) -> Actor:
-        role = get_yaksok(request).policy.staff_role(actor.role or "")
-        if role is None or capability not in role.capabilities:
-            holders = [r.key for r in get_yaksok(request).policy.staff_roles
-                       if capability in r.capabilities]
-            raise PermissionDenied(
-                f"the role {actor.role!r} lacks the capability {capability!r}",
-                fix=f"ask someone in a role that has it ({', '.join(holders) or 'none'})")
-        return actor
-
-    dependency.__name__ = f"require_capability_{capability.replace('.', '_')}"
-    return dependency
-
-
-def require_staff_role(*roles: str) -> Callable[..., Actor]:
-    """A dependency admitting only staff in one of ``roles``."""
-    allowed = frozenset(roles)
-
-    def dependency(actor: Actor = Depends(require_staff)) -> Actor:
-        if actor.role not in allowed:
-            raise PermissionDenied(
-                f"this route is for the role(s) {', '.join(sorted(allowed))}",
-                fix="ask someone in one of those roles")
-        return actor
-
-    dependency.__name__ = f"require_role_{'_'.join(sorted(allowed))}"
-    return dependency

@@ -14,12 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from yaksok.accounts.apikeys import ApiKeyInfo, create_api_key, list_api_keys, revoke_api_key
 from yaksok.actors import Actor
-from yaksok.api.auth import get_yaksok, require_capability
+from yaksok.api.auth import authorized, get_yaksok
 from yaksok.api.problems import problem_responses
 
 router = APIRouter(tags=["api keys"], responses=problem_responses(401, 403))
 
-MANAGE = "staff.manage"
 
 
 class ApiKeyIn(BaseModel):
@@ -52,7 +51,7 @@ class ApiKeyCreated(ApiKeyOut):
 
 @router.get("/api-keys", response_model=list[ApiKeyOut])
 def get_api_keys(request: Request,
-                 actor: Actor = Depends(require_capability(MANAGE))) -> list[ApiKeyOut]:
+                 actor: Actor = Depends(authorized("staff_manage"))) -> list[ApiKeyOut]:
     """Every API key, revoked ones included (never their secrets)."""
     return [ApiKeyOut.of(i) for i in list_api_keys(get_yaksok(request).engine)]
 
@@ -60,7 +59,7 @@ def get_api_keys(request: Request,
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=201,
              responses=problem_responses(422))
 def post_api_key(body: ApiKeyIn, request: Request, response: Response,
-                 actor: Actor = Depends(require_capability(MANAGE))) -> ApiKeyCreated:
+                 actor: Actor = Depends(authorized("staff_manage"))) -> ApiKeyCreated:
     """Create an API key with policy scopes; the response holds its secret, once."""
     yk = get_yaksok(request)
     info, secret = create_api_key(yk.engine, yk.policy, body.name, body.scopes)
@@ -70,6 +69,6 @@ def post_api_key(body: ApiKeyIn, request: Request, response: Response,
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyOut, responses=problem_responses(404))
 def delete_api_key(key_id: str, request: Request,
-                   actor: Actor = Depends(require_capability(MANAGE))) -> ApiKeyOut:
+                   actor: Actor = Depends(authorized("staff_manage"))) -> ApiKeyOut:
     """Revoke an API key for good (it stays listed, as revoked)."""
     return ApiKeyOut.of(revoke_api_key(get_yaksok(request).engine, key_id))

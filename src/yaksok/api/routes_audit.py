@@ -11,8 +11,6 @@ members' own ``GET /me/access-history`` can call it with the member as actor and
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -20,14 +18,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
 from yaksok.actors import Actor
-from yaksok.api.auth import get_yaksok, require_capability, require_staff
+from yaksok.api.auth import authorized, client_ip, get_yaksok
 from yaksok.api.problems import problem_responses, request_id_of
 from yaksok.auditlog import AccessEvent, AuditLog
 from yaksok.auditlog.history import history_event, report_event, subject_history
 from yaksok.auditlog.inspect import monthly_report, parse_month, report_html, report_json
-from yaksok.errors import PermissionDenied
 
-__all__ = ["router", "history_response", "HistoryOut"]
+__all__ = ["router", "history_response", "HistoryOut", "client_ip"]
 
 router = APIRouter(tags=["audit"])
 
@@ -54,15 +51,6 @@ class HistoryOut(BaseModel):
     items: list[HistoryItemOut]
 
 
-def client_ip(request: Request) -> str | None:
-    """The caller's address as the log wants it; None when the server only has a name."""
-    host = request.client.host if request.client else None
-    try:
-        return str(ipaddress.ip_address(host)) if host else None
-    except ValueError:  # e.g. "testclient", or a Unix socket peer
-        return None
-
-
 def _audit_log(request: Request) -> AuditLog:
     # One per app, so its seal counters and node cache live as long as the server.
     log = getattr(request.app.state, "audit_log", None)
@@ -81,30 +69,6 @@ def _context(request: Request) -> dict:
             "policy_version": get_yaksok(request).published.version}
 
 
-_may_read = require_capability("audit.read")
-
-
-def audit_reader(request: Request, actor: Actor = Depends(require_staff)) -> Actor:
-    """Staff whose role has ``audit.read``; a refused attempt is logged as a denial.
-
-    Staff probing the access records without the right is exactly what the inspection looks
-    for (bursts of denials), so the refusal is recorded before the 403 goes out.
-    """
-    try:
-        return _may_read(request, actor)
-    except PermissionDenied:
-        subject = request.path_params.get("subject_ref")
-        # Path validation has not run yet: only a value the log accepts is kept.
-        subject = subject if subject and len(subject) <= 64 and subject.isprintable() else None
-        record_access(request, AccessEvent(
-            actor_id=actor.id, actor_kind=actor.kind, actor_role=actor.role,
-            operation="read" if "subject_ref" in request.path_params else "download",
-            outcome="denied",
-            at=dt.datetime.now(dt.UTC), subject_ref=subject, purpose="legal_compliance",
-            reason=f"role {actor.role} lacks the capability audit.read", **_context(request)))
-        raise
-
-
 @router.get(
     "/audit/report",
     responses={**problem_responses(401, 403, 422),
@@ -117,7 +81,7 @@ def audit_report(
                        examples=["2026-11"]),
     fmt: Literal["json", "html"] = Query("json", alias="format"),
     lang: Literal["ko", "en"] = Query("ko", description="Language of the HTML report."),
-    actor: Actor = Depends(audit_reader),
+    actor: Actor = Depends(authorized("audit_report")),
 ):
     """The monthly inspection of the access log: counts and flagged entries (with their seqs).
 
@@ -156,7 +120,7 @@ def audit_subject_history(
                             description="The member's internal id (the log's subject_ref)."),
     lang: Literal["ko", "en"] = "ko",
     limit: int | None = Query(None, ge=1, le=10_000, description="Only the newest this many."),
-    actor: Actor = Depends(audit_reader),
+    actor: Actor = Depends(authorized("access_history", member_param="subject_ref")),
 ) -> JSONResponse:
     """Who saw a member's data, in plain terms: who, when, which data, for what, and the outcome.
 

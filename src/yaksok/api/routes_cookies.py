@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from yaksok.api.auth import current_actor, get_yaksok
+from yaksok.api.auth import authorized, current_actor, get_yaksok
 from yaksok.api.problems import problem_responses
 from yaksok.consent.cookies import (
     DEVICE_ID_RE,
@@ -37,7 +37,7 @@ from yaksok.consent.cookies import (
     gpc_support,
     prepare_choice,
 )
-from yaksok.errors import AuthenticationFailed, PermissionDenied
+from yaksok.errors import AuthenticationFailed
 
 __all__ = ["router"]
 
@@ -77,11 +77,8 @@ async def optional_member(request: Request) -> str | None:
     creds = HTTPAuthorizationCredentials(scheme="Bearer", credentials=secret.strip())
     # The token lookup reads the database: in the thread pool, like any sync route.
     actor = await run_in_threadpool(current_actor, request, creds)  # 401 for a bad token
-    if actor.kind != "member":
-        raise PermissionDenied(
-            "only a member's session links a cookie choice; other callers send no token",
-            field="Authorization",
-            fix="send the member's session token (ym_...) or no Authorization header")
+    # Only a member's own session links a cookie choice (yaksok.access: own_account).
+    await run_in_threadpool(authorized("own_account"), request, actor)
     return actor.id
 
 

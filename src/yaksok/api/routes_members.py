@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field
 
 from yaksok.actors import Actor
-from yaksok.api.auth import bearer, get_yaksok, require_member
+from yaksok.api.auth import authorized, bearer, get_yaksok
 from yaksok.api.problems import problem_responses, request_id_of
 from yaksok.api.routes_audit import client_ip, history_response
 from yaksok.members.sessions import login_member, logout_member, session_seconds
@@ -136,7 +136,7 @@ def post_member_login(body: LoginIn, request: Request, response: Response) -> Lo
 @router.post("/members/logout", status_code=204, responses=problem_responses(401, 403))
 def post_member_logout(
     request: Request,
-    actor: Actor = Depends(require_member),
+    actor: Actor = Depends(authorized("own_account")),
     creds: HTTPAuthorizationCredentials | None = Depends(bearer),
 ) -> Response:
     """End the member session whose token made this request."""
@@ -145,7 +145,7 @@ def post_member_logout(
 
 
 @router.get("/me", response_model=MeOut, responses=problem_responses(401, 403))
-def get_me(request: Request, actor: Actor = Depends(require_member)) -> JSONResponse:
+def get_me(request: Request, actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
     """The signed-in member: id, jurisdiction, status and the consent items in force."""
     from yaksok.store.tables import members
     from yaksok.vault import vault_for
@@ -165,17 +165,18 @@ def get_my_access_history(
     request: Request,
     lang: Literal["ko", "en"] = "ko",
     limit: int | None = Query(None, ge=1, le=10_000, description="Only the newest this many."),
-    actor: Actor = Depends(require_member),
+    actor: Actor = Depends(authorized("own_account")),
 ) -> JSONResponse:
     """Who saw my data: the signed-in member's own access history (P6.1)."""
     return history_response(request, actor, actor.id, lang=lang, limit=limit, purpose=None)
 
 
 @router.get("/me/consents/proof", responses=problem_responses(401, 403))
-def get_my_consent_proof(request: Request, actor: Actor = Depends(require_member)
+def get_my_consent_proof(request: Request, actor: Actor = Depends(authorized("own_account"))
                          ) -> JSONResponse:
     """Proof of my consents: for every answer, the notice shown (text and SHA-256), when, under
     which policy version, through which channel, what was answered and by whom."""
     from yaksok.consent.proof import consent_proof
 
-    return JSONResponse(consent_proof(get_yaksok(request), actor.id), headers=_NO_STORE)
+    return JSONResponse(consent_proof(get_yaksok(request), actor.id, actor=actor,
+                                      **request_context(request)), headers=_NO_STORE)

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 
 from yaksok.actors import Actor
-from yaksok.api.auth import get_yaksok, require_member
+from yaksok.api.auth import authorized, get_yaksok
 from yaksok.api.problems import problem_responses
 from yaksok.errors import NotFound
 
@@ -168,7 +168,7 @@ def policy_version(
 
 @router.get("/me/notices", response_model=list[MemberNoticeOut],
             responses=problem_responses(401, 403))
-def my_notices(request: Request, member: Actor = Depends(require_member),
+def my_notices(request: Request, member: Actor = Depends(authorized("own_account")),
                unread: bool = Query(False, description="Only notices not marked read.")):
     """The signed-in member's in-app notices, newest first."""
     from yaksok.store.tables import member_notices as mn
@@ -190,7 +190,7 @@ def my_notices(request: Request, member: Actor = Depends(require_member),
 @router.post("/me/notices/{notice_id}/read", status_code=204,
              responses=problem_responses(401, 403, 404))
 def mark_read(request: Request, notice_id: int = Path(ge=1),
-              member: Actor = Depends(require_member)) -> Response:
+              member: Actor = Depends(authorized("own_account"))) -> Response:
     """Mark one of the member's in-app notices read (repeating it changes nothing)."""
     from yaksok.store.tables import member_notices as mn
     from yaksok.store.tables import utcnow

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from yaksok.actors import Actor
-from yaksok.api.auth import get_yaksok, require_capability
+from yaksok.api.auth import authorized, get_yaksok
 from yaksok.api.problems import problem_responses
 
 __all__ = ["router"]
@@ -19,7 +19,7 @@ router = APIRouter(tags=["retention"])
 @router.get("/retention/status", responses=problem_responses(401, 403))
 def retention_status_route(request: Request,
                            last: int = Query(20, ge=1, le=500),
-                           actor: Actor = Depends(require_capability("audit.read"))
+                           actor: Actor = Depends(authorized("retention_status"))
                            ) -> JSONResponse:
     """The retention overview (see docs/retention.md)."""
     from yaksok.retention import retention_status

@@ -21,18 +21,15 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from yaksok.actors import Actor
-from yaksok.api.auth import current_actor, get_yaksok, require_capability, require_member
+from yaksok.api.auth import authorized, client_ip, current_actor, get_yaksok
 from yaksok.api.problems import problem_responses
-from yaksok.api.routes_audit import client_ip
-from yaksok.errors import NotFound, PermissionDenied, ValidationError
+from yaksok.errors import ValidationError
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["rights"], responses=problem_responses(401, 403, 404, 409, 422))
 
 _NO_STORE = {"Cache-Control": "no-store"}
-_CAPABILITY = "rights.decide"
-_officer = require_capability(_CAPABILITY)
 RequestId = Path(min_length=1, max_length=64, description="The request id (`rq_...`).")
 RightName = Literal["access", "rectification", "erasure", "restriction", "portability",
                     "objection", "automated_decision", "consent_withdrawal"]
@@ -42,35 +39,11 @@ def _json(body, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=_NO_STORE)
 
 
-def _is_officer(request: Request, actor: Actor) -> bool:
-    from yaksok.rights.lifecycle import is_handler
-
-    return actor.is_staff and is_handler(get_yaksok(request), actor)
-
-
-def _not_yours() -> NotFound:
-    return NotFound("no such rights request", field="request_id",
-                    fix="use the id of one of your requests (GET /rights/requests)")
-
-
 def _own_request(request: Request, actor: Actor, request_id: str):
-    """The request, if ``actor`` may see it: its member, or an officer. To a member, another
-    member's request and a missing one are the same 404."""
-    from yaksok.rights.requests import get_request
+    """The request, if ``actor`` may follow it (decided in ``yaksok.rights.request_for``)."""
+    from yaksok.rights.requests import request_for
 
-    if actor.kind == "member":
-        try:
-            rq = get_request(get_yaksok(request), request_id)
-        except NotFound:
-            raise _not_yours() from None
-        if rq.member_id != actor.id:
-            raise _not_yours()
-        return rq
-    if not _is_officer(request, actor):
-        raise PermissionDenied("rights requests are for their member and the privacy officer",
-                               fix="log in as the member, or as staff whose role has "
-                                   "rights.decide")
-    return get_request(get_yaksok(request), request_id)
+    return request_for(get_yaksok(request), actor, request_id, ip=client_ip(request))
 
 
 # -- members: the privacy center ---------------------------------------------------------------
@@ -106,7 +79,7 @@ class VerifyIn(BaseModel):
 
 @router.post("/rights/requests", status_code=201)
 def submit_request(body: SubmitIn, request: Request,
-                   actor: Actor = Depends(require_member)) -> JSONResponse:
+                   actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
     """Make a request from the account menu (P6.8).
 
     With `password` it is verified at once (a wrong password is a 401, and the request it came
@@ -142,17 +115,10 @@ def list_rights_requests(
     actor: Actor = Depends(current_actor),
 ) -> JSONResponse:
     """A member's own requests; for the privacy officer, everyone's (`?status=`, `?member_id=`)."""
-    from yaksok.rights.requests import list_requests
+    from yaksok.rights.requests import requests_for
 
-    yk = get_yaksok(request)
-    if actor.kind == "member":
-        if member_id not in (None, actor.id):
-            raise PermissionDenied("a member sees their own requests only", field="member_id",
-                                   fix="leave member_id out")
-        member_id = actor.id
-    else:
-        _officer(request, actor)
-    found = list_requests(yk, member_id=member_id, status=status, limit=limit)
+    found = requests_for(get_yaksok(request), actor, member_id=member_id, status=status,
+                         limit=limit, ip=client_ip(request))
     return _json({"requests": [rq.to_dict() for rq in found]})
 
 
@@ -165,7 +131,7 @@ def get_rights_request(request: Request, request_id: str = RequestId,
 
 @router.post("/rights/requests/{request_id}/code", status_code=202)
 def send_request_code(request: Request, request_id: str = RequestId,
-                      actor: Actor = Depends(require_member)) -> JSONResponse:
+                      actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
     """Email a one-time code to the member's address on file (valid 10 minutes, 5 tries)."""
     from yaksok.rights.verify import send_code
 
@@ -176,7 +142,7 @@ def send_request_code(request: Request, request_id: str = RequestId,
 
 @router.post("/rights/requests/{request_id}/verify")
 def verify_request(body: VerifyIn, request: Request, request_id: str = RequestId,
-                   actor: Actor = Depends(require_member)) -> JSONResponse:
+                   actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
     """Verify the requester (P6.11): the one-time code, or the member's password."""
     from yaksok.rights.verify import check_code, verify_by_password
 
@@ -195,7 +161,7 @@ def verify_request(body: VerifyIn, request: Request, request_id: str = RequestId
 
 @router.delete("/rights/requests/{request_id}")
 def cancel_own_request(request: Request, request_id: str = RequestId,
-                       actor: Actor = Depends(require_member)) -> JSONResponse:
+                       actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
     """Withdraw one's own request while it is still open."""
     from yaksok.rights.requests import cancel
 
@@ -205,7 +171,7 @@ def cancel_own_request(request: Request, request_id: str = RequestId,
 
 @router.get("/rights/decisions/{key}/explanation")
 def explain(request: Request, key: str = Path(min_length=1, max_length=64),
-            actor: Actor = Depends(require_member)) -> JSONResponse:
+            actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
     """How an automated decision about me is made: its criteria and the categories of my data
     it used (P6.7)."""
     from yaksok.rights.handle import explain_decision
@@ -257,7 +223,7 @@ class CarryOutIn(BaseModel):
 
 @router.post("/staff/rights/requests", status_code=201)
 def staff_submit(body: StaffSubmitIn, request: Request,
-                 actor: Actor = Depends(_officer)) -> JSONResponse:
+                 actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Enter a request received by letter, phone, email or fax (P6.8); its deadline runs from
     now. A request by an agent needs their power of attorney before verification."""
     from yaksok.rights.requests import submit
@@ -271,7 +237,7 @@ def staff_submit(body: StaffSubmitIn, request: Request,
 
 @router.post("/rights/requests/{request_id}/verify-staff")
 def verify_staff(body: StaffVerifyIn, request: Request, request_id: str = RequestId,
-                 actor: Actor = Depends(_officer)) -> JSONResponse:
+                 actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Record how staff checked the requester's identity (P6.11)."""
     from yaksok.rights.verify import verify_by_staff
 
@@ -284,7 +250,7 @@ def verify_staff(body: StaffVerifyIn, request: Request, request_id: str = Reques
                  t: {"schema": {"type": "string", "format": "binary"}}
                  for t in ("application/pdf", "image/png", "image/jpeg")}}})
 async def upload_power_of_attorney(request: Request, request_id: str = RequestId,
-                                   actor: Actor = Depends(_officer)) -> JSONResponse:
+                                   actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Attach an agent's power of attorney (raw body; PDF, PNG or JPEG), encrypted under the
     member's data key (P6.10)."""
     from starlette.concurrency import run_in_threadpool
@@ -315,7 +281,7 @@ async def upload_power_of_attorney(request: Request, request_id: str = RequestId
 
 @router.post("/rights/requests/{request_id}/agent-check")
 def agent_check(body: AgentCheckIn, request: Request, request_id: str = RequestId,
-                actor: Actor = Depends(_officer)) -> JSONResponse:
+                actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Accept or reject an agent's power of attorney (P6.10)."""
     from yaksok.rights.agents import check_agent
     from yaksok.rights.requests import get_request
@@ -327,7 +293,7 @@ def agent_check(body: AgentCheckIn, request: Request, request_id: str = RequestI
 
 @router.post("/rights/requests/{request_id}/start")
 def start_request(request: Request, request_id: str = RequestId,
-                  actor: Actor = Depends(_officer)) -> JSONResponse:
+                  actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """verified → in progress."""
     from yaksok.rights.requests import start
 
@@ -336,7 +302,7 @@ def start_request(request: Request, request_id: str = RequestId,
 
 @router.post("/rights/requests/{request_id}/extend")
 def extend_request(body: ReasonIn, request: Request, request_id: str = RequestId,
-                   actor: Actor = Depends(_officer)) -> JSONResponse:
+                   actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Extend the deadline as the member's law allows, telling the member why."""
     from yaksok.rights.requests import extend
 
@@ -346,7 +312,7 @@ def extend_request(body: ReasonIn, request: Request, request_id: str = RequestId
 
 @router.post("/rights/requests/{request_id}/refuse")
 def refuse_request(body: ReasonIn, request: Request, request_id: str = RequestId,
-                   actor: Actor = Depends(_officer)) -> JSONResponse:
+                   actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Refuse on a ground the law recognises (P6.9); the member is told the ground and how to
     appeal."""
     from yaksok.rights.requests import refuse
@@ -357,7 +323,7 @@ def refuse_request(body: ReasonIn, request: Request, request_id: str = RequestId
 
 @router.post("/rights/requests/{request_id}/cancel")
 def staff_cancel(request: Request, request_id: str = RequestId,
-                 actor: Actor = Depends(_officer)) -> JSONResponse:
+                 actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Cancel a request (e.g. the requester withdrew it by phone)."""
     from yaksok.rights.requests import cancel
 
@@ -367,7 +333,7 @@ def staff_cancel(request: Request, request_id: str = RequestId,
 @router.post("/rights/requests/{request_id}/carry-out")
 def carry_out_request(request: Request, body: CarryOutIn | None = None,
                       request_id: str = RequestId,
-                      actor: Actor = Depends(_officer)) -> JSONResponse:
+                      actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Do what the request asks and complete it (an export for access and portability)."""
     from yaksok.rights.handle import carry_out
 
@@ -379,7 +345,7 @@ def carry_out_request(request: Request, body: CarryOutIn | None = None,
 
 @router.get("/rights/requests/{request_id}/events")
 def request_events_route(request: Request, request_id: str = RequestId,
-                         actor: Actor = Depends(_officer)) -> JSONResponse:
+                         actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Every transition of the request: when, who, from, to, the reason code."""
     from yaksok.rights.requests import request_events
 
@@ -391,7 +357,7 @@ def request_events_route(request: Request, request_id: str = RequestId,
 def due_route(request: Request,
               within_days: int = Query(3, ge=0, le=366,
                                        description="Due within this many days (or overdue)."),
-              actor: Actor = Depends(_officer)) -> JSONResponse:
+              actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Open requests due within N days or overdue, soonest first (`days_left` < 0: overdue)."""
     from yaksok.rights.deadlines import due_requests
 
@@ -403,7 +369,7 @@ def due_route(request: Request,
 @router.get("/rights/refusal-grounds")
 def refusal_grounds(request: Request, right: str | None = Query(None, max_length=32),
                     jurisdiction: str | None = Query(None, max_length=8),
-                    actor: Actor = Depends(_officer)) -> JSONResponse:
+                    actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """The grounds a request may be refused on (code, Korean and English text, article), the
     extension reasons and the staff verification methods."""
     from yaksok.rights.grounds import EXTENSION_REASONS, REFUSAL_GROUNDS, STAFF_METHODS
@@ -429,7 +395,7 @@ def export_link(request: Request, export_id: str = Path(min_length=1, max_length
 
     yk = get_yaksok(request)
     now = dt.datetime.now(dt.UTC)
-    token = create_download(yk, export_id, actor=actor, now=now)
+    token = create_download(yk, export_id, actor=actor, now=now, ip=client_ip(request))
     expires = min(get_export(yk, export_id).expires_at, now + LINK_LIFETIME)
     return _json({"token": token, "expires_at": expires.isoformat(),
                   "url": f"/rights/exports/download/{token}"}, 201)

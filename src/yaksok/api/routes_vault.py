@@ -1,15 +1,15 @@
 """The vault over HTTP: collect, read, rectify, erase, look up, and record consents.
 
-For application backends holding an API key: the key's scopes map to purposes through the
-policy's ``api_scopes``, and the vault checks every read against them (``actor_may``), so an
-``analytics`` key reading for ``member_management`` gets a 403 problem with
-``rule: actor-not-allowed``. Every grant and every denial is in the access log, with the client
-IP and the request id.
+Who may do what is decided in the core (``yaksok.access``, docs/access.md), never here: an API
+key's scopes map to purposes through the policy's ``api_scopes``, so an ``analytics`` key reading
+for ``member_management`` gets a 403 problem with ``rule: actor-not-allowed``, and one writing a
+payment record gets ``rule: no-purpose-for-category``. Every grant and every denial is in the
+access log, with the client IP and the request id.
 
-For members (``ym_...`` session tokens): read, rectify and consent, on their own data only
-(P12.3: a member changes their information at any time). A member reads their own values for
-the purpose ``member_management`` (their account page: the right of access in practice); a
-member token naming another member's id is refused with 403 and the attempt is logged.
+Members (``ym_...`` session tokens) act on their own data only (P12.3: a member changes their
+information at any time); they read their own values for the purpose ``member_management`` by
+default (their account page: the right of access in practice); a member token naming another
+member's id is refused with 403 (``rule: not-own-data``) and the attempt is logged.
 
 Identifiers (email, phone, SNS id) are normalised before they are stored or looked up, and kept
 unique among active members (``yaksok.members.identifiers``). Values never travel in a URL:
@@ -25,14 +25,12 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from yaksok.actors import Actor, actor_may
+from yaksok.actors import Actor
 from yaksok.api.auth import current_actor, get_yaksok
 from yaksok.api.problems import problem_responses
-from yaksok.api.routes_audit import record_access
 from yaksok.api.routes_members import request_context
-from yaksok.auditlog import AccessEvent
-from yaksok.errors import NotFound, PermissionDenied, ValidationError
-from yaksok.members.identifiers import normalise_value, prepare_value, value_category
+from yaksok.errors import ValidationError
+from yaksok.members import identifiers
 from yaksok.members.lookups import preferred_member
 
 __all__ = ["router"]
@@ -51,28 +49,6 @@ def _vault(request: Request):
     return vault_for(get_yaksok(request))
 
 
-def _own_data_only(request: Request, actor: Actor, member_id: str, operation: str) -> None:
-    """A member may act on their own data only; another member's id is refused and logged."""
-    if actor.kind != "member" or actor.id == member_id:
-        return
-    yk = get_yaksok(request)
-    ctx = request_context(request)
-    record_access(request, AccessEvent(
-        actor_id=actor.id, actor_kind=actor.kind, operation=operation, outcome="denied",
-        at=dt.datetime.now(dt.UTC), subject_ref=member_id if member_id.isprintable() else None,
-        reason="not-own-data", source_ip=ctx["ip"], request_id=ctx["request_id"],
-        policy_version=yk.published.version))
-    raise PermissionDenied("a member may act on their own data only", field="member_id",
-                           fix="use your own member id (GET /me)")
-
-
-def _manager(actor: Actor, what: str) -> None:
-    """API keys (or staff) allowed member management; members themselves are not."""
-    if actor.kind == "member" or not actor_may(actor, MEMBER_READ_PURPOSE):
-        raise PermissionDenied(f"{what} needs an API key whose scopes grant member_management",
-                               fix="use a key with the `members` scope")
-
-
 # -- collect ---------------------------------------------------------------------------------
 
 
@@ -83,6 +59,11 @@ class ValueIn(BaseModel):
     value: str = Field(min_length=1, max_length=65536)
     channel: str = Field(min_length=1, max_length=32, examples=["collection_tool"])
     flow: str | None = Field(None, max_length=32, examples=["login"])
+    purpose: str | None = Field(None, max_length=64,
+                                description="The purpose it is collected for (default: the "
+                                            "first purpose the caller acts for that lists the "
+                                            "category).")
+    task: str | None = Field(None, max_length=64, description="Processor staff's task.")
     country: str | None = Field(None, max_length=8,
                                 description="Reads a national phone number (default: the "
                                             "member's jurisdiction, else KR).")
@@ -101,6 +82,8 @@ class BatchIn(BaseModel):
     items: list[BatchItemIn] = Field(min_length=1, max_length=1000)
     channel: str = Field("collection_tool", min_length=1, max_length=32)
     flow: str | None = Field(None, max_length=32)
+    purpose: str | None = Field(None, max_length=64)
+    task: str | None = Field(None, max_length=64, description="Processor staff's task.")
 
 
 class CollectedOut(BaseModel):
@@ -111,18 +94,14 @@ class CollectedOut(BaseModel):
              responses=problem_responses(409))
 def collect_value(body: ValueIn, request: Request, member_id: str = MemberId,
                   actor: Actor = Depends(current_actor)) -> CollectedOut:
-    """Collect one value: the policy must declare the category, channel and flow (P1.13), and
-    an optional category needs the member's consent (P1.9-P1.12)."""
-    _own_data_only(request, actor, member_id, "collect")
-    if actor.kind == "member":
-        raise PermissionDenied("members change their data with PUT, not collect it here",
-                               fix="the app backend collects with its API key")
-    ctx = request_context(request)
-    value = prepare_value(get_yaksok(request), member_id, body.category, body.value,
-                          country=body.country, **ctx)
-    value_id = _vault(request).collect(member_id, body.category, value, channel=body.channel,
-                                       flow=body.flow, actor=actor, **ctx)
-    return CollectedOut(value_ids=[value_id])
+    """Collect one value: the caller must act for a purpose listing the category (a member:
+    their own data, not automatic categories; docs/access.md), the policy must declare the
+    category, channel and flow (P1.13), and an optional category needs the member's consent
+    (P1.9-P1.12)."""
+    ids = identifiers.collect_values(get_yaksok(request), member_id, [(body.category, body.value)],
+                         actor=actor, channel=body.channel, flow=body.flow, purpose=body.purpose,
+                         task=body.task, country=body.country, **request_context(request))
+    return CollectedOut(value_ids=ids)
 
 
 @router.post("/members/{member_id}/values/batch", response_model=CollectedOut, status_code=201,
@@ -130,16 +109,11 @@ def collect_value(body: ValueIn, request: Request, member_id: str = MemberId,
 def collect_batch(body: BatchIn, request: Request, member_id: str = MemberId,
                   actor: Actor = Depends(current_actor)) -> CollectedOut:
     """Collect many values of one member at once (automatic collection: device, log, usage and
-    payment data, P1.4-P1.8); all or nothing, one access-log entry."""
-    _own_data_only(request, actor, member_id, "collect")
-    if actor.kind == "member":
-        raise PermissionDenied("members do not collect data", fix="use the app backend's key")
-    ctx = request_context(request)
-    yk = get_yaksok(request)
-    items = [(i.category, prepare_value(yk, member_id, i.category, i.value, **ctx))
-             for i in body.items]
-    ids = _vault(request).collect_many(member_id, items, channel=body.channel, flow=body.flow,
-                                       actor=actor, **ctx)
+    payment data, P1.4-P1.8); all or nothing, one access-log entry per purpose."""
+    ids = identifiers.collect_values(get_yaksok(request), member_id,
+                         [(i.category, i.value) for i in body.items], actor=actor,
+                         channel=body.channel, flow=body.flow, purpose=body.purpose,
+                         task=body.task, **request_context(request))
     return CollectedOut(value_ids=ids)
 
 
@@ -177,7 +151,6 @@ def read_values(
 ) -> JSONResponse:
     """Read a member's values for a purpose; refused unless the policy, the member's consents,
     restrictions and objections, and the caller's scopes all allow it (403 with `rule`)."""
-    _own_data_only(request, actor, member_id, "read")
     if purpose is None:
         if actor.kind != "member":
             raise ValidationError("name the purpose of the read", field="purpose",
@@ -202,6 +175,7 @@ class RectifyIn(BaseModel):
     value: str = Field(min_length=1, max_length=65536)
     channel: str = Field("app", min_length=1, max_length=32)
     country: str | None = Field(None, max_length=8)
+    task: str | None = Field(None, max_length=64, description="Processor staff's task.")
 
 
 class RectifiedOut(BaseModel):
@@ -215,16 +189,9 @@ def rectify_value(body: RectifyIn, request: Request, member_id: str = MemberId,
                   value_id: str = Path(min_length=1, max_length=64),
                   actor: Actor = Depends(current_actor)) -> RectifiedOut:
     """Correct one value (P6.2, P12.3); the old value is destroyed, not kept."""
-    _own_data_only(request, actor, member_id, "update")
-    yk = get_yaksok(request)
-    ctx = request_context(request)
-    category = value_category(yk, member_id, value_id)
-    if category is None:
-        raise NotFound("the member has no such value", field="value_id",
-                       fix="read the member's values to find the value id")
-    value = prepare_value(yk, member_id, category, body.value, country=body.country, **ctx)
-    done = _vault(request).rectify(member_id, value_id, value, actor=actor,
-                                   channel=body.channel, **ctx)
+    done, category = identifiers.rectify_value(get_yaksok(request), member_id, value_id, body.value,
+                                   actor=actor, channel=body.channel, task=body.task,
+                                   country=body.country, **request_context(request))
     return RectifiedOut(value_id=done, category=category)
 
 
@@ -248,8 +215,8 @@ def _purge(yk) -> None:
 def erase(request: Request, background: BackgroundTasks, member_id: str = MemberId,
           actor: Actor = Depends(current_actor)) -> ErasedOut:
     """Erase a member by crypto-shredding: from this response on nothing of theirs can be
-    decrypted; the leftover rows are deleted in the background (``purge_erased``)."""
-    _manager(actor, "erasing a member")
+    decrypted; the leftover rows are deleted in the background (``purge_erased``). The
+    member themself, an API key acting for members or the privacy officer (docs/access.md)."""
     done = _vault(request).erase_member(member_id, actor=actor, **request_context(request))
     background.add_task(_purge, get_yaksok(request))
     return ErasedOut(member_id=done.member_id, erased_at=done.erased_at)
@@ -277,10 +244,7 @@ def lookup(body: LookupIn, request: Request,
            actor: Actor = Depends(current_actor)) -> JSONResponse:
     """Find the member holding an email, mobile number or SNS id (`provider:uid`), through the
     blind index. POST, so the value never lands in a URL or a server log."""
-    if actor.kind == "member":
-        raise PermissionDenied("members cannot search other members",
-                               fix="the app backend looks members up with its API key")
-    value = normalise_value(body.category, body.value, country=body.country)
+    value = identifiers.normalise_value(body.category, body.value, country=body.country)
     found = _vault(request).lookup_all(body.category, value, actor=actor, purpose=body.purpose,
                                        **request_context(request))
     member_id = preferred_member(get_yaksok(request), found)
@@ -321,10 +285,8 @@ def record_consent(body: ConsentIn, request: Request, member_id: str = MemberId,
                    item: str = Path(min_length=1, max_length=64),
                    actor: Actor = Depends(current_actor)) -> ConsentOut:
     """Give, refuse or withdraw a consent item; a withdrawal stops the purposes that need it at
-    once. Members act for themselves; API keys relay what the member chose in the app."""
-    _own_data_only(request, actor, member_id, "admin")
-    if actor.kind != "member":
-        _manager(actor, "recording a member's consent")
+    once. Members act for themselves; API keys relay what the member chose in the app; the
+    privacy officer records a consent given in writing (docs/access.md)."""
     yk = get_yaksok(request)
     published = yk.published
     consent = published.policy.consent(item)
@@ -337,7 +299,8 @@ def record_consent(body: ConsentIn, request: Request, member_id: str = MemberId,
     method = {"give": v.give_consent, "refuse": v.refuse_consent,
               "withdraw": v.withdraw_consent}[body.action]
     event_id = method(member_id, item, notice_text=text, channel=body.channel, actor=actor,
-                      given_by=body.given_by, given_by_ref=body.given_by_ref, language=body.lang)
+                      given_by=body.given_by, given_by_ref=body.given_by_ref, language=body.lang,
+                      **request_context(request))
     return ConsentOut(event_id=event_id, consent=item, action=body.action,
                       policy_version=published.version,
                       consents=sorted(v.effective_consents(member_id)))

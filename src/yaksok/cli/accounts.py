@@ -99,3 +99,55 @@ def staff_unlock(username: str) -> None:
 
     unlock_staff(open_store().engine, username)
     out(f"unlocked {username}")
+
+
+@staff_app.command("login")
+def staff_login(
+    username: Annotated[str, typer.Option(help="The staff account's username.")],
+    totp: Annotated[str | None, typer.Option(
+        help="The 6-digit code the authenticator app shows now (asked for if left out).")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        help="Read the password from standard input instead of a prompt "
+             "[or env YAKSOK_STAFF_PASSWORD].")] = False,
+) -> None:
+    """Sign in with password and TOTP; prints a session token for YAKSOK_STAFF_TOKEN.
+
+    Commands that act on personal data (member lookup and erasure, rights, audit report and
+    history, DRP agents) act as this staff account, and the core decides what its role may do.
+
+    \b
+    Example:  export YAKSOK_STAFF_TOKEN=$(yaksok staff login --username yoon)
+              yaksok rights due
+    """
+    import datetime as dt
+    import getpass
+    import os
+    import sys
+
+    from yaksok.accounts.staff import login_staff
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = os.environ.get("YAKSOK_STAFF_PASSWORD") or getpass.getpass("password: ")
+    code = totp or typer.prompt("TOTP code", err=True)
+    yk = open_store()
+    now = dt.datetime.now(dt.UTC)
+    seconds = yk.settings.staff_session_seconds
+    actor, token = login_staff(yk.engine, yk.keyring, yk.policy, username, password, code,
+                               now=now, session_seconds=seconds)
+    typer.echo(f"signed in as {actor.display} until "
+               f"{now + dt.timedelta(seconds=seconds):%Y-%m-%d %H:%M} UTC", err=True)
+    out(token)
+
+
+@staff_app.command("logout")
+def staff_logout() -> None:
+    """End the staff session of YAKSOK_STAFF_TOKEN.  Example:  yaksok staff logout"""
+    from yaksok.accounts.staff import logout_staff
+    from yaksok.cli.base import staff_session, staff_token
+
+    yk = open_store()
+    staff_session(yk)  # a token that is not a live session is an error, not a silent no-op
+    logout_staff(yk.engine, staff_token())
+    out("signed out")

@@ -11,10 +11,11 @@ import typer
 from yaksok import errors
 from yaksok.cli.base import (
     app,
+    authorize,
     choice,
-    cli_actor,
     open_store,
     out,
+    staff_session,
 )
 
 audit_app = typer.Typer(help="The tamper-evident access log: verify, prove, checkpoint.",
@@ -115,8 +116,9 @@ def audit_report(
 ) -> None:
     """The monthly inspection report: counts per actor, operation and purpose, and flags.
 
-    Each flag lists its entries' seqs; prove one with `yaksok audit prove SEQ`. Taking the
-    report is itself logged (a download with the reason "monthly inspection YYYY-MM").
+    Each flag lists its entries' seqs; prove one with `yaksok audit prove SEQ`. Acts as the
+    signed-in staff account (a role with audit.read); taking the report is itself logged (a
+    download with the reason "monthly inspection YYYY-MM").
 
     \b
     Examples:  yaksok audit report --month 2026-11 -o access-2026-11.html
@@ -130,8 +132,10 @@ def audit_report(
     choice(fmt, ("html", "json"), "--format")
     choice(lang, ("ko", "en"), "--lang")
     yk = open_store()
+    actor = staff_session(yk)
+    authorize(yk, actor, "audit_report")
     AuditLog.for_yaksok(yk).record(report_event(
-        cli_actor(), month, policy_version=yk.published.version))
+        actor, month, policy_version=yk.published.version))
     report = monthly_report(yk.engine, yk.policy, month)
     text = (report_html(report, lang) if fmt == "html"
             else json.dumps(report_json(report), ensure_ascii=False, indent=2))
@@ -151,7 +155,8 @@ def audit_history(
 ) -> None:
     """Who saw a member's data, newest first: when, who, what, which data, purpose, outcome.
 
-    Reading it is logged as a read of that member's records.
+    Acts as the signed-in staff account (a role with audit.read); reading it is logged as a
+    read of that member's records.
 
     \b
     Examples:  yaksok audit history m_8c1f2a --lang en
@@ -162,8 +167,10 @@ def audit_history(
 
     choice(lang, ("ko", "en"), "--lang")
     yk = open_store()
+    actor = staff_session(yk)
+    authorize(yk, actor, "access_history", member_id=subject_ref)
     AuditLog.for_yaksok(yk).record(history_event(
-        cli_actor(), subject_ref, policy_version=yk.published.version))
+        actor, subject_ref, policy_version=yk.published.version))
     items = subject_history(yk.engine, yk.policy, subject_ref, lang=lang, limit=limit)
     if json_output:
         out(json.dumps([i.to_dict() for i in items], ensure_ascii=False, indent=2))

@@ -31,6 +31,9 @@ app = typer.Typer(help="yaksok: a privacy policy, executable.", no_args_is_help=
                   pretty_exceptions_enable=False, rich_markup_mode=None)
 
 _overrides: dict = {}
+_session: dict = {}
+#: Where a command that acts on personal data finds the staff session it acts as.
+STAFF_TOKEN_ENV = "YAKSOK_STAFF_TOKEN"  # noqa: S105 - the variable's name, not a secret
 
 
 @app.callback()
@@ -40,8 +43,12 @@ def _root(
         help="SQLAlchemy URL; default SQLite in the data directory [env YAKSOK_DATABASE_URL].")] = None,
     policy: Annotated[Path | None, typer.Option(
         help="Policy file for `init` [env YAKSOK_POLICY].")] = None,
+    staff_token: Annotated[str | None, typer.Option(
+        help="The staff session the command acts as, from `yaksok staff login` "
+             "[env YAKSOK_STAFF_TOKEN].", show_default=False)] = None,
 ) -> None:
     _overrides.update(data_dir=data_dir, database_url=database_url, policy_path=policy)
+    _session["token"] = staff_token
 
 
 def settings() -> Settings:
@@ -80,20 +87,33 @@ def read_password(from_stdin: bool, env: str = "YAKSOK_STAFF_PASSWORD") -> str:
     return first
 
 
-def cli_actor():
-    """Who reads access records from the shell: the OS account running the command.
+def staff_token() -> str:
+    """The staff session token given to this command (option, else environment), or ""."""
+    return (_session.get("token") or os.environ.get(STAFF_TOKEN_ENV) or "").strip()
 
-    A person, so kind "staff" (with no role: the shell has none): the inspection then treats
-    it like any staff access (working hours included), and a member's history says staff of
-    the controller looked, not "the system".
-    """
-    from yaksok.actors import Actor
 
-    try:
-        who = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (some containers)
-        who = "unknown"
-    return Actor(id=f"cli:{who}"[:100], kind="staff", display=f"cli:{who}")
+def staff_session(yk):
+    """The staff account this command acts as: the session of ``--staff-token`` or
+    ``YAKSOK_STAFF_TOKEN`` (from ``yaksok staff login``), authenticated exactly as the REST API
+    authenticates ``Authorization: Bearer ys_...``. What it may do is then decided by the core
+    from its role (docs/access.md)."""
+    from yaksok.accounts.staff import authenticate_staff_token
+
+    token = staff_token()
+    if not token:
+        raise errors.AuthenticationFailed(
+            "this command acts on personal data as a named staff account", field="--staff-token",
+            fix="sign in with `yaksok staff login --username NAME` and set "
+                f"{STAFF_TOKEN_ENV} to the token it prints")
+    return authenticate_staff_token(yk.engine, yk.policy, token)
+
+
+def authorize(yk, actor, op: str, *, member_id: str | None = None) -> None:
+    """Ask the core (``yaksok.access``) whether ``actor`` may do ``op``; a refusal is logged
+    and raised. The CLI holds no rule of its own."""
+    from yaksok.vault import vault_for
+
+    vault_for(yk).authorize(actor, op, member_id=member_id)
 
 
 def choice(value: str, allowed: tuple[str, ...], option: str) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from yaksok.cli.base import app, cli_actor, open_store, out
+from yaksok.cli.base import app, authorize, open_store, out, staff_session
 
 drp_app = typer.Typer(help="Data Rights Protocol: authorised agents and their requests.",
                       no_args_is_help=True)
@@ -35,7 +35,7 @@ def drp_register(
     try:
         agent = register_agent(yk, agent_id=agent_id, name=name, verify_key=verify_key,
                                web_url=web_url, identity_assurance_url=identity_assurance_url,
-                               actor=cli_actor())
+                               actor=staff_session(yk))
     finally:
         yk.close()
     out(f"registered {agent.id} ({agent.name}); it fetches its token with "
@@ -54,6 +54,7 @@ def drp_agents(
 
     yk = open_store()
     try:
+        authorize(yk, staff_session(yk), "drp_agents")
         agents = list_agents(yk)
     finally:
         yk.close()
@@ -77,7 +78,7 @@ def drp_revoke(agent_id: str) -> None:
 
     yk = open_store()
     try:
-        revoke_agent(yk, agent_id, actor=cli_actor())
+        revoke_agent(yk, agent_id, actor=staff_session(yk))
     finally:
         yk.close()
     out(f"revoked {agent_id}")
@@ -97,6 +98,7 @@ def drp_requests(
 
     yk = open_store()
     try:
+        authorize(yk, staff_session(yk), "rights_handle")
         rows = list_requests(yk, agent_id=agent, limit=limit)
     finally:
         yk.close()

@@ -10,24 +10,17 @@ import typer
 from yaksok import errors
 from yaksok.cli.base import (
     app,
-    cli_actor,
     open_store,
     out,
     parse_day,
     read_password,
+    staff_session,
 )
 
 # -- members and the demo ------------------------------------------------------------------
 
 member_app = typer.Typer(help="Members: sign up, look up, erase.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
-
-
-def _member_actor_cli():
-    """The shell's operator (see ``_cli_actor``), acting for member management only."""
-    from dataclasses import replace
-
-    return replace(cli_actor(), purposes=frozenset({"member_management"}))
 
 
 @member_app.command("signup")
@@ -77,17 +70,21 @@ def member_lookup(
     email: Annotated[str | None, typer.Option(help="Find by login email.")] = None,
     phone: Annotated[str | None, typer.Option(help="Find by mobile number.")] = None,
     sns: Annotated[str | None, typer.Option(help="Find by SNS id, provider:uid.")] = None,
+    purpose: Annotated[str, typer.Option(help="Why you look the member up (a purpose of the "
+                                              "policy your role acts for).")
+                       ] = "member_management",
 ) -> None:
     """Print the id of the active member holding an email, phone or SNS id (exit 3 if none).
 
-    The lookup goes through the blind index and is logged as a read for member_management.
+    Acts as the signed-in staff account (YAKSOK_STAFF_TOKEN); the lookup goes through the blind
+    index and is logged as a read for the purpose given.
 
     \b
     Examples:  yaksok member lookup --email kim@example.com
-               yaksok member lookup --phone 010-1234-5678
+               yaksok member lookup --phone 010-1234-5678 --purpose legal_compliance
     """
     from yaksok.members.identifiers import normalise_value
-    from yaksok.members.lookups import EMAIL, LOOKUP_PURPOSE, PHONE, SNS_ID, preferred_member
+    from yaksok.members.lookups import EMAIL, PHONE, SNS_ID, preferred_member
     from yaksok.vault import vault_for
 
     given = [(c, v) for c, v in ((EMAIL, email), (PHONE, phone), (SNS_ID, sns)) if v]
@@ -97,8 +94,7 @@ def member_lookup(
     category, value = given[0]
     yk = open_store()
     found = preferred_member(yk, vault_for(yk).lookup_all(
-        category, normalise_value(category, value), actor=_member_actor_cli(),
-        purpose=LOOKUP_PURPOSE))
+        category, normalise_value(category, value), actor=staff_session(yk), purpose=purpose))
     if found is None:
         raise errors.NotFound("no member holds it", field=category,
                               fix="check the spelling; erased members are gone")
@@ -110,13 +106,15 @@ def member_consent_proof(
     member_id: Annotated[str, typer.Argument(help="The member id (m_...).")],
 ) -> None:
     """Print the member's proof of consent as JSON: every answer, the notice shown (text and
-    SHA-256), when, under which policy version, through which channel, and by whom.
+    SHA-256), when, under which policy version, through which channel, and by whom. Acts as
+    the signed-in staff account (the privacy officer).
 
     Example:  yaksok member consent-proof m_3f9c0a1b2c3d4e5f60718293 > proof.json
     """
     from yaksok.consent.proof import consent_proof_json
 
-    out(consent_proof_json(open_store(), member_id).rstrip("\n"))
+    yk = open_store()
+    out(consent_proof_json(yk, member_id, actor=staff_session(yk)).rstrip("\n"))
 
 
 @member_app.command("erase")
@@ -126,14 +124,17 @@ def member_erase(
 ) -> None:
     """Erase a member by crypto-shredding their data key, then purge their rows.
 
-    Cannot be undone. Example:  yaksok member erase m_3f9c0a1b2c3d4e5f60718293 --yes
+    Acts as the signed-in staff account (the privacy officer). Cannot be undone.
+    Example:  yaksok member erase m_3f9c0a1b2c3d4e5f60718293 --yes
     """
     from yaksok.vault import vault_for
 
+    yk = open_store()
+    actor = staff_session(yk)
     if not yes and not typer.confirm(f"erase {member_id} for good?"):
         raise typer.Abort()
-    vault = vault_for(open_store())
-    done = vault.erase_member(member_id, actor=_member_actor_cli())
+    vault = vault_for(yk)
+    done = vault.erase_member(member_id, actor=actor)
     purged = vault.purge_erased()
     out(f"erased {done.member_id} at {done.erased_at:%Y-%m-%d %H:%M:%S} UTC; "
         f"{purged} leftover rows purged")

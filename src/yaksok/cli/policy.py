@@ -111,3 +111,51 @@ def policy_versions() -> None:
     for v in list_versions(open_store().engine):
         out(f"{v['version']}\teffective {v['effective_date']}\tpublished "
             f"{v['published_at']:%Y-%m-%d %H:%M}\tby {v['published_by']}\t{v['content_sha256'][:12]}")
+
+
+@policy_app.command("access-matrix")
+def policy_access_matrix(
+    file: Annotated[Path | None, typer.Argument(
+        help="A policy file to read instead of the policy in force (e.g. before publishing).",
+        show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md or json.")] = "md",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+    doc: Annotated[Path | None, typer.Option(
+        help="Replace the generated part of this Markdown page (between its access-matrix "
+             "markers) instead of printing.", show_default=False)] = None,
+) -> None:
+    """Print who may do what on which categories: every operation the core authorises, for a
+    member (own data and another's), an API key of each scope and staff of each role, as
+    `yaksok.access.decide` answers under the policy in force (docs/access.md).
+
+    \b
+    Examples:  yaksok policy access-matrix --format json
+               yaksok policy access-matrix policies/somesing.yaml -o matrix.md
+               yaksok policy access-matrix policies/somesing.yaml --doc docs/access.md
+    """
+    from yaksok.access.matrix import access_matrix, matrix_json, matrix_markdown, with_matrix
+    from yaksok.cli.base import choice
+
+    choice(fmt, ("md", "json"), "--format")
+    if file is not None:
+        from yaksok.policy.loader import load_policy
+
+        policy = load_policy(file)
+        matrix = access_matrix(policy, policy.current_version.version)
+    else:
+        yk = open_store()
+        try:
+            matrix = access_matrix(yk.policy, yk.published.version)
+        finally:
+            yk.close()
+    text = matrix_json(matrix) if fmt == "json" else matrix_markdown(matrix)
+    if doc is not None:
+        choice(fmt, ("md",), "--format")
+        doc.write_text(with_matrix(doc.read_text(encoding="utf-8"), text), encoding="utf-8")
+        out(f"updated {doc}")
+        return
+    if output:
+        output.write_text(text, encoding="utf-8")
+        out(f"wrote {output}")
+    else:
+        out(text.rstrip("\n"))

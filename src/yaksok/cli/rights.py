@@ -4,10 +4,10 @@ Requests received by letter, phone, email or fax are entered here (P6.8), verifi
 check, carried out, extended or refused; `yaksok rights due` lists what is due or overdue (for
 cron: `--fail-on-overdue` exits 1 when anything is overdue).
 
-Who acts: the operator of the shell (``cli_actor``: ``cli:<OS user>``) in the policy's role that
-holds ``rights.decide`` (the privacy officer). Whoever runs this command already holds the data
-directory and its keyring, so it claims no more than it has; the access log and every request
-event name the OS account, so the officer's actions stay attributable.
+Who acts: the signed-in staff account (``YAKSOK_STAFF_TOKEN``, from ``yaksok staff login``),
+whose role the core checks like any other caller's (``yaksok.access``: a role with
+``rights.decide``, the privacy officer). The access log and every request event name that
+account.
 """
 
 from __future__ import annotations
@@ -20,40 +20,27 @@ from typing import Annotated
 import typer
 
 from yaksok import errors
-from yaksok.cli.base import app, choice, cli_actor, open_store, out
+from yaksok.cli.base import app, authorize, choice, open_store, out, staff_session
 
 rights_app = typer.Typer(help="Data-subject rights requests: enter, verify, carry out, due.",
                          no_args_is_help=True)
 app.add_typer(rights_app, name="rights")
 
-_CAPABILITY = "rights.decide"
 _STAFF_CHANNELS = ("written", "phone", "email", "fax")
 _REQUESTERS = ("self", "legal_representative", "authorised_agent")
 _DOCUMENT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg",
                    ".jpeg": "image/jpeg"}
 
 
-def officer_actor(policy):
-    """The shell's operator acting in the role that holds ``rights.decide``."""
-    from dataclasses import replace
-
-    from yaksok.actors import purposes_of_role
-
-    role = next((r for r in policy.staff_roles
-                 if _CAPABILITY in r.capabilities and r.processor is None), None)
-    if role is None:
-        raise errors.PermissionDenied(f"no staff role of the policy has {_CAPABILITY}",
-                                      fix="give the privacy officer's role that capability")
-    base = cli_actor()
-    return replace(base, role=role.key, purposes=purposes_of_role(policy, role),
-                   display=f"{base.display} ({role.key})")
-
-
-def _run(fn):
-    """Open the store, call ``fn(yk, actor)``, close the store."""
+def _run(fn, *, handle: bool = True):
+    """Open the store, call ``fn(yk, actor)`` as the signed-in staff account, close the store.
+    ``handle``: the command handles requests (``rights_handle``), asked of the core first."""
     yk = open_store()
     try:
-        return fn(yk, officer_actor(yk.policy))
+        actor = staff_session(yk)
+        if handle:
+            authorize(yk, actor, "rights_handle")
+        return fn(yk, actor)
     finally:
         yk.close()
 

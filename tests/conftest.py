@@ -100,3 +100,41 @@ def keyring_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def keyring(keyring_path: Path) -> FileKeyring:
     """A new, unprotected file keyring with version 1 of each default purpose."""
     return FileKeyring.create(keyring_path)
+
+
+@pytest.fixture
+def cli_staff(monkeypatch: pytest.MonkeyPatch):
+    """``cli_staff(yk, role="privacy_officer")``: add a staff account, sign it in (password and
+    TOTP, as `yaksok staff login` does) and set ``YAKSOK_STAFF_TOKEN``, so the CLI commands
+    that act on personal data act as that account. Returns the staff actor's id."""
+    import pyotp
+
+    from yaksok.accounts.staff import add_staff, login_staff
+
+    def sign_in(yk, role: str = "privacy_officer", username: str | None = None) -> str:
+        name = username or f"cli-{role.replace('_', '-')}"
+        password = "correct horse battery staple 7"  # noqa: S105 - a test password
+        info, secret = add_staff(yk.engine, yk.keyring, yk.policy, name, role, password)
+        actor, token = login_staff(yk.engine, yk.keyring, yk.policy, name, password,
+                                   pyotp.TOTP(secret).now())
+        monkeypatch.setenv("YAKSOK_STAFF_TOKEN", token)
+        return actor.id
+
+    return sign_in
+
+
+@pytest.fixture
+def cli_officer(cli_staff):
+    """``cli_officer(role="privacy_officer")``: on the data directory the ``YAKSOK_*``
+    variables name (already initialised), sign a staff account in for the CLI."""
+    from yaksok.engine import open_yaksok
+    from yaksok.settings import Settings
+
+    def sign_in(role: str = "privacy_officer") -> str:
+        yk = open_yaksok(Settings.from_env())
+        try:
+            return cli_staff(yk, role)
+        finally:
+            yk.close()
+
+    return sign_in

@@ -29,7 +29,7 @@ from yaksok.accounts import (
     verify_password,
 )
 from yaksok.accounts.staff import LOCKOUT_MINUTES, LOCKOUT_THRESHOLD
-from yaksok.actors import actor_may, system_actor
+from yaksok.actors import system_actor
 from yaksok.crypto.keyring import PASSPHRASE_ENV
 from yaksok.engine import init_yaksok
 from yaksok.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
@@ -124,7 +124,7 @@ def test_api_key_create_authenticate_revoke(yk):
     assert actor.scopes == {"members", "analytics"}
     expected = {p for s in ("members", "analytics") for p in yk.policy.api_scope(s).purposes}
     assert actor.purposes == expected
-    assert actor_may(actor, "usage_statistics") and not actor_may(actor, "consented_marketing")
+    assert "usage_statistics" in actor.purposes and "consented_marketing" not in actor.purposes
     [listed] = list_api_keys(yk.engine)
     assert listed.last_used_at == T0 and listed.active
     assert not hasattr(listed, "secret") and not hasattr(listed, "key_hash")
@@ -300,7 +300,7 @@ def test_processor_support_agent_acts_only_through_processor_tasks(yk):
     tasks = yk.policy.staff_role("processor_support_agent").tasks
     expected = {p for t in btc.tasks if t.key in tasks for p in t.purposes}
     assert actor.purposes == expected == {"contract_performance", "member_management"}
-    assert not actor_may(actor, "consented_marketing") and not actor_may(actor, "legal_compliance")
+    assert "consented_marketing" not in actor.purposes and "legal_compliance" not in actor.purposes
     assert authenticate_staff_token(yk.engine, yk.policy, token, now=T0).kind == "processor_staff"
 
 
@@ -310,11 +310,11 @@ def test_roles_grant_differentiated_purposes(yk):
     _, s2 = staff(yk, "sam", "security_auditor")
     engineer, _ = login(yk, s1, username="eun")
     auditor, _ = login(yk, s2, username="sam")
-    assert actor_may(engineer, "service_improvement")
-    assert not actor_may(engineer, "member_management")
+    assert "service_improvement" in engineer.purposes
+    assert "member_management" not in engineer.purposes
     assert auditor.purposes == frozenset()
-    assert not actor_may(system_actor("retention"), "member_management")
-    assert actor_may(system_actor("retention", ["legal_compliance"]), "legal_compliance")
+    assert "member_management" not in system_actor("retention").purposes
+    assert "legal_compliance" in system_actor("retention", ["legal_compliance"]).purposes
 
 
 def test_disable_staff_ends_sessions_and_logins(yk):

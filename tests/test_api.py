@@ -223,9 +223,10 @@ def test_policy_error_lists_its_problems(yk):
 def test_engineer_may_not_create_api_keys(client, yk):
     token = staff_token(client, yk, "eun", "engineer")
     r = client.post("/api-keys", json={"name": "web", "scopes": ["members"]}, headers=bearer(token))
-    body = assert_problem(r, 403, "permission-denied")
+    body = assert_problem(r, 403, "processing-refused")
     assert "staff.manage" in body["detail"] and "privacy_officer" in body["fix"]
-    assert_problem(client.get("/api-keys", headers=bearer(token)), 403, "permission-denied")
+    assert body["rule"] == "capability-required"
+    assert_problem(client.get("/api-keys", headers=bearer(token)), 403, "processing-refused")
 
 
 @pytest.mark.promise("P7.5", "P12.8")
@@ -248,7 +249,7 @@ def test_staff_login_create_key_whoami_revoke_logout(client, yk):
     assert set(me["purposes"]) == expected
 
     # An API key is not staff: it may not manage keys, whatever its scopes.
-    assert_problem(client.get("/api-keys", headers=bearer(secret)), 403, "permission-denied")
+    assert_problem(client.get("/api-keys", headers=bearer(secret)), 403, "processing-refused")
     listed = client.get("/api-keys", headers=bearer(token))
     assert listed.status_code == 200 and secret not in listed.text
     assert [k["id"] for k in listed.json()] == [created["id"]]

@@ -176,7 +176,7 @@ def test_an_analytics_key_reading_for_member_management_is_refused(client, yk):
 
 def test_collection_rules_come_back_as_403_with_the_rule(client, yk):
     member_id = sign_up(client)
-    app = key(yk, "members")
+    app = key(yk, "members", "analytics")  # acts for the purposes listing interest categories
     r = client.post(f"/members/{member_id}/values", headers=app, json={
         "category": "user.behavior.interest_categories", "value": "K-pop", "channel": "app"})
     assert problem(r, 403)["rule"] == "consent-required"
@@ -272,7 +272,10 @@ def test_a_member_cannot_touch_another_members_values(client, yk):
                        json={"value": "taken@example.com"}), 404)
     problem(client.post(f"/members/{other}/consents/user_analysis", headers=bearer(token),
                         json={"action": "give"}), 403)
-    problem(client.delete(f"/members/{mine}", headers=bearer(token)), 403)
+    assert problem(client.delete(f"/members/{other}", headers=bearer(token)),
+                   403)["rule"] == "not-own-data"
+    # Their own account, they may erase (docs/access.md: erase a whole account).
+    assert client.delete(f"/members/{mine}", headers=bearer(token)).status_code == 202
 
 
 # -- consents --------------------------------------------------------------------------------
@@ -286,7 +289,7 @@ def test_consents_given_and_withdrawn_take_effect_at_once(client, yk):
     assert r.status_code == 201, r.text
     assert r.json()["consents"] == ["user_analysis"]
     assert client.get("/me", headers=bearer(token)).json()["consents"] == ["user_analysis"]
-    app = key(yk, "members")
+    app = key(yk, "members", "analytics")
     r = client.post(f"/members/{member_id}/values", headers=app, json={
         "category": "user.behavior.interest_categories", "value": "K-pop", "channel": "app"})
     assert r.status_code == 201, r.text

@@ -138,7 +138,7 @@ def test_bad_arguments_are_validation_errors(yk, kwargs, field):
 
 
 def test_cli_history_prints_plain_lines_or_json_and_logs_the_read(tmp_path, monkeypatch, capsys,
-                                                                  db_url):
+                                                                  db_url, cli_staff):
     from yaksok.auditlog import iter_entries
     from yaksok.cli import main
     from yaksok.engine import open_yaksok
@@ -148,21 +148,22 @@ def test_cli_history_prints_plain_lines_or_json_and_logs_the_read(tmp_path, monk
     monkeypatch.setenv("YAKSOK_POLICY", str(ROOT / "policies" / "somesing.yaml"))
     assert main(["init"]) == 0
     yk = open_yaksok(Settings.from_env())
+    officer = cli_staff(yk)  # the officer signed in at the shell
     add(yk, AccessEvent(actor_id="ak_5d1e", actor_kind="app_backend", operation="read",
                         outcome="granted", at=at(11), subject_ref=ME, source_ip="203.0.113.44",
                         categories=("user.social.nickname",), purpose="social_services"))
     capsys.readouterr()
     assert main(["audit", "history", ME, "--lang", "en"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    # Newest first: the CLI's own read (a person at the shell), then the app's.
-    assert lines[0].split("\t")[1:3] == ["EMEL Ventures staff", "viewed"]
+    # Newest first: the CLI's own read (the officer signed in at the shell), then the app's.
+    assert lines[0].split("\t")[1:3] == ["Privacy officer", "viewed"]
     assert lines[1].split("\t") == [
         "2 November 2026, 11:00 KST", "the SOMESING service", "viewed", "SNS name (nickname)",
         "Services tailored to the member's acquaintances and social relations", "allowed"]
     assert main(["audit", "history", ME, "--json", "--limit", "1"]) == 0
     (item,) = json.loads(capsys.readouterr().out)
-    assert item["who"] == "이멜벤처스 직원" and item["what"] == "열람"
-    reads = [e for e in iter_entries(yk.engine, subject_ref=ME) if e.actor_id.startswith("cli:")]
+    assert item["who"] == "개인정보 보호책임자" and item["what"] == "열람"
+    reads = [e for e in iter_entries(yk.engine, subject_ref=ME) if e.actor_id == officer]
     assert len(reads) == 2 and {e.operation for e in reads} == {"read"}
     assert "203.0.113.44" not in "\n".join(lines)
     yk.close()

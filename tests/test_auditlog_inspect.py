@@ -314,11 +314,12 @@ def cli(tmp_path, monkeypatch, capsys):
     return run
 
 
-def test_cli_report_writes_json_and_html_and_logs_the_download(cli, tmp_path):
+def test_cli_report_writes_json_and_html_and_logs_the_download(cli, tmp_path, cli_staff):
     from yaksok.engine import open_yaksok
     from yaksok.settings import Settings
 
     yk = open_yaksok(Settings.from_env())
+    officer = cli_staff(yk)
     add(yk.engine, ev(dt.datetime(2024, 11, 4, 10, tzinfo=KST), purpose=None))  # a Monday
     code, out, _ = cli("audit", "report", "--month", "2024-11", "--format", "json",
                        "-o", str(tmp_path / "r.json"))
@@ -332,7 +333,7 @@ def test_cli_report_writes_json_and_html_and_logs_the_download(cli, tmp_path):
     logged = list(iter_entries(yk.engine))[1:]
     assert [(e.operation, e.reason, e.actor_kind) for e in logged] == [
         ("download", "monthly inspection 2024-11", "staff")] * 2
-    assert logged[0].actor_id.startswith("cli:")
+    assert logged[0].actor_id == officer  # the staff account signed in at the shell
     yk.close()
 
 

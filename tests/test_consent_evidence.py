@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from tests import test_vault_support as support
-from tests.test_vault_support import MINSU, consent, entries, member, values_of
+from tests.test_vault_support import MINSU, consent, entries, member, member_actor, values_of
 from yaksok.consent.ledger import notice_sha256
 from yaksok.consent.proof import consent_proof, consent_proof_json
 from yaksok.engine import open_yaksok
@@ -46,7 +46,7 @@ def test_the_proof_shows_what_was_shown_when_which_version_what_and_by_whom(yk, 
             language="ko", given_by="legal_guardian", given_by_ref="guardian:g_1024")
     consent(vault, m, "customised_ads", "withdraw", notice_text=text_of(yk, "customised_ads"),
             language="ko", given_by="authorised_agent", given_by_ref="agent:a_77")
-    proof = consent_proof(yk, m)
+    proof = consent_proof(yk, m, actor=member_actor(m))
     assert proof["in_force"] == ["sns_sign_in"]
     ev = proof["events"]
     assert [(e["consent_key"], e["answer"], e["given_by"], e["given_by_ref"]) for e in ev] == [
@@ -61,14 +61,14 @@ def test_the_proof_shows_what_was_shown_when_which_version_what_and_by_whom(yk, 
         assert e["recorded_by"] == m
     assert ev[1]["language"] == "en" and ev[1]["notice_text"].startswith("We collect")
     assert "실명" in ev[0]["notice_text"]
-    again = json.loads(consent_proof_json(yk, m))
+    again = json.loads(consent_proof_json(yk, m, actor=member_actor(m)))
     assert again == json.loads(json.dumps(proof))
 
 
 def test_a_custom_notice_is_proven_by_its_hash_only(yk, vault):
     m = member(vault)
     consent(vault, m, "sns_sign_in", notice_text="앱 화면의 다른 문구")
-    e = consent_proof(yk, m)["events"][0]
+    e = consent_proof(yk, m, actor=member_actor(m))["events"][0]
     assert e["notice_sha256"] == notice_sha256("앱 화면의 다른 문구")
     assert e["notice_verified"] is False and e["notice_text"] == text_of(yk, "sns_sign_in")
 
@@ -85,7 +85,7 @@ def test_who_answered_is_a_kind_and_a_reference_never_a_name(yk, vault, kw):
     m = member(vault)
     with pytest.raises(ValidationError):
         consent(vault, m, "sns_sign_in", **kw)
-    assert consent_proof(yk, m)["events"] == []
+    assert consent_proof(yk, m, actor=member_actor(m))["events"] == []
 
 
 # -- withdrawal destroys what only that consent covered (PIPA 37(3)) ---------------------------

@@ -38,8 +38,9 @@ def test_a_member_reads_the_proof_and_withdraws_in_one_call(client, yk):
     assert client.get("/me/consents/proof").status_code == 401
 
 
-def test_the_cli_prints_the_proof(run, monkeypatch):
+def test_the_cli_prints_the_proof(run, monkeypatch, cli_officer):
     assert run("init")[0] == 0
+    cli_officer()
     monkeypatch.setenv("YAKSOK_MEMBER_PASSWORD", "Noraebang-Singer-2024!")
     code, out, err = run("member", "signup", "--email", "kim@example.com", "--phone",
                          "010-1234-5678", "--declared-age", "30", "--consent", "user_analysis")

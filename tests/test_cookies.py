@@ -412,8 +412,8 @@ def test_rest_refuses_bad_or_non_member_tokens(client, yk):
     token = staff_token(client, yk, "alice", yk.policy.staff_roles[0].key)
     body = assert_problem(client.post("/consent/choice",
                                       json={"device_id": DEVICE, "choices": {}},
-                                      headers=bearer(token)), 403, "permission-denied")
-    assert body["field"] == "Authorization"
+                                      headers=bearer(token)), 403, "processing-refused")
+    assert body["rule"] == "members-only"
     assert current_choice(yk, DEVICE) is None
 
 

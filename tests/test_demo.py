@@ -102,8 +102,9 @@ def test_cli_demo_prints_a_summary(cli):
 
 
 @pytest.mark.promise("P8.1")
-def test_cli_member_signup_lookup_and_erase(cli):
+def test_cli_member_signup_lookup_and_erase(cli, cli_officer):
     run = cli
+    cli_officer()  # lookup and erasure act as the signed-in privacy officer
     code, out, err = run("member", "signup", "--email", "Kim@Example.com", "--phone",
                          "010-2222-3333", "--birth-date", "2000-02-02", "--sns",
                          "kakao:777:노래하는민준", "--consent", "sns_sign_in")

@@ -13,6 +13,7 @@ from nacl.signing import SigningKey
 
 from tests import test_vault_support as support
 from yaksok.errors import (
+    ActorNotAllowed,
     AuthenticationFailed,
     Conflict,
     NotFound,
@@ -84,8 +85,9 @@ def test_register_list_and_revoke_agents(yk, officer, app, key, registered):
         with pytest.raises(ValidationError) as caught:
             drp.register_agent(yk, **{**good, **change})
         assert caught.value.field == field
-    with pytest.raises(PermissionDenied):  # an app backend is not the officer's staff
+    with pytest.raises(ActorNotAllowed) as refused:  # an app backend is not the officer
         drp.register_agent(yk, **{**good, "actor": app})
+    assert refused.value.rule == "capability-required"
     assert [a.id for a in drp.list_agents(yk)] == [AGENT]
 
 

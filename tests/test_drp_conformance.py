@@ -71,14 +71,15 @@ class Agent:
                                    headers=self.headers())
 
 
-def register_with_cli(yk, agent: Agent, monkeypatch, capsys) -> None:
-    """The privacy officer's step: `yaksok drp register` against the same store."""
+def register_with_cli(yk, agent: Agent, monkeypatch, capsys, cli_staff) -> None:
+    """The privacy officer's step: `yaksok drp register` against the same store, signed in."""
     from yaksok.cli import main
 
     monkeypatch.setenv("YAKSOK_DATA_DIR", str(yk.settings.data_dir))
     monkeypatch.setenv("YAKSOK_DATABASE_URL", str(yk.settings.database_url))
     monkeypatch.setenv("YAKSOK_KEYRING", str(yk.settings.keyring_path))
     monkeypatch.setenv("YAKSOK_POLICY", str(yk.settings.policy_path))
+    cli_staff(yk)
     code = main(["drp", "register", agent.id, "--name", "Permission Slip",
                  "--verify-key", verify_key_b64(agent.key), "--web-url", SITE])
     out = capsys.readouterr()
@@ -114,7 +115,7 @@ def confirm(client: TestClient, yk, smtp, status: dict) -> None:
 @pytest.mark.promise("P6.11")
 @pytest.mark.promise("P6.1")
 @pytest.mark.promise("P6.3")
-def test_an_authorised_agent_end_to_end(yk, vault, app, smtp, monkeypatch, capsys):
+def test_an_authorised_agent_end_to_end(yk, vault, app, smtp, monkeypatch, capsys, cli_staff):
     member = californian(vault, app)
     bystander = californian(vault, app, {"user.contact.email": "sam.lee@example.com"})
     client = TestClient(create_app(yk))
@@ -128,7 +129,7 @@ def test_an_authorised_agent_end_to_end(yk, vault, app, smtp, monkeypatch, capsy
     assert doc["version"] == "1.0"
     refused = agent.pair()
     assert refused.status_code == 403 and refused.content == b""
-    register_with_cli(yk, agent, monkeypatch, capsys)
+    register_with_cli(yk, agent, monkeypatch, capsys, cli_staff)
     paired = agent.pair()
     assert paired.status_code == 200 and paired.json()["agent-id"] == AGENT
     assert paired.headers["cache-control"] == "no-store"
@@ -178,11 +179,12 @@ def test_an_authorised_agent_end_to_end(yk, vault, app, smtp, monkeypatch, capsy
 
 
 def test_what_the_agent_gets_wrong_is_refused_in_the_spec_shape(yk, vault, app, officer,
-                                                                 monkeypatch, capsys):
+                                                                 monkeypatch, capsys,
+                                                                 cli_staff):
     californian(vault, app)
     client = TestClient(create_app(yk))
     agent, stranger = Agent(client), Agent(client, "STRANGER")
-    register_with_cli(yk, agent, monkeypatch, capsys)
+    register_with_cli(yk, agent, monkeypatch, capsys, cli_staff)
     agent.pair()
     drp.register_agent(yk, agent_id="STRANGER", name="Another agent",
                        verify_key=verify_key_b64(stranger.key), actor=officer)

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from yaksok.actors import system_actor
+from yaksok.actors import Actor, system_actor
 from yaksok.consent.renewal import (
     RULE,
     pending_purposes,
@@ -80,7 +80,8 @@ def make_yaksok(tmp_path: Path, db_url: str):
                                 policy_path=POLICY))
 
 
-SIGNUP = system_actor("test-signup", ["member_management", "contract_performance"])
+#: The app's backend signing members up (an API key with the members and analytics scopes).
+SIGNUP = Actor(id="ak_signup", kind="app_backend", scopes=frozenset({"members", "analytics"}))
 NOTICE_TEXT = "선택 동의: 이용자 분석 / Optional consent: user analysis"
 
 

@@ -147,7 +147,7 @@ def test_held_records_are_read_only_for_legal_compliance_by_the_officer(yk, vaul
         read_held(yk, m, actor=auditor, purpose="legal_compliance")
     denials = list(iter_entries(yk.engine))[before:]
     assert [(e.outcome, e.reason) for e in denials] == [
-        ("denied", "held-records-legal-compliance-only")] + [("denied", "actor-not-allowed")] * 3
+        ("denied", "held-records-legal-compliance-only")] + [("denied", "held-read-officer-only")] * 3
     # The AAD binds the row: a ciphertext moved onto another record fails to open.
     rec2 = write_record(yk, m, "payment_record", PAY, actor=app)
     with yk.engine.begin() as conn:

@@ -23,7 +23,7 @@ LOGIN = {"user.device.ip_address": "198.51.100.23"}
 
 
 def _held(yk) -> str:
-    app = api_key_actor(yk.policy, "ak_t", "t", ["members"])
+    app = api_key_actor(yk.policy, "ak_t", "t", ["members", "compliance"])
     m = vault_for(yk).create_member(jurisdiction="KR")
     write_record(yk, m, "login_record", LOGIN, actor=app,
                  at=dt.datetime(2020, 1, 10, tzinfo=dt.UTC))   # long expired

@@ -257,7 +257,7 @@ def test_serve_runs_the_worker_in_process_on_sqlite(tmp_path, monkeypatch):
     y = _fresh(tmp_path, monkeypatch, worker_schedule="every 1s", worker_batch=3)
     try:
         v = Vault(y)
-        actor = api_key_actor(y.policy, "ak_t", "t", ["members"])
+        actor = api_key_actor(y.policy, "ak_t", "t", ["members", "compliance"])
         m, gone = v.create_member(jurisdiction="KR"), v.create_member(jurisdiction="KR")
         for i in range(7):
             write_record(y, m, "login_record", {"user.device.ip_address": f"203.0.113.{i}"},
@@ -314,7 +314,7 @@ def test_a_failed_pass_is_logged_without_values_and_retried(tmp_path, monkeypatc
                                                                   "test", None, flaky))
     try:
         v = Vault(y)
-        actor = api_key_actor(y.policy, "ak_t", "t", ["members"])
+        actor = api_key_actor(y.policy, "ak_t", "t", ["members", "compliance"])
         gone = v.create_member(jurisdiction="KR")
         v.collect(gone, EMAIL, MINSU[EMAIL], channel="app", actor=actor)
         v.erase_member(gone, actor=actor)

@@ -52,7 +52,7 @@ def expired(env, n: int, *, sessions: int = 0, month: int = 1) -> str:
     expired member sessions; returns the member."""
     yk = open_yaksok(Settings.from_env(env))
     try:
-        app = api_key_actor(yk.policy, "ak_t", "t", ["members"])
+        app = api_key_actor(yk.policy, "ak_t", "t", ["members", "compliance"])
         m = vault_for(yk).create_member(jurisdiction="KR")
         for i in range(n):
             write_record(yk, m, "login_record", {"user.device.ip_address": IP.format(i)},

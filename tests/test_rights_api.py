@@ -161,7 +161,7 @@ def test_a_member_sees_only_their_own_requests_and_exports(client, yk, officer):
     problem(client.get("/rights/requests", headers=other, params={"member_id": "m_x"}), 403)
     # Nor their export: no link, and the owner's link does not work with another session.
     body = problem(client.post(f"/rights/exports/{export_id}/link", headers=other), 403)
-    assert body["rule"] == "actor-not-allowed"
+    assert body["rule"] == "not-own-data"
     token = ok(client.post(f"/rights/exports/{export_id}/link", headers=me), 201)["token"]
     problem(client.get(f"/rights/exports/download/{token}", headers=other), 403)
     problem(client.get(f"/rights/exports/download/{token}"), 401)
@@ -278,7 +278,7 @@ def test_restriction_and_consent_withdrawal_verified_by_the_session(client, yk, 
 def test_objection_by_phone_stops_a_legitimate_interest_purpose(client, yk, officer):
     member_id, _ = member(client, 1)
     analytics = key(yk, "analytics")
-    r = client.post(f"/members/{member_id}/values", headers=key(yk, "members"), json={
+    r = client.post(f"/members/{member_id}/values", headers=analytics, json={
         "category": "user.behavior.app_usage", "value": "노래방 모드 3회",
         "channel": "collection_tool"})
     assert r.status_code == 201, r.text
@@ -301,7 +301,7 @@ def test_objection_by_phone_stops_a_legitimate_interest_purpose(client, yk, offi
 def test_automated_decision_explained_then_refused(client, yk, officer):
     member_id, me = member(client, 1, consents=["user_analysis"])
     analytics = key(yk, "analytics")
-    r = client.post(f"/members/{member_id}/values/batch", headers=key(yk, "members"), json={
+    r = client.post(f"/members/{member_id}/values/batch", headers=analytics, json={
         "items": [{"category": "user.behavior.activity", "value": "주 5회 노래"},
                   {"category": "user.behavior.activity", "value": "듀엣 2회"}],
         "channel": "collection_tool"})
@@ -469,7 +469,7 @@ def test_due_lists_overdue_and_near_requests_soonest_first(client, yk, officer):
     kr_id, _ = member(client, 1)
     eu_id, _ = member(client, 2, country="DE", phone="0151 23456780")
     now = dt.datetime.now(dt.UTC)
-    drp = system_actor("drp")
+    drp = system_actor("drp", capabilities=("rights.decide",))  # as the DRP bridge is made
     overdue = submit(yk, member_id=kr_id, right="erasure", channel="written",
                      actor=drp, now=now - dt.timedelta(days=12))
     soon = submit(yk, member_id=kr_id, right="access", channel="written", actor=drp,

@@ -29,8 +29,9 @@ NICK = "user.social.nickname"
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch, capsys, db_url):
-    """The CLI in-process over a fresh data directory on each backend; (exit, out, err)."""
+def cli(tmp_path, monkeypatch, capsys, db_url, cli_officer):
+    """The CLI in-process over a fresh data directory on each backend, the privacy officer
+    signed in (YAKSOK_STAFF_TOKEN); (exit, out, err)."""
     from yaksok.cli import main
     from yaksok.crypto.keyring import PASSPHRASE_ENV
 
@@ -47,6 +48,7 @@ def cli(tmp_path, monkeypatch, capsys, db_url):
         return code, captured.out, captured.err
 
     assert run("init")[0] == 0
+    cli_officer()
     return run
 
 
@@ -90,13 +92,16 @@ def test_a_letter_asking_for_erasure_goes_the_whole_way(cli, store):
     assert [(line.split()[3], line.split()[5]) for line in lines] == [
         ("-", "received"), ("received", "verified"), ("verified", "in_progress"),
         ("in_progress", "completed")]
-    assert all("cli:" in line for line in lines)
+    from yaksok.accounts.staff import list_staff
+
+    (officer,) = list_staff(store.engine)  # the staff account signed in at the shell
+    assert all(officer.id in line for line in lines)
     code, out, _ = cli("rights", "list", "--json")
     assert [r["id"] for r in json.loads(out)] == [rid]
-    # The officer at the shell is in the access log under the OS account, in the officer role.
+    # The officer at the shell is in the access log as their staff account, in their role.
     logged = [e for e in iter_entries(store.engine) if e.request_id == rid]
-    assert logged and all(e.actor_id.startswith("cli:") for e in logged
-                          if e.reason.startswith("rights:erasure:"))
+    assert logged and all((e.actor_id, e.actor_role) == (officer.id, "privacy_officer")
+                          for e in logged if e.reason.startswith("rights:erasure:"))
 
 
 @pytest.mark.promise("P6.2", "P6.8")
@@ -113,7 +118,7 @@ def test_a_rectification_by_phone_takes_the_new_value_from_stdin_only(cli, store
     assert cli("rights", "start", rid)[0] == 0
     code, out, _ = cli("rights", "carry-out", rid)
     assert code == 0 and "completed" in out and new_nick not in out
-    app = api_key_actor(store.policy, "ak_t", "t", ["members"])
+    app = api_key_actor(store.policy, "ak_t", "t", ["members", "compliance"])
     assert vault_for(store).read(m, [NICK], "social_services", actor=app)[NICK][0].value \
         == new_nick
 
@@ -160,7 +165,7 @@ def test_mistakes_have_their_exit_codes(cli, store):
 def test_due_lists_overdue_requests_and_fails_for_cron_when_asked(cli, store):
     m = new_member(store)
     now = dt.datetime.now(dt.UTC)
-    staff = system_actor("letters")
+    staff = system_actor("letters", capabilities=("rights.decide",))
     late = submit(store, member_id=m, right="access", channel="written", actor=staff,
                   now=now - dt.timedelta(days=11))
     near = submit(store, member_id=m, right="erasure", channel="written", actor=staff,

@@ -285,16 +285,18 @@ def test_no_plaintext_value_in_the_database_after_building_an_export(yk, vault, 
         assert data[i:i + 64] not in blob
     assert token.encode() not in blob  # the link is stored as its hash only
     with yk.engine.connect() as conn:
-        row = conn.execute(sa.text("SELECT ciphertext, token_hash FROM export_files")).one()
-    assert len(bytes(row[0])) == f.size + 1 + 12 + 16 and len(row[1]) == 64
+        row = conn.execute(sa.text("SELECT ciphertext FROM export_files")).one()
+        link = conn.execute(sa.text("SELECT token_hash, holder FROM export_links")).one()
+    assert len(bytes(row[0])) == f.size + 1 + 12 + 16 and len(link[0]) == 64
+    assert link[1] == "officer"
 
 
 def test_every_download_is_logged_with_actor_ip_and_request(yk, vault, app, officer):
     m = rich_member(vault, app, yk)
     rq = answering(yk, officer, m)
     f = build_export(yk, m, actor=officer, request_id=rq, kind="access")
-    token = create_download(yk, f.id, actor=officer)
     me = member_actor(m)
+    token = create_download(yk, f.id, actor=me)
     download(yk, token, actor=me, ip="203.0.113.50")
     download(yk, token, actor=me, ip="2001:db8::7")
     logged = [e for e in entries(yk) if e.operation == "download"]
@@ -390,6 +392,40 @@ def test_only_those_answering_the_request_may_export_or_download(yk, vault, app,
     with pytest.raises(ActorNotAllowed):
         download(yk, token, actor=member_actor(other))
     assert download(yk, token, actor=member_actor(m))[1]
+
+
+@pytest.mark.promise("P7.5")
+def test_a_link_is_its_holders_and_only_the_owner_or_the_officer_holds_one(yk, vault, app,
+                                                                          officer):
+    from yaksok.actors import api_key_actor
+
+    m = rich_member(vault, app, yk)
+    me = member_actor(m)
+    f = build_export(yk, m, actor=officer, request_id=answering(yk, officer, m), kind="access")
+    mine = create_download(yk, f.id, actor=me)
+    # An app key acting for members may answer the account menu, but not mint or use a link.
+    members_key = api_key_actor(yk.policy, "ak_app", "app", ["members"])
+    before = len(entries(yk))
+    with pytest.raises(ActorNotAllowed) as refused:
+        create_download(yk, f.id, actor=members_key, ip="203.0.113.9")
+    assert refused.value.rule == "export-owner-or-officer"
+    with pytest.raises(ActorNotAllowed):
+        download(yk, mine, actor=members_key)
+    denied = entries(yk)[before:]
+    assert [(e.actor_id, e.operation, e.outcome, e.reason, e.subject_ref) for e in denied] == [
+        ("ak_app", "download", "denied", "export-owner-or-officer", m)] * 2
+    # The officer's own link does not replace the member's; each holds only their own.
+    theirs = create_download(yk, f.id, actor=officer)
+    assert download(yk, mine, actor=me)[1] and download(yk, theirs, actor=officer)[1]
+    with pytest.raises(ActorNotAllowed):
+        download(yk, theirs, actor=me)
+    with pytest.raises(ActorNotAllowed):
+        download(yk, mine, actor=officer)
+    # The member's new link replaces only their own old one.
+    newer = create_download(yk, f.id, actor=me)
+    with pytest.raises(NotFound):
+        download(yk, mine, actor=me)
+    assert download(yk, newer, actor=me)[1] and download(yk, theirs, actor=officer)[1]
 
 
 def test_the_request_must_be_the_members_and_being_answered(yk, vault, app, officer):

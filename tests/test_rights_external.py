@@ -23,7 +23,7 @@ from tests import test_vault_support as support
 from tests.test_vault_support import POLICY, database_bytes, entries
 from yaksok.actors import api_key_actor, staff_actor
 from yaksok.engine import init_yaksok
-from yaksok.errors import ConfigError, Conflict, NotFound, PermissionDenied, StorageError
+from yaksok.errors import ActorNotAllowed, ConfigError, Conflict, NotFound, StorageError
 from yaksok.policy.loader import load_source
 from yaksok.policy.render import render_policy
 from yaksok.rights.external import (
@@ -632,7 +632,7 @@ def test_only_an_open_verified_request_of_the_member_reaches_the_datasets(
     with pytest.raises(NotFound):
         erase_external(w.yk, w.minsu, actor=w.officer, request_id="rq_" + "0" * 24)
     engineer = staff_actor(w.yk.policy, "st_eng", "dev", "engineer")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ActorNotAllowed):
         erase_external(w.yk, w.minsu, actor=engineer, request_id=erasure)
     last = entries(w.yk)[-1]
     assert (last.actor_id, last.operation, last.outcome) == ("st_eng", "erase", "denied")

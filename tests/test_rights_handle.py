@@ -20,10 +20,10 @@ from tests.test_rights_requests import (
 from tests.test_vault_support import database_bytes, entries
 from yaksok.actors import member_actor
 from yaksok.errors import (
+    ActorNotAllowed,
     Conflict,
     NotFound,
     ObjectedTo,
-    PermissionDenied,
     ProcessingRestricted,
     StorageError,
 )
@@ -180,7 +180,7 @@ def test_an_explanation_gives_the_criteria_and_the_categories_used(yk, vault, of
     assert "(2)" in text and "203.0.113" not in text
     # The member may ask directly; others may not.
     assert explain_decision(yk, m, "abuse_detection", actor=member_actor(m)) == e
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ActorNotAllowed):
         explain_decision(yk, m, "abuse_detection", actor=member_actor("m_" + "1" * 24))
 
 
@@ -213,7 +213,7 @@ def test_carry_out_needs_a_started_request_and_a_handler(yk, minsu, officer, mon
         carry_out(yk, r.id, actor=officer)
     r = in_progress(yk, officer, minsu, "rectification",
                     personal={"category": PHONE, "value": NEW_PHONE})
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ActorNotAllowed):
         carry_out(yk, r.id, actor=member_actor(minsu))
     with pytest.raises(NotFound):
         carry_out(yk, "rq_" + "0" * 24, actor=officer)

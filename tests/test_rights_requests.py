@@ -16,7 +16,7 @@ from tests import test_vault_support as support
 from tests.test_outbox import Server
 from tests.test_vault_support import ROOT, database_bytes, entries
 from yaksok.actors import member_actor, staff_actor
-from yaksok.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from yaksok.errors import ActorNotAllowed, Conflict, NotFound, ValidationError
 from yaksok.members.signup import sign_up
 from yaksok.notify import OutboxSender, SmtpTransport, vault_resolver
 from yaksok.rights import requests as rq
@@ -124,12 +124,14 @@ def test_a_member_asks_in_the_account_menu_and_is_told_by_email(yk, minsu, smtp)
 @pytest.mark.promise("P6.8")
 def test_staff_enter_requests_received_by_letter_phone_email_and_fax(yk, minsu, officer, agent):
     for channel in ("written", "phone", "email", "fax"):
-        r = submit(yk, member_id=minsu, right="erasure", channel=channel, actor=agent)
+        r = submit(yk, member_id=minsu, right="erasure", channel=channel, actor=officer)
         assert (r.channel, r.status, r.verified_at) == (channel, "received", None)
-        assert request_events(yk, r.id)[0].actor == agent.id
-    with pytest.raises(PermissionDenied, match="entered by staff"):
-        submit(yk, member_id=minsu, right="erasure", channel="written",
-               actor=member_actor(minsu))
+        assert request_events(yk, r.id)[0].actor == officer.id
+    # Entering a request is handling it (rights.decide): not a member, not processor staff.
+    for actor in (member_actor(minsu), agent):
+        with pytest.raises(ActorNotAllowed) as refused:
+            submit(yk, member_id=minsu, right="erasure", channel="written", actor=actor)
+        assert refused.value.rule == "capability-required"
     with pytest.raises(ValidationError, match="session"):  # staff entry never starts verified
         submit(yk, member_id=minsu, right="objection", channel="phone", actor=officer,
                details={"purpose": "service_improvement"}, verified_by="session")
@@ -168,7 +170,7 @@ def test_submit_checks_everything_and_never_echoes_a_value(yk, minsu, officer):
         assert info.value.field == field, kw
         assert "minsu.kim" not in str(info.value) and "hunter2" not in str(info.value)
     other = new_member(yk, email="jiyeon.park@somesing.kr", phone="010-9876-5432")
-    with pytest.raises(PermissionDenied):  # a member asks only for themself
+    with pytest.raises(ActorNotAllowed):  # a member asks only for themself
         submit(yk, member_id=other, right="access", channel="account_menu", actor=me)
     support.Vault(yk).close_member(other)
     with pytest.raises(Conflict, match="closed"):
@@ -201,7 +203,7 @@ def test_every_transition_is_recorded_and_final_states_are_final(yk, minsu, offi
                details={"purpose": "service_improvement"})
     with pytest.raises(Conflict, match="received"):  # not verified yet
         start(yk, r.id, actor=officer)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ActorNotAllowed):
         start(yk, r.id, actor=member_actor(minsu))
     verify_by_staff(yk, r.id, actor=officer, method="reply-from-registered-email")
     start(yk, r.id, actor=officer)
@@ -234,7 +236,7 @@ def test_the_member_cancels_their_own_request_only(yk, minsu, officer):
     me = member_actor(minsu)
     r = submit(yk, member_id=minsu, right="access", channel="account_menu", actor=me)
     other = member_actor(new_member(yk, email="jiyeon.park@somesing.kr", phone="010-9876-5432"))
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ActorNotAllowed):
         cancel(yk, r.id, actor=other)
     assert cancel(yk, r.id, actor=me).status == "cancelled"
     assert request_events(yk, r.id)[-1].reason == "by-member"
@@ -291,7 +293,7 @@ def test_a_refusal_needs_a_legal_ground_and_is_told_with_the_law(yk, minsu, offi
         refuse(yk, r.id, actor=officer, reason="pipa_36_1_other_law_requires")
     with pytest.raises(ValidationError, match="does not apply"):
         refuse(yk, r.id, actor=officer, reason="gdpr_12_5_manifestly_excessive")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ActorNotAllowed):
         refuse(yk, r.id, actor=member_actor(minsu), reason="pipa_35_4_2_harms_others")
     assert get_request(yk, r.id).status == "received"
     done = refuse(yk, r.id, actor=officer, reason="pipa_35_4_2_harms_others")

@@ -26,10 +26,10 @@ from tests.test_rights_requests import (
 from tests.test_vault_support import database_bytes, entries
 from yaksok.actors import member_actor
 from yaksok.errors import (
+    ActorNotAllowed,
     AuthenticationFailed,
     Conflict,
     NotFound,
-    PermissionDenied,
     ValidationError,
 )
 from yaksok.retention import run_expiry
@@ -92,7 +92,7 @@ def test_the_password_verifies_and_a_wrong_one_counts_towards_lockout(yk, minsu,
         assert conn.execute(sa.select(members.c.failed_logins).where(members.c.id == minsu)
                             ).scalar() == 1
     assert ("denied", "rights:verify:password-wrong") in log_reasons(yk, r.id)
-    with pytest.raises(PermissionDenied, match="only the member"):  # staff never take it
+    with pytest.raises(ActorNotAllowed, match="only the member"):  # staff never take it
         verify_by_password(yk, r.id, PASSWORD, actor=officer)
     done = verify_by_password(yk, r.id, PASSWORD, actor=me)
     assert (done.status, done.verification) == ("verified", "password") and done.verified_at
@@ -199,9 +199,9 @@ def test_staff_record_how_they_checked_identity(yk, minsu, officer, engineer):
     r = submit(yk, member_id=minsu, right="erasure", channel="written", actor=officer)
     with pytest.raises(ValidationError, match="id-card-seen"):
         verify_by_staff(yk, r.id, actor=officer, method="looked trustworthy")
-    with pytest.raises(PermissionDenied, match="rights.decide"):
+    with pytest.raises(ActorNotAllowed, match="rights.decide"):
         verify_by_staff(yk, r.id, actor=engineer, method="id-card-seen")
-    with pytest.raises(PermissionDenied):  # a member cannot verify themself by staff check
+    with pytest.raises(ActorNotAllowed):  # a member cannot verify themself by staff check
         verify_by_staff(yk, r.id, actor=member_actor(minsu), method="id-card-seen")
     done = verify_by_staff(yk, r.id, actor=officer, method="signed-letter-matched")
     assert done.verification == "staff:signed-letter-matched"
@@ -230,7 +230,7 @@ def test_an_agent_acts_only_with_an_accepted_power_of_attorney(yk, minsu, office
     assert b"Park Jiyeon" not in database_bytes(yk)
     assert [(d.id, d.size, d.content_type) for d in documents(yk, r.id)] == [
         (doc_id, len(POA), "application/pdf")]
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ActorNotAllowed):
         check_agent(yk, r.id, actor=engineer, outcome="accepted")
     with pytest.raises(ValidationError):
         check_agent(yk, r.id, actor=officer, outcome="probably")
@@ -244,11 +244,11 @@ def test_an_agent_acts_only_with_an_accepted_power_of_attorney(yk, minsu, office
     assert start(yk, r.id, actor=officer).status == "in_progress"
     # The privacy officer reads it back, logged; others are refused, logged.
     assert read_power_of_attorney(yk, doc_id, actor=officer) == ("application/pdf", POA)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ActorNotAllowed):
         read_power_of_attorney(yk, doc_id, actor=engineer)
     reasons = log_reasons(yk, r.id)
     assert ("granted", "rights:agent:document-read") in reasons
-    assert ("denied", "permission-denied:actor") in reasons
+    assert ("denied", "capability-required") in reasons
     # The member's own request needs no document; erasing the member shreds it.
     own = submit(yk, member_id=minsu, right="access", channel="written", actor=officer)
     with pytest.raises(Conflict, match="own request"):

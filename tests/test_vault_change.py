@@ -94,7 +94,8 @@ def test_rectify_refusals(yk, vault, app, engineer):
     vault.collect(m, DOB, age_years_ago(30), channel="app", flow="ssg_cashout", actor=app)
     with pytest.raises(ActorNotAllowed):
         vault.rectify(m, EMAIL, "x@somesing.kr", actor=engineer, channel="app")
-    assert (last_entry(yk).operation, last_entry(yk).reason) == ("update", "actor-not-allowed")
+    assert (last_entry(yk).operation, last_entry(yk).reason) == ("update",
+                                                                 "no-purpose-for-category")
     with pytest.raises(ActorNotAllowed):  # another member is not this member
         vault.rectify(m, EMAIL, "x@somesing.kr", actor=member_actor("m_other"), channel="app")
     with pytest.raises(UndeclaredChannel):

@@ -196,7 +196,7 @@ def test_lookup_refusals(yk, vault, app, agent, engineer, pair):
         vault.lookup(EMAIL, MINSU[EMAIL], actor=engineer)
     with pytest.raises(ActorNotAllowed):
         vault.lookup(EMAIL, MINSU[EMAIL], actor=agent)
-    assert last_entry(yk).reason == "actor-not-allowed"
+    assert last_entry(yk).reason == "lookup-not-allowed"  # processor staff never search
 
 
 def test_lookup_of_a_shared_value_is_a_conflict_and_erased_members_vanish(yk, vault, app):

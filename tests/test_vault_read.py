@@ -136,7 +136,7 @@ def test_processor_staff_act_only_through_their_tasks(yk, vault, agent, minsu):
     assert last_entry(yk).task == "counselling"
     with pytest.raises(ActorNotAllowed, match="task"):  # no task named
         vault.read(minsu, [EMAIL], "contract_performance", actor=agent)
-    assert_denied(yk, "actor-not-allowed")
+    assert_denied(yk, "processor-task-required")
     with pytest.raises(ActorNotAllowed, match="does not cover"):  # community: no email
         vault.read(minsu, [EMAIL], "contract_performance", actor=agent, task="community")
     with pytest.raises(ActorNotAllowed, match="does not cover"):  # counselling: not this purpose

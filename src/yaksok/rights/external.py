@@ -115,7 +115,9 @@ def _request_ok(yk, v, member_id: str, request_id: str, rights: tuple, *, actor,
     from yaksok.rights.lifecycle import ID_RE, require_handler
     from yaksok.rights.requests import get_request
 
-    require_handler(yk, actor, "carry out a request on external datasets")  # logs a refusal
+    require_handler(yk, actor, "carry out a request on external datasets",  # logs a refusal
+                    member_id=member_id, log_as=operation,
+                    request_id=request_id if ID_RE.match(str(request_id)) else None)
     try:
         rq = get_request(yk, request_id)
         if rq.member_id != member_id:

@@ -149,12 +149,15 @@ def is_handler(yk, actor: Actor) -> bool:
 
 
 def require_handler(yk, actor: Actor, what: str, *, ip: str | None = None,
-                    request_id: str | None = None) -> None:
-    """``rights_handle`` as ``yaksok.access`` decides it; a refusal is logged and raised.
-    Never inside a transaction (the denial is written in one of its own)."""
+                    request_id: str | None = None, member_id: str | None = None,
+                    log_as: str | None = None) -> None:
+    """``rights_handle`` as ``yaksok.access`` decides it; a refusal is logged (with the member
+    and the operation attempted, when named) and raised. Never inside a transaction (the denial
+    is written in one of its own)."""
     from yaksok.vault import vault_for
 
-    vault_for(yk).authorize(actor, "rights_handle", ip=ip, request_id=request_id)
+    vault_for(yk).authorize(actor, "rights_handle", member_id=member_id, ip=ip,
+                            request_id=request_id, log_as=log_as)
 
 
 def require_member_side(yk, actor: Actor, member_id: str | None, what: str, *,

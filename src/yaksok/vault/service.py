@@ -85,13 +85,15 @@ class Vault:
     def authorize(self, actor, op: str, *, member_id: str | None = None, categories=(),
                   purpose: str | None = None, task: str | None = None,
                   mandate: Mandate | None = None, ip: str | None = None,
-                  request_id: str | None = None) -> Decision:
+                  request_id: str | None = None, log_as: str | None = None) -> Decision:
         """The decision for ``op``; a refusal is written to the access log (its own
-        transaction: actor, operation, member, categories, purpose, rule) and raised."""
+        transaction: actor, operation, member, categories, purpose, rule) and raised.
+        ``log_as`` names the log's operation when the act attempted is not ``op``'s own (a
+        handler's erasure on an external dataset is an ``erase``)."""
         d = decide(self.access(), actor, op, member_id=member_id, categories=categories,
                    purpose=purpose, task=task, mandate=mandate)
         if not d.allowed:
-            self.deny(d.refusal(), actor=actor, operation=operation(op).log,
+            self.deny(d.refusal(), actor=actor, operation=log_as or operation(op).log,
                       member_id=loggable_ref(member_id), categories=tuple(categories),
                       purpose=shown_key(purpose)[:64] if purpose is not None else None,
                       task=shown_key(task)[:64] if task is not None else None, ip=ip,

@@ -47,7 +47,7 @@ def open_log(tmp: Path, name: str):
 
     yk = init_yaksok(Settings(data_dir=tmp / name, policy_path=POLICY))
     # Seal only when the benchmark says so: the figures are for appending, not signing.
-    return yk, AuditLog.for_yaksok(yk, checkpoint_every=10**12, checkpoint_seconds=10**9)
+    return yk, AuditLog.configured(yk.engine, yk.keyring, yk.settings, yk.policy.access_log, checkpoint_every=10**12, checkpoint_seconds=10**9)
 
 
 def line(name: str, figure: str, baseline: str, note: str = "") -> None:

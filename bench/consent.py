@@ -59,7 +59,7 @@ def setup(url: str | None, tmp: Path, name: str):
     from yaksok.vault import Vault
 
     yk = init_yaksok(Settings(data_dir=tmp / name, policy_path=POLICY, database_url=url))
-    v = Vault(yk)
+    v = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
     members = [v.create_member() for _ in range(200)]
     for m in members[::2]:
         v.give_consent(m, "customised_ads", notice_text=NOTICE, channel="app",
@@ -99,9 +99,8 @@ def check_figures(v, members, n: int) -> dict[str, float]:
 
 def _worker(settings, member_id: str, conn) -> None:
     from yaksok.engine import open_yaksok
-    from yaksok.vault import Vault
 
-    v = Vault(open_yaksok(settings))
+    v = open_yaksok(settings).vault
     assert v.may_process(member_id, "promotional_events")  # warm cache: True
     conn.send("ready")
     wrong = 0

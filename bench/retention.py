@@ -66,13 +66,12 @@ def build_rows(yk, n: int) -> tuple[list[tuple], set[str]]:
     as the backend stores them; and the hold scopes used."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+    from yaksok.crypto.envelope import new_id, seal_value
     from yaksok.retention import add_period, hold_scope
-    from yaksok.retention.held import _aad, _hold_key
-    from yaksok.vault import vault_for
-    from yaksok.vault._db import to_db, write
-    from yaksok.vault.keys import new_id, seal_value
+    from yaksok.store.sql import to_db, write
+    from yaksok.vault.held import _aad, _hold_key
 
-    v = vault_for(yk)
+    v = yk.vault
     sqlite = yk.engine.dialect.name == "sqlite"
     keys: dict[str, tuple[str, AESGCM]] = {}
     rows = []
@@ -96,7 +95,7 @@ def build_rows(yk, n: int) -> tuple[list[tuple], set[str]]:
 def fill(yk, rows) -> None:
     """The rows into ``held_records``: executemany on SQLite, COPY on PostgreSQL (then ANALYZE,
     so both runs plan on the same statistics)."""
-    from yaksok.vault._db import write
+    from yaksok.store.sql import write
 
     if yk.engine.dialect.name == "sqlite":
         with write(yk.engine) as conn:
@@ -121,8 +120,8 @@ def fill(yk, rows) -> None:
 
 def plain_delete(yk) -> tuple[float, int]:
     """The baseline: one ``DELETE ... WHERE expires_at <= now`` statement, committed."""
+    from yaksok.store.sql import sql, to_db, write
     from yaksok.store.tables import utcnow
-    from yaksok.vault._db import sql, to_db, write
 
     sqlite = yk.engine.dialect.name == "sqlite"
     t = time.perf_counter()

@@ -101,10 +101,9 @@ def answering(yk, officer, member_id: str, right: str) -> str:
 
 def export_figures(yk, values: int, runs: int) -> dict:
     from yaksok.rights.export import build_export, create_download, download
-    from yaksok.vault import vault_for
     from yaksok.vault.subject_access import subject_rows
 
-    v = vault_for(yk)
+    v = yk.vault
     app, officer = actors(yk)
     m = v.create_member()
     v.collect(m, NICK, "벤치노래꾼", channel="app", actor=app)
@@ -204,7 +203,6 @@ def erasure_figures(tmp: Path, values: int, external_rows: int) -> dict:
 
     from yaksok.retention import close_account
     from yaksok.rights.external import dispose_external, erase_external
-    from yaksok.vault import vault_for
 
     archive, community, label, cleanup = external_urls(tmp)
     try:
@@ -214,7 +212,7 @@ def erasure_figures(tmp: Path, values: int, external_rows: int) -> dict:
         policy.write_text(POLICY.read_text("utf-8") + EXTERNAL.format(nick=NICK), "utf-8")
         yk = open_yk(tmp, "erase", policy=policy)
         try:
-            v = vault_for(yk)
+            v = yk.vault
             app, officer = actors(yk)
             figures = {}
             for run in ("baseline", "ours"):

@@ -85,11 +85,11 @@ def bulk_fill(yk, members: int, *, values_per_member: int = 1, member_id: str | 
     one existing member gets ``values_per_member`` posting values under its data key."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    from yaksok.vault import vault_for
-    from yaksok.vault._db import raw_write, to_db
-    from yaksok.vault.keys import MEMBER_SCOPE, new_id, seal_value, value_aad, wrap_data_key
+    from yaksok.crypto.envelope import new_id, seal_value, value_aad, wrap_data_key
+    from yaksok.store.sql import raw_write, to_db
+    from yaksok.vault.keys import MEMBER_SCOPE
 
-    v = vault_for(yk)
+    v = yk.vault
     sqlite = v.sqlite
     p = (lambda s: s) if sqlite else (lambda s: s.replace("?", "%s"))
     now = to_db(sqlite, dt.datetime.now(dt.UTC))
@@ -226,7 +226,7 @@ def bench_string_encrypted(engine, n: int, reads: int) -> tuple[float, float, st
 def vault_figures(yk, *, n_collect: int, reads: int) -> dict:
     from yaksok.vault import NewValue, Vault
 
-    v = Vault(yk)
+    v = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
     app = app_actor(yk)
     out: dict = {}
     # batched collect: 1,000 values (200 members x 5 postings) per transaction; the members
@@ -262,7 +262,7 @@ def vault_figures(yk, *, n_collect: int, reads: int) -> dict:
 def lookup_figures(yk, members: int, lookups: int) -> dict:
     from yaksok.vault import Vault
 
-    v = Vault(yk)
+    v = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
     app = app_actor(yk)
     t0 = time.perf_counter()
     last = [0.0]
@@ -306,7 +306,7 @@ def lookup_figures(yk, members: int, lookups: int) -> dict:
 def erase_figure(yk, values: int) -> dict:
     from yaksok.vault import Vault
 
-    v = Vault(yk)
+    v = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
     app = app_actor(yk)
     m = v.create_member()
     v.collect(m, NICK, "지울사람", channel="app", actor=app)

@@ -197,7 +197,7 @@ class World:
 
     def notice_for(self, member_id: str) -> int:
         from yaksok.policy.loader import load_file
-        from yaksok.policy.notices import publish_with_notice
+        from yaksok.publishing.notices import publish_with_notice
         from yaksok.store.tables import member_notices
 
         result = publish_with_notice(self.yk, load_file(POLICY_PATH), published_by="matrix")

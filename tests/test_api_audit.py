@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from yaksok.accounts import add_staff, create_api_key
 from yaksok.api import create_app
 from yaksok.api.problems import PROBLEM_JSON
-from yaksok.auditlog import AccessEvent, AuditLog, iter_entries
+from yaksok.auditlog import AccessEvent, iter_entries
 from yaksok.engine import init_yaksok
 from yaksok.settings import Settings
 
@@ -59,7 +59,7 @@ def problem(r, status: int) -> dict:
 @pytest.fixture
 def seeded(yk):
     """One flagged November 2024 entry about ME (a read with no purpose) and a clean one."""
-    log = AuditLog.for_yaksok(yk)
+    log = yk.audit
     base = dict(actor_kind="app_backend", actor_id="ak_1", operation="read", outcome="granted",
                 subject_ref=ME, categories=("user.social.nickname",))
     log.record_many([

@@ -14,7 +14,6 @@ from hashlib import sha256
 import pytest
 
 from tests.test_auditlog_log import POLICY, event
-from yaksok.auditlog import AuditLog
 from yaksok.auditlog.checkpoint import verify_checkpoint
 from yaksok.auditlog.merkle import verify_consistency, verify_inclusion
 from yaksok.cli import main
@@ -42,7 +41,7 @@ def run(tmp_path, monkeypatch, capsys):
 def logged(run, tmp_path):
     """40 entries written through the library into the CLI's data directory."""
     yk = open_yaksok(Settings.from_env())
-    log = AuditLog.for_yaksok(yk)
+    log = yk.audit
     log.record_many([event(i) for i in range(40)])
     yield log
     yk.close()

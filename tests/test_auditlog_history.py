@@ -11,7 +11,7 @@ import pytest
 
 from yaksok.accounts import add_staff
 from yaksok.actors import Actor
-from yaksok.auditlog import AccessEvent, AuditLog, append_many
+from yaksok.auditlog import AccessEvent, append_many
 from yaksok.auditlog.history import history_event, subject_history
 from yaksok.engine import init_yaksok
 from yaksok.errors import ValidationError
@@ -122,7 +122,7 @@ def test_history_limit_and_period(yk, history):
 
 def test_reading_a_history_is_itself_in_the_history(yk, history):
     officer = Actor(id=history.id, kind="staff", role="privacy_officer")
-    AuditLog.for_yaksok(yk).record(history_event(officer, ME, at=at(15),
+    yk.audit.record(history_event(officer, ME, at=at(15),
                                                  source_ip="198.51.100.3"))
     (latest, *_) = subject_history(yk.engine, yk.policy, ME, lang="en")
     assert (latest.who, latest.what, latest.at) == ("Privacy officer", "viewed", at(15))

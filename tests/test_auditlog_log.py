@@ -65,7 +65,7 @@ def clock() -> Clock:
 @pytest.fixture
 def audit(yk, clock) -> AuditLog:
     """The access log of ``yk``, sealing only when asked (or every 1000 entries)."""
-    return AuditLog.for_yaksok(yk, checkpoint_seconds=3600, clock=clock)
+    return AuditLog.configured(yk.engine, yk.keyring, yk.settings, yk.policy.access_log, checkpoint_seconds=3600, clock=clock)
 
 
 def raw(engine: sa.Engine, sql: str, params: dict | None = None) -> list:
@@ -178,7 +178,7 @@ def test_entries_hold_only_the_random_subject_reference(yk, audit):
 
 @pytest.mark.promise("P12.8")
 def test_a_background_sealer_signs_a_quiet_log_in_time(yk):
-    log = AuditLog.for_yaksok(yk, checkpoint_seconds=1)
+    log = AuditLog.configured(yk.engine, yk.keyring, yk.settings, yk.policy.access_log, checkpoint_seconds=1)
     log.record(event(1))  # one entry, then silence: only the sealer can sign it
     stop = log.start_sealer(interval=0.05)
     try:
@@ -193,5 +193,5 @@ def test_a_background_sealer_signs_a_quiet_log_in_time(yk):
 
 def test_a_bad_origin_is_a_configuration_error(yk):
     with pytest.raises(ConfigError, match="origin"):
-        AuditLog.for_yaksok(yk, origin="not a name+")
-    assert AuditLog.for_yaksok(yk).origin.startswith("yaksok.local/data")
+        AuditLog.configured(yk.engine, yk.keyring, yk.settings, yk.policy.access_log, origin="not a name+")
+    assert yk.audit.origin.startswith("yaksok.local/data")

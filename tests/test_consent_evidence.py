@@ -11,12 +11,12 @@ import pytest
 
 from tests import test_vault_support as support
 from tests.test_vault_support import MINSU, consent, entries, member, member_actor, values_of
-from yaksok.consent.ledger import notice_sha256
 from yaksok.consent.proof import consent_proof, consent_proof_json
 from yaksok.engine import open_yaksok
 from yaksok.errors import ValidationError
 from yaksok.settings import Settings
 from yaksok.vault import Vault
+from yaksok.vault.ledger import notice_sha256
 
 app = support.app
 vault = support.vault
@@ -203,7 +203,7 @@ def test_may_process_follows_consent_at_once_in_this_process_and_thread(yk, vaul
 def test_a_withdrawal_by_another_vault_is_seen_before_it_returns(yk, vault):
     """Another Vault on the same database stands for another process (no shared memory)."""
     m = member(vault)
-    other = Vault(yk)
+    other = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
     consent(vault, m, "customised_ads")
     assert vault.may_process(m, "consented_marketing") and other.may_process(
         m, "consented_marketing")
@@ -213,7 +213,7 @@ def test_a_withdrawal_by_another_vault_is_seen_before_it_returns(yk, vault):
 
 def _withdraw_in_child(settings: Settings, member_id: str, q) -> None:
     y = open_yaksok(settings)
-    v = Vault(y)
+    v = Vault(y.engine, y.keyring, y.policy_in_force, y.settings)
     consent(v, member_id, "customised_ads", "withdraw")
     q.put("done")
     y.close()

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from tests import test_vault_support as support
 from tests.test_vault_support import NOTICE
-from yaksok.consent import ledger
-from yaksok.consent.ledger import effective_consents, give, history, refuse, withdraw
 from yaksok.errors import Conflict, NotFound, ValidationError
 from yaksok.store import IMMEDIATE
+from yaksok.vault import ledger
+from yaksok.vault.ledger import effective_consents, give, history, refuse, withdraw
 from yaksok.vault.subjects import close_member, create_member
 
 yk = support.yk  # the shared fixture (see test_vault_support.py)

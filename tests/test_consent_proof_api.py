@@ -9,7 +9,7 @@ import pytest
 
 from tests.test_api_vault import bearer, client, login, sign_up
 from tests.test_cli import run
-from yaksok.consent.ledger import notice_sha256
+from yaksok.vault.ledger import notice_sha256
 
 pytest_plugins = ["tests.test_members_support"]  # the ``yk`` fixture
 __all__ = ["client", "run"]

@@ -11,7 +11,6 @@ from yaksok.demo import DEMO_PASSWORD, demo_people, run_demo
 from yaksok.errors import Conflict, ValidationError
 from yaksok.members import login_member
 from yaksok.store.tables import consent_events, members
-from yaksok.vault import vault_for
 
 pytest_plugins = ["tests.test_members_support"]  # the ``yk`` and ``run`` fixtures
 
@@ -52,7 +51,7 @@ def test_demo_fills_the_store_deterministically(yk):
     assert withdrawn == summary.consents_withdrawn
     # Values went through the vault: readable for a purpose, encrypted at rest.
     p = people[3]
-    got = vault_for(yk).read_one(p.member_id, EMAIL, "member_management",
+    got = yk.vault.read_one(p.member_id, EMAIL, "member_management",
                                  actor=member_actor(p.member_id))
     assert got == p.email
     assert p.email.encode() not in sqlite_bytes(yk)

@@ -280,10 +280,10 @@ def mailed_code(yk, smtp) -> str:
     """Deliver the outbox over real SMTP and read the last one-time code mailed."""
     import re
 
-    from yaksok.notify import OutboxSender, SmtpTransport, vault_resolver
+    from yaksok.notify import OutboxSender, SmtpTransport
 
     with SmtpTransport(smtp.config()) as transport:
-        OutboxSender(yk.engine, transport=transport, resolve_email=vault_resolver(yk),
+        OutboxSender(yk.engine, yk.outbox.templates, transport=transport, resolve_email=yk.outbox.resolver(),
                      from_addr=FROM).deliver_once()
     codes = [re.search(r"code: (\d{6})", m.get_body(("plain",)).get_content())
              for m in smtp.mailbox.messages]

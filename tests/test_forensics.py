@@ -57,15 +57,16 @@ from tests.test_vault_support import (
     SNS_ID,
     sqlite_files,
 )
-from yaksok.crypto.rotation import retire_kek, rotate_kek
+from yaksok.crypto.envelope import unwrap_data_key
 from yaksok.errors import ConfigError, NotFound, StorageError
 from yaksok.members.sessions import login_member
 from yaksok.members.signup import sign_up
 from yaksok.retention import HOLD_MEMBER, close_account, read_held, run_expiry, write_record
-from yaksok.retention.held import month_end
+from yaksok.rotation import retire_kek, rotate_kek
 from yaksok.store.tables import utcnow
 from yaksok.vault.erasure import purge_erased
-from yaksok.vault.keys import MEMBER_SCOPE, unwrap_data_key
+from yaksok.vault.held import month_end
+from yaksok.vault.keys import MEMBER_SCOPE
 
 app, officer, vault, yk = support.app, support.officer, support.vault, support.yk
 

@@ -19,14 +19,14 @@ import sqlalchemy as sa
 
 from tests import test_vault_support as support
 from tests.test_vault_support import EMAIL, JIYEON, MINSU, NICK, PHONE, POSTING, member
+from yaksok import rotation
 from yaksok.accounts.staff import add_staff, login_staff
-from yaksok.crypto import rotation
+from yaksok.crypto.envelope import unwrap_data_key
 from yaksok.crypto.keyring import FileKeyring
-from yaksok.crypto.rotation import kek_usage, retire_kek, rewrap_pending, rotate_kek
 from yaksok.crypto.secretbox import key_version_of
 from yaksok.errors import ConfigError, Conflict, NotFound, StorageError
-from yaksok.vault import Vault
-from yaksok.vault.keys import unwrap_data_key
+from yaksok.rotation import kek_usage, retire_kek, rewrap_pending, rotate_kek
+from yaksok.vault import Vault, rewrap
 
 app, vault, yk = support.app, support.vault, support.yk
 
@@ -58,7 +58,7 @@ def versions_in_use(yk) -> set[int]:
 
 def read_all(yk, app, members: dict[str, dict]) -> None:
     """Every member's email and nickname read back through a fresh Vault (no cached keys)."""
-    fresh = Vault(yk)
+    fresh = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
     for m, data in members.items():
         got = plain(fresh.read(m, [EMAIL, NICK], PURPOSE, actor=app))
         assert got == {EMAIL: [data[EMAIL]], NICK: [data[NICK]]}
@@ -84,8 +84,8 @@ def test_rotation_rewraps_every_data_key_and_values_still_read(yk, vault, app):
     rows = key_rows(yk)
     assert {r.kek_version for r in rows} == {2}
     assert all(bytes(r.wrapped) != before[r.id] for r in rows)  # really rewrapped
-    assert kek_usage(yk) == {1: {"data_keys": 0, "staff_secrets": 0, "sealed_values": 0},
-                             2: {"data_keys": 7, "staff_secrets": 0, "sealed_values": 0}}
+    assert kek_usage(yk) == {1: {"data_keys": 0, "sealed_values": 0},
+                             2: {"data_keys": 7, "sealed_values": 0}}
     read_all(yk, app, members)
     # The vault that served reads before the rotation keeps working (its cache is by wrapped).
     assert plain(vault.read(next(iter(members)), [EMAIL], PURPOSE, actor=app))
@@ -108,14 +108,14 @@ def test_rotation_leaves_destroyed_keys_destroyed(yk, vault, app):
 def test_concurrent_writer_never_loses_an_update(yk, vault, app, monkeypatch):
     """The optimistic UPDATE: a row erased between the batch's read and its write stays erased."""
     victim, other = fill(vault, app, MINSU), fill(vault, app, JIYEON)
-    real = rotation._write_batch
+    real = rewrap.store_rewrapped
 
     def erase_first(engine, updates):
         vault.erase_member(victim, actor=app)  # lands between the rewrap and the UPDATE
-        monkeypatch.setattr(rotation, "_write_batch", real)
+        monkeypatch.setattr(rewrap, "store_rewrapped", real)
         return real(engine, updates)
 
-    monkeypatch.setattr(rotation, "_write_batch", erase_first)
+    monkeypatch.setattr(rewrap, "store_rewrapped", erase_first)
     result = rotate_kek(yk, batch=10)
     assert (result.rewrapped, result.skipped) == (1, 1)
     rows = {r.member_id: r for r in key_rows(yk)}
@@ -203,7 +203,7 @@ from pathlib import Path
 s = Settings(data_dir=Path(sys.argv[1]), database_url=sys.argv[2], policy_path=Path(sys.argv[3]),
              keyring_path=Path(sys.argv[4]))
 yk = open_yaksok(s)
-v = Vault(yk)
+v = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
 app = api_key_actor(yk.policy, "ak_somesing", "somesing-app", ["members"])
 deadline = time.monotonic() + float(sys.argv[5])
 i = 0
@@ -256,7 +256,7 @@ def test_retire_refuses_while_rows_remain_and_the_active_version(yk, vault, app)
     m = fill(vault, app, MINSU)
     add_staff(yk.engine, yk.keyring, yk.policy, "alice", "privacy_officer", PASSWORD)
     yk.keyring.rotate("kek")  # a new version, nothing rewrapped yet
-    with pytest.raises(Conflict, match="1 data keys, 1 staff secrets and 0 sealed values"):
+    with pytest.raises(Conflict, match="1 data keys and 1 sealed values"):
         retire_kek(yk, 1)
     with pytest.raises(Conflict, match="active"):
         retire_kek(yk, 2)
@@ -270,14 +270,14 @@ def test_retire_refuses_while_rows_remain_and_the_active_version(yk, vault, app)
         yk.keyring.get("kek", 1)
     # The file itself no longer holds it: a fresh reader sees only version 2.
     assert FileKeyring.open(yk.keyring.path).versions("kek") == [2]
-    assert plain(Vault(yk).read(m, [EMAIL], PURPOSE, actor=app)) == {EMAIL: [MINSU[EMAIL]]}
+    assert plain(Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings).read(m, [EMAIL], PURPOSE, actor=app)) == {EMAIL: [MINSU[EMAIL]]}
 
 
 def test_retire_refuses_while_a_sealed_secret_still_uses_the_version(yk, monkeypatch):
     add_staff(yk.engine, yk.keyring, yk.policy, "alice", "privacy_officer", PASSWORD)
-    monkeypatch.setattr(rotation, "_reseal_secrets", lambda *a: (0, 0))
+    monkeypatch.setattr(rotation, "_reseal_values", lambda yk, target, skipped: (0, skipped))
     rotate_kek(yk)
-    with pytest.raises(Conflict, match="0 data keys, 1 staff secrets and 0 sealed values"):
+    with pytest.raises(Conflict, match="0 data keys and 1 sealed values"):
         retire_kek(yk, 1)
     monkeypatch.undo()
     assert rewrap_pending(yk).resealed == 1
@@ -334,7 +334,7 @@ def test_after_rotate_and_retire_a_copy_taken_before_yields_no_data_key(yk, vaul
         assert len(old) == 2 and all(r[3] is not None for r in old)
         assert unwrappable(old) == 0
     # The live database is unaffected: the member kept reads normally.
-    assert plain(Vault(yk).read(kept, [EMAIL], PURPOSE, actor=app)) == {EMAIL: [JIYEON[EMAIL]]}
+    assert plain(Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings).read(kept, [EMAIL], PURPOSE, actor=app)) == {EMAIL: [JIYEON[EMAIL]]}
 
 
 # -- staff secrets -----------------------------------------------------------------------------
@@ -405,7 +405,7 @@ def test_cli_keys_status_rotate_and_retire(tmp_path, monkeypatch, capsys):
 
     assert run("init")[0] == 0
     yk_ = open_yaksok(Settings.from_env())
-    v = Vault(yk_)
+    v = Vault(yk_.engine, yk_.keyring, yk_.policy_in_force, yk_.settings)
     actor = support.api_key_actor(yk_.policy, "ak", "app", ["members"])
     for i in range(3):
         fill(v, actor, person(i))

@@ -23,7 +23,6 @@ from tests.test_members_support import (
 from yaksok.accounts.sessions import LOCKOUT_MINUTES, LOCKOUT_THRESHOLD
 from yaksok.actors import member_actor
 from yaksok.auditlog import iter_entries
-from yaksok.consent.ledger import history, notice_sha256
 from yaksok.errors import (
     AuthenticationFailed,
     Conflict,
@@ -42,7 +41,7 @@ from yaksok.members import (
 )
 from yaksok.members.sessions import DEFAULT_SESSION_SECONDS
 from yaksok.store.tables import members, vault_values
-from yaksok.vault import vault_for
+from yaksok.vault.ledger import history, notice_sha256
 
 pytest_plugins = ["tests.test_members_support"]  # the ``yk`` fixture
 DOB = "user.demographic.date_of_birth"
@@ -60,7 +59,7 @@ def categories_of(yk, member_id) -> list[str]:
 
 
 def read(yk, member_id, *cats, purpose="member_management"):
-    return vault_for(yk).read(member_id, cats, purpose, actor=member_actor(member_id))
+    return yk.vault.read(member_id, cats, purpose, actor=member_actor(member_id))
 
 
 # -- the age gate (P8.1) ---------------------------------------------------------------------
@@ -261,7 +260,7 @@ def test_identifiers_are_unique_among_active_members(yk, change, field):
 
 def test_a_closed_members_email_may_sign_up_again(yk):
     first = sign_up(yk, **signup_args(1))
-    vault_for(yk).close_member(first)
+    yk.vault.close_member(first)
     second = sign_up(yk, **signup_args(2, email="member1@example.com"))
     assert find_member(yk, "user.contact.email", "member1@example.com") == second
 
@@ -428,7 +427,7 @@ def test_bad_tokens_are_refused(yk, member, token):
 
 def test_a_closed_or_erased_member_cannot_log_in_or_use_a_session(yk, member):
     _, token = login_member(yk, "member1@example.com", PASSWORD, now=NOW)
-    vault_for(yk).close_member(member)
+    yk.vault.close_member(member)
     with pytest.raises(AuthenticationFailed):
         authenticate_member_token(yk, token, now=NOW)
     with pytest.raises(AuthenticationFailed) as info:

@@ -12,7 +12,7 @@ from yaksok.accounts.passwords import hash_password
 from yaksok.api import create_app
 from yaksok.crypto.keyring import PASSPHRASE_ENV
 from yaksok.notify import OutboxSender
-from yaksok.policy.notices import publish_with_notice
+from yaksok.publishing.notices import publish_with_notice
 from yaksok.store.tables import members as members_table
 
 PASSWORD = "Lamp-7-tiger"
@@ -111,7 +111,7 @@ def test_every_version_stays_readable_at_its_own_address(client, published, lang
 @pytest.mark.promise("P11.1")
 def test_members_see_their_in_app_notices(client, yk, published):
     result, members = published
-    OutboxSender(yk.engine).deliver_once()  # in-app only: no SMTP configured
+    OutboxSender(yk.engine, yk.outbox.templates).deliver_once()  # in-app only: no SMTP configured
     member_id, address = next(iter(members.items()))
     with yk.engine.begin() as conn:
         conn.execute(sa.update(members_table).where(members_table.c.id == member_id)

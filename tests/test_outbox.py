@@ -35,17 +35,14 @@ from yaksok.notify import (
     SendError,
     SmtpConfig,
     SmtpTransport,
-    enqueue,
-    enqueue_many,
     message_id_for,
     outbox_status,
     retry_dead,
-    sender_for,
-    vault_resolver,
 )
-from yaksok.notify.outbox import NewMessage, _LostLease
+from yaksok.notify.outbox import NewMessage, _LostLease, enqueue
 from yaksok.notify.smtp import mask_addresses
-from yaksok.policy.notices import publish_with_notice
+from yaksok.publishing import notices
+from yaksok.publishing.notices import publish_with_notice
 from yaksok.settings import Settings
 from yaksok.store import make_engine
 from yaksok.store.tables import member_notices, outbox, utcnow
@@ -152,9 +149,9 @@ def queue_notice(yk, n: int = 3, **kw) -> dict[str, str]:
 def sender(yk, server: Server | None, members: dict | None = None, **kw) -> OutboxSender:
     """A sender over ``server`` resolving addresses from ``members`` (or through the vault)."""
     transport = SmtpTransport(server.config()) if server is not None else None
-    resolve = (members.get if members is not None else vault_resolver(yk)) if transport else None
+    resolve = (members.get if members is not None else yk.outbox.resolver()) if transport else None
     kw.setdefault("retry", RetryPolicy(base_seconds=10, jitter=0.0, max_attempts=4))
-    return OutboxSender(yk.engine, transport=transport, resolve_email=resolve, **kw)
+    return OutboxSender(yk.engine, yk.outbox.templates, transport=transport, resolve_email=resolve, **kw)
 
 
 def rows(yk, *where):
@@ -204,15 +201,15 @@ def test_notices_reach_a_real_smtp_server_and_members_inboxes(yk, smtp):
 
 def test_enqueue_dedupes_on_channel_and_key(yk):
     with yk.engine.begin() as conn:
-        assert enqueue(conn, channel="in_app", member_id="m_1", template="policy_notice",
+        assert yk.outbox.enqueue(conn, channel="in_app", member_id="m_1", template="policy_notice",
                        params={"notice_id": 1}, dedupe_key="notice:v:m_1")
-        assert not enqueue(conn, channel="in_app", member_id="m_1", template="policy_notice",
+        assert not yk.outbox.enqueue(conn, channel="in_app", member_id="m_1", template="policy_notice",
                            params={"notice_id": 1}, dedupe_key="notice:v:m_1")
-        assert enqueue(conn, channel="email", member_id="m_1", template="policy_notice",
+        assert yk.outbox.enqueue(conn, channel="email", member_id="m_1", template="policy_notice",
                        params={"notice_id": 1}, dedupe_key="notice:v:m_1")
         msgs = [NewMessage("email", f"m_{i}", "policy_notice", {"notice_id": 1},
                            f"notice:v:m_{i}") for i in range(1, 4)]
-        assert enqueue_many(conn, msgs) == 2  # m_1 is already queued
+        assert yk.outbox.enqueue_many(conn, msgs) == 2  # m_1 is already queued
     assert len(rows(yk)) == 4
 
 
@@ -234,7 +231,7 @@ def test_enqueue_refuses_anything_but_tokens(tmp_path, change, field):
                   params={"notice_id": 1}, dedupe_key="notice:v:m_1")
     values.update(change)
     with engine.begin() as conn, pytest.raises(ValidationError) as err:
-        enqueue(conn, **values)
+        enqueue(conn, templates=notices.TEMPLATES, **values)
     assert err.value.field == field
     assert "@" not in str(err.value) or field == "dedupe_key"
     engine.dispose()
@@ -384,7 +381,7 @@ class CrashAfterData:
 def test_crash_after_data_resends_at_most_once_with_the_same_message_id(yk, smtp):
     members = queue_notice(yk, 4)
     clock = Clock()
-    crashing = OutboxSender(yk.engine, transport=CrashAfterData(SmtpTransport(smtp.config()), 2),
+    crashing = OutboxSender(yk.engine, yk.outbox.templates, transport=CrashAfterData(SmtpTransport(smtp.config()), 2),
                             resolve_email=members.get, clock=clock, lease_seconds=60,
                             worker="doomed")
     with pytest.raises(Crash):
@@ -418,7 +415,7 @@ def test_normal_restarts_never_resend_sent_messages(yk, smtp, db_url):
     for _ in range(3):  # new processes: fresh engines, fresh senders
         engine = make_engine(db_url)
         try:
-            fresh = OutboxSender(engine, transport=SmtpTransport(smtp.config()),
+            fresh = OutboxSender(engine, yk.outbox.templates, transport=SmtpTransport(smtp.config()),
                                  resolve_email=members.get,
                                  clock=lambda: utcnow() + dt.timedelta(days=30))
             assert fresh.deliver_once().claimed == 0
@@ -534,7 +531,7 @@ def test_login_is_used_and_a_refused_login_costs_no_attempt(yk, caplog):
     server = Server(authenticator=_authenticator, auth_required=True, auth_require_tls=False)
     try:
         caplog.set_level(logging.DEBUG, logger="yaksok")
-        wrong = OutboxSender(yk.engine, transport=SmtpTransport(server.config(
+        wrong = OutboxSender(yk.engine, yk.outbox.templates, transport=SmtpTransport(server.config(
             user="notices", password="wrong-" + PASSWORD)), resolve_email=members.get)
         result = wrong.deliver_once()
         assert result.sent == 2 and result.released == 2  # in-app went; both emails wait
@@ -543,7 +540,7 @@ def test_login_is_used_and_a_refused_login_costs_no_attempt(yk, caplog):
         emails = email_rows(yk)
         assert {(r.status, r.attempts) for r in emails} == {("pending", 0)}
         assert all(r.next_attempt_at > utcnow() for r in emails)
-        right = OutboxSender(yk.engine, transport=SmtpTransport(server.config(
+        right = OutboxSender(yk.engine, yk.outbox.templates, transport=SmtpTransport(server.config(
             user="notices", password=PASSWORD)), resolve_email=members.get,
             clock=lambda: utcnow() + dt.timedelta(hours=1))
         assert right.deliver_once().sent == 2
@@ -560,7 +557,7 @@ def test_server_down_stops_the_batch_without_using_attempts(yk):
     members = queue_notice(yk, 2)
     config = SmtpConfig(host="127.0.0.1", port=free_port(), from_addr=FROM, security="none",
                         timeout=2, local_hostname="yaksok.test")
-    result = OutboxSender(yk.engine, transport=SmtpTransport(config),
+    result = OutboxSender(yk.engine, yk.outbox.templates, transport=SmtpTransport(config),
                           resolve_email=members.get).deliver_once()
     assert result.connection_error and "cannot connect" in result.connection_error
     assert {(r.status, r.attempts) for r in email_rows(yk)} == {("pending", 0)}
@@ -616,7 +613,7 @@ def test_starttls_and_implicit_tls_with_login(yk, tls_files, security):
     try:
         config = server.config(security=security, ssl_context=client_ctx, user="notices",
                                password=PASSWORD)
-        result = OutboxSender(yk.engine, transport=SmtpTransport(config),
+        result = OutboxSender(yk.engine, yk.outbox.templates, transport=SmtpTransport(config),
                               resolve_email=members.get).deliver_once()
         assert result.sent == 2 and result.connection_error is None
         assert len(server.mailbox.messages) == 1
@@ -628,7 +625,7 @@ def test_starttls_is_never_skipped(yk, smtp, tls_files):
     members = queue_notice(yk, 1)
     _, client_ctx = tls_files
     config = smtp.config(security="starttls", ssl_context=client_ctx)  # server offers no TLS
-    result = OutboxSender(yk.engine, transport=SmtpTransport(config),
+    result = OutboxSender(yk.engine, yk.outbox.templates, transport=SmtpTransport(config),
                           resolve_email=members.get).deliver_once()
     assert "does not offer STARTTLS" in result.connection_error
     assert smtp.mailbox.messages == []
@@ -640,7 +637,7 @@ def test_an_untrusted_certificate_is_refused(yk, tls_files):
     server = Server(ssl_context=server_ctx)
     try:
         config = server.config(security="tls")  # the system trust store: no self-signed cert
-        result = OutboxSender(yk.engine, transport=SmtpTransport(config),
+        result = OutboxSender(yk.engine, yk.outbox.templates, transport=SmtpTransport(config),
                               resolve_email=members.get).deliver_once()
         assert result.connection_error and result.sent == 1
         assert server.mailbox.messages == []
@@ -748,10 +745,10 @@ def test_sender_for_uses_settings(tmp_path, monkeypatch, smtp):
     monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
     y = make_yaksok(tmp_path, "")
     try:
-        assert sender_for(y).transport is None
-        y.settings = y.settings.with_(smtp_host="127.0.0.1", smtp_port=smtp.port,
-                                      smtp_security="none", smtp_from=FROM)
-        s = sender_for(y)
+        assert y.outbox.sender().transport is None
+        y.outbox.settings = y.settings.with_(smtp_host="127.0.0.1", smtp_port=smtp.port,
+                                             smtp_security="none", smtp_from=FROM)
+        s = y.outbox.sender()
         assert s.transport.config.port == smtp.port and s.from_domain == DOMAIN
     finally:
         y.close()

@@ -14,12 +14,6 @@ import sqlalchemy as sa
 import yaml
 
 from yaksok.actors import Actor, system_actor
-from yaksok.consent.renewal import (
-    RULE,
-    pending_purposes,
-    pending_renewal,
-    resolve_renewals,
-)
 from yaksok.crypto.keyring import PASSPHRASE_ENV
 from yaksok.engine import init_yaksok
 from yaksok.errors import Conflict, NoLawfulBasis
@@ -30,9 +24,15 @@ from yaksok.policy.diff import (
     render_diff,
 )
 from yaksok.policy.loader import LoadedPolicy, load_policy, load_source
-from yaksok.policy.notices import get_notice, list_notices, publish_with_notice
+from yaksok.publishing.notices import get_notice, list_notices, publish_with_notice
 from yaksok.settings import Settings
 from yaksok.store.tables import consent_renewals, outbox, policy_notices
+from yaksok.vault.renewal import (
+    RULE,
+    pending_purposes,
+    pending_renewal,
+    resolve_renewals,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 POLICY = REPO / "policies" / "somesing.yaml"
@@ -87,9 +87,8 @@ NOTICE_TEXT = "선택 동의: 이용자 분석 / Optional consent: user analysis
 
 def add_members(yk, n: int, *, prefix: str = "member") -> dict[str, str]:
     """``n`` active members with an email address in the vault: {member id: address}."""
-    from yaksok.vault.service import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     out = {}
     for i in range(n):
         m = v.create_member()
@@ -100,9 +99,8 @@ def add_members(yk, n: int, *, prefix: str = "member") -> dict[str, str]:
 
 
 def give(yk, member_id: str, item: str = "user_analysis", **kw) -> int:
-    from yaksok.vault.service import vault_for
 
-    return vault_for(yk).give_consent(member_id, item, notice_text=NOTICE_TEXT, channel="app",
+    return yk.vault.give_consent(member_id, item, notice_text=NOTICE_TEXT, channel="app",
                                       actor=SIGNUP, **kw)
 
 
@@ -401,9 +399,8 @@ def test_consent_under_the_old_version_or_withdrawn_does_not_resolve(yk):
     with yk.engine.connect() as conn:
         assert pending_renewal(conn, m, "ai_training")
     give(yk, m)
-    from yaksok.vault.service import vault_for
 
-    vault_for(yk).withdraw_consent(m, "user_analysis", notice_text=NOTICE_TEXT, channel="app",
+    yk.vault.withdraw_consent(m, "user_analysis", notice_text=NOTICE_TEXT, channel="app",
                                    actor=SIGNUP)
     with yk.engine.connect() as conn:
         assert pending_renewal(conn, m, "ai_training")
@@ -438,9 +435,8 @@ def _read_checks_renewal() -> bool:
 @pytest.mark.xfail(not _read_checks_renewal(), strict=True,
                    reason="vault read() does not call consent.renewal.pending_renewal yet")
 def test_vault_read_refuses_the_new_purpose_until_renewed_consent(yk):
-    from yaksok.vault.service import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     (m,) = add_members(yk, 1)
     give(yk, m)
     v.collect(m, "user.behavior.join_reason", "a friend asked me", channel="app",

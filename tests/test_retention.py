@@ -13,6 +13,7 @@ from tests import test_vault_support as support
 from tests.test_vault_support import EMAIL, MINSU, NICK, PHONE, POSTING, database_bytes, member
 from yaksok.actors import staff_actor
 from yaksok.auditlog import iter_entries
+from yaksok.crypto.envelope import unwrap_data_key
 from yaksok.errors import (
     ActorNotAllowed,
     Conflict,
@@ -32,7 +33,6 @@ from yaksok.retention import (
     write_record,
 )
 from yaksok.store.tables import member_sessions, staff_sessions, utcnow
-from yaksok.vault.keys import unwrap_data_key
 
 app, officer, vault, yk, engineer = (support.app, support.officer, support.vault, support.yk,
                                      support.engineer)

@@ -16,7 +16,6 @@ from yaksok.api import create_app
 from yaksok.engine import init_yaksok
 from yaksok.retention import write_record
 from yaksok.settings import Settings
-from yaksok.vault import vault_for
 
 POLICY = Path(__file__).resolve().parents[1] / "policies" / "somesing.yaml"
 LOGIN = {"user.device.ip_address": "198.51.100.23"}
@@ -24,7 +23,7 @@ LOGIN = {"user.device.ip_address": "198.51.100.23"}
 
 def _held(yk) -> str:
     app = api_key_actor(yk.policy, "ak_t", "t", ["members", "compliance"])
-    m = vault_for(yk).create_member(jurisdiction="KR")
+    m = yk.vault.create_member(jurisdiction="KR")
     write_record(yk, m, "login_record", LOGIN, actor=app,
                  at=dt.datetime(2020, 1, 10, tzinfo=dt.UTC))   # long expired
     write_record(yk, m, "payment_record", {"user.payment.transaction_id": "tx-cli-1"},

@@ -34,19 +34,13 @@ from yaksok.auditlog import iter_entries
 from yaksok.engine import init_yaksok, open_yaksok
 from yaksok.errors import ConfigError, NotFound, ValidationError
 from yaksok.retention import add_period, close_account, run_expiry, write_record
-from yaksok.retention import expiry as expiry_mod
 from yaksok.retention.expiry import ExpiryRule, count_due
-from yaksok.retention.schedule import (
-    first_run,
-    next_run,
-    parse_schedule,
-    run_pass,
-    runs_in_serve,
-)
+from yaksok.retention.schedule import run_pass, runs_in_serve
+from yaksok.schedule import first_run, next_run, parse_schedule
 from yaksok.settings import Settings
+from yaksok.store.sql import from_db
 from yaksok.store.tables import member_sessions, utcnow
-from yaksok.vault import Vault, reapply_erasures
-from yaksok.vault._db import from_db
+from yaksok.vault import Vault
 from yaksok.vault.erasure import erasures_path, read_erasure_entries
 
 app, officer, vault, yk = support.app, support.officer, support.vault, support.yk
@@ -184,9 +178,8 @@ def test_count_due_is_exactly_what_the_run_destroys(yk, vault, app, monkeypatch)
     evidence = _consent_rows(yk, withdrew) + _consent_rows(yk, closes)
     assert evidence >= 3
     # A kind that cannot count ahead is left out of the counts (the CLI shows it as a line).
-    monkeypatch.setitem(expiry_mod._REGISTRY, "uncounted",
-                        ExpiryRule("uncounted", "row delete", "test", None,
-                                   lambda yk, conn, now, batch: []))
+    yk.expiry.register(ExpiryRule("uncounted", "row delete", "test", None,
+                                  lambda v, conn, now, batch: []))
     due = count_due(yk, now)
     assert due == {"held_records": 5, "hold_keys": 2, "member_sessions": 2,
                    "staff_sessions": 0, "consent_evidence": evidence,
@@ -256,7 +249,7 @@ def _worker_threads() -> list[threading.Thread]:
 def test_serve_runs_the_worker_in_process_on_sqlite(tmp_path, monkeypatch):
     y = _fresh(tmp_path, monkeypatch, worker_schedule="every 1s", worker_batch=3)
     try:
-        v = Vault(y)
+        v = Vault(y.engine, y.keyring, y.policy_in_force, y.settings)
         actor = api_key_actor(y.policy, "ak_t", "t", ["members", "compliance"])
         m, gone = v.create_member(jurisdiction="KR"), v.create_member(jurisdiction="KR")
         for i in range(7):
@@ -310,10 +303,9 @@ def test_a_failed_pass_is_logged_without_values_and_retried(tmp_path, monkeypatc
             raise RuntimeError(f"unexpected row {MINSU[EMAIL]}")
         return []
 
-    monkeypatch.setitem(expiry_mod._REGISTRY, "flaky", ExpiryRule("flaky", "row delete",
-                                                                  "test", None, flaky))
+    y.expiry.register(ExpiryRule("flaky", "row delete", "test", None, flaky))
     try:
-        v = Vault(y)
+        v = Vault(y.engine, y.keyring, y.policy_in_force, y.settings)
         actor = api_key_actor(y.policy, "ak_t", "t", ["members", "compliance"])
         gone = v.create_member(jurisdiction="KR")
         v.collect(gone, EMAIL, MINSU[EMAIL], channel="app", actor=actor)
@@ -403,11 +395,11 @@ def test_a_restore_before_a_closure_keeps_its_consent_evidence_after_reapply(
     _restore(yk, backup)
     restored = open_yaksok(settings)
     try:
-        v = Vault(restored)
+        v = Vault(restored.engine, restored.keyring, restored.policy_in_force, restored.settings)
         # The restored copy has them back: the risk reapply removes.
         assert v.read(closed, [EMAIL], "contract_performance", actor=app)[EMAIL]
         assert v.read(erased, [EMAIL], "contract_performance", actor=app)[EMAIL]
-        assert reapply_erasures(restored) == 2
+        assert restored.vault.reapply_erasures() == 2
         for m in (closed, erased):
             with pytest.raises(NotFound):
                 v.read(m, [EMAIL], "contract_performance", actor=app)
@@ -431,7 +423,7 @@ def test_a_restore_before_a_closure_keeps_its_consent_evidence_after_reapply(
                    if e.actor_id == "system:reapply-erasures"}
         assert reasons == {closed: "account-closure-reapplied-after-restore",
                            erased: "reapplied-after-restore"}
-        assert reapply_erasures(restored) == 0  # idempotent
+        assert restored.vault.reapply_erasures() == 0  # idempotent
         # Kept until five years after the closure, then destroyed by the expiry kind.
         assert run_expiry(restored, now=add_period(closed_at, "P5Y") - dt.timedelta(days=1),
                           kinds=["consent_evidence"]) == []

@@ -17,17 +17,16 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from yaksok import retention
 from yaksok.actors import api_key_actor
 from yaksok.cli import app as cli_app
 from yaksok.cli import main
 from yaksok.engine import init_yaksok, open_yaksok
-from yaksok.retention import expiry as expiry_mod
 from yaksok.retention import write_record
 from yaksok.retention.expiry import ExpiryRule, Found
 from yaksok.retention.schedule import next_run
 from yaksok.settings import Settings
 from yaksok.store.tables import member_sessions, utcnow
-from yaksok.vault import vault_for
 
 POLICY = Path(__file__).resolve().parents[1] / "policies" / "somesing.yaml"
 UTC = dt.UTC
@@ -53,7 +52,7 @@ def expired(env, n: int, *, sessions: int = 0, month: int = 1) -> str:
     yk = open_yaksok(Settings.from_env(env))
     try:
         app = api_key_actor(yk.policy, "ak_t", "t", ["members", "compliance"])
-        m = vault_for(yk).create_member(jurisdiction="KR")
+        m = yk.vault.create_member(jurisdiction="KR")
         for i in range(n):
             write_record(yk, m, "login_record", {"user.device.ip_address": IP.format(i)},
                          actor=app, at=dt.datetime(2021, month, 1 + i, tzinfo=UTC))
@@ -112,8 +111,10 @@ def test_a_kind_that_cannot_count_ahead_is_told_after_the_bar(env, monkeypatch):
         done.append(1)
         return [Found(4)] if len(done) == 1 else []
 
-    monkeypatch.setitem(expiry_mod._REGISTRY, "one_time_codes",
-                        ExpiryRule("one_time_codes", "row delete", "test", None, uncounted))
+    # The command wires its own yaksok: the kind is added where the wiring reads the kinds.
+    monkeypatch.setattr(retention, "EXPIRY_RULES", (
+        *retention.EXPIRY_RULES,
+        ExpiryRule("one_time_codes", "row delete", "test", None, uncounted)))
     r = CliRunner().invoke(cli_app, ["worker", "--once", "--progress"], env=env)
     assert r.exit_code == 0, r.output
     assert positions(r.stderr, 4) == [0, 3, 4]  # 3 records and 1 key; the codes are not in it

@@ -18,11 +18,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from tests import test_vault_support as support
 from tests.test_vault_support import POLICY
+from yaksok.crypto.envelope import new_id, seal_value
 from yaksok.retention import HOLD_MEMBER, add_period, hold_scope
-from yaksok.retention.held import _aad, _hold_key
-from yaksok.vault import vault_for
-from yaksok.vault._db import sql, to_db, write
-from yaksok.vault.keys import new_id, seal_value
+from yaksok.store.sql import sql, to_db, write
+from yaksok.vault.held import _aad, _hold_key
 
 yk = support.yk
 
@@ -37,7 +36,7 @@ KINDS = [("contract_record", "user.payment.user_id"), ("payment_record", "user.p
 def fill_expired(yk, n: int) -> set[str]:
     """``n`` held records across the kinds and 24 months, all long expired (written 2015-2016),
     sealed under their real hold keys and inserted with executemany; returns the hold scopes."""
-    v = vault_for(yk)
+    v = yk.vault
     rows, scopes = [], set()
     with write(yk.engine) as conn:
         keys: dict[str, tuple[str, AESGCM]] = {}
@@ -153,7 +152,7 @@ def test_on_postgresql_a_block_range_another_worker_holds_is_left_to_it(yk):
     if yk.engine.dialect.name == "sqlite":
         pytest.skip("SQLite has one writer: there is no range to share")
     from yaksok.retention import run_expiry
-    from yaksok.retention.expiry import _PG_HELD_RANGE_LOCK
+    from yaksok.vault.expiry import _PG_HELD_RANGE_LOCK
 
     n = 2000
     scopes = fill_expired(yk, n)

@@ -22,7 +22,6 @@ from yaksok.engine import open_yaksok
 from yaksok.members.signup import sign_up
 from yaksok.rights.requests import submit
 from yaksok.settings import Settings
-from yaksok.vault import vault_for
 
 POLICY = Path(__file__).resolve().parents[1] / "policies" / "somesing.yaml"
 NICK = "user.social.nickname"
@@ -119,7 +118,7 @@ def test_a_rectification_by_phone_takes_the_new_value_from_stdin_only(cli, store
     code, out, _ = cli("rights", "carry-out", rid)
     assert code == 0 and "completed" in out and new_nick not in out
     app = api_key_actor(store.policy, "ak_t", "t", ["members", "compliance"])
-    assert vault_for(store).read(m, [NICK], "social_services", actor=app)[NICK][0].value \
+    assert store.vault.read(m, [NICK], "social_services", actor=app)[NICK][0].value \
         == new_nick
 
 

@@ -453,12 +453,12 @@ def test_subject_values_reads_everything_in_one_logged_entry(yk, vault, app, off
     m = rich_member(vault, app, yk)
     vault.restrict(m, None, "accuracy-disputed", actor=officer)  # limits use, not access
     before = len(entries(yk))
-    values = subject_values(yk, m, actor=officer, request_id="rq_abc")
+    values = subject_values(yk.vault, m, actor=officer, request_id="rq_abc")
     assert sorted(v.value for v in values) == sorted(
         [MINSU[EMAIL], MINSU[PHONE], MINSU[NICK], MINSU[POSTING], TRICKY, "203.0.113.9"])
     assert "minsu" not in repr(values)
     # The export's fast path (tuples, no objects) reads the same values in the same order.
-    rows = subject_rows(yk, m, actor=officer, request_id="rq_abc")
+    rows = subject_rows(yk.vault, m, actor=officer, request_id="rq_abc")
     assert [(r[0], r[1], r[2]) for r in rows] == [(v.id, v.category, v.value) for v in values]
     before += 1
     new = entries(yk)[before:]
@@ -473,13 +473,13 @@ def test_subject_values_reads_everything_in_one_logged_entry(yk, vault, app, off
         conn.execute(sa.text("UPDATE vault_values SET ciphertext = :ct WHERE id = :id"),
                      {"ct": bytes(b[1]), "id": a[0]})
     with pytest.raises(StorageError, match="failed authentication"):
-        subject_values(yk, m, actor=officer, request_id="rq_abc")
+        subject_values(yk.vault, m, actor=officer, request_id="rq_abc")
     assert entries(yk)[-1].outcome == "denied"
     vault.erase_member(m, actor=app)
     with pytest.raises(NotFound):
-        subject_values(yk, m, actor=officer, request_id="rq_abc")
+        subject_values(yk.vault, m, actor=officer, request_id="rq_abc")
     with pytest.raises(ValidationError):
-        subject_values(yk, member(vault), actor=officer, request_id="rq abc; drop")
+        subject_values(yk.vault, member(vault), actor=officer, request_id="rq abc; drop")
 
 
 # -- external datasets ------------------------------------------------------------------------------
@@ -511,7 +511,7 @@ def test_rows_of_external_datasets_join_the_export(tmp_path, db_url, keyring_pat
     y = init_yaksok(Settings(data_dir=tmp_path / "data", database_url=db_url,
                              policy_path=policy, keyring_path=keyring_path))
     try:
-        v = Vault(y)
+        v = Vault(y.engine, y.keyring, y.policy_in_force, y.settings)
         a = api_key_actor(y.policy, "ak_x", "app", ["members"])
         off = staff_actor(y.policy, "st_officer", "yoon", "privacy_officer")
         m = member(v)

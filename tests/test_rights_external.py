@@ -30,7 +30,6 @@ from yaksok.rights.external import (
     MASK,
     ExternalErasure,
     access_external,
-    dispose_external,
     erase_external,
 )
 from yaksok.settings import Settings
@@ -259,9 +258,9 @@ def world(tmp_path, db_url, keyring_path, ext_url, monkeypatch):
     emd.create_all(events)
     yk = _yaksok(tmp_path, db_url, keyring_path, BASE + dataset_yaml(sfx))
     try:
-        yield World(yk, support.Vault(yk), sfx, karaoke, events, md, emd)
+        yield World(yk, support.Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings), sfx, karaoke, events, md, emd)
     finally:
-        dispose_external(yk)
+        yk.external.dispose()
         yk.close()
         md.drop_all(karaoke)
         karaoke.dispose()
@@ -560,9 +559,9 @@ def sqlite_world(tmp_path, keyring_path, monkeypatch):
     yk = _yaksok(tmp_path, f"sqlite:///{tmp_path / 'db' / 'yaksok.db'}", keyring_path,
                  BASE + dataset_yaml(sfx))
     try:
-        yield World(yk, support.Vault(yk), sfx, karaoke, events, md, emd)
+        yield World(yk, support.Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings), sfx, karaoke, events, md, emd)
     finally:
-        dispose_external(yk)
+        yk.external.dispose()
         yk.close()
         karaoke.dispose()
         events.dispose()

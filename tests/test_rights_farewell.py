@@ -23,7 +23,6 @@ from tests.test_rights_requests import (
 )
 from tests.test_vault_support import database_bytes, entries
 from yaksok.errors import StorageError, ValidationError
-from yaksok.notify import enqueue
 from yaksok.retention import write_record
 from yaksok.retention.schedule import run_pass
 from yaksok.rights import farewell
@@ -82,7 +81,7 @@ def test_the_requester_is_told_once_at_the_old_address_which_is_then_wiped(
 
 
 def test_a_retried_carry_out_seals_once_and_sends_once(yk, minsu, officer, smtp, monkeypatch):
-    import yaksok.retention.closure as closure
+    import yaksok.vault.closure as closure
 
     real = closure.close_account
 
@@ -149,7 +148,7 @@ def test_a_message_given_up_wipes_the_address(yk, minsu, officer, smtp):
 
 def test_the_farewell_is_never_filed_under_a_member(yk, minsu):
     with yk.engine.begin() as conn, pytest.raises(ValidationError) as err:
-        enqueue(conn, channel="email", member_id=minsu, template="rights_erased",
+        yk.outbox.enqueue(conn, channel="email", member_id=minsu, template="rights_erased",
                 params={"farewell_id": "fw_" + "0" * 24, "lang": "ko"}, dedupe_key="x:1")
     assert err.value.field == "member_id" and "own reference" in err.value.fix
 
@@ -164,28 +163,11 @@ def test_migration_0011_goes_down_and_up_again(engine):
     assert "farewell_addresses" in sa.inspect(engine).get_table_names()
 
 
-def test_a_sender_without_the_keyring_retries_instead_of_giving_up(yk, minsu, officer, smtp,
-                                                                   monkeypatch):
-    from yaksok.notify import templates
-
-    r = in_progress(yk, officer, minsu, "erasure")
-    carry_out(yk, r.id, actor=officer)
-    monkeypatch.setattr(templates, "_KEYRINGS", {})  # a process that never bound it
-    assert farewell_mails(yk, smtp) == []
-    [row] = outbox_rows(yk, "rights_erased")
-    assert row.status == "failed" and "keyring" in row.last_error
-    assert farewells(yk)[0].sealed is not None  # kept for the retry
-    templates.bind_keyring(yk.engine, yk.keyring)
-    later = utcnow() + dt.timedelta(hours=1)
-    assert [m["To"] for m in deliver(yk, smtp, at=later)] == [EMAIL]
-    assert farewells(yk)[0].sealed is None
-
-
 @pytest.mark.promise("P6.3")
 def test_a_kek_rotation_reseals_an_unsent_farewell_so_retiring_the_old_kek_loses_nothing(
         yk, minsu, officer, smtp):
-    from yaksok.crypto.rotation import kek_usage, retire_kek, rewrap_pending
     from yaksok.errors import Conflict
+    from yaksok.rotation import kek_usage, retire_kek, rewrap_pending
 
     carry_out(yk, in_progress(yk, officer, minsu, "erasure").id, actor=officer)
     [before] = farewells(yk)
@@ -207,7 +189,7 @@ def test_a_kek_rotation_reseals_an_unsent_farewell_so_retiring_the_old_kek_loses
 @pytest.mark.promise("P6.3")
 def test_a_farewell_sealed_for_a_request_that_then_ends_otherwise_goes_at_the_next_pass(
         yk, minsu, officer, monkeypatch):
-    import yaksok.retention.closure as closure
+    import yaksok.vault.closure as closure
     from yaksok.rights.requests import cancel
 
     def broken(*a, **k):

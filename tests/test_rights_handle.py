@@ -186,8 +186,8 @@ def test_an_explanation_gives_the_criteria_and_the_categories_used(yk, vault, of
 
 def test_a_failure_leaves_the_request_in_progress_and_a_retry_applies_nothing_twice(
         yk, minsu, officer, monkeypatch):
-    import yaksok.retention.closure as closure
     import yaksok.rights.external as external
+    import yaksok.vault.closure as closure
 
     calls = []
     real_erase, real_close = external.erase_external, closure.close_account

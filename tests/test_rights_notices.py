@@ -11,8 +11,6 @@ from tests.test_rights_requests import EMAIL, body, deliver, minsu, smtp
 from tests.test_vault_support import entries
 from yaksok.actors import member_actor
 from yaksok.errors import ProcessingRestricted
-from yaksok.notify import vault_resolver
-from yaksok.notify.outbox import enqueue
 from yaksok.rights.requests import submit
 from yaksok.store.tables import outbox
 
@@ -27,7 +25,7 @@ def test_a_member_who_restricted_everything_still_hears_about_their_requests(yk,
     vault.restrict(minsu, None, "accuracy-disputed", actor=officer)
     # The restriction holds for the notices' own purpose...
     with pytest.raises(ProcessingRestricted):
-        vault_resolver(yk)(minsu)
+        yk.outbox.resolver()(minsu)
     # ...but the answer to a request is a legal duty.
     r = submit(yk, member_id=minsu, right="access", channel="account_menu",
                actor=member_actor(minsu))
@@ -42,7 +40,7 @@ def test_a_member_who_restricted_everything_still_hears_about_their_requests(yk,
 def test_a_policy_notice_to_a_restricted_member_is_not_sent(yk, vault, minsu, officer, smtp):
     vault.restrict(minsu, None, "accuracy-disputed", actor=officer)
     with yk.engine.begin() as conn:
-        enqueue(conn, template="policy_notice", member_id=minsu, channel="email",
+        yk.outbox.enqueue(conn, template="policy_notice", member_id=minsu, channel="email",
                 params={"notice_id": "nt_1"}, dedupe_key="nt_1:" + minsu)
     assert deliver(yk, smtp) == []
     with yk.engine.connect() as conn:

@@ -18,7 +18,7 @@ from tests.test_vault_support import ROOT, database_bytes, entries
 from yaksok.actors import member_actor, staff_actor
 from yaksok.errors import ActorNotAllowed, Conflict, NotFound, ValidationError
 from yaksok.members.signup import sign_up
-from yaksok.notify import OutboxSender, SmtpTransport, vault_resolver
+from yaksok.notify import OutboxSender, SmtpTransport
 from yaksok.rights import requests as rq
 from yaksok.rights.grounds import EXTENSION_REASONS, REFUSAL_GROUNDS, grounds_for
 from yaksok.rights.requests import (
@@ -68,8 +68,8 @@ def deliver(yk, server, at: dt.datetime | None = None) -> list:
     """Deliver every queued email (due by ``at``, default now) through the real SMTP server;
     returns the messages it got."""
     before = len(server.mailbox.messages)
-    sender = OutboxSender(yk.engine, transport=SmtpTransport(server.config()),
-                          resolve_email=vault_resolver(yk), clock=lambda: at or utcnow())
+    sender = OutboxSender(yk.engine, yk.outbox.templates, transport=SmtpTransport(server.config()),
+                          resolve_email=yk.outbox.resolver(), clock=lambda: at or utcnow())
     while sender.deliver_once().claimed:
         pass
     return server.mailbox.messages[before:]
@@ -172,7 +172,7 @@ def test_submit_checks_everything_and_never_echoes_a_value(yk, minsu, officer):
     other = new_member(yk, email="jiyeon.park@somesing.kr", phone="010-9876-5432")
     with pytest.raises(ActorNotAllowed):  # a member asks only for themself
         submit(yk, member_id=other, right="access", channel="account_menu", actor=me)
-    support.Vault(yk).close_member(other)
+    support.Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings).close_member(other)
     with pytest.raises(Conflict, match="closed"):
         submit(yk, member_id=other, right="access", channel="phone", actor=officer)
     assert list_requests(yk) == []  # nothing half-written
@@ -190,7 +190,7 @@ def test_personal_inputs_are_sealed_under_the_member_key(yk, minsu, officer):
     assert NEW_PHONE not in str(r.to_dict())
     assert open_personal(yk, r.id) == {"category": "user.contact.phone_number",
                                        "value": NEW_PHONE}
-    support.Vault(yk).erase_member(minsu, actor=officer)
+    support.Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings).erase_member(minsu, actor=officer)
     with pytest.raises(NotFound, match="shredded"):  # erasure shreds the request's inputs too
         open_personal(yk, r.id)
 

@@ -142,7 +142,7 @@ def test_a_one_time_code_goes_by_email_and_is_never_stored_in_plaintext(yk, mins
     assert used.used_at is not None and used.sealed is None  # wiped once used
     with pytest.raises(NotFound, match="no longer live"):
         with yk.engine.connect() as conn:
-            open_code_for_delivery(conn, used.id)
+            open_code_for_delivery(yk.keyring, conn, used.id)
     standalone = re.compile(rf"(?<![0-9]){code}(?![0-9])")
     with yk.engine.connect() as conn:
         for table in ("outbox", "verification_codes", "rights_requests",
@@ -254,7 +254,7 @@ def test_an_agent_acts_only_with_an_accepted_power_of_attorney(yk, minsu, office
     with pytest.raises(Conflict, match="own request"):
         attach_power_of_attorney(yk, own.id, POA, content_type="application/pdf",
                                  actor=officer)
-    support.Vault(yk).erase_member(minsu, actor=officer)
+    support.Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings).erase_member(minsu, actor=officer)
     with pytest.raises(NotFound, match="shredded"):
         read_power_of_attorney(yk, doc_id, actor=officer)
 

@@ -116,7 +116,7 @@ def test_rectify_of_an_optional_item_needs_its_consent(yk, vault, app):
     vault.collect(m, GENDER, MINSU[GENDER], channel="app", actor=app)
     # The withdrawal recorded in the ledger alone, as when the destruction that follows it
     # (PIPA 37(3)) has not run yet: the value still exists, but may not be changed.
-    from yaksok.consent import ledger
+    from yaksok.vault import ledger
 
     ledger.withdraw(yk.engine, m, "sns_sign_in", policy=yk.policy,
                     policy_version=yk.published.version, notice_text="withdrawn",

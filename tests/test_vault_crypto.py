@@ -25,9 +25,10 @@ from tests.test_vault_support import (
     member,
     values_of,
 )
+from yaksok.crypto.envelope import open_value, unwrap_data_key, value_aad
 from yaksok.errors import ActorNotAllowed, Conflict, NotFound, StorageError, ValidationError
 from yaksok.vault import Vault
-from yaksok.vault.keys import KeyCache, open_value, unwrap_data_key, value_aad
+from yaksok.vault.keys import KeyCache
 
 # The shared fixtures (see test_vault_support.py).
 agent = support.agent
@@ -108,7 +109,7 @@ def test_a_wrapped_key_moved_to_another_member_fails(yk, vault, app, pair):
                         m=b).scalar()
     execute(yk, "UPDATE data_keys SET wrapped = :w WHERE member_id = :m", w=bytes(wrapped_b),
             m=a)
-    fresh = Vault(yk)  # no cached key
+    fresh = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)  # no cached key
     with pytest.raises(StorageError, match="failed authentication"):
         fresh.read(a, [EMAIL], "contract_performance", actor=app)
 
@@ -117,7 +118,7 @@ def test_reads_keep_working_after_the_kek_is_rotated(yk, vault, app, pair):
     a, _ = pair
     old = yk.keyring.active("kek")[0]
     new = yk.keyring.rotate("kek")
-    fresh = Vault(yk)
+    fresh = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
     assert fresh.read(a, [EMAIL], "contract_performance", actor=app)[EMAIL][0].value == \
         MINSU[EMAIL]
     c = member(fresh)

@@ -28,13 +28,13 @@ from tests.test_vault_support import (
     values_of,
 )
 from yaksok.auditlog import iter_entries
+from yaksok.crypto.envelope import open_value, rewrap_data_key, unwrap_data_key, value_aad
 from yaksok.engine import open_yaksok
 from yaksok.errors import ConfigError, Conflict, NotFound, StorageError
+from yaksok.store.sql import RawConn
 from yaksok.store.tables import member_sessions, utcnow
-from yaksok.vault import Vault, erasures_path, reapply_erasures
-from yaksok.vault._db import RawConn
+from yaksok.vault import Vault, erasures_path
 from yaksok.vault.erasure import read_erasures_file
-from yaksok.vault.keys import open_value, rewrap_data_key, unwrap_data_key, value_aad
 
 # The shared fixtures (see test_vault_support.py).
 app, officer, vault, yk = support.app, support.officer, support.vault, support.yk
@@ -141,7 +141,7 @@ def test_a_stale_wrapped_key_dies_with_the_retired_kek(yk, vault, app, tmp_path)
     with pytest.raises(ConfigError, match=f"no version {old}"):
         unwrap_data_key(yk.keyring, stale.id, m, "member", stale.wrapped, stale.kek_version)
     # Live members are unaffected.
-    fresh = Vault(yk)
+    fresh = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
     assert fresh.read(other, [EMAIL], "contract_performance", actor=app)[EMAIL][0].value == \
         JIYEON[EMAIL]
 
@@ -174,7 +174,7 @@ def test_a_restored_copy_is_re_erased(yk, vault, app):
         conn.execute(sa.text("UPDATE data_keys SET wrapped = :w, destroyed_at = NULL WHERE "
                              "id = :i"), {"w": bytes(k.wrapped), "i": k.id})
         conn.execute(sa.text("DELETE FROM erasures"))
-    fresh = Vault(yk)
+    fresh = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
     assert fresh.read(m, [EMAIL], "contract_performance", actor=app)[EMAIL]  # back: the risk
     assert fresh.reapply_erasures() == 1
     with pytest.raises(NotFound):
@@ -203,9 +203,9 @@ def test_restore_of_a_sqlite_backup_then_reapply(tmp_path, yk, vault, app):
     backup.replace(db)  # restore
     restored = open_yaksok(settings)
     try:
-        v = Vault(restored)
+        v = Vault(restored.engine, restored.keyring, restored.policy_in_force, restored.settings)
         assert v.read(m, [EMAIL], "contract_performance", actor=app)[EMAIL]  # erased data back
-        assert reapply_erasures(restored) == 1
+        assert restored.vault.reapply_erasures() == 1
         with pytest.raises(NotFound):
             v.read(m, [EMAIL], "contract_performance", actor=app)
         row = key_row(restored, m)
@@ -228,7 +228,7 @@ def test_an_unwritable_erasures_file_stops_the_erasure(yk, vault, app, tmp_path)
     m = fill(vault, app, MINSU)
     blocker = tmp_path / "blocked"
     blocker.write_text("not a directory")
-    yk.settings = yk.settings.with_(audit_checkpoint_path=blocker / "cp.txt")
+    vault.settings = yk.settings.with_(audit_checkpoint_path=blocker / "cp.txt")
     with pytest.raises(ConfigError, match="erasures file"):
         vault.erase_member(m, actor=app)
     assert vault.read(m, [EMAIL], "contract_performance", actor=app)[EMAIL]  # nothing erased

@@ -63,7 +63,7 @@ def yk(tmp_path, db_url, keyring_path):
 
 @pytest.fixture
 def vault(yk) -> Vault:
-    return Vault(yk)
+    return Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
 
 
 @pytest.fixture

@@ -29,9 +29,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from yaksok.errors import Conflict, ValidationError
+from yaksok.services import Services
 
 __all__ = ["DEMO_PASSWORD", "DemoPerson", "DemoSummary", "demo_people", "run_demo"]
 
@@ -204,18 +203,13 @@ def _values(p: DemoPerson) -> list[tuple[str, str, str, str | None]]:
     return out
 
 
-def _check_fresh(yk, first: DemoPerson, seed: int) -> None:
-    from yaksok.store.tables import members
-
-    with yk.engine.connect() as conn:
-        exists = conn.execute(sa.select(members.c.id).where(members.c.id == first.member_id)
-                              ).first()
-    if exists is not None:
+def _check_fresh(yk: Services, first: DemoPerson, seed: int) -> None:
+    if yk.vault.member_status(first.member_id) is not None:
         raise Conflict(f"this store already holds the demo members of seed {seed}",
                        field="seed", fix="run the demo with another --seed, or on a new store")
 
 
-def run_demo(yk, members: int, seed: int = 0, *, batch: int = 250, reads: bool = True,
+def run_demo(yk: Services, members: int, seed: int = 0, *, batch: int = 250, reads: bool = True,
              progress: Callable[[int], None] | None = None) -> DemoSummary:
     """Fill ``yk`` with ``members`` synthetic members of ``seed`` (see the module docstring).
 
@@ -224,10 +218,7 @@ def run_demo(yk, members: int, seed: int = 0, *, batch: int = 250, reads: bool =
     """
     from yaksok.accounts.passwords import hash_password
     from yaksok.actors import api_key_actor, member_actor
-    from yaksok.consent import ledger
-    from yaksok.store.tables import consent_events
-    from yaksok.store.tables import members as members_t
-    from yaksok.vault import NewValue, vault_for
+    from yaksok.vault import NewValue, ledger
 
     if not isinstance(members, int) or not 0 < members <= MAX_MEMBERS:
         raise ValidationError(f"the demo makes 1 to {MAX_MEMBERS:,} members", field="members",
@@ -237,7 +228,7 @@ def run_demo(yk, members: int, seed: int = 0, *, batch: int = 250, reads: bool =
     started = time.perf_counter()
     published = yk.published
     policy = published.policy
-    v = vault_for(yk)
+    v = yk.vault
     summary = DemoSummary(seed=seed)
     people = demo_people(members, seed, jurisdictions=[j.key for j in policy.jurisdictions])
     # The bulk path's one shortcut on passwords: one argon2 hash for every demo member.
@@ -264,18 +255,15 @@ def run_demo(yk, members: int, seed: int = 0, *, batch: int = 250, reads: bool =
         # Member rows and consent events in one executemany each: the bulk path. The values
         # every row shares (policy version, notice hash, channel) were checked against the
         # policy above; the ledger's per-event API would re-check them a million times.
-        with v.core_write() as conn:
-            conn.execute(members_t.insert(), [
-                dict(id=p.member_id, jurisdiction=p.jurisdiction, status="active",
-                     age_verified_min=minimum.get(p.jurisdiction), age_checked_at=now,
-                     password_hash=password_hash, failed_logins=0, created_at=now)
-                for p in chunk])
-            given = [dict(member_id=p.member_id, consent_key=key, action="given",
-                          policy_version=published.version, notice_sha256=notices[key],
-                          channel="app", actor_id=p.member_id, at=now)
-                     for p in chunk for key in sorted(p.consents)]
-            if given:
-                conn.execute(consent_events.insert(), given)
+        given = [dict(member_id=p.member_id, consent_key=key, action="given",
+                      policy_version=published.version, notice_sha256=notices[key],
+                      channel="app", actor_id=p.member_id, at=now)
+                 for p in chunk for key in sorted(p.consents)]
+        v.bulk_enrol([
+            dict(id=p.member_id, jurisdiction=p.jurisdiction, status="active",
+                 age_verified_min=minimum.get(p.jurisdiction), age_checked_at=now,
+                 password_hash=password_hash, failed_logins=0, created_at=now)
+            for p in chunk], given)
         summary.consents_given += len(given)
         items = [NewValue(p.member_id, cat, value, channel, flow)
                  for p in chunk for cat, value, channel, flow in _values(p)]
@@ -286,8 +274,7 @@ def run_demo(yk, members: int, seed: int = 0, *, batch: int = 250, reads: bool =
                           channel="app", actor_id=p.member_id, at=later)
                      for p in chunk for key in sorted(p.withdraws)]
         if withdrawn:
-            with v.core_write() as conn:
-                conn.execute(consent_events.insert(), withdrawn)
+            v.bulk_enrol([], withdrawn)
         summary.consents_withdrawn += len(withdrawn)
         for p in chunk:
             if p.index in picks:
@@ -314,7 +301,7 @@ def run_demo(yk, members: int, seed: int = 0, *, batch: int = 250, reads: bool =
     return summary
 
 
-def _reads(yk, v, seed: int, picks: dict[int, str], summary: DemoSummary, api_key_actor,
+def _reads(yk: Services, v, seed: int, picks: dict[int, str], summary: DemoSummary, api_key_actor,
            member_actor) -> None:
     """Access events: the app reading for notices, analytics reading for statistics (refused
     without consent), members reading their own account. At most 2,000 of them."""

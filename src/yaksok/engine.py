@@ -1,73 +1,104 @@
-"""The one place that wires settings, store, keyring and the policy in force.
+"""The one place that wires yaksok: settings, store, keyring, the policy in force, and the
+services every other part is given.
 
 ``init_yaksok(settings)`` prepares a data directory (idempotent); ``open_yaksok(settings)`` opens
-one that is ready. Everything else (API, CLI, workers, tests) receives a ``Yaksok`` and never
-builds these parts itself.
+one that is ready. Both return a ``Yaksok``: the typed bundle of the running parts (the vault,
+the access log, the outbox, the external datasets) and of the registries that later layers fill
+(message templates, expiry kinds, KEK-sealed columns), registered here — never by an import's
+side effect or an attribute attached from outside. Everything else (API, CLI, workers, tests)
+receives a ``Yaksok`` and never builds these parts itself; below this module nothing names it:
+each layer states what it needs (a ``Vault``, or a small Protocol of its own).
 """
 
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from yaksok.auditlog import AuditLog
+from yaksok.crypto.keyring import Keyring
 from yaksok.errors import ConfigError, NotInitialised
+from yaksok.notify import Outbox
 from yaksok.policy.loader import LoadedPolicy
+from yaksok.policy.model import Policy
 from yaksok.policy.versions import (
+    PolicyInForce,
     PublishedPolicy,
     current_policy,
-    latest_version_id,
     publish_policy,
 )
+from yaksok.retention.expiry import ExpiryRegistry
+from yaksok.rights.external_sql import ExternalDatasets
+from yaksok.rotation import SealedRegistry
 from yaksok.settings import Settings
+from yaksok.vault import Vault
+
+__all__ = ["Yaksok", "init_yaksok", "open_yaksok", "loaded_from_file", "wire"]
 
 
 @dataclass
 class Yaksok:
-    """A running yaksok: its settings, database engine, keyring and the policy in force."""
+    """A running yaksok: its settings, database engine, keyring, the policy in force, and the
+    services built over them (one of each per process; all safe to share between threads)."""
 
     settings: Settings
     engine: Engine
-    keyring: object  # yaksok.crypto.keyring.Keyring
-    _published: PublishedPolicy | None = field(default=None, repr=False)
-    _checked_at: float = field(default=0.0, repr=False)
-
-    #: How often a long-running process looks for a version published by another process.
-    POLICY_RECHECK_SECONDS = 5.0
+    keyring: Keyring
+    policy_in_force: PolicyInForce
+    vault: Vault
+    audit: AuditLog
+    outbox: Outbox
+    external: ExternalDatasets
+    expiry: ExpiryRegistry
+    sealed: SealedRegistry
+    closed: bool = field(default=False, repr=False)
 
     @property
     def published(self) -> PublishedPolicy:
-        """The latest published policy version.
-
-        Cached, but a version published by another process (``yaksok policy publish`` while the
-        API runs) is picked up within ``POLICY_RECHECK_SECONDS`` at the cost of one tiny query.
-        """
-        now = time.monotonic()
-        if self._published is not None and now - self._checked_at >= self.POLICY_RECHECK_SECONDS:
-            self._checked_at = now
-            if latest_version_id(self.engine) != self._published.id:
-                self._published = None
-        if self._published is None:
-            self._published = current_policy(self.engine)
-            self._checked_at = now
-        return self._published
+        """The latest published version (re-checked every few seconds: see ``PolicyInForce``)."""
+        return self.policy_in_force.published
 
     @property
-    def policy(self):
-        return self.published.policy
+    def policy(self) -> Policy:
+        return self.policy_in_force.published.policy
 
     def refresh_policy(self) -> PublishedPolicy:
-        self._published = None
-        return self.published
+        return self.policy_in_force.refresh()
 
     def close(self) -> None:
-        external = getattr(self, "_external_engines", None)
-        if external is not None:  # pools of the policy's external datasets (rights.external)
-            external.dispose()
+        if self.closed:
+            return
+        self.closed = True
+        self.external.dispose()
+        self.vault.close()
         self.engine.dispose()
+
+
+def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
+    """Build the services over an engine and keyring and register what later layers add."""
+    from yaksok import retention, rights
+    from yaksok.accounts import staff
+    from yaksok.publishing import notices
+    from yaksok.vault import expiry as vault_expiry
+
+    policy = PolicyInForce(engine)
+    vault = Vault(engine, keyring, policy, settings)
+    section = policy.policy.access_log
+    audit = AuditLog.configured(engine, keyring, settings, section)
+    outbox = Outbox(engine, keyring, vault, settings)
+    outbox.register(notices.TEMPLATES)
+    outbox.register(rights.templates(keyring))
+    expiry = ExpiryRegistry()
+    for rule in (*vault_expiry.RULES, *retention.EXPIRY_RULES, *rights.EXPIRY_RULES):
+        expiry.register(rule)
+    sealed = SealedRegistry()
+    for column in (staff.SEALED_TOTP, *rights.SEALED_COLUMNS):
+        sealed.register(column)
+    return Yaksok(settings, engine, keyring, policy, vault, audit, outbox, ExternalDatasets(),
+                  expiry, sealed)
 
 
 def _prepare_data_dir(path: Path) -> None:
@@ -94,14 +125,13 @@ def init_yaksok(settings: Settings, *, published_by: str = "yaksok init") -> Yak
     keyring_path = settings.effective_keyring_path
     keyring = FileKeyring.open(keyring_path) if keyring_path.exists() else FileKeyring.create(
         keyring_path)
-    yk = Yaksok(settings, engine, keyring)
     try:
         current_policy(engine)
     except NotInitialised:
         from yaksok.policy.loader import load_file
 
         publish_policy(engine, load_file(settings.policy_path), published_by=published_by)
-    return yk
+    return wire(settings, engine, keyring)
 
 
 def open_yaksok(settings: Settings) -> Yaksok:
@@ -116,9 +146,8 @@ def open_yaksok(settings: Settings) -> Yaksok:
     if not is_up_to_date(engine):
         raise NotInitialised("the database is not migrated to this version of yaksok",
                              fix="run `yaksok init` (it migrates and is safe to repeat)")
-    yk = Yaksok(settings, engine, FileKeyring.open(keyring_path))
-    yk.published  # noqa: B018 - fail now, not on the first request, if nothing is published
-    return yk
+    current_policy(engine)  # fail now, not on the first request, if nothing is published
+    return wire(settings, engine, FileKeyring.open(keyring_path))
 
 
 def loaded_from_file(settings: Settings) -> LoadedPolicy:

@@ -121,7 +121,7 @@ def _worker(env) -> dict:
 
     values: dict = {}
     if env.get("YAKSOK_WORKER_SCHEDULE"):
-        from yaksok.retention.schedule import parse_schedule
+        from yaksok.schedule import parse_schedule
 
         parse_schedule(env["YAKSOK_WORKER_SCHEDULE"])  # ConfigError naming the variable
         values["worker_schedule"] = env["YAKSOK_WORKER_SCHEDULE"]

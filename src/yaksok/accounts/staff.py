@@ -40,6 +40,7 @@ from yaksok.accounts.sessions import (
     token_digest,
 )
 from yaksok.actors import Actor, staff_actor
+from yaksok.crypto.secretbox import SealedColumn
 from yaksok.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
 from yaksok.policy.model import Policy
 from yaksok.settings import Settings
@@ -100,7 +101,7 @@ def _info(row) -> StaffInfo:
                      row.locked_until)
 
 
-def _totp_aad(staff_id: str) -> bytes:
+def totp_aad(staff_id: str) -> bytes:
     # Binds the sealed secret to its row: copied onto another account it fails to open.
     return _TOTP_AAD_PREFIX + staff_id.encode("ascii")
 
@@ -131,7 +132,7 @@ def add_staff(engine: Engine, keyring, policy: Policy, username: str, role: str,
     check_password_rules(password)
     staff_id = f"st_{secrets.token_hex(8)}"
     totp_secret = pyotp.random_base32()  # 32 base32 characters: 160 bits, RFC 4226's advice
-    sealed = seal_b64(keyring, "kek", totp_secret.encode("ascii"), _totp_aad(staff_id))
+    sealed = seal_b64(keyring, "kek", totp_secret.encode("ascii"), totp_aad(staff_id))
     created = _now(now)
     accounts, _ = _tables()
     try:
@@ -157,7 +158,7 @@ def _totp_step(keyring, row, code: str, now: dt.datetime) -> int | None:
     code = (code or "").replace(" ", "")
     if row.totp_secret_enc is None or not _TOTP_RE.match(code):
         return None
-    secret = open_sealed_b64(keyring, "kek", row.totp_secret_enc, _totp_aad(row.id))
+    secret = open_sealed_b64(keyring, "kek", row.totp_secret_enc, totp_aad(row.id))
     totp = pyotp.TOTP(secret.decode("ascii"))
     current = totp.timecode(now)
     # The previous and next 30 s step count too: phone clocks drift.
@@ -279,3 +280,9 @@ def unlock_staff(engine: Engine, username: str) -> StaffInfo:
         conn.execute(update(accounts).where(accounts.c.id == row.id)
                      .values(failed_logins=0, locked_until=None))
     return _info(_get(engine, username))
+
+
+#: Staff TOTP secrets are sealed under the KEK: a key rotation reseals them (the wiring
+#: registers this column with ``yaksok.rotation``).
+SEALED_TOTP = SealedColumn("staff_accounts", "id", "totp_secret_enc", totp_aad,
+                           encoding="base64")

@@ -51,10 +51,9 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stops = []
         if background:
-            from yaksok.auditlog import AuditLog
             from yaksok.retention.schedule import runs_in_serve, start_worker
 
-            stops.append(AuditLog.for_yaksok(yk).start_sealer())
+            stops.append(yk.audit.start_sealer())
             if runs_in_serve(yk):  # SQLite by default; PostgreSQL runs `yaksok worker`
                 stops.append(start_worker(yk))
         try:

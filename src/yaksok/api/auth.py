@@ -92,7 +92,6 @@ def authorized(op: str, *, member_param: str | None = None) -> Callable[..., Act
 
     def dependency(request: Request, actor: Actor = Depends(current_actor)) -> Actor:
         from yaksok.access import operation
-        from yaksok.vault import vault_for
 
         if member_param is not None:
             member = request.path_params.get(member_param)
@@ -100,7 +99,7 @@ def authorized(op: str, *, member_param: str | None = None) -> Callable[..., Act
             member = actor.id
         else:
             member = None
-        vault_for(get_yaksok(request)).authorize(
+        get_yaksok(request).vault.authorize(
             actor, op, member_id=member, ip=client_ip(request),
             request_id=request_id_of(request))
         return actor

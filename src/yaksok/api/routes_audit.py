@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from yaksok.actors import Actor
 from yaksok.api.auth import authorized, client_ip, get_yaksok
 from yaksok.api.problems import problem_responses, request_id_of
-from yaksok.auditlog import AccessEvent, AuditLog
+from yaksok.auditlog import AccessEvent
 from yaksok.auditlog.history import history_event, report_event, subject_history
 from yaksok.auditlog.inspect import monthly_report, parse_month, report_html, report_json
 
@@ -51,17 +51,9 @@ class HistoryOut(BaseModel):
     items: list[HistoryItemOut]
 
 
-def _audit_log(request: Request) -> AuditLog:
-    # One per app, so its seal counters and node cache live as long as the server.
-    log = getattr(request.app.state, "audit_log", None)
-    if log is None:
-        log = request.app.state.audit_log = AuditLog.for_yaksok(get_yaksok(request))
-    return log
-
-
 def record_access(request: Request, event: AccessEvent) -> int:
     """Commit ``event`` (its own transaction) before the caller returns any data; its seq."""
-    return _audit_log(request).record(event)
+    return get_yaksok(request).audit.record(event)
 
 
 def _context(request: Request) -> dict:

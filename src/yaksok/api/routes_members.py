@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
@@ -104,8 +103,6 @@ def post_member(body: SignUpIn, request: Request, response: Response) -> SignUpO
     "birth_date": "2001-04-05", "sns_accounts": [{"provider": "kakao", "uid": "123",
     "nickname": "노래하는민준"}], "consents": ["sns_sign_in"]}`
     """
-    from yaksok.store.tables import members
-
     yk = get_yaksok(request)
     member_id = sign_up(
         yk, email=body.email, password=body.password, phone=body.phone,
@@ -113,11 +110,8 @@ def post_member(body: SignUpIn, request: Request, response: Response) -> SignUpO
         declared_age=body.declared_age, country=body.country, consents=body.consents,
         notice_texts=body.notice_texts, lang=body.lang, channel=body.channel,
         **request_context(request))
-    with yk.engine.connect() as conn:
-        jurisdiction = conn.execute(sa.select(members.c.jurisdiction)
-                                    .where(members.c.id == member_id)).scalar_one()
     response.headers.update(_NO_STORE)
-    return SignUpOut(member_id=member_id, jurisdiction=jurisdiction)
+    return SignUpOut(member_id=member_id, jurisdiction=yk.vault.member_row(member_id)[1])
 
 
 @router.post("/members/login", response_model=LoginOut, responses=problem_responses(401, 422))
@@ -147,15 +141,11 @@ def post_member_logout(
 @router.get("/me", response_model=MeOut, responses=problem_responses(401, 403))
 def get_me(request: Request, actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
     """The signed-in member: id, jurisdiction, status and the consent items in force."""
-    from yaksok.store.tables import members
-    from yaksok.vault import vault_for
-
     yk = get_yaksok(request)
-    with yk.engine.connect() as conn:
-        row = conn.execute(sa.select(members).where(members.c.id == actor.id)).first()
-    consents = sorted(vault_for(yk).effective_consents(actor.id))
-    body = MeOut(id=row.id, jurisdiction=row.jurisdiction, status=row.status,
-                 age_verified_min=row.age_verified_min, created_at=row.created_at,
+    me = yk.vault.member_info(actor.id)
+    consents = sorted(yk.vault.effective_consents(actor.id))
+    body = MeOut(id=me.id, jurisdiction=me.jurisdiction, status=me.status,
+                 age_verified_min=me.age_verified_min, created_at=me.created_at,
                  consents=consents)
     return JSONResponse(body.model_dump(mode="json"), headers=_NO_STORE)
 

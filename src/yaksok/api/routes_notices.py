@@ -85,7 +85,7 @@ def notices(
     lang: Literal["ko", "en"] = Query("ko"),
 ):
     """The notices board: every policy notice, newest first (public)."""
-    from yaksok.policy.notices import list_notices
+    from yaksok.publishing.notices import list_notices
 
     items = list_notices(get_yaksok(request).engine)
     if fmt == "json":
@@ -107,7 +107,7 @@ def notice(
     lang: Literal["ko", "en"] = Query("ko"),
 ):
     """One notice, in Korean and English, with its structured diff (public)."""
-    from yaksok.policy.notices import get_notice
+    from yaksok.publishing.notices import get_notice
 
     n = get_notice(get_yaksok(request).engine, notice_id)
     if fmt == "json":
@@ -141,7 +141,7 @@ def policy_version(
 ) -> Response:
     """A published version of the privacy policy, as it was published (old ones included)."""
     from yaksok.policy.render import render_policy
-    from yaksok.policy.versions import _row_to_published
+    from yaksok.policy.versions import row_to_published
     from yaksok.store.tables import policy_versions as pv
 
     yk = get_yaksok(request)
@@ -156,7 +156,7 @@ def policy_version(
         body = cache.get(key)
         if body is None:
             full = conn.execute(select(pv).where(pv.c.id == row.id)).first()
-            body = cache[key] = render_policy(_row_to_published(full).policy, lang=lang,
+            body = cache[key] = render_policy(row_to_published(full).policy, lang=lang,
                                               fmt=fmt)
     current = yk.published.version
     headers = {"Content-Language": lang, "X-Policy-Version": row.version,

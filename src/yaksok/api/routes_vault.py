@@ -44,9 +44,8 @@ MemberId = Path(min_length=1, max_length=64, description="The member's id (`m_..
 
 
 def _vault(request: Request):
-    from yaksok.vault import vault_for
 
-    return vault_for(get_yaksok(request))
+    return get_yaksok(request).vault
 
 
 # -- collect ---------------------------------------------------------------------------------
@@ -205,9 +204,8 @@ class ErasedOut(BaseModel):
 
 
 def _purge(yk) -> None:
-    from yaksok.vault import vault_for
 
-    vault_for(yk).purge_erased()
+    yk.vault.purge_erased()
 
 
 @router.delete("/members/{member_id}", response_model=ErasedOut, status_code=202,

@@ -63,17 +63,16 @@ class AuditLog:
         self._next_check = time.monotonic() + checkpoint_seconds
 
     @classmethod
-    def for_yaksok(cls, yk, **overrides) -> AuditLog:
-        """Bound to ``yk``: policy intervals, the checkpoint file and origin from settings."""
-        section = yk.policy.access_log
-        s = yk.settings
+    def configured(cls, engine: sa.Engine, keyring, settings, section, **overrides) -> AuditLog:
+        """As configured: the policy's ``access_log`` ``section`` (intervals, retention), the
+        checkpoint file and origin from ``settings``; ``overrides`` win (tests, benchmarks)."""
         options = dict(
             checkpoint_every=section.checkpoint_every,
             checkpoint_seconds=section.checkpoint_seconds, retention=section.retention,
-            checkpoint_path=s.effective_audit_checkpoint_path,
-            origin=s.audit_origin or default_origin(s.data_dir))
+            checkpoint_path=settings.effective_audit_checkpoint_path,
+            origin=settings.audit_origin or default_origin(settings.data_dir))
         options.update(overrides)
-        return cls(yk.engine, yk.keyring, **options)
+        return cls(engine, keyring, **options)
 
     # -- writing -------------------------------------------------------------------------------
 

@@ -26,9 +26,8 @@ app.add_typer(audit_app, name="audit")
 # -- audit (the access log) -------------------------------------------------------------------
 
 def _audit_log():
-    from yaksok.auditlog import AuditLog
 
-    return AuditLog.for_yaksok(open_store())
+    return open_store().audit
 
 
 @audit_app.command("verify")
@@ -124,7 +123,6 @@ def audit_report(
     Examples:  yaksok audit report --month 2026-11 -o access-2026-11.html
                yaksok audit report --month 2026-11 --format json --lang en
     """
-    from yaksok.auditlog import AuditLog
     from yaksok.auditlog.history import report_event
     from yaksok.auditlog.inspect import monthly_report, parse_month, report_html, report_json
 
@@ -134,7 +132,7 @@ def audit_report(
     yk = open_store()
     actor = staff_session(yk)
     authorize(yk, actor, "audit_report")
-    AuditLog.for_yaksok(yk).record(report_event(
+    yk.audit.record(report_event(
         actor, month, policy_version=yk.published.version))
     report = monthly_report(yk.engine, yk.policy, month)
     text = (report_html(report, lang) if fmt == "html"
@@ -162,14 +160,13 @@ def audit_history(
     Examples:  yaksok audit history m_8c1f2a --lang en
                yaksok audit history m_8c1f2a --json --limit 20
     """
-    from yaksok.auditlog import AuditLog
     from yaksok.auditlog.history import history_event, subject_history
 
     choice(lang, ("ko", "en"), "--lang")
     yk = open_store()
     actor = staff_session(yk)
     authorize(yk, actor, "access_history", member_id=subject_ref)
-    AuditLog.for_yaksok(yk).record(history_event(
+    yk.audit.record(history_event(
         actor, subject_ref, policy_version=yk.published.version))
     items = subject_history(yk.engine, yk.policy, subject_ref, lang=lang, limit=limit)
     if json_output:

@@ -111,9 +111,8 @@ def staff_session(yk):
 def authorize(yk, actor, op: str, *, member_id: str | None = None) -> None:
     """Ask the core (``yaksok.access``) whether ``actor`` may do ``op``; a refusal is logged
     and raised. The CLI holds no rule of its own."""
-    from yaksok.vault import vault_for
 
-    vault_for(yk).authorize(actor, op, member_id=member_id)
+    yk.vault.authorize(actor, op, member_id=member_id)
 
 
 def choice(value: str, allowed: tuple[str, ...], option: str) -> str:

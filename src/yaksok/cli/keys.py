@@ -9,7 +9,7 @@ import typer
 
 from yaksok.cli.base import app, open_store, out
 
-# -- keys: KEK rotation and retirement (yaksok.crypto.rotation) ------------------------------
+# -- keys: KEK rotation and retirement (yaksok.rotation) ------------------------------
 
 keys_app = typer.Typer(help="Key-encryption keys: rotate online, show usage, retire old versions.",
                        no_args_is_help=True)
@@ -17,16 +17,15 @@ app.add_typer(keys_app, name="keys")
 
 
 def _keys_status_lines(yk) -> list[str]:
-    from yaksok.crypto.rotation import PURPOSE, kek_usage
+    from yaksok.rotation import PURPOSE, kek_usage
 
     active = yk.keyring.active(PURPOSE)[0]
-    lines = [f"{'version':>7}  {'state':<8}  {'data keys':>10}  {'staff secrets':>13}  "
-             f"{'sealed values':>13}"]
+    lines = [f"{'version':>7}  {'state':<8}  {'data keys':>10}  {'sealed values':>13}"]
     for version, n in kek_usage(yk).items():
         state = ("active" if version == active else
                  "old" if version in yk.keyring.versions(PURPOSE) else "missing")
         lines.append(f"{version:>7}  {state:<8}  {n['data_keys']:>10,}  "
-                     f"{n['staff_secrets']:>13,}  {n['sealed_values']:>13,}")
+                     f"{n['sealed_values']:>13,}")
     return lines
 
 
@@ -64,7 +63,7 @@ def keys_rotate(
     Examples:  yaksok keys rotate            yaksok keys rotate --retire
                yaksok keys rotate --resume   yaksok keys rotate --batch 2000 --no-progress
     """
-    from yaksok.crypto.rotation import retire_kek, rewrap_pending, rotate_kek
+    from yaksok.rotation import retire_kek, rewrap_pending, rotate_kek
 
     yk = open_store()
     bar = None
@@ -117,7 +116,7 @@ def keys_retire(version: Annotated[int, typer.Argument(help="The KEK version to 
     tuple or WAL segment) can be unwrapped. Also destroy keyring backups that still hold it.
     Example:  yaksok keys status && yaksok keys retire 1
     """
-    from yaksok.crypto.rotation import retire_kek
+    from yaksok.rotation import retire_kek
 
     yk = open_store()
     try:

@@ -85,7 +85,6 @@ def member_lookup(
     """
     from yaksok.members.identifiers import normalise_value
     from yaksok.members.lookups import EMAIL, PHONE, SNS_ID, preferred_member
-    from yaksok.vault import vault_for
 
     given = [(c, v) for c, v in ((EMAIL, email), (PHONE, phone), (SNS_ID, sns)) if v]
     if len(given) != 1:
@@ -93,7 +92,7 @@ def member_lookup(
                                      field="--email", fix="e.g. --email kim@example.com")
     category, value = given[0]
     yk = open_store()
-    found = preferred_member(yk, vault_for(yk).lookup_all(
+    found = preferred_member(yk, yk.vault.lookup_all(
         category, normalise_value(category, value), actor=staff_session(yk), purpose=purpose))
     if found is None:
         raise errors.NotFound("no member holds it", field=category,
@@ -127,13 +126,12 @@ def member_erase(
     Acts as the signed-in staff account (the privacy officer). Cannot be undone.
     Example:  yaksok member erase m_3f9c0a1b2c3d4e5f60718293 --yes
     """
-    from yaksok.vault import vault_for
 
     yk = open_store()
     actor = staff_session(yk)
     if not yes and not typer.confirm(f"erase {member_id} for good?"):
         raise typer.Abort()
-    vault = vault_for(yk)
+    vault = yk.vault
     done = vault.erase_member(member_id, actor=actor)
     purged = vault.purge_erased()
     out(f"erased {done.member_id} at {done.erased_at:%Y-%m-%d %H:%M:%S} UTC; "
@@ -146,9 +144,8 @@ def member_purge() -> None:
 
     Safe to run at any time, e.g. from cron.  Example:  yaksok member purge
     """
-    from yaksok.vault import vault_for
 
-    out(f"{vault_for(open_store()).purge_erased()} leftover rows purged")
+    out(f"{open_store().vault.purge_erased()} leftover rows purged")
 
 
 @member_app.command("reapply-erasures")
@@ -158,9 +155,7 @@ def member_reapply_erasures() -> None:
     Run it before serving a restored database (see docs/operations.md).
     Example:  yaksok member reapply-erasures
     """
-    from yaksok.vault import reapply_erasures
-
-    out(f"{reapply_erasures(open_store())} member(s) erased again")
+    out(f"{open_store().vault.reapply_erasures()} member(s) erased again")
 
 
 @app.command()

@@ -42,10 +42,10 @@ def outbox_send(
     import signal
     import threading
 
-    from yaksok.notify import DeliveryResult, sender_for
+    from yaksok.notify import DeliveryResult
 
     yk = open_store()
-    sender = sender_for(yk, base_url=base_url, batch_size=batch, lease_seconds=lease)
+    sender = yk.outbox.sender(base_url=base_url, batch_size=batch, lease_seconds=lease)
     if sender.transport is None:
         typer.echo("YAKSOK_SMTP_HOST is not set: delivering in-app notices only", err=True)
     else:

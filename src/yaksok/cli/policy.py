@@ -82,7 +82,7 @@ def policy_publish(
     """
     from yaksok.policy.diff import render_diff
     from yaksok.policy.loader import load_file
-    from yaksok.policy.notices import publish_with_notice
+    from yaksok.publishing.notices import publish_with_notice
 
     yk = open_store()
     result = publish_with_notice(yk, load_file(file), published_by=by)

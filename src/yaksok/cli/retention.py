@@ -115,7 +115,7 @@ def worker(
 
     Example:  yaksok worker --once --progress
     """
-    from yaksok.retention.schedule import Schedule, first_run, next_run, parse_schedule
+    from yaksok.schedule import Schedule, first_run, next_run, parse_schedule
     from yaksok.store.tables import utcnow
 
     if interval is not None and interval <= 0:

@@ -45,7 +45,8 @@ def serve(
     import uvicorn
 
     from yaksok.api.app import create_app
-    from yaksok.retention.schedule import parse_schedule, runs_in_serve
+    from yaksok.retention.schedule import runs_in_serve
+    from yaksok.schedule import parse_schedule
 
     s = settings()
     yk = open_store()

@@ -43,8 +43,8 @@ from yaksok.errors import StorageError, ValidationError
 from yaksok.store.tables import cookie_choices, utcnow
 
 if TYPE_CHECKING:
-    from yaksok.engine import Yaksok
     from yaksok.policy.model import Cookie, Policy
+    from yaksok.services import Services
 
 __all__ = [
     "DEVICE_COOKIE",
@@ -197,7 +197,7 @@ def _check_device(device_id: str) -> str:
     return device_id
 
 
-def prepare_choice(yk: Yaksok, device_id: str, choices: Mapping[str, bool], *, gpc: bool,
+def prepare_choice(yk: Services, device_id: str, choices: Mapping[str, bool], *, gpc: bool,
                    member_id: str | None = None, lang: str,
                    now: dt.datetime | None = None) -> CookieChoice:
     """Validate and normalise a decision without storing it (``record_choice`` stores it)."""
@@ -252,7 +252,7 @@ def _insert(conn: sa.Connection, choices: list[CookieChoice]) -> None:
     conn.exec_driver_sql(sql, [_params(procs, c) for c in choices])
 
 
-def record_choice(yk: Yaksok, device_id: str, choices: Mapping[str, bool], *, gpc: bool,
+def record_choice(yk: Services, device_id: str, choices: Mapping[str, bool], *, gpc: bool,
                   member_id: str | None = None, lang: str,
                   now: dt.datetime | None = None) -> CookieChoice:
     """Record a device's decision (a new history row) and return it, normalised.
@@ -421,7 +421,7 @@ def _row(row) -> CookieChoice:
 _NEWEST = (cookie_choices.c.at.desc(), cookie_choices.c.id.desc())
 
 
-def current_choice(yk: Yaksok, device_id: str) -> CookieChoice | None:
+def current_choice(yk: Services, device_id: str) -> CookieChoice | None:
     """The latest choice recorded for ``device_id``, or None if it never chose."""
     _check_device(device_id)
     with yk.engine.connect() as conn:
@@ -431,7 +431,7 @@ def current_choice(yk: Yaksok, device_id: str) -> CookieChoice | None:
     return None if row is None else _row(row)
 
 
-def history(yk: Yaksok, *, device_id: str | None = None,
+def history(yk: Services, *, device_id: str | None = None,
             member_id: str | None = None) -> list[CookieChoice]:
     """Every choice of a device or of a member, oldest first (the proof of what was chosen)."""
     if (device_id is None) == (member_id is None):

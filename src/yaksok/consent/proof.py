@@ -16,10 +16,11 @@ import json
 
 import sqlalchemy as sa
 
-from yaksok.consent.ledger import effective_consents, history, notice_sha256
 from yaksok.errors import NotFound
 from yaksok.policy.loader import load_source
-from yaksok.store.tables import members, policy_versions
+from yaksok.services import Services
+from yaksok.store.tables import policy_versions
+from yaksok.vault.ledger import notice_sha256
 
 __all__ = ["consent_proof", "consent_proof_json"]
 
@@ -56,22 +57,18 @@ def _shown(policy, key: str, language: str | None, sha: str) -> tuple[str | None
     return language, texts.get(lang), False
 
 
-def consent_proof(yk, member_id: str, *, actor, ip: str | None = None,
+def consent_proof(yk: Services, member_id: str, *, actor, ip: str | None = None,
                   request_id: str | None = None) -> dict:
     """The proof-of-consent record of one member, as a JSON-ready dict; for the member
     themself or the privacy officer (``yaksok.access``: ``consent_proof``, refusals logged)."""
-    from yaksok.vault import vault_for
 
-    vault_for(yk).authorize(actor, "consent_proof", member_id=member_id, ip=ip,
-                            request_id=request_id)
-    with yk.engine.connect() as conn:
-        status = conn.execute(sa.select(members.c.status).where(members.c.id == member_id)
-                              ).scalar()
-    if status is None or status == "erased":
+    v = yk.vault
+    v.authorize(actor, "consent_proof", member_id=member_id, ip=ip, request_id=request_id)
+    if v.member_status(member_id) in (None, "erased"):
         raise NotFound("no such member", field="member_id", fix="check the member id")
     policies = _policies(yk.engine)
     events = []
-    for e in history(yk.engine, member_id):
+    for e in v.consent_history(member_id):
         policy = policies.get(e.policy_version)
         lang, text, verified = _shown(policy, e.consent_key, e.language, e.notice_sha256)
         item = policy.consent(e.consent_key) if policy is not None else None
@@ -93,10 +90,10 @@ def consent_proof(yk, member_id: str, *, actor, ip: str | None = None,
             "notice_verified": verified,
         })
     return {"member_id": member_id, "policy_version_in_force": yk.published.version,
-            "in_force": sorted(effective_consents(yk.engine, member_id)), "events": events}
+            "in_force": sorted(v.effective_consents(member_id)), "events": events}
 
 
-def consent_proof_json(yk, member_id: str, *, actor) -> str:
+def consent_proof_json(yk: Services, member_id: str, *, actor) -> str:
     """``consent_proof`` as UTF-8 JSON text (Korean kept readable, keys in a stable order)."""
     return json.dumps(consent_proof(yk, member_id, actor=actor), ensure_ascii=False, indent=2,
                       sort_keys=True) + "\n"

@@ -13,7 +13,7 @@ Purposes and what their keys are:
 
 Every purpose is versioned: ``rotate`` adds a version and makes it active, old versions stay so
 what they sealed or signed can still be opened or verified, until ``destroy`` retires one (key
-rotation, ``yaksok.crypto.rotation``: whatever it wrapped, in any copy, is then undecryptable). Key bytes never appear in a repr, a
+rotation, ``yaksok.rotation``: whatever it wrapped, in any copy, is then undecryptable). Key bytes never appear in a repr, a
 message or an exception.
 """
 
@@ -164,7 +164,7 @@ class FileKeyring:
         Refuses the active version. Everything sealed or wrapped with it, in this database or
         in any backup, can no longer be opened through this keyring; copies of the keyring file
         itself (backups) still hold it until they are destroyed too. Callers check first that
-        nothing still needs it (``yaksok.crypto.rotation.retire_kek``).
+        nothing still needs it (``yaksok.rotation.retire_kek``).
         """
         _check_name(purpose)
         version = int(version)

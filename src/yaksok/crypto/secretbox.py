@@ -19,6 +19,8 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -86,3 +88,17 @@ def open_sealed_b64(keyring: Keyring, purpose: str, sealed: str, aad: bytes) -> 
     except (binascii.Error, UnicodeEncodeError, AttributeError):
         raise StorageError("a sealed value is not valid base64; it is damaged") from None
     return open_sealed(keyring, purpose, raw, aad)
+
+
+@dataclass(frozen=True, slots=True)
+class SealedColumn:
+    """A database column of values sealed under the KEK (``seal``, bytes) that a KEK rotation
+    reseals and a retirement counts; NULL where there is nothing left to keep. The layers that
+    seal such values declare theirs, and the wiring registers them for ``yaksok.rotation``."""
+
+    table: str
+    id_column: str
+    column: str
+    aad: Callable[[str], bytes]  # the AAD the value was sealed with, from its row id
+    #: ``bytes`` (``seal``) or ``base64`` text (``seal_b64``, e.g. staff TOTP secrets)
+    encoding: str = "bytes"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from yaksok.errors import Conflict
 from yaksok.members.lookups import EMAIL, PHONE, SNS_ID, active_holders
 from yaksok.members.normalise import normalise_email, normalise_phone, normalise_sns_id
+from yaksok.services import Services
 
 __all__ = ["IDENTIFIERS", "collect_values", "normalise_value", "prepare_value", "rectify_value",
            "value_category"]
@@ -30,7 +31,7 @@ def normalise_value(category: str, value: str, *, country: str | None = None) ->
     return value
 
 
-def prepare_value(yk, member_id: str | None, category: str, value: str, *,
+def prepare_value(yk: Services, member_id: str | None, category: str, value: str, *,
                   country: str | None = None, ip: str | None = None,
                   request_id: str | None = None) -> str:
     """Normalise an identifier and refuse it (``Conflict``) if another active member has it.
@@ -40,7 +41,8 @@ def prepare_value(yk, member_id: str | None, category: str, value: str, *,
     if category not in IDENTIFIERS:
         return value
     if category == PHONE and country is None and member_id:
-        country = _jurisdiction(yk, member_id)
+        found = yk.vault.member_row(member_id)
+        country = found[1] if found is not None else None
     normal = normalise_value(category, value, country=country)
     others = [m for m in active_holders(yk, category, normal, task="identifier-check", ip=ip,
                                         request_id=request_id) if m != member_id]
@@ -50,28 +52,12 @@ def prepare_value(yk, member_id: str | None, category: str, value: str, *,
     return normal
 
 
-def _jurisdiction(yk, member_id: str) -> str | None:
-    import sqlalchemy as sa
-
-    from yaksok.store.tables import members
-
-    with yk.engine.connect() as conn:
-        return conn.execute(sa.select(members.c.jurisdiction)
-                            .where(members.c.id == member_id)).scalar()
-
-
-def value_category(yk, member_id: str, value_id: str) -> str | None:
+def value_category(yk: Services, member_id: str, value_id: str) -> str | None:
     """The category of one of the member's values (metadata only; None if there is none)."""
-    import sqlalchemy as sa
-
-    from yaksok.store.tables import vault_values
-
-    with yk.engine.connect() as conn:
-        return conn.execute(sa.select(vault_values.c.category).where(
-            vault_values.c.id == value_id, vault_values.c.member_id == member_id)).scalar()
+    return yk.vault.value_category(member_id, value_id)
 
 
-def collect_values(yk, member_id: str, items: list[tuple[str, str]], *, actor, channel: str,
+def collect_values(yk: Services, member_id: str, items: list[tuple[str, str]], *, actor, channel: str,
                    flow: str | None = None, purpose: str | None = None,
                    task: str | None = None, country: str | None = None,
                    ip: str | None = None, request_id: str | None = None) -> list[str]:
@@ -79,9 +65,8 @@ def collect_values(yk, member_id: str, items: list[tuple[str, str]], *, actor, c
     unique: what ``POST /members/{id}/values`` does. The actor is authorised first
     (``yaksok.access``: ``collect``), so a caller who may not collect learns nothing about who
     holds an identifier; then the vault collects (all or nothing)."""
-    from yaksok.vault import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     v.authorize(actor, "collect", member_id=member_id,
                 categories=tuple(sorted({c for c, _ in items})), purpose=purpose, task=task,
                 ip=ip, request_id=request_id)
@@ -91,16 +76,15 @@ def collect_values(yk, member_id: str, items: list[tuple[str, str]], *, actor, c
                           purpose=purpose, task=task, ip=ip, request_id=request_id)
 
 
-def rectify_value(yk, member_id: str, value_id: str, value: str, *, actor, channel: str,
+def rectify_value(yk: Services, member_id: str, value_id: str, value: str, *, actor, channel: str,
                   task: str | None = None, country: str | None = None, ip: str | None = None,
                   request_id: str | None = None) -> tuple[str, str]:
     """Correct one value (an identifier normalised and checked unique): what ``PUT
     /members/{id}/values/{value_id}`` does; returns (value id, category). Authorised first
     (``yaksok.access``: ``rectify`` on the value's category), then the vault rectifies."""
     from yaksok.errors import NotFound
-    from yaksok.vault import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     category = value_category(yk, member_id, value_id)
     v.authorize(actor, "rectify", member_id=member_id,
                 categories=(category,) if category else (), task=task, ip=ip,

@@ -7,9 +7,8 @@ logs them) under the purpose ``member_management``, acted by ``system:<task>``.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from yaksok.actors import Actor, system_actor
+from yaksok.services import Services
 
 __all__ = ["EMAIL", "LOOKUP_PURPOSE", "PHONE", "SNS_ID", "active_holders", "find_member",
            "lookup_actor", "preferred_member"]
@@ -26,23 +25,18 @@ def lookup_actor(task: str) -> Actor:
     return system_actor(task, (LOOKUP_PURPOSE,))
 
 
-def active_holders(yk, category: str, value: str, *, task: str = "member-lookup",
+def active_holders(yk: Services, category: str, value: str, *, task: str = "member-lookup",
                    ip: str | None = None, request_id: str | None = None) -> list[str]:
     """The ids of the active members holding ``value`` (already normalised) in ``category``."""
-    from yaksok.store.tables import members
-    from yaksok.vault import vault_for
-
-    found = vault_for(yk).lookup_all(category, value, actor=lookup_actor(task),
-                                     purpose=LOOKUP_PURPOSE, ip=ip, request_id=request_id)
+    found = yk.vault.lookup_all(category, value, actor=lookup_actor(task),
+                                purpose=LOOKUP_PURPOSE, ip=ip, request_id=request_id)
     if not found:
         return []
-    with yk.engine.connect() as conn:
-        rows = conn.execute(sa.select(members.c.id).where(members.c.id.in_(found),
-                                                          members.c.status == "active"))
-        return sorted(r[0] for r in rows)
+    status = yk.vault.member_statuses(found)
+    return sorted(m for m in found if status.get(m) == "active")
 
 
-def find_member(yk, category: str, value: str, *, task: str = "member-login",
+def find_member(yk: Services, category: str, value: str, *, task: str = "member-login",
                 ip: str | None = None, request_id: str | None = None) -> str | None:
     """The one active member holding ``value`` in ``category``, or None.
 
@@ -53,14 +47,10 @@ def find_member(yk, category: str, value: str, *, task: str = "member-login",
     return holders[0] if holders else None
 
 
-def preferred_member(yk, member_ids: list[str]) -> str | None:
+def preferred_member(yk: Services, member_ids: list[str]) -> str | None:
     """Of the (not erased) members a lookup found, the one to answer with: an active member
     first (identifiers are unique among them), else a closed one; the smallest id on ties."""
     if not member_ids:
         return None
-    from yaksok.store.tables import members
-
-    with yk.engine.connect() as conn:
-        status = dict(conn.execute(sa.select(members.c.id, members.c.status)
-                                   .where(members.c.id.in_(member_ids))).all())
+    status = yk.vault.member_statuses(member_ids)
     return min(member_ids, key=lambda m: (status.get(m) != "active", m))

@@ -24,10 +24,11 @@ import datetime as dt
 import sqlalchemy as sa
 
 from yaksok.accounts import sessions as common
-from yaksok.accounts.passwords import verify_password
 from yaksok.actors import Actor, member_actor
 from yaksok.errors import AuthenticationFailed, ValidationError
 from yaksok.members.normalise import normalise_email
+from yaksok.services import Services
+from yaksok.store.tables import member_sessions
 
 __all__ = ["DEFAULT_SESSION_SECONDS", "TOKEN_PREFIX", "authenticate_member_token",
            "login_member", "logout_member", "revoke_member_sessions", "session_seconds"]
@@ -43,24 +44,18 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or dt.datetime.now(dt.UTC)
 
 
-def _tables():
-    from yaksok.store.tables import member_sessions, members
-
-    return members, member_sessions
-
-
 def session_seconds(settings) -> int:
     """How long a member session lives (``Settings.member_session_seconds``, 30 days)."""
     return int(settings.member_session_seconds)
 
 
-def _member_id_for_email(yk, email: str) -> str | None:
+def _member_id_for_email(yk: Services, email: str) -> str | None:
     from yaksok.members.lookups import find_member
 
     return find_member(yk, _EMAIL_CATEGORY, email)
 
 
-def login_member(yk, email: str, password: str, *, now: dt.datetime | None = None,
+def login_member(yk: Services, email: str, password: str, *, now: dt.datetime | None = None,
                  seconds: int | None = None) -> tuple[Actor, str]:
     """Check email and password; returns the member's actor and a new token ``ym_...``.
 
@@ -68,65 +63,50 @@ def login_member(yk, email: str, password: str, *, now: dt.datetime | None = Non
     until when. ``seconds`` overrides the session length (default: ``session_seconds``).
     """
     now = _now(now)
-    members, sessions = _tables()
+    sessions = member_sessions
     try:
         member_id = _member_id_for_email(yk, normalise_email(email))
     except ValidationError:
         member_id = None  # a malformed email is just another unknown login
-    row = None
-    if member_id is not None:
-        with yk.engine.connect() as conn:
-            row = conn.execute(sa.select(members).where(members.c.id == member_id)).first()
-    if row is None or row.status != "active" or row.password_hash is None:
-        common.burn_dummy_verification(password)
-        raise AuthenticationFailed(_GENERIC)
-    locked = common.locked_out(row.locked_until, now,
-                               fix=f"wait {common.LOCKOUT_MINUTES} minutes, or reset the password")
-    if locked is not None:
-        raise locked
-    ok, new_hash = verify_password(row.password_hash, password or "")
-    if not ok:
-        common.record_failed_login(yk.engine, members, row.id, now)
+    check = yk.vault.check_password(member_id, password, now=now)
+    if check.reason == "locked":
+        raise common.locked_out(check.locked_until, now, fix=f"wait {common.LOCKOUT_MINUTES} "
+                                                           "minutes, or reset the password")
+    if not check.ok:
         raise AuthenticationFailed(_GENERIC)
     token = common.new_session_token(TOKEN_PREFIX)
     length = seconds if seconds is not None else session_seconds(yk.settings)
-    from yaksok.store.engine import IMMEDIATE
-
-    with yk.engine.connect().execution_options(**IMMEDIATE) as conn, conn.begin():
-        conn.execute(sa.update(members).where(members.c.id == row.id)
-                     .values(**common.success_values(new_hash)))
+    with yk.engine.begin() as conn:
         conn.execute(sa.insert(sessions).values(
-            token_hash=common.token_digest(token), member_id=row.id, created_at=now,
+            token_hash=common.token_digest(token), member_id=member_id, created_at=now,
             expires_at=now + dt.timedelta(seconds=length)))
-    return member_actor(row.id), token
+    return member_actor(member_id), token
 
 
-def authenticate_member_token(yk, token: str, *, now: dt.datetime | None = None) -> Actor:
+def authenticate_member_token(yk: Services, token: str, *, now: dt.datetime | None = None) -> Actor:
     """The member actor of a live session (expired, revoked, or account not active: 401)."""
     now = _now(now)
-    members, sessions = _tables()
     if not (token or "").startswith(TOKEN_PREFIX):
         raise AuthenticationFailed("the session token is not valid", fix="log in again")
     digest = common.token_digest(token)
-    query = (sa.select(sessions, members.c.status)
-             .join(members, members.c.id == sessions.c.member_id)
-             .where(sessions.c.token_hash == digest))
     with yk.engine.connect() as conn:
-        row = conn.execute(query).first()
-    common.check_live_session(row, digest, now, ended=row is not None and row.status != "active")
+        row = conn.execute(sa.select(member_sessions).where(
+            member_sessions.c.token_hash == digest)).first()
+        status = yk.vault.member_row(row.member_id, conn) if row is not None else None
+    common.check_live_session(row, digest, now,
+                              ended=row is not None and (status is None or status[0] != "active"))
     return member_actor(row.member_id)
 
 
-def logout_member(yk, token: str, *, now: dt.datetime | None = None) -> bool:
+def logout_member(yk: Services, token: str, *, now: dt.datetime | None = None) -> bool:
     """End the session of ``token``; returns whether a live session was ended."""
-    _, sessions = _tables()
-    return common.revoke_session(yk.engine, sessions, token, _now(now))
+    return common.revoke_session(yk.engine, member_sessions, token, _now(now))
 
 
 def revoke_member_sessions(target, member_id: str, *, now: dt.datetime | None = None) -> int:
     """End every live session of a member (``target``: an engine, or a connection in a
     transaction); returns how many were ended."""
-    _, sessions = _tables()
+    sessions = member_sessions
     stmt = (sa.update(sessions)
             .where(sessions.c.member_id == member_id, sessions.c.revoked_at.is_(None))
             .values(revoked_at=_now(now)))

@@ -34,8 +34,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-import sqlalchemy as sa
-
 from yaksok.accounts.passwords import check_password_rules, hash_password
 from yaksok.actors import member_actor, system_actor
 from yaksok.errors import Conflict, UnderMinimumAge, ValidationError, YaksokError
@@ -47,6 +45,7 @@ from yaksok.members.normalise import (
     normalise_phone,
     normalise_sns,
 )
+from yaksok.services import Services
 
 __all__ = ["DOB", "NICKNAME", "age_on", "check_age_gate", "sign_up"]
 
@@ -161,7 +160,7 @@ def _consent_items(policy, consents, notice_texts, lang: str) -> dict[str, str]:
     return out
 
 
-def _taken(yk, checks: list[tuple[str, str, str]], *, exclude: str | None, ip, request_id
+def _taken(yk: Services, checks: list[tuple[str, str, str]], *, exclude: str | None, ip, request_id
            ) -> tuple[str, str] | None:
     """The first (field, category) whose value another active member holds, or None."""
     for field, category, value in checks:
@@ -180,7 +179,7 @@ def _conflict(field: str) -> Conflict:
                     fix="log in with it instead, or use another one")
 
 
-def sign_up(yk, *, email: str, password: str, phone: str,
+def sign_up(yk: Services, *, email: str, password: str, phone: str,
             sns_accounts: Iterable = (), birth_date=None, declared_age: int | None = None,
             country: str | None = "KR", consents: Iterable[str] = (), channel: str = "app",
             ip: str | None = None, request_id: str | None = None,
@@ -192,12 +191,11 @@ def sign_up(yk, *, email: str, password: str, phone: str,
     items the member gave on the sign-up form; ``notice_texts`` maps each to the exact text shown
     (default: the item's description in ``lang`` from the policy in force).
     """
-    from yaksok.consent import ledger
-    from yaksok.vault import NewValue, vault_for
+    from yaksok.vault import NewValue, ledger
     from yaksok.vault.subjects import create_member, new_member_id
 
     now = now or dt.datetime.now(dt.UTC)
-    v = vault_for(yk)
+    v = yk.vault
     published = yk.published
     policy = published.policy
     rules = v.rules()
@@ -259,23 +257,11 @@ def sign_up(yk, *, email: str, password: str, phone: str,
 
 def _discard(v, member_id: str) -> None:
     """Delete every row a failed sign-up wrote for ``member_id`` (it never became a member)."""
-    from yaksok.store.tables import (
-        consent_events,
-        data_keys,
-        member_sessions,
-        members,
-        vault_values,
-    )
-
     try:
-        with v.core_write() as conn:
-            for table in (member_sessions, consent_events, vault_values, data_keys):
-                conn.execute(sa.delete(table).where(table.c.member_id == member_id))
-            conn.execute(sa.delete(members).where(members.c.id == member_id))
+        v.discard_member(member_id)
     except YaksokError:  # pragma: no cover - the database failed twice; say what is left
         import logging
 
         logging.getLogger("yaksok.members").error(
             "sign-up of %s failed and its rows could not be removed; erase the member", member_id)
         raise
-    v.checkpoint()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
 from yaksok.notify.outbox import (
     CHANNELS,
     STATUSES,
@@ -9,6 +12,7 @@ from yaksok.notify.outbox import (
     NewMessage,
     OutboxSender,
     RetryPolicy,
+    Templates,
     enqueue,
     enqueue_many,
     forget_member,
@@ -17,6 +21,7 @@ from yaksok.notify.outbox import (
     retry_dead,
 )
 from yaksok.notify.smtp import SendError, SmtpConfig, SmtpTransport
+from yaksok.notify.templates import TemplateSpec
 
 __all__ = [
     "CHANNELS",
@@ -24,6 +29,7 @@ __all__ = [
     "STATUSES",
     "DeliveryResult",
     "NewMessage",
+    "Outbox",
     "OutboxSender",
     "RetryPolicy",
     "SendError",
@@ -36,8 +42,8 @@ __all__ = [
     "outbox_actor",
     "outbox_status",
     "retry_dead",
-    "sender_for",
-    "vault_resolver",
+    "TemplateSpec",
+    "Templates",
 ]
 
 #: The purpose the outbox reads members' email addresses for (the policy's change notices).
@@ -55,36 +61,61 @@ def outbox_actor():
     return system_actor("outbox", (NOTICE_PURPOSE, LEGAL_DUTY_PURPOSE))
 
 
-def vault_resolver(yk):
-    """An address resolver reading ``user.contact.email`` through the vault for the purpose
-    ``change_notices`` (or the template's ``address_purpose``, passed as ``purpose=``): every
-    read is checked against the policy and written to the access log. A member the vault does
-    not know (erased) has no address."""
-    from yaksok.errors import NotFound
-    from yaksok.vault.service import vault_for
+class Outbox:
+    """The outbox of one running yaksok: the message templates the layers that send messages
+    registered (``register``), queuing in the caller's transaction, and a sender that reads each
+    address through the vault when it delivers. Built and filled by the wiring only."""
 
-    vault = vault_for(yk)
-    actor = outbox_actor()
+    def __init__(self, engine, keyring, vault, settings) -> None:
+        self.engine, self.keyring, self.vault, self.settings = engine, keyring, vault, settings
+        self.templates: Templates = {}
 
-    def resolve(member_id: str, purpose: str = NOTICE_PURPOSE) -> str | None:
-        try:
-            return vault.read_one(member_id, EMAIL_CATEGORY, purpose, actor=actor)
-        except NotFound:
-            return None
+    def register(self, templates: Mapping[str, TemplateSpec]) -> None:
+        """Add (or replace) message templates by key."""
+        self.templates.update(templates)
 
-    return resolve
+    def enqueue(self, conn, *, channel: str, member_id: str, template: str, params: dict,
+                dedupe_key: str, now: dt.datetime | None = None) -> bool:
+        """Queue one message in ``conn``'s transaction; False when its dedupe key is taken."""
+        return enqueue(conn, channel=channel, member_id=member_id, template=template,
+                       params=params, dedupe_key=dedupe_key, templates=self.templates, now=now)
 
+    def enqueue_many(self, conn, messages: Iterable[NewMessage], *,
+                     now: dt.datetime | None = None) -> int:
+        return enqueue_many(conn, messages, templates=self.templates, now=now)
 
-def sender_for(yk, *, resolve_email=None, **kwargs) -> OutboxSender:
-    """An ``OutboxSender`` for a running yaksok: SMTP from its settings (in-app only when
-    ``YAKSOK_SMTP_HOST`` is unset), addresses through the vault unless ``resolve_email`` is
-    given. ``kwargs`` go to ``OutboxSender`` (base_url, retry, lease_seconds, batch_size...)."""
-    from yaksok.notify.templates import bind_keyring
+    def resolver(self):
+        """An address resolver reading ``user.contact.email`` through the vault for the purpose
+        ``change_notices`` (or the template's ``address_purpose``, passed as ``purpose=``):
+        every read is checked against the policy and written to the access log. A member the
+        vault does not know (erased) has no address."""
+        from yaksok.errors import NotFound
 
-    # One-time codes are sealed under the keyring in the outbox; only a sender holding it opens them.
-    bind_keyring(yk.engine, yk.keyring)
-    config = SmtpConfig.from_settings(yk.settings)
-    transport = SmtpTransport(config) if config is not None else None
-    if transport is not None and resolve_email is None:
-        resolve_email = vault_resolver(yk)
-    return OutboxSender(yk.engine, transport=transport, resolve_email=resolve_email, **kwargs)
+        vault, actor = self.vault, outbox_actor()
+
+        def resolve(member_id: str, purpose: str = NOTICE_PURPOSE) -> str | None:
+            try:
+                return vault.read_one(member_id, EMAIL_CATEGORY, purpose, actor=actor)
+            except NotFound:
+                return None
+
+        return resolve
+
+    def sender(self, *, resolve_email=None, **kwargs) -> OutboxSender:
+        """An ``OutboxSender``: SMTP from the settings (in-app only when ``YAKSOK_SMTP_HOST`` is
+        unset), addresses through the vault unless ``resolve_email`` is given. ``kwargs`` go to
+        ``OutboxSender`` (base_url, retry, lease_seconds, batch_size...)."""
+        config = SmtpConfig.from_settings(self.settings)
+        transport = kwargs.pop("transport", None)
+        if transport is None and config is not None:
+            transport = SmtpTransport(config)
+        if transport is not None and resolve_email is None:
+            resolve_email = self.resolver()
+        return OutboxSender(self.engine, self.templates, transport=transport,
+                            resolve_email=resolve_email, **kwargs)
+
+    def status(self, *, now: dt.datetime | None = None) -> dict:
+        return outbox_status(self.engine, now=now)
+
+    def retry_dead(self, ids=None, **kwargs) -> int:
+        return retry_dead(self.engine, ids, **kwargs)

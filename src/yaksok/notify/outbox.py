@@ -67,6 +67,7 @@ from sqlalchemy import delete, func, select, update
 
 from yaksok.errors import NotFound, Refused, StorageError, ValidationError, YaksokError
 from yaksok.notify.smtp import SendError, mask_addresses
+from yaksok.notify.templates import TemplateSpec
 from yaksok.store.engine import IMMEDIATE
 from yaksok.store.tables import member_notices, outbox, utcnow
 
@@ -76,6 +77,7 @@ __all__ = [
     "DeliveryResult",
     "NewMessage",
     "OutboxSender",
+    "Templates",
     "RetryPolicy",
     "enqueue",
     "enqueue_many",
@@ -94,6 +96,8 @@ STATUSES = ("pending", "sending", "sent", "failed", "dead")
 #: address, a name or a phone number written with spaces or '+' cannot pass.
 _TOKEN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
+#: The message templates an outbox knows, by key (registered by the wiring, ``yaksok.engine``).
+Templates = dict[str, TemplateSpec]
 #: Resolves a member id to the address to write to, or None when there is none to use.
 EmailResolver = Callable[[str], "str | None"]
 
@@ -117,16 +121,14 @@ class NewMessage:
     dedupe_key: str = ""
 
 
-def _check(msg: NewMessage) -> None:
-    from yaksok.notify.templates import TEMPLATES
-
+def _check(msg: NewMessage, templates: Templates) -> None:
     if msg.channel not in CHANNELS:
         raise ValidationError(f"unknown outbox channel {msg.channel!r}", field="channel",
                               fix=f"use one of {', '.join(CHANNELS)}")
-    spec = TEMPLATES.get(msg.template)
+    spec = templates.get(msg.template)
     if spec is None:
         raise ValidationError(f"unknown message template {msg.template!r}", field="template",
-                              fix=f"use one of {', '.join(sorted(TEMPLATES))}")
+                              fix=f"use one of {', '.join(sorted(templates))}")
     if msg.channel not in spec.channels:
         raise ValidationError(f"template {msg.template!r} has no {msg.channel} form",
                               field="channel", fix=f"use {', '.join(spec.channels)}")
@@ -169,13 +171,14 @@ def insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[dict],
     return list(conn.execute(stmt, list(rows)).scalars())
 
 
-def enqueue_many(conn: sa.Connection, messages: Iterable[NewMessage], *,
+def enqueue_many(conn: sa.Connection, messages: Iterable[NewMessage], *, templates: Templates,
                  now: dt.datetime | None = None) -> int:
-    """Queue ``messages`` in the caller's transaction; returns how many were new (not dupes)."""
+    """Queue ``messages`` in the caller's transaction; returns how many were new (not dupes).
+    Each must name one of ``templates`` with exactly its parameters (short tokens)."""
     now = now or utcnow()
     rows = []
     for msg in messages:
-        _check(msg)
+        _check(msg, templates)
         rows.append({
             "id": f"ob_{secrets.token_hex(12)}", "channel": msg.channel,
             "recipient_ref": msg.member_id, "template": msg.template,
@@ -187,10 +190,10 @@ def enqueue_many(conn: sa.Connection, messages: Iterable[NewMessage], *,
 
 
 def enqueue(conn: sa.Connection, *, channel: str, member_id: str, template: str, params: dict,
-            dedupe_key: str, now: dt.datetime | None = None) -> bool:
+            dedupe_key: str, templates: Templates, now: dt.datetime | None = None) -> bool:
     """Queue one message; False when one with the same (channel, dedupe_key) exists."""
     return enqueue_many(conn, [NewMessage(channel, member_id, template, params, dedupe_key)],
-                        now=now) == 1
+                        templates=templates, now=now) == 1
 
 
 def forget_member(conn: sa.Connection, member_id: str) -> int:
@@ -259,10 +262,9 @@ class _NoKeyring(Exception):
         self.reason = reason
 
 
-def _address_done(conn: sa.Connection, row, now: dt.datetime, *, sent: bool) -> None:
-    from yaksok.notify.templates import TEMPLATES
-
-    spec = TEMPLATES.get(row.template)
+def _address_done(templates: Templates, conn: sa.Connection, row, now: dt.datetime, *,
+                  sent: bool) -> None:
+    spec = templates.get(row.template)
     if spec is not None and spec.address_done is not None:
         spec.address_done(conn, json.loads(row.params), now, sent)
 
@@ -275,11 +277,11 @@ class OutboxSender:
     ``resolve_email(member_id)``: the address to write to, or None (the member has none, or is
     gone); raising ``Refused`` means the vault will not give it (the row goes ``dead`` with the
     rule), ``StorageError`` is retried. For a template with an ``address_purpose`` it is called
-    as ``resolve_email(member_id, purpose=...)`` (``vault_resolver`` takes both).
+    as ``resolve_email(member_id, purpose=...)`` (``Outbox.resolver()`` takes both).
     ``clock`` and ``rng`` are injectable for tests.
     """
 
-    def __init__(self, engine: sa.Engine, *, transport=None,
+    def __init__(self, engine: sa.Engine, templates: Templates, *, transport=None,
                  resolve_email: EmailResolver | None = None, from_addr: str = "",
                  from_domain: str | None = None, base_url: str | None = None,
                  retry: RetryPolicy | None = None, lease_seconds: float = 300.0,
@@ -288,8 +290,9 @@ class OutboxSender:
         if transport is not None and resolve_email is None:
             raise ValidationError("an email transport needs an address resolver",
                                   field="resolve_email",
-                                  fix="pass resolve_email (normally notify.vault_resolver(yk))")
+                                  fix="pass resolve_email (normally Outbox.resolver())")
         self.engine = engine
+        self.templates = templates
         self.transport = transport
         self.resolve_email = resolve_email
         config = getattr(transport, "config", None)
@@ -323,7 +326,7 @@ class OutboxSender:
             # A row whose lease ran out as often as it may be tried: its sender keeps dying on it.
             dying = (due, t.c.status == "sending", t.c.attempts >= self.retry.max_attempts)
             for row in conn.execute(select(t.c.template, t.c.params).where(*dying)):
-                _address_done(conn, row, now, sent=False)
+                _address_done(self.templates, conn, row, now, sent=False)
             conn.execute(update(t).where(*dying).values(
                 status="dead", claimed_by=None, claimed_until=None,
                 last_error=f"the sender's lease ran out {self.retry.max_attempts} times; the "
@@ -360,7 +363,7 @@ class OutboxSender:
         with self.engine.begin() as conn:
             self._fenced(conn, row_id, token, claimed_by=None, claimed_until=None, **values)
             if final is not None:
-                _address_done(conn, final[0], self.clock(), sent=final[1])
+                _address_done(self.templates, conn, final[0], self.clock(), sent=final[1])
 
     def _mark_sent(self, row_id: str, token: str, row=None) -> None:
         self._finish(row_id, token, final=None if row is None else (row, True), status="sent",
@@ -422,9 +425,7 @@ class OutboxSender:
         return result
 
     def _deliver_in_app(self, row, token: str) -> None:
-        from yaksok.notify.templates import TEMPLATES
-
-        spec = TEMPLATES[row.template]
+        spec = self.templates[row.template]
         with self.engine.begin() as conn:
             # One transaction: the notice row and the sent mark commit together or not at all.
             spec.deliver_in_app(conn, row.recipient_ref, json.loads(row.params), self.clock())
@@ -435,9 +436,7 @@ class OutboxSender:
                        result: DeliveryResult) -> tuple[str, dt.datetime, bool] | None:
         """Send one email row; when the batch must stop, returns (reason, when to try again,
         whether this row's attempt counted)."""
-        from yaksok.notify.templates import TEMPLATES
-
-        spec = TEMPLATES[row.template]
+        spec = self.templates[row.template]
         try:
             address = self._address(row, spec)
         except _NoKeyring as exc:  # another sender, or this one once bound, can open it

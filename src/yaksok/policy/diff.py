@@ -17,7 +17,7 @@ the member has not given under the old version: a new purpose resting on consent
 gained the consent basis, or a purpose that gained (consent item, category) pairs: a category
 added to a consent-based purpose, or a consent item that now opens the purpose or a new category
 for it. Those members must consent again before the purpose may touch their data
-(``yaksok.consent.renewal``).
+(``yaksok.vault.renewal``).
 
 Everything here is pure: no database, no clock. ``PolicyDiff.to_json``/``from_json`` round-trip
 the diff for storage with the notice.

@@ -558,3 +558,13 @@ class Policy(Strict):
             if m.enforced_by == "organisation"
             for pid in m.promises
         }
+
+
+_SHOWN_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+
+
+def shown_key(key) -> str:
+    """A key safe to echo in a message: only something shaped like a policy key."""
+    if isinstance(key, str) and len(key) <= 128 and _SHOWN_KEY.match(key):
+        return key
+    return "<not a policy key>"

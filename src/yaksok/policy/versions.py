@@ -8,6 +8,7 @@ behind it can be shown later.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, insert, select
@@ -31,7 +32,7 @@ class PublishedPolicy:
     source: str
 
 
-def _row_to_published(row) -> PublishedPolicy:
+def row_to_published(row) -> PublishedPolicy:
     loaded, problems = load_source(row.content, f"<published {row.version}>")
     if loaded is None:  # pragma: no cover - only valid policies are ever published
         raise PolicyError([p for p in problems if p.severity == "error"])
@@ -48,7 +49,43 @@ def current_policy(engine: Engine) -> PublishedPolicy:
     if row is None:
         raise NotInitialised("no policy version is published",
                              fix="run `yaksok init` or `yaksok policy publish FILE`")
-    return _row_to_published(row)
+    return row_to_published(row)
+
+
+class PolicyInForce:
+    """The published version in force for one database, cached: a version published by another
+    process (``yaksok policy publish`` while the API runs) is picked up within
+    ``RECHECK_SECONDS`` at the cost of one tiny query. Every decision reads it from here."""
+
+    #: How often a long-running process looks for a version published by another process.
+    RECHECK_SECONDS = 5.0
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._published: PublishedPolicy | None = None
+        self._checked_at = 0.0
+
+    @property
+    def published(self) -> PublishedPolicy:
+        """The latest published version (``NotInitialised`` when none is)."""
+        now = time.monotonic()
+        if self._published is not None and now - self._checked_at >= self.RECHECK_SECONDS:
+            self._checked_at = now
+            if latest_version_id(self.engine) != self._published.id:
+                self._published = None
+        if self._published is None:
+            self._published = current_policy(self.engine)
+            self._checked_at = now
+        return self._published
+
+    @property
+    def policy(self) -> Policy:
+        return self.published.policy
+
+    def refresh(self) -> PublishedPolicy:
+        """Forget the cached version (after publishing one) and read the version in force."""
+        self._published = None
+        return self.published
 
 
 def latest_version_id(engine: Engine) -> int | None:
@@ -87,7 +124,7 @@ def publish_policy(engine: Engine, loaded: LoadedPolicy, *, published_by: str,
         existing = conn.execute(select(t).where(t.c.version == version.version)).first()
         if existing is not None:
             if existing.content_sha256 == loaded.sha256:
-                return _row_to_published(existing)
+                return row_to_published(existing)
             raise Conflict(
                 f"version {version.version} is already published with different content",
                 field="versions", fix="add a new entry to `versions:` with its own version label "

@@ -1,50 +1,81 @@
 """Retention: statutory holds in separated storage, account closure, and one expiry mechanism.
 
-- ``held``     ``write_record`` / ``read_held``: records a statute makes us keep (P12.6), sealed
-               under hold keys (one per record kind and month of expiry) in ``held_records``
-               (P12.7), readable only for ``legal_compliance`` by the privacy officer
-- ``closure``  ``close_account`` (탈퇴, P12.5): crypto-shred everything not held; a receipt
-- ``expiry``   ``register_expiry`` / ``run_expiry``: every kind that expires, one registry;
-               destruction records (P12.7)
+The storage is the vault's (held records under hold keys, the closure's crypto-shredding and
+receipt); this workflow is what the rest of yaksok calls:
+
+- ``write_record`` / ``read_held``: records a statute makes us keep (P12.6), sealed under hold
+  keys (one per record kind and month of expiry) in separated storage (P12.7), readable only
+  for ``legal_compliance`` by the privacy officer (``yaksok.vault.held``)
+- ``close_account`` (탈퇴, P12.5): crypto-shred everything not held; a receipt
+  (``yaksok.vault.closure``)
+- ``expiry``   ``run_expiry`` over the kinds the wiring registers; destruction records (P12.7)
+- ``schedule`` the worker's passes on a schedule
 
 docs/retention.md describes the model.
 """
 
 from __future__ import annotations
 
-from yaksok.retention.closure import ClosureReceipt, close_account
+import datetime as dt
+
+from yaksok.policy.periods import add_period
 from yaksok.retention.expiry import (
+    EXPIRY_RULES,
     DestructionRecord,
-    ExpiryRule,
-    Found,
-    expiry_kinds,
-    register_expiry,
+    ExpiryRegistry,
+    count_due,
     retention_status,
     run_expiry,
 )
-from yaksok.retention.held import (
-    HOLD_MEMBER,
-    HeldRecord,
-    add_period,
-    hold_scope,
-    read_held,
-    write_record,
-)
+from yaksok.services import Services
+from yaksok.vault.closure import ClosureReceipt
+from yaksok.vault.expiry import ExpiryRule, Found
+from yaksok.vault.held import HOLD_MEMBER, HeldRecord, hold_scope
 
 __all__ = [
     "ClosureReceipt",
     "DestructionRecord",
+    "EXPIRY_RULES",
+    "ExpiryRegistry",
     "ExpiryRule",
     "Found",
     "HOLD_MEMBER",
     "HeldRecord",
     "add_period",
     "close_account",
-    "expiry_kinds",
+    "count_due",
     "hold_scope",
     "read_held",
-    "register_expiry",
     "retention_status",
     "run_expiry",
     "write_record",
 ]
+
+
+def write_record(yk: Services, member_id: str, record_kind: str, values: dict[str, str], *,
+                 actor, at: dt.datetime | None = None, ip: str | None = None,
+                 request_id: str | None = None) -> HeldRecord:
+    """Store a statutory record of ``record_kind`` for the member under its hold key: the kind
+    must have a retention rule in the policy and the values belong to it; expiry is ``at``
+    (default now) + the rule's period. The privacy officer or an API key whose scopes grant
+    ``legal_compliance`` (``yaksok.access``); logged as a ``collect``."""
+    return yk.vault.write_held(member_id, record_kind, values, actor=actor, at=at, ip=ip,
+                               request_id=request_id)
+
+
+def read_held(yk: Services, target: str, *, actor, purpose: str, ip: str | None = None,
+              request_id: str | None = None, now: dt.datetime | None = None
+              ) -> list[HeldRecord]:
+    """The live held records with id ``target`` (``hr_…``) or of member ``target`` (``m_…``),
+    for ``legal_compliance`` by the privacy officer only; every read and refusal is logged."""
+    return yk.vault.read_held(target, actor=actor, purpose=purpose, ip=ip,
+                              request_id=request_id, now=now)
+
+
+def close_account(yk: Services, member_id: str, *, actor, now: dt.datetime | None = None,
+                  ip: str | None = None, request_id: str | None = None) -> ClosureReceipt:
+    """Close the member's account (탈퇴): everything not held is crypto-shredded at once, and a
+    receipt (categories and counts destroyed, record kinds held until when and why) is stored
+    and returned. The member, an app key acting for members, or the privacy officer."""
+    return yk.vault.close_account(member_id, actor=actor, now=now, ip=ip,
+                                  request_id=request_id)

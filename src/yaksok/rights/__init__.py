@@ -22,3 +22,15 @@ The layer's rule: nothing here reads a personal value except through the vault (
 dataset the policy declares), and nothing here writes one outside the vault's encryption.
 docs/rights.md describes the model.
 """
+
+from yaksok.rights import export, farewell, verify
+from yaksok.rights.templates import templates
+
+__all__ = ["EXPIRY_RULES", "SEALED_COLUMNS", "templates"]
+
+#: What expires in this layer (exports, one-time codes, farewell addresses); the wiring
+#: registers them on the expiry registry.
+EXPIRY_RULES = (export.EXPIRY, verify.EXPIRY, farewell.EXPIRY)
+#: The KEK-sealed columns of this layer a key rotation reseals (live one-time codes, unsent
+#: farewell addresses); the wiring registers them.
+SEALED_COLUMNS = (verify.SEALED, farewell.SEALED)

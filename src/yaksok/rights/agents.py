@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from yaksok.crypto.envelope import new_id
 from yaksok.errors import Conflict, NotFound, ValidationError
 from yaksok.rights.lifecycle import (
     admin_event,
@@ -30,8 +31,8 @@ from yaksok.rights.lifecycle import (
     require_handler,
     require_member_side,
 )
+from yaksok.services import Services
 from yaksok.store.tables import rights_documents, rights_requests
-from yaksok.vault.keys import new_id, open_value, seal_value
 
 __all__ = ["MAX_DOCUMENT_BYTES", "CONTENT_TYPES", "OUTCOMES", "AgentDocument",
            "attach_power_of_attorney", "check_agent", "documents", "read_power_of_attorney"]
@@ -78,20 +79,17 @@ def _check_document(document, content_type: str) -> bytes:
     return data
 
 
-def attach_power_of_attorney(yk, request_id: str, document: bytes, *, content_type: str,
+def attach_power_of_attorney(yk: Services, request_id: str, document: bytes, *, content_type: str,
                              actor, now: dt.datetime | None = None,
                              ip: str | None = None) -> str:
     """Store the agent's power of attorney, encrypted; returns the document id (``pd_...``)."""
-    from yaksok.vault import vault_for
-    from yaksok.vault.collect import member_key
-
     with yk.engine.connect() as conn:
         member_id = load(conn, request_id).member_id
     # The privacy officer, or the privacy center's backend relaying the upload (rights_submit).
     require_member_side(yk, actor, member_id, "attach a power of attorney", ip=ip,
                         request_id=request_id)
     data = _check_document(document, content_type)
-    v = vault_for(yk)
+    v = yk.vault
     now = aware(now)
     with v.core_write() as conn:
         row = load(conn, request_id, lock=True)
@@ -102,27 +100,27 @@ def attach_power_of_attorney(yk, request_id: str, document: bytes, *, content_ty
             raise Conflict(f"the request is {row.status}; documents are attached before it is "
                            "verified", field="status", fix="submit a new request")
         doc_id = new_id("pd_")
-        key_id, aead = member_key(v, conn, row.member_id, now)
+        key_id, sealed = v.seal_for_member(
+            conn, row.member_id, lambda key_id: _aad(doc_id, row.id, row.member_id, key_id),
+            data, now=now, lock=False)
         conn.execute(rights_documents.insert().values(
             id=doc_id, request_id=row.id, member_id=row.member_id, key_id=key_id,
             content_type=content_type, size=len(data), uploaded_at=now,
-            uploaded_by=actor.id[:128],
-            ciphertext=seal_value(aead, _aad(doc_id, row.id, row.member_id, key_id), data)))
+            uploaded_by=actor.id[:128], ciphertext=sealed))
         v.append(conn, admin_event(v, actor=actor, row=row, ip=ip,
                                    reason="rights:agent:document-attached"))
     return doc_id
 
 
-def check_agent(yk, request_id: str, *, actor, outcome: str, now: dt.datetime | None = None,
+def check_agent(yk: Services, request_id: str, *, actor, outcome: str, now: dt.datetime | None = None,
                 ip: str | None = None) -> None:
     """Record the staff check of the agent's power of attorney: who, when, the outcome."""
-    from yaksok.vault import vault_for
 
     require_handler(yk, actor, "check an agent's power of attorney")
     if outcome not in OUTCOMES:
         raise ValidationError("the outcome is accepted or rejected", field="outcome",
                               fix="use one of: " + ", ".join(OUTCOMES))
-    v = vault_for(yk)
+    v = yk.vault
     now = aware(now)
     t = rights_requests
     with v.core_write() as conn:
@@ -145,7 +143,7 @@ def check_agent(yk, request_id: str, *, actor, outcome: str, now: dt.datetime | 
                                    reason=f"rights:agent:{outcome}"))
 
 
-def documents(yk, request_id: str) -> list[AgentDocument]:
+def documents(yk: Services, request_id: str) -> list[AgentDocument]:
     """The powers of attorney attached to a request (metadata only)."""
     d = rights_documents
     with yk.engine.connect() as conn:
@@ -156,12 +154,11 @@ def documents(yk, request_id: str) -> list[AgentDocument]:
         return [AgentDocument(*r) for r in rows]
 
 
-def read_power_of_attorney(yk, document_id: str, *, actor, ip: str | None = None
+def read_power_of_attorney(yk: Services, document_id: str, *, actor, ip: str | None = None
                            ) -> tuple[str, bytes]:
     """(content type, bytes) of a power of attorney, for the privacy officer; logged."""
-    from yaksok.vault import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     d = rights_documents
     with yk.engine.connect() as conn:
         doc = conn.execute(sa.select(d).where(d.c.id == document_id)).first() \
@@ -169,19 +166,18 @@ def read_power_of_attorney(yk, document_id: str, *, actor, ip: str | None = None
         if doc is None:
             raise NotFound("no such document", field="document_id")
         row = load(conn, doc.request_id)
-        key = conn.execute(sa.text("SELECT wrapped, kek_version, scope FROM data_keys "
-                                   "WHERE id = :k"), {"k": doc.key_id}).first()
     fields = dict(actor=actor, operation="read", member_id=row.member_id, purpose=None, ip=ip,
                   request_id=row.id, policy_version=v.rules().version)
     d = v.decide(actor, "rights_handle")
     if not d.allowed:
         v.deny(d.refusal(), **fields)
-    if key is None or key.wrapped is None:
-        raise NotFound("the document was shredded with the member's key", field="document_id")
-    aead = v.keys.aead(v.keyring, doc.key_id, doc.member_id, key.scope, key.wrapped,
-                       key.kek_version)
-    data = open_value(aead, _aad(doc.id, doc.request_id, doc.member_id, doc.key_id),
-                      doc.ciphertext)
+    try:
+        data = v.open_for_member(doc.member_id, doc.key_id,
+                                 _aad(doc.id, doc.request_id, doc.member_id, doc.key_id),
+                                 doc.ciphertext)
+    except NotFound:
+        raise NotFound("the document was shredded with the member's key",
+                       field="document_id") from None
     with v.core_write() as conn:
         v.append(conn, v.event(outcome="granted", reason="rights:agent:document-read", **fields))
     return doc.content_type, data

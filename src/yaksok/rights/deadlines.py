@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from yaksok.errors import Conflict, ValidationError
+from yaksok.services import Services
 
 __all__ = [
     "DueDates",
@@ -276,7 +277,7 @@ def _zone_for(jurisdiction: str) -> ZoneInfo:
     return _zone(reg) if reg else ZoneInfo("UTC")
 
 
-def due_requests(yk, *, now: dt.datetime | None = None, within_days: int = 3) -> list[dict]:
+def due_requests(yk: Services, *, now: dt.datetime | None = None, within_days: int = 3) -> list[dict]:
     """Open requests due within ``within_days`` days or overdue, soonest first.
 
     Each item: id, member_id, right, status, channel, jurisdiction, received_at, due_at,
@@ -285,8 +286,8 @@ def due_requests(yk, *, now: dt.datetime | None = None, within_days: int = 3) ->
     was never acknowledged). A request whose acknowledgement is near but whose answer is not
     is listed too.
     """
+    from yaksok.store.sql import storage_errors
     from yaksok.store.tables import rights_requests as rq
-    from yaksok.vault._db import storage_errors
 
     if within_days < 0:
         raise ValidationError("within_days cannot be negative", field="within_days",

@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from yaksok.actors import Actor
 from yaksok.auditlog.history import subject_history
-from yaksok.consent import ledger
+from yaksok.crypto.envelope import new_id, open_value, seal_value
 from yaksok.errors import (
     ActorNotAllowed,
     Conflict,
@@ -47,13 +47,12 @@ from yaksok.errors import (
     ValidationError,
     YaksokError,
 )
-from yaksok.retention.expiry import ExpiryRule, Found, register_expiry
-from yaksok.retention.held import add_period
+from yaksok.policy.periods import add_period
 from yaksok.rights import export_report as report
+from yaksok.services import Services
+from yaksok.store.sql import from_db, sql, storage_errors, to_db
 from yaksok.store.tables import utcnow
-from yaksok.vault._db import from_db, lock_member, sql, storage_errors, to_db
-from yaksok.vault.collect import member_key
-from yaksok.vault.keys import MEMBER_SCOPE, new_id, open_value, seal_value
+from yaksok.vault.expiry import ExpiryRule, Found
 from yaksok.vault.subject_access import (
     check_request_id,
     held_summary,
@@ -79,10 +78,9 @@ _INSERT = ("INSERT INTO export_files (id, request_id, member_ref, kind, key_id, 
 _BY_LINK = (
     "SELECT e.id, e.request_id, e.member_ref, e.kind, e.created_at, e.expires_at, e.size, "
     "e.sha256, l.expires_at, e.categories, e.key_id, e.wrapped_key, e.ciphertext, "
-    "k.wrapped, k.kek_version, m.status, l.holder FROM export_links l "
+    "l.holder FROM export_links l "
     "JOIN export_files e ON e.id = l.export_id AND e.member_ref = l.member_id "
-    "LEFT JOIN data_keys k ON k.id = e.key_id AND k.member_id = e.member_ref "
-    "AND k.scope = 'member' LEFT JOIN members m ON m.id = e.member_ref WHERE l.token_hash = ?")
+    "WHERE l.token_hash = ?")
 _NEW_LINK = ("INSERT INTO export_links (member_id, export_id, holder, token_hash, expires_at, "
              "created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
 
@@ -124,7 +122,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def _check_request(yk, request_id: str, member_id: str, kind: str) -> None:
+def _check_request(yk: Services, request_id: str, member_id: str, kind: str) -> None:
     from yaksok.rights.requests import get_request
 
     rq = get_request(yk, request_id)
@@ -141,7 +139,7 @@ def _check_request(yk, request_id: str, member_id: str, kind: str) -> None:
                            "request is closed")
 
 
-def build_export(yk, member_id: str, *, actor: Actor, request_id: str, kind: str,
+def build_export(yk: Services, member_id: str, *, actor: Actor, request_id: str, kind: str,
                  now: dt.datetime | None = None, period: str | None = None) -> ExportFile:
     """Build, seal and store the member's export for request ``request_id``.
 
@@ -152,13 +150,12 @@ def build_export(yk, member_id: str, *, actor: Actor, request_id: str, kind: str
     actor may not answer it.
     """
     from yaksok.rights.external import access_external
-    from yaksok.vault.service import vault_for
 
     if kind not in KINDS:
         raise ValidationError("kind must be access or portability", field="kind",
                               fix="use kind='access' or kind='portability'")
     check_request_id(request_id)
-    v = vault_for(yk)
+    v = yk.vault
     v.authorize(actor, "subject_access", member_id=member_id, request_id=request_id)
     now = (now or utcnow()).astimezone(dt.UTC)
     expires = add_period(now, period or EXPORT_PERIOD)
@@ -167,15 +164,14 @@ def build_export(yk, member_id: str, *, actor: Actor, request_id: str, kind: str
     _check_request(yk, request_id, member_id, kind)
     published = yk.published
     policy = published.policy
-    values = subject_rows(yk, member_id, actor=actor, request_id=request_id)
+    values = subject_rows(v, member_id, actor=actor, request_id=request_id)
+    found = v.member_row(member_id)
+    jurisdiction = found[1] if found is not None else None
     with storage_errors(yk.engine):
-        with yk.engine.connect() as conn:
-            jurisdiction = conn.exec_driver_sql(sql(conn, "SELECT jurisdiction FROM members "
-                                                          "WHERE id = ?"), (member_id,)).scalar()
-        consents = ledger.history(yk.engine, member_id)
+        consents = v.consent_history(member_id)
         history = {lang: [] if kind == "portability" else
                    subject_history(yk.engine, policy, member_id, lang=lang) for lang in ("ko", "en")}
-    held = held_summary(yk, member_id, now=now)
+    held = held_summary(v, member_id, now=now)
     external = access_external(yk, member_id, actor=actor, request_id=request_id)
     export_id = new_id("ex_")
     doc = report.export_document(
@@ -194,19 +190,16 @@ def build_export(yk, member_id: str, *, actor: Actor, request_id: str, kind: str
     digest, size = hashlib.sha256(data).hexdigest(), len(data)
     del data
     with v.write() as conn:
-        row = lock_member(conn, member_id)
-        if row is None or row[0] == "erased":
-            raise NotFound("no such member", field="member_id",
-                           fix="the member was erased while the export was built")
-        key_id, member_aead = member_key(v, conn, member_id, now)
-        wrapped = seal_value(member_aead, _key_aad(export_id, member_id, key_id), export_key)
+        key_id, wrapped = v.seal_for_member(
+            conn, member_id, lambda key_id: _key_aad(export_id, member_id, key_id), export_key,
+            now=now)
         conn.exec_driver_sql(sql(conn, _INSERT), (
             export_id, request_id, member_id, kind, key_id, wrapped, ciphertext, size, digest,
             categories, to_db(v.sqlite, now), actor.id[:128], to_db(v.sqlite, expires)))
     return ExportFile(export_id, request_id, member_id, now, expires, size, digest, kind)
 
 
-def get_export(yk, export_id: str) -> ExportFile:
+def get_export(yk: Services, export_id: str) -> ExportFile:
     """The export's facts (``NotFound`` if unknown, expired and destroyed, or purged)."""
     with storage_errors(yk.engine), yk.engine.connect() as conn:
         r = conn.exec_driver_sql(sql(conn, f"SELECT {_COLUMNS} FROM export_files "  # noqa: S608
@@ -217,16 +210,15 @@ def get_export(yk, export_id: str) -> ExportFile:
     return _row(r)
 
 
-def create_download(yk, export_id: str, *, actor: Actor, now: dt.datetime | None = None,
+def create_download(yk: Services, export_id: str, *, actor: Actor, now: dt.datetime | None = None,
                     valid_for: dt.timedelta | None = None, ip: str | None = None,
                     request_id: str | None = None) -> str:
     """A new secret download token for the export (shown once), valid ``valid_for`` (default
     ``LINK_LIFETIME``) but never beyond the file. Only the member who owns the export or the
     privacy officer may (``yaksok.access``, rule ``export-owner-or-officer``, logged); each has
     their own link: a new one replaces the holder's previous link, never the other's."""
-    from yaksok.vault.service import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     now = (now or utcnow()).astimezone(dt.UTC)
     life = LINK_LIFETIME if valid_for is None else valid_for
     if life <= dt.timedelta(0):
@@ -259,14 +251,13 @@ def _filename(policy, f: ExportFile) -> str:
     return f"{service or 'export'}-{f.kind}-{f.created_at:%Y%m%d}-{f.id}.zip"
 
 
-def download(yk, token: str, *, actor: Actor, ip: str | None = None,
+def download(yk: Services, token: str, *, actor: Actor, ip: str | None = None,
              now: dt.datetime | None = None) -> tuple[str, bytes]:
     """(file name, ZIP bytes) for a download token; the download is logged (access log and
     ``export_downloads``) before the bytes are returned. ``NotFound`` for a wrong token or an
     erased member, ``Conflict`` for an expired link or file, ``ActorNotAllowed``; all logged."""
-    from yaksok.vault.service import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     now = (now or utcnow()).astimezone(dt.UTC)
     fields = dict(actor=actor, operation="download", ip=ip, purpose=None,
                   policy_version=v.rules().version)
@@ -290,14 +281,18 @@ def download(yk, token: str, *, actor: Actor, ip: str | None = None,
             d = v.decide(actor, "export_download", member_id=f.member_ref)
             if not d.allowed:
                 raise d.refusal()
-            if (r[16] == "member") != (actor.kind == "member"):
+            if (r[13] == "member") != (actor.kind == "member"):
                 raise ActorNotAllowed(
-                    f"this link was made for the {'member' if r[16] == 'member' else 'officer'}",
+                    f"this link was made for the {'member' if r[13] == 'member' else 'officer'}",
                     rule="export-owner-or-officer", field="token",
                     fix="use the link made for you (each holder mints their own)")
-            if r[15] in (None, "erased") or r[13] is None:
+            try:
+                export_key = v.open_for_member(f.member_ref, r[10],
+                                               _key_aad(f.id, f.member_ref, r[10]), r[11],
+                                               conn=conn)
+            except NotFound:
                 raise NotFound("the member was erased, and the export with them",
-                               field="token", fix="nothing can bring it back")
+                               field="token", fix="nothing can bring it back") from None
             if f.expires_at <= now:
                 raise Conflict("the export has expired", field="token",
                                fix="ask for a new export; expired files are destroyed")
@@ -305,8 +300,6 @@ def download(yk, token: str, *, actor: Actor, ip: str | None = None,
                 raise Conflict("the download link has expired", field="token",
                                fix="ask for a new link (create_download); the file lives until "
                                    + f.expires_at.isoformat())
-            aead = v.keys.aead(v.keyring, r[10], f.member_ref, MEMBER_SCOPE, r[13], r[14])
-            export_key = open_value(aead, _key_aad(f.id, f.member_ref, r[10]), r[11])
             data = open_value(AESGCM(export_key), _file_aad(f.id, f.member_ref), r[12])
             if hashlib.sha256(data).hexdigest() != f.sha256:
                 raise StorageError("the export file does not match its recorded SHA-256",
@@ -328,7 +321,7 @@ def download(yk, token: str, *, actor: Actor, ip: str | None = None,
 
 # -- expiry (yaksok worker) ----------------------------------------------------------------------
 
-def _expired_exports(yk, conn, now: dt.datetime, batch: int) -> list[Found]:
+def _expired_exports(v, conn, now: dt.datetime, batch: int) -> list[Found]:
     """Delete expired exports (the wrapped export key goes with the row) and their downloads."""
     sqlite = conn.dialect.name == "sqlite"
     q = "SELECT id, expires_at FROM export_files WHERE expires_at <= ? ORDER BY expires_at LIMIT ?"
@@ -348,11 +341,11 @@ def _expired_exports(yk, conn, now: dt.datetime, batch: int) -> list[Found]:
     return [Found(len(rows), min(times), max(times))]
 
 
-def _exports_due(yk, conn, now: dt.datetime) -> int:
+def _exports_due(v, conn, now: dt.datetime) -> int:
     q = "SELECT COUNT(*) FROM export_files WHERE expires_at <= ?"
     return conn.exec_driver_sql(sql(conn, q), (to_db(conn.dialect.name == "sqlite", now),)).scalar()
 
 
-register_expiry(ExpiryRule("export_files", "key deletion",
-                           f"export file past its expiry (default {EXPORT_PERIOD})", None,
-                           _expired_exports, count_due=_exports_due))
+EXPIRY = ExpiryRule("export_files", "key deletion",
+                    f"export file past its expiry (default {EXPORT_PERIOD})", None,
+                    _expired_exports, count_due=_exports_due)

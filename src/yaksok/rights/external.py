@@ -34,7 +34,7 @@ Order and failure (see docs/rights.md "External datasets"):
   (``yaksok.rights.handle``) closes the account afterwards.
 
 The other databases' side is ``yaksok.rights.external_sql``: engines (one per dataset URL, kept
-on the ``Yaksok``; ``dispose_external`` closes them), reflection checked against the policy, and
+on the running yaksok's ``ExternalDatasets``; ``Yaksok.close`` closes them), reflection checked against the policy, and
 the statements of each strategy. Table and column names come from the policy, validated as plain
 identifiers, and are quoted by SQLAlchemy; the member id is always a bound parameter.
 """
@@ -48,6 +48,7 @@ import sqlalchemy as sa
 from yaksok.errors import ConfigError, Conflict, YaksokError
 from yaksok.rights.external_sql import (
     MASK,
+    ExternalServices,
     _clear,
     _connected,
     _delete,
@@ -59,11 +60,9 @@ from yaksok.rights.external_sql import (
     _plain,
     _table,
     _where,
-    dispose_external,
 )
 
-__all__ = ["ExternalRows", "ExternalErasure", "MASK", "access_external", "erase_external",
-           "dispose_external"]
+__all__ = ["ExternalRows", "ExternalErasure", "MASK", "access_external", "erase_external"]
 
 _ACCESS_RIGHTS = ("access", "portability")
 _ERASURE_RIGHTS = ("erasure",)
@@ -108,7 +107,7 @@ class _Step:
 # -- the rights request and the log ------------------------------------------------------------
 
 
-def _request_ok(yk, v, member_id: str, request_id: str, rights: tuple, *, actor,
+def _request_ok(yk: ExternalServices, v, member_id: str, request_id: str, rights: tuple, *, actor,
                 operation: str):
     """The request exists, is the member's, is of the right kind and is being carried out;
     otherwise the refusal is logged and raised."""
@@ -143,16 +142,15 @@ def _reason(request_id: str, ds) -> str:
 # -- the two rights ----------------------------------------------------------------------------
 
 
-def access_external(yk, member_id: str, *, actor, request_id: str) -> list[ExternalRows]:
+def access_external(yk: ExternalServices, member_id: str, *, actor, request_id: str) -> list[ExternalRows]:
     """The member's rows of every declared external table (declared columns only), for an
     access or portability request. One ``read`` entry per dataset is committed before the
     values are returned; nothing of them is stored in yaksok."""
-    from yaksok.vault import vault_for
 
     datasets = yk.policy.external_datasets
     if not datasets:
         return []
-    v = vault_for(yk)
+    v = yk.vault
     _request_ok(yk, v, member_id, request_id, _ACCESS_RIGHTS, actor=actor, operation="read")
     out: list[ExternalRows] = []
     events = []
@@ -180,18 +178,17 @@ def access_external(yk, member_id: str, *, actor, request_id: str) -> list[Exter
     return out
 
 
-def erase_external(yk, member_id: str, *, actor, request_id: str) -> list[ExternalErasure]:
+def erase_external(yk: ExternalServices, member_id: str, *, actor, request_id: str) -> list[ExternalErasure]:
     """Carry out an erasure request on the declared tables, dataset by dataset (one
     transaction each; one ``erase`` entry per dataset). The request decides the scope: with
     ``details.categories`` only the columns of those categories are erased, in the datasets
     that hold them (``_plan``); without, every declared table gets its strategy. Run it before
     the account is closed: held records need an active member."""
-    from yaksok.vault import vault_for
 
     datasets = yk.policy.external_datasets
     if not datasets:
         return []
-    v = vault_for(yk)
+    v = yk.vault
     rq = _request_ok(yk, v, member_id, request_id, _ERASURE_RIGHTS, actor=actor,
                      operation="erase")
     wanted = rq.details.get("categories")
@@ -256,7 +253,7 @@ def _plan(ds, shapes, wanted: frozenset[str] | None) -> list[_Step]:
     return steps
 
 
-def _erase_dataset(yk, v, ds, url, conn, shapes, steps: list[_Step], member_id: str, *,
+def _erase_dataset(yk: ExternalServices, v, ds, url, conn, shapes, steps: list[_Step], member_id: str, *,
                    actor, request_id: str) -> list[ExternalErasure]:
     held: list[str] = []
     done: list[ExternalErasure] = []
@@ -297,11 +294,9 @@ def _compensate(v, held: list[str], member_id: str, *, actor, request_id: str, r
     """Undo yaksok's side of a dataset whose external transaction did not commit."""
     if not held and not logged:
         return
-    from yaksok.store.tables import held_records
-
     with v.core_write() as yconn:
         if held:
-            yconn.execute(sa.delete(held_records).where(held_records.c.id.in_(held)))
+            v.delete_held(yconn, held)
         v.append(yconn, v.event(actor=actor, operation="erase", outcome="denied",
                                 member_id=member_id, reason=f"{reason}:rolled-back",
                                 request_id=request_id, policy_version=v.rules().version))

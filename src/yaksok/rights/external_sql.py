@@ -1,8 +1,8 @@
 """External datasets, the database side: engines, reflection against the policy, statements.
 
 ``yaksok.rights.external`` carries out the rights; this module talks to the other databases.
-Engines are made once per dataset URL and kept on the ``Yaksok`` (small pools);
-``dispose_external`` closes them. Every table the policy names is reflected at each call and
+Engines are made once per dataset URL and kept on the running yaksok's ``ExternalDatasets``
+(small pools, built by the wiring); ``Yaksok.close`` closes them. Every table the policy names is reflected at each call and
 checked against the policy (``_check``) before anything changes. Table and column names come
 from the policy, validated as plain identifiers, and are quoted by SQLAlchemy; the member id is
 always a bound parameter. Failures of the other database become ``StorageError`` naming the
@@ -18,23 +18,23 @@ import os
 import re
 import threading
 import uuid
-import weakref
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, NoSuchTableError
 
 from yaksok.errors import ConfigError, StorageError
+from yaksok.services import Services
 from yaksok.store.engine import driver_message, mask_url
 
 #: What a masked text column holds afterwards (cut to the column's length if shorter).
 MASK = "***"
 _PK_CHUNK = 500
 _CONNECT_TIMEOUT_S = 5
-_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -49,32 +49,26 @@ class _Shape:
 # -- engines -----------------------------------------------------------------------------------
 
 
-class _Engines:
+class ExternalDatasets:
+    """The engines of the external datasets of one running yaksok, made once per dataset URL
+    (small pools) and closed with it (``Yaksok.close``). Built by the wiring."""
+
     def __init__(self) -> None:
         self.engines: dict[str, sa.Engine] = {}
+        self.lock = threading.Lock()
 
     def dispose(self) -> None:
-        for engine in self.engines.values():
-            engine.dispose()
-        self.engines.clear()
+        """Close the pooled connections to every external dataset."""
+        with self.lock:
+            for engine in self.engines.values():
+                engine.dispose()
+            self.engines.clear()
 
 
-def _cache(yk) -> _Engines:
-    cache = getattr(yk, "_external_engines", None)
-    if cache is None:
-        with _LOCK:
-            cache = getattr(yk, "_external_engines", None)
-            if cache is None:
-                cache = yk._external_engines = _Engines()
-                weakref.finalize(yk, cache.dispose)
-    return cache
+class ExternalServices(Services, Protocol):
+    """What the external datasets need of a running yaksok: the services and their engines."""
 
-
-def dispose_external(yk) -> None:
-    """Close the pooled connections to every external dataset (call with ``yk.close()``)."""
-    cache = getattr(yk, "_external_engines", None)
-    if cache is not None:
-        cache.dispose()
+    external: ExternalDatasets
 
 
 def _where(ds) -> str:
@@ -121,13 +115,13 @@ def _sqlite_events(engine: sa.Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _engine(yk, ds) -> sa.Engine:
+def _engine(yk: ExternalServices, ds) -> sa.Engine:
     url = _url(ds)
     key = url.render_as_string(hide_password=False)
     if key == yk.engine.url.render_as_string(hide_password=False):
         raise ConfigError(f"{_where(ds)}: the URL is yaksok's own database", field=ds.url_env,
                           fix="an external dataset is another database")
-    cache = _cache(yk)
+    cache = yk.external
     engine = cache.engines.get(key)
     if engine is None:
         try:
@@ -144,7 +138,7 @@ def _engine(yk, ds) -> sa.Engine:
             raise StorageError(f"{_where(ds)}: no driver for {mask_url(url)}", field=ds.url_env,
                                fix="use postgresql://, mysql:// or sqlite:///, or install the "
                                "driver the URL names") from None
-        with _LOCK:
+        with cache.lock:
             engine = cache.engines.setdefault(key, engine)
     return engine
 
@@ -322,7 +316,7 @@ def _clear(conn, ds, t, shape: _Shape, member_id: str, how: dict[str, str]) -> i
     return conn.execute(sa.update(table).where(where, todo).values(values)).rowcount
 
 
-def _hold(yk, conn, ds, t, shape: _Shape, member_id: str, *, actor, held: list[str],
+def _hold(yk: ExternalServices, conn, ds, t, shape: _Shape, member_id: str, *, actor, held: list[str],
           clear: dict[str, str] | None = None) -> int:
     """Write each of the member's rows to held records, then delete exactly those rows; with
     ``clear`` (a partial erasure), only those columns are held and then cleared in place."""
@@ -360,7 +354,7 @@ def _hold(yk, conn, ds, t, shape: _Shape, member_id: str, *, actor, held: list[s
 
 
 @contextmanager
-def _connected(yk, datasets, *, write: bool) -> Iterator[list]:
+def _connected(yk: ExternalServices, datasets, *, write: bool) -> Iterator[list]:
     """(dataset, url, cache key, connection, shapes) for every dataset, all reached and checked
     before the caller does anything; closed afterwards."""
     with ExitStack() as stack:

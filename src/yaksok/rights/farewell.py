@@ -29,14 +29,14 @@ import logging
 
 import sqlalchemy as sa
 
-from yaksok.crypto.rotation import SealedColumn, register_sealed
-from yaksok.crypto.secretbox import open_sealed, seal
+from yaksok.crypto.envelope import new_id
+from yaksok.crypto.secretbox import SealedColumn, open_sealed, seal
 from yaksok.errors import ConfigError, NotFound, Refused, StorageError
-from yaksok.notify.outbox import enqueue, insert_ignore
-from yaksok.notify.templates import LEGAL_DUTY_PURPOSE, bind_keyring, keyring_for
-from yaksok.retention.expiry import ExpiryRule, Found, register_expiry
+from yaksok.notify.outbox import insert_ignore
+from yaksok.notify.templates import LEGAL_DUTY_PURPOSE
+from yaksok.services import Services
 from yaksok.store.tables import farewell_addresses, rights_requests
-from yaksok.vault.keys import new_id
+from yaksok.vault.expiry import ExpiryRule, Found
 
 __all__ = ["FAREWELL_DAYS", "TEMPLATE", "prepare", "queue", "open_address", "address_done",
            "farewell_of"]
@@ -61,14 +61,13 @@ def farewell_of(conn: sa.Connection, request_id: str):
     return conn.execute(sa.select(t).where(t.c.request_id == request_id)).first()
 
 
-def prepare(yk, row, *, now: dt.datetime) -> dict:
+def prepare(yk: Services, row, *, now: dt.datetime) -> dict:
     """Before the account is erased: seal the member's address for the farewell. Returns the
     progress entry: ``{"farewell_id": id}``, or ``{"farewell_id": None, "why": code}`` when
     there is nobody to write to (no address, or the vault refused it)."""
     from yaksok.notify import EMAIL_CATEGORY, outbox_actor
-    from yaksok.vault import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     with yk.engine.connect() as conn:
         found = farewell_of(conn, row.id)
     if found is not None:  # a retry after a crash between the insert and the progress
@@ -83,8 +82,6 @@ def prepare(yk, row, *, now: dt.datetime) -> dict:
         return {"farewell_id": None, "why": "refused"}
     if not address:
         return {"farewell_id": None, "why": "no-address"}
-    # The sender in this process must open it; another process binds its own (sender_for).
-    bind_keyring(yk.engine, yk.keyring)
     fid = new_id("fw_")
     lang = row.lang if row.lang in ("ko", "en") else "ko"
     with v.core_write() as conn:
@@ -97,31 +94,29 @@ def prepare(yk, row, *, now: dt.datetime) -> dict:
         return {"farewell_id": farewell_of(conn, row.id).id}
 
 
-def queue(yk, row, farewell_id: str | None, *, now: dt.datetime) -> dict:
+def queue(yk: Services, row, farewell_id: str | None, *, now: dt.datetime) -> dict:
     """After the closure committed: queue the farewell email (once per request)."""
-    from yaksok.vault import vault_for
 
     if farewell_id is None:
         return {"queued": False}
-    with vault_for(yk).core_write() as conn:
+    with yk.vault.core_write() as conn:
         fw = conn.execute(sa.select(farewell_addresses.c.lang).where(
             farewell_addresses.c.id == farewell_id)).first()
         if fw is None:  # expired before the closure was retried: nothing left to send to
             return {"queued": False}
-        enqueue(conn, channel="email", member_id=farewell_id, template=TEMPLATE,
-                params={"farewell_id": farewell_id, "lang": fw.lang},
-                dedupe_key=f"rights:{row.id}:erased", now=now)
+        yk.outbox.enqueue(conn, channel="email", member_id=farewell_id, template=TEMPLATE,
+                          params={"farewell_id": farewell_id, "lang": fw.lang},
+                          dedupe_key=f"rights:{row.id}:erased", now=now)
     return {"queued": True}
 
 
-def open_address(conn: sa.Connection, params: dict) -> str | None:
-    """The address of a farewell still waiting to be sent (for the outbox only); None once it
-    was sent, given up or expired. ``NotFound`` when this process has no keyring bound."""
+def open_address(keyring, conn: sa.Connection, params: dict) -> str | None:
+    """The address of a farewell still waiting to be sent (for the outbox only, whose template
+    closes over the keyring); None once it was sent, given up or expired."""
     t = farewell_addresses
     fw = conn.execute(sa.select(t.c.sealed).where(t.c.id == params["farewell_id"])).first()
     if fw is None or fw.sealed is None:
         return None
-    keyring = keyring_for(conn)
     try:
         return open_sealed(keyring, "kek", fw.sealed, _aad(params["farewell_id"])).decode()
     except (StorageError, ConfigError):
@@ -146,7 +141,7 @@ def _over(now: dt.datetime):
     return (t.c.expires_at <= now) | t.c.request_id.in_(ended)
 
 
-def _expired(yk, conn: sa.Connection, now: dt.datetime, batch: int) -> list[Found]:
+def _expired(v, conn: sa.Connection, now: dt.datetime, batch: int) -> list[Found]:
     t = farewell_addresses
     rows = conn.execute(sa.select(t.c.id, t.c.created_at, t.c.sealed.is_not(None).label("s"))
                         .where(_over(now)).order_by(t.c.expires_at).limit(batch)
@@ -163,16 +158,16 @@ def _expired(yk, conn: sa.Connection, now: dt.datetime, batch: int) -> list[Foun
     return out
 
 
-def _due(yk, conn: sa.Connection, now: dt.datetime) -> int:
+def _due(v, conn: sa.Connection, now: dt.datetime) -> int:
     t = farewell_addresses
     return conn.execute(sa.select(sa.func.count()).select_from(t).where(_over(now))).scalar()
 
 
-# A farewell not yet sent is resealed by a KEK rotation, so retiring the old KEK leaves it
-# sendable (and a retirement waits for it like for any live key).
-register_sealed(SealedColumn("farewell_addresses", "id", "sealed", _aad))
-register_expiry(ExpiryRule(
+#: A farewell not yet sent is resealed by a KEK rotation, so retiring the old KEK leaves it
+#: sendable (and a retirement waits for it like for any live key).
+SEALED = SealedColumn("farewell_addresses", "id", "sealed", _aad)
+EXPIRY = ExpiryRule(
     "farewell_addresses", "row delete",
     f"farewell address {FAREWELL_DAYS} days after the account erasure, or once its request was "
     "refused or cancelled (wiped once sent or given up)", None, _expired,
-    count_due=_due))
+    count_due=_due)

@@ -39,10 +39,9 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from yaksok.access import Mandate
 from yaksok.errors import Conflict, NotFound, ValidationError
+from yaksok.policy.model import shown_key
 from yaksok.rights.lifecycle import (
     RightsRequest,
     admin_event,
@@ -53,8 +52,8 @@ from yaksok.rights.lifecycle import (
     require_status,
 )
 from yaksok.rights.requests import complete, open_personal
-from yaksok.store.tables import data_keys, members, rights_requests, vault_values
-from yaksok.vault.collect import shown_key
+from yaksok.services import Services
+from yaksok.store.tables import rights_requests
 
 __all__ = ["Outcome", "COLLECTION_CHANNEL", "carry_out", "explain_decision"]
 
@@ -76,10 +75,9 @@ class Outcome:
     explanation: dict | None = None
 
 
-def _save(yk, request_id: str, progress: dict) -> None:
-    from yaksok.vault import vault_for
+def _save(yk: Services, request_id: str, progress: dict) -> None:
 
-    with vault_for(yk).core_write() as conn:
+    with yk.vault.core_write() as conn:
         row = load(conn, request_id, lock=True)
         require_status(row, _WORKING, "completed")
         conn.execute(rights_requests.update().where(rights_requests.c.id == request_id)
@@ -91,13 +89,11 @@ def _mandate(row) -> Mandate:
     return Mandate(row.id, row.member_id, row.right)
 
 
-def _member_status(yk, member_id: str) -> str | None:
-    with yk.engine.connect() as conn:
-        return conn.execute(sa.select(members.c.status).where(members.c.id == member_id)
-                            ).scalar()
+def _member_status(yk: Services, member_id: str) -> str | None:
+    return yk.vault.member_status(member_id)
 
 
-def _step(yk, row, progress: dict, name: str, fn) -> dict:
+def _step(yk: Services, row, progress: dict, name: str, fn) -> dict:
     """Run ``fn()`` once per request: its outcome is kept in ``progress[name]``."""
     if name not in progress:
         progress[name] = fn()
@@ -105,14 +101,13 @@ def _step(yk, row, progress: dict, name: str, fn) -> dict:
     return progress[name]
 
 
-def carry_out(yk, request_id: str, *, actor, lang: str = "ko", now: dt.datetime | None = None
+def carry_out(yk: Services, request_id: str, *, actor, lang: str = "ko", now: dt.datetime | None = None
               ) -> Outcome:
     """Do the right of the request and complete it (see the module docstring)."""
-    from yaksok.vault import vault_for
 
     require_handler(yk, actor, "carry out a request")
     now = aware(now)
-    v = vault_for(yk)
+    v = yk.vault
     with yk.engine.connect() as conn:
         row = load(conn, request_id)
     require_status(row, _WORKING, "completed")
@@ -162,15 +157,12 @@ def carry_out(yk, request_id: str, *, actor, lang: str = "ko", now: dt.datetime 
     return Outcome(done, result, explanation)
 
 
-def _rectify(yk, v, row, actor) -> dict:
+def _rectify(yk: Services, v, row, actor) -> dict:
     personal = open_personal(yk, row.id) or {}
     target = personal.get("value_id") or personal["category"]
     category = personal.get("category")
     if category is None:
-        with yk.engine.connect() as conn:
-            category = conn.execute(sa.text(
-                "SELECT category FROM vault_values WHERE id = :i AND member_id = :m"),
-                {"i": target, "m": row.member_id}).scalar()
+        category = v.value_category(row.member_id, target)
         if category is None:
             raise NotFound("the member has no value with that id", field="personal.value_id",
                            fix="refuse the request, or ask which value is meant")
@@ -180,8 +172,7 @@ def _rectify(yk, v, row, actor) -> dict:
     return {"value_id": value_id, "category": category}
 
 
-def _erase(yk, v, row, progress: dict, details: dict, actor, now) -> dict:
-    from yaksok.retention.closure import close_account
+def _erase(yk: Services, v, row, progress: dict, details: dict, actor, now) -> dict:
     from yaksok.rights import farewell
     from yaksok.rights.external import erase_external
 
@@ -205,7 +196,7 @@ def _erase(yk, v, row, progress: dict, details: dict, actor, now) -> dict:
     def close():
         status = _member_status(yk, m)
         if status == "active":
-            receipt = close_account(yk, m, actor=actor, now=now, request_id=rid)
+            receipt = v.close_account(m, actor=actor, now=now, request_id=rid)
             return {"destroyed": {d.category: d.count for d in receipt.destroyed},
                     "held": {h.record_kind: h.count for h in receipt.held}}
         if status == "closed":
@@ -218,7 +209,7 @@ def _erase(yk, v, row, progress: dict, details: dict, actor, now) -> dict:
     return {"scope": "account", "external": ext, **closed}
 
 
-def _withdraw(yk, v, row, consent: str, actor, lang: str, now) -> dict:
+def _withdraw(yk: Services, v, row, consent: str, actor, lang: str, now) -> dict:
     if consent not in v.effective_consents(row.member_id):
         return {"consent": consent, "withdrawn": False}
     item = yk.policy.consent(consent)
@@ -232,10 +223,9 @@ def _withdraw(yk, v, row, consent: str, actor, lang: str, now) -> dict:
     return {"consent": consent, "withdrawn": True, "event_id": event_id}
 
 
-def explain_decision(yk, member_id: str, decision_key: str, *, actor) -> dict:
+def explain_decision(yk: Services, member_id: str, decision_key: str, *, actor) -> dict:
     """The decision's declared criteria and the member's categories it uses (counts of the
     member's values in each, never the values): PIPA 37-2(3), GDPR 15(1)(h)."""
-    from yaksok.vault import vault_for
 
     d = next((x for x in yk.policy.automated_decisions if x.key == decision_key), None)
     if d is None:
@@ -245,19 +235,13 @@ def explain_decision(yk, member_id: str, decision_key: str, *, actor) -> dict:
                                   x.key for x in yk.policy.automated_decisions))
     require_member_side(yk, actor, member_id, "ask for an explanation",
                         operation="explain_decision")
-    v = vault_for(yk)
+    v = yk.vault
     cats = sorted(d.categories)
-    vv, k = vault_values, data_keys
+    if v.member_status(member_id) in (None, "erased"):
+        raise NotFound("no such member", field="member_id", fix="check the member id")
+    counts = v.live_counts(member_id, cats)
+    used = {c: counts[c] for c in cats if counts.get(c)}
     with v.core_write() as conn:
-        status = conn.execute(sa.select(members.c.status).where(members.c.id == member_id)
-                              ).scalar()
-        if status in (None, "erased"):
-            raise NotFound("no such member", field="member_id", fix="check the member id")
-        counts = dict(conn.execute(
-            sa.select(vv.c.category, sa.func.count()).join(k, k.c.id == vv.c.key_id)
-            .where(vv.c.member_id == member_id, k.c.wrapped.is_not(None),
-                   vv.c.category.in_(cats)).group_by(vv.c.category)).all())
-        used = {c: int(counts[c]) for c in cats if counts.get(c)}
         event = admin_event(v, actor=actor, row=_Subject(member_id),
                             reason=f"rights:explain:{d.key}", categories=sorted(used))
         v.append(conn, event)

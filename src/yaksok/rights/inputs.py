@@ -12,12 +12,10 @@ from __future__ import annotations
 import json
 import re
 
-import sqlalchemy as sa
-
 from yaksok.errors import NotFound, PermissionDenied, ValidationError
+from yaksok.policy.model import shown_key
 from yaksok.rights.lifecycle import load, require_handler, require_member_side
-from yaksok.vault.collect import shown_key
-from yaksok.vault.keys import open_value, seal_value
+from yaksok.services import Services
 
 __all__ = ["DECISION_ACTIONS", "check_declared", "check_codes", "check_details",
            "check_personal", "check_submitter", "seal_personal", "open_personal"]
@@ -29,7 +27,7 @@ _MAX_PERSONAL = 4096
 _PERSONAL_AAD = b"yaksok-rights-personal|1|"
 
 
-def check_declared(yk, right: str) -> None:
+def check_declared(yk: Services, right: str) -> None:
     policy = yk.policy
     declared = [r.key for r in policy.rights] + (["consent_withdrawal"] if policy.consents
                                                  else [])
@@ -126,7 +124,7 @@ def check_personal(v, right: str, personal: dict | None) -> dict | None:
     return dict(personal)
 
 
-def check_submitter(yk, actor, channel: str, member_id: str | None) -> None:
+def check_submitter(yk: Services, actor, channel: str, member_id: str | None) -> None:
     """Who may submit through ``channel`` (``yaksok.access``): the account menu is the member's
     (or the app's, relaying), letters and calls are entered by a handler, DRP by the bridge."""
     if channel == "account_menu":
@@ -147,29 +145,25 @@ def _aad(request_id: str, member_id: str, key_id: str) -> bytes:
 def seal_personal(v, conn, request_id: str, member_id: str, personal: dict, now
                   ) -> tuple[bytes, str]:
     """(ciphertext, data key id) of ``personal`` sealed under the member's data key."""
-    from yaksok.vault.collect import member_key
-
-    key_id, aead = member_key(v, conn, member_id, now)
     data = json.dumps(personal, ensure_ascii=False).encode("utf-8")
-    return seal_value(aead, _aad(request_id, member_id, key_id), data), key_id
+    key_id, sealed = v.seal_for_member(
+        conn, member_id, lambda key_id: _aad(request_id, member_id, key_id), data, now=now,
+        lock=False)
+    return sealed, key_id
 
 
-def open_personal(yk, request_id: str) -> dict | None:
+def open_personal(yk: Services, request_id: str) -> dict | None:
     """The request's personal inputs, opened (for ``carry_out``); None if it has none.
     ``NotFound`` once the member's key is destroyed."""
-    from yaksok.vault import vault_for
-
-    v = vault_for(yk)
     with yk.engine.connect() as conn:
         row = load(conn, request_id)
-        if row.personal is None:
-            return None
-        key = conn.execute(sa.text("SELECT wrapped, kek_version, scope FROM data_keys "
-                                   "WHERE id = :k"), {"k": row.personal_key_id}).first()
-    if key is None or key.wrapped is None:
+    if row.personal is None:
+        return None
+    try:
+        plain = yk.vault.open_for_member(row.member_id, row.personal_key_id,
+                                         _aad(row.id, row.member_id, row.personal_key_id),
+                                         row.personal)
+    except NotFound:
         raise NotFound("the request's personal inputs were shredded with the member's key",
-                       field="personal", fix="nothing to do: the member was erased")
-    aead = v.keys.aead(v.keyring, row.personal_key_id, row.member_id, key.scope, key.wrapped,
-                       key.kek_version)
-    plain = open_value(aead, _aad(row.id, row.member_id, row.personal_key_id), row.personal)
+                       field="personal", fix="nothing to do: the member was erased") from None
     return json.loads(plain.decode("utf-8"))

@@ -30,10 +30,9 @@ import sqlalchemy as sa
 
 from yaksok.actors import system_actor
 from yaksok.errors import Conflict, NotFound
-from yaksok.notify.outbox import enqueue
 from yaksok.rights.grounds import counted_ground
-from yaksok.store.tables import members, rights_request_events, rights_requests, utcnow
-from yaksok.vault._db import lock_member
+from yaksok.services import Services
+from yaksok.store.tables import rights_request_events, rights_requests, utcnow
 
 if TYPE_CHECKING:
     from yaksok.actors import Actor
@@ -141,33 +140,30 @@ class RequestEvent:
 
 # -- who may act -------------------------------------------------------------------------------
 
-def is_handler(yk, actor: Actor) -> bool:
+def is_handler(yk: Services, actor: Actor) -> bool:
     """Whether ``actor`` handles rights requests (``yaksok.access``: ``rights_handle``)."""
-    from yaksok.vault import vault_for
 
-    return vault_for(yk).decide(actor, "rights_handle").allowed
+    return yk.vault.decide(actor, "rights_handle").allowed
 
 
-def require_handler(yk, actor: Actor, what: str, *, ip: str | None = None,
+def require_handler(yk: Services, actor: Actor, what: str, *, ip: str | None = None,
                     request_id: str | None = None, member_id: str | None = None,
                     log_as: str | None = None) -> None:
     """``rights_handle`` as ``yaksok.access`` decides it; a refusal is logged (with the member
     and the operation attempted, when named) and raised. Never inside a transaction (the denial
     is written in one of its own)."""
-    from yaksok.vault import vault_for
 
-    vault_for(yk).authorize(actor, "rights_handle", member_id=member_id, ip=ip,
+    yk.vault.authorize(actor, "rights_handle", member_id=member_id, ip=ip,
                             request_id=request_id, log_as=log_as)
 
 
-def require_member_side(yk, actor: Actor, member_id: str | None, what: str, *,
+def require_member_side(yk: Services, actor: Actor, member_id: str | None, what: str, *,
                         operation: str = "rights_submit", ip: str | None = None,
                         request_id: str | None = None) -> None:
     """The member themself, an app backend acting for members, or a handler
     (``yaksok.access``: ``operation``, by default ``rights_submit``); refusals are logged."""
-    from yaksok.vault import vault_for
 
-    vault_for(yk).authorize(actor, operation, member_id=member_id, ip=ip,
+    yk.vault.authorize(actor, operation, member_id=member_id, ip=ip,
                             request_id=request_id)
 
 
@@ -230,8 +226,8 @@ def transition(v, conn: sa.Connection, row, to: str, *, actor: Actor, now: dt.da
                                reason=f"rights:{row.right}:{to}"))
 
 
-def mark_verified(v, conn: sa.Connection, row, *, actor: Actor, method: str, now: dt.datetime,
-                  ip: str | None = None) -> None:
+def mark_verified(yk: Services, conn: sa.Connection, row, *, actor: Actor, method: str,
+                  now: dt.datetime, ip: str | None = None) -> None:
     """received -> verified, recording how identity was checked (P6.11). An agent's or
     representative's request needs the power-of-attorney check accepted first (P6.10). A
     request the count already refuses (``grounds.counted_ground``) goes on to refused."""
@@ -239,6 +235,7 @@ def mark_verified(v, conn: sa.Connection, row, *, actor: Actor, method: str, now
         raise Conflict("a request by an agent or representative is verified only after their "
                        "power of attorney was accepted", field="agent_check",
                        fix="attach the document and record the staff check (check_agent)")
+    v = yk.vault
     transition(v, conn, row, "verified", actor=actor, now=now, allowed_from=("received",),
                reason=method, ip=ip, verified_at=now, verification=method)
     # A ground decided by counting needs nobody's judgement: applied once the requester is
@@ -247,23 +244,24 @@ def mark_verified(v, conn: sa.Connection, row, *, actor: Actor, method: str, now
     if verified.member_id is not None:
         # Two of the member's requests verified at once must not both count only the other
         # one's old state: the member's row is the lock (PostgreSQL; SQLite has one writer).
-        lock_member(conn, verified.member_id)
+        v.lock_member(conn, verified.member_id)
     ground = counted_ground(conn, verified)
     if ground is not None:
         transition(v, conn, verified, "refused", actor=system_actor("rights-limits"), now=now,
                    allowed_from=("verified",), reason=ground, ip=ip, refusal_reason=ground)
-        notify(conn, verified, "rights_refused", key="refused", now=now)
+        notify(yk, conn, verified, "rights_refused", key="refused", now=now)
 
 
-def notify(conn: sa.Connection, row, template: str, *, key: str, now: dt.datetime,
-           lang: str | None = None, extra: dict | None = None) -> bool:
-    """Queue an email to the member about ``row`` in the request's language (False when there
-    is no member to tell, or the member was erased: nobody is left to write to)."""
-    if row.member_id is None or conn.execute(sa.select(members.c.status).where(
-            members.c.id == row.member_id)).scalar() in (None, "erased"):
+def notify(yk: Services, conn: sa.Connection, row, template: str, *, key: str,
+           now: dt.datetime, lang: str | None = None, extra: dict | None = None) -> bool:
+    """Queue an email to the member about ``row`` in the request's language, in ``conn``'s
+    transaction (False when there is no member to tell, or the member was erased: nobody is
+    left to write to)."""
+    found = yk.vault.member_row(row.member_id, conn) if row.member_id is not None else None
+    if found is None or found[0] == "erased":
         return False
     lang = lang or getattr(row, "lang", None) or "ko"
     params = {"request_id": row.id, "lang": lang if lang in ("ko", "en") else "ko"}
     params.update(extra or {})
-    return enqueue(conn, channel="email", member_id=row.member_id, template=template,
-                   params=params, dedupe_key=f"rights:{row.id}:{key}", now=now)
+    return yk.outbox.enqueue(conn, channel="email", member_id=row.member_id, template=template,
+                             params=params, dedupe_key=f"rights:{row.id}:{key}", now=now)

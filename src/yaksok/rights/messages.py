@@ -6,8 +6,8 @@ the refusal ground and its law, the extension reason, how to appeal. Every email
 requester's language first and then the other one (Korean and English), like policy notices.
 
 The one-time code is the only secret in a message: it is opened here from
-``verification_codes.sealed`` with the keyring bound to the database (``notify.templates.
-bind_keyring``), and exists in plaintext only in memory and on the wire.
+``verification_codes.sealed`` with the keyring the rights templates close over
+(``yaksok.rights.templates``), and exists in plaintext only in memory and on the wire.
 
 The farewell after a whole-account erasure (``render_erased``) names the request, the day of
 the erasure and the record kinds the law keeps, with counts, periods and laws from the closure
@@ -92,10 +92,10 @@ def render_received(conn, params, base_url) -> tuple[str, str, str]:
     return _subject(params["lang"], "개인정보 권리 요청 접수", "Your privacy request"), body, lang
 
 
-def render_code(conn, params, base_url) -> tuple[str, str, str]:
+def render_code(keyring, conn, params, base_url) -> tuple[str, str, str]:
     from yaksok.rights.verify import CODE_MINUTES, open_code_for_delivery
 
-    code = open_code_for_delivery(conn, params["code_id"])
+    code = open_code_for_delivery(keyring, conn, params["code_id"])
     m = CODE_MINUTES
     parts = {
         "ko": [f"본인 확인 코드: {code}", CODE_MINUTES_TEXT["ko"].format(m=m) + ". 요청하지 "

@@ -36,7 +36,9 @@ import json
 
 import sqlalchemy as sa
 
+from yaksok.crypto.envelope import new_id
 from yaksok.errors import Conflict, NotFound, ValidationError
+from yaksok.policy.model import shown_key
 from yaksok.rights.grounds import (
     REFUSAL_GROUNDS,
     check_counted,
@@ -73,9 +75,8 @@ from yaksok.rights.lifecycle import (
     require_status,
     transition,
 )
-from yaksok.store.tables import members, rights_request_events, rights_requests
-from yaksok.vault.collect import shown_key
-from yaksok.vault.keys import new_id
+from yaksok.services import Services
+from yaksok.store.tables import rights_request_events, rights_requests
 
 __all__ = ["RIGHTS", "CHANNELS", "STATUSES", "REQUESTERS", "REFUSAL_GROUNDS", "SESSION_RIGHTS",
            "DECISION_ACTIONS", "RightsRequest", "RequestEvent", "submit", "get_request",
@@ -89,7 +90,7 @@ SESSION_RIGHTS = ("restriction", "objection", "automated_decision", "consent_wit
 
 # -- submit and read ------------------------------------------------------------------------------
 
-def submit(yk, *, member_id: str | None, right: str, channel: str, actor, requester: str = "self",
+def submit(yk: Services, *, member_id: str | None, right: str, channel: str, actor, requester: str = "self",
            details: dict | None = None, personal: dict | None = None, ip: str | None = None,
            now: dt.datetime | None = None, verified_by: str | None = None, lang: str = "ko",
            jurisdiction: str | None = None) -> RightsRequest:
@@ -98,9 +99,8 @@ def submit(yk, *, member_id: str | None, right: str, channel: str, actor, reques
     the requester is written to in; ``jurisdiction`` is used only for a DRP request that
     matched no member (default: the policy's default jurisdiction)."""
     from yaksok.rights.deadlines import due_dates
-    from yaksok.vault import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     now = aware(now)
     if right not in RIGHTS:
         raise ValidationError(f"{shown_key(right)} is not a right", field="right",
@@ -139,15 +139,14 @@ def submit(yk, *, member_id: str | None, right: str, channel: str, actor, reques
     rid = new_id("rq_")
     with v.core_write() as conn:
         if member_id is not None:
-            row = conn.execute(sa.select(members.c.status, members.c.jurisdiction)
-                               .where(members.c.id == member_id)).first()
-            if row is None or row.status == "erased":
+            row = v.member_row(member_id, conn)
+            if row is None or row[0] == "erased":
                 raise NotFound("no such member", field="member_id",
                                fix="check the member id; an erased member is gone for good")
-            if row.status != "active":
-                raise Conflict(f"the member's account is {row.status}", field="member_id",
+            if row[0] != "active":
+                raise Conflict(f"the member's account is {row[0]}", field="member_id",
                                fix="requests are taken for active accounts")
-            where = row.jurisdiction
+            where = row[1]
         else:
             where = jurisdiction or yk.policy.default_jurisdiction
         due = due_dates(yk.policy, where, right, now)
@@ -165,27 +164,26 @@ def submit(yk, *, member_id: str | None, right: str, channel: str, actor, reques
                      reason=f"channel:{channel}")
         v.append(conn, admin_event(v, actor=actor, row=row, ip=ip,
                                    reason=f"rights:{right}:received"))
-        if notify(conn, row, "rights_received", key="received", now=now):
+        if notify(yk, conn, row, "rights_received", key="received", now=now):
             conn.execute(rights_requests.update().where(rights_requests.c.id == rid)
                          .values(acknowledged_at=now))
         if verified_by is not None:
-            mark_verified(v, conn, load(conn, rid), actor=actor, method="session", now=now,
+            mark_verified(yk, conn, load(conn, rid), actor=actor, method="session", now=now,
                           ip=ip)
         return RightsRequest.from_row(load(conn, rid))
 
 
-def get_request(yk, request_id: str) -> RightsRequest:
+def get_request(yk: Services, request_id: str) -> RightsRequest:
     with yk.engine.connect() as conn:
         return RightsRequest.from_row(load(conn, request_id))
 
 
-def request_for(yk, actor, request_id: str, *, ip: str | None = None) -> RightsRequest:
+def request_for(yk: Services, actor, request_id: str, *, ip: str | None = None) -> RightsRequest:
     """The request, if ``actor`` may follow it (``yaksok.access``: ``rights_view`` — its member
     or a handler). To a member, another member's request and a missing one are the same
     ``NotFound`` (ids cannot be probed); the refusal is logged all the same."""
-    from yaksok.vault import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     not_yours = NotFound("no such rights request", field="request_id",
                          fix="use the id of one of your requests (GET /rights/requests)")
     try:
@@ -202,13 +200,12 @@ def request_for(yk, actor, request_id: str, *, ip: str | None = None) -> RightsR
     return rq
 
 
-def requests_for(yk, actor, *, member_id: str | None = None, status: str | None = None,
+def requests_for(yk: Services, actor, *, member_id: str | None = None, status: str | None = None,
                  limit: int = 100, ip: str | None = None) -> list[RightsRequest]:
     """The requests ``actor`` may list: a member their own (``member_id`` left out, or theirs),
     a handler anyone's or one member's (``yaksok.access``: ``rights_view`` / ``rights_handle``)."""
-    from yaksok.vault import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     if actor.kind == "member" and member_id is None:
         member_id = actor.id
     if member_id is not None:
@@ -218,7 +215,7 @@ def requests_for(yk, actor, *, member_id: str | None = None, status: str | None 
     return list_requests(yk, member_id=member_id, status=status, limit=limit)
 
 
-def list_requests(yk, *, member_id: str | None = None, status: str | None = None,
+def list_requests(yk: Services, *, member_id: str | None = None, status: str | None = None,
                   limit: int = 100) -> list[RightsRequest]:
     """Requests, newest first; of one member and/or in one status."""
     t = rights_requests
@@ -236,7 +233,7 @@ def list_requests(yk, *, member_id: str | None = None, status: str | None = None
         return [RightsRequest.from_row(r) for r in conn.execute(q)]
 
 
-def request_events(yk, request_id: str) -> list[RequestEvent]:
+def request_events(yk: Services, request_id: str) -> list[RequestEvent]:
     """Every transition of the request, oldest first."""
     e = rights_request_events
     with yk.engine.connect() as conn:
@@ -249,18 +246,17 @@ def request_events(yk, request_id: str) -> list[RequestEvent]:
 
 # -- transitions ----------------------------------------------------------------------------------
 
-def _act(yk, request_id: str, fn):
+def _act(yk: Services, request_id: str, fn):
     """Run ``fn(v, conn, row)`` on the locked request in one write transaction."""
-    from yaksok.vault import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     with v.core_write() as conn:
         row = load(conn, request_id, lock=True)
         fn(v, conn, row)
         return RightsRequest.from_row(load(conn, request_id))
 
 
-def start(yk, request_id: str, *, actor, now: dt.datetime | None = None) -> RightsRequest:
+def start(yk: Services, request_id: str, *, actor, now: dt.datetime | None = None) -> RightsRequest:
     """verified -> in_progress (a handler takes the request on)."""
     require_handler(yk, actor, "start a request")
     now = aware(now)
@@ -279,7 +275,7 @@ def start(yk, request_id: str, *, actor, now: dt.datetime | None = None) -> Righ
 _KR_EXTENDABLE = ("access", "automated_decision")
 
 
-def extend(yk, request_id: str, *, actor, reason: str, now: dt.datetime | None = None
+def extend(yk: Services, request_id: str, *, actor, reason: str, now: dt.datetime | None = None
            ) -> RightsRequest:
     """More time, when the jurisdiction's rule allows it and before the due date passes; the
     requester is told the new date and why (``EXTENSION_REASONS``)."""
@@ -306,11 +302,11 @@ def extend(yk, request_id: str, *, actor, reason: str, now: dt.datetime | None =
         transition(v, conn, row, "extended", actor=actor, now=now,
                    allowed_from=("in_progress", "extended"), reason=reason,
                    due_at=new_due, extensions=row.extensions + 1)
-        notify(conn, row, "rights_extended", key=f"extended:{row.extensions + 1}", now=now)
+        notify(yk, conn, row, "rights_extended", key=f"extended:{row.extensions + 1}", now=now)
     return _act(yk, request_id, go)
 
 
-def refuse(yk, request_id: str, *, actor, reason: str, now: dt.datetime | None = None
+def refuse(yk: Services, request_id: str, *, actor, reason: str, now: dt.datetime | None = None
            ) -> RightsRequest:
     """Refuse on a legal ground (P6.9): recorded, and told to the requester with the law and
     how to appeal. ``ValidationError`` lists the grounds open to this request."""
@@ -323,11 +319,11 @@ def refuse(yk, request_id: str, *, actor, reason: str, now: dt.datetime | None =
         check_counted(conn, reason, row)
         transition(v, conn, row, "refused", actor=actor, now=now, allowed_from=OPEN,
                    reason=reason, refusal_reason=reason)
-        notify(conn, row, "rights_refused", key="refused", now=now)
+        notify(yk, conn, row, "rights_refused", key="refused", now=now)
     return _act(yk, request_id, go)
 
 
-def cancel(yk, request_id: str, *, actor, now: dt.datetime | None = None) -> RightsRequest:
+def cancel(yk: Services, request_id: str, *, actor, now: dt.datetime | None = None) -> RightsRequest:
     """The requester (or a handler, on their word) withdraws the request."""
     now = aware(now)
     require_member_side(yk, actor, get_request(yk, request_id).member_id, "cancel",
@@ -341,7 +337,7 @@ def cancel(yk, request_id: str, *, actor, now: dt.datetime | None = None) -> Rig
     return _act(yk, request_id, go)
 
 
-def complete(yk, request_id: str, *, actor, result: dict | None = None,
+def complete(yk: Services, request_id: str, *, actor, result: dict | None = None,
              now: dt.datetime | None = None) -> RightsRequest:
     """in_progress | extended -> completed, with ``result`` (codes and counts only); the
     requester is told (unless the request erased them)."""
@@ -355,5 +351,5 @@ def complete(yk, request_id: str, *, actor, result: dict | None = None,
         transition(v, conn, row, "completed", actor=actor, now=now,
                    allowed_from=("in_progress", "extended"),
                    result=json.dumps(result or {}, sort_keys=True))
-        notify(conn, row, "rights_completed", key="completed", now=now)
+        notify(yk, conn, row, "rights_completed", key="completed", now=now)
     return _act(yk, request_id, go)

@@ -35,18 +35,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from yaksok.accounts import sessions as common
-from yaksok.accounts.passwords import verify_password
-from yaksok.crypto.rotation import SealedColumn, register_sealed
-from yaksok.crypto.secretbox import open_sealed, seal
+from yaksok.crypto.envelope import new_id
+from yaksok.crypto.secretbox import SealedColumn, open_sealed, seal
 from yaksok.errors import (
     AuthenticationFailed,
     Conflict,
     NotFound,
     ValidationError,
 )
-from yaksok.notify.outbox import enqueue
-from yaksok.notify.templates import bind_keyring, keyring_for
-from yaksok.retention.expiry import ExpiryRule, Found, register_expiry
 from yaksok.rights.grounds import STAFF_METHODS
 from yaksok.rights.lifecycle import (
     RightsRequest,
@@ -57,9 +53,10 @@ from yaksok.rights.lifecycle import (
     require_handler,
     require_status,
 )
-from yaksok.store.tables import members, utcnow, verification_codes
-from yaksok.vault._db import from_db, sql, to_db
-from yaksok.vault.keys import new_id
+from yaksok.services import Services
+from yaksok.store.sql import from_db, sql, to_db
+from yaksok.store.tables import utcnow, verification_codes
+from yaksok.vault.expiry import ExpiryRule, Found
 
 __all__ = ["CODE_MINUTES", "MAX_ATTEMPTS", "RESEND_SECONDS", "verify_by_password", "send_code",
            "check_code", "verify_by_staff", "open_code_for_delivery"]
@@ -82,16 +79,15 @@ def _seal_aad(code_id: str) -> bytes:
     return b"yaksok-rights-code|" + code_id.encode()
 
 
-def _for_member(yk, actor, request_id: str, *, ip: str | None = None) -> None:
+def _for_member(yk: Services, actor, request_id: str, *, ip: str | None = None) -> None:
     """Only the member, or the app backend relaying their input, gives a password or code
     (``yaksok.access``: ``rights_verify``; staff verify with ``verify_by_staff`` and never handle
     a member's password or code). A refusal is logged and raised; call it outside any
     transaction."""
-    from yaksok.vault import vault_for
 
     with yk.engine.connect() as conn:
         member_id = load(conn, request_id).member_id
-    vault_for(yk).authorize(actor, "rights_verify", member_id=member_id, ip=ip,
+    yk.vault.authorize(actor, "rights_verify", member_id=member_id, ip=ip,
                             request_id=request_id)
 
 
@@ -103,51 +99,42 @@ def _deny(v, row, actor, reason: str, ip: str | None) -> None:
 
 # -- re-authentication ------------------------------------------------------------------------
 
-def verify_by_password(yk, request_id: str, password: str, *, actor,
+def verify_by_password(yk: Services, request_id: str, password: str, *, actor,
                        now: dt.datetime | None = None, ip: str | None = None) -> RightsRequest:
     """Verify with the account password (P6.11); ``AuthenticationFailed`` when wrong."""
-    from yaksok.vault import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     now = aware(now)
     _for_member(yk, actor, request_id, ip=ip)
     with yk.engine.connect() as conn:
         row = load(conn, request_id)
         require_status(row, ("received",), "verified")
-        account = conn.execute(sa.select(members).where(members.c.id == row.member_id)).first()
-    if account is None or account.status != "active" or account.password_hash is None:
-        common.burn_dummy_verification(password)
+    check = v.check_password(row.member_id, password, now=now)
+    if check.reason == "no-password":
         _deny(v, row, actor, "rights:verify:no-password", ip)
         raise AuthenticationFailed("the account has no password to check",
                                    fix="ask for a one-time code instead")
-    locked = common.locked_out(account.locked_until, now,
-                               fix=f"wait {common.LOCKOUT_MINUTES} minutes, or use a code")
-    if locked is not None:
-        raise locked
-    ok, new_hash = verify_password(account.password_hash, password or "")
-    if not ok:
-        common.record_failed_login(yk.engine, members, account.id, now)
+    if check.reason == "locked":
+        raise common.locked_out(check.locked_until, now,
+                                fix=f"wait {common.LOCKOUT_MINUTES} minutes, or use a code")
+    if not check.ok:
         _deny(v, row, actor, "rights:verify:password-wrong", ip)
         raise AuthenticationFailed("the password is not right", field="password",
                                    fix="type the account password again")
     with v.core_write() as conn:
-        conn.execute(members.update().where(members.c.id == account.id)
-                     .values(**common.success_values(new_hash)))
-        mark_verified(v, conn, load(conn, request_id, lock=True), actor=actor,
+        mark_verified(yk, conn, load(conn, request_id, lock=True), actor=actor,
                       method="password", now=now, ip=ip)
         return RightsRequest.from_row(load(conn, request_id))
 
 
 # -- one-time codes ---------------------------------------------------------------------------
 
-def send_code(yk, request_id: str, *, actor, now: dt.datetime | None = None,
+def send_code(yk: Services, request_id: str, *, actor, now: dt.datetime | None = None,
               ip: str | None = None) -> None:
     """Mail a new one-time code to the member's address (it replaces any earlier one)."""
-    from yaksok.vault import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     now = aware(now)
-    bind_keyring(yk.engine, yk.keyring)  # so a sender in this process can open it
     t = verification_codes
     _for_member(yk, actor, request_id, ip=ip)
     with v.core_write() as conn:
@@ -175,31 +162,31 @@ def send_code(yk, request_id: str, *, actor, now: dt.datetime | None = None,
                                              _seal_aad(code_id)),
             created_at=now, expires_at=now + dt.timedelta(minutes=CODE_MINUTES), attempts=0))
         del code
-        enqueue(conn, channel="email", member_id=row.member_id, template="rights_code",
-                params={"code_id": code_id, "lang": row.lang}, dedupe_key=f"rights-code:{code_id}",
-                now=now)
+        yk.outbox.enqueue(conn, channel="email", member_id=row.member_id, template="rights_code",
+                          params={"code_id": code_id, "lang": row.lang},
+                          dedupe_key=f"rights-code:{code_id}", now=now)
         v.append(conn, admin_event(v, actor=actor, row=row, reason="rights:verify:code-sent",
                                    ip=ip))
 
 
-def open_code_for_delivery(conn: sa.Connection, code_id: str) -> str:
-    """The plain code of a live code row, for the message renderer only."""
+def open_code_for_delivery(keyring, conn: sa.Connection, code_id: str) -> str:
+    """The plain code of a live code row, for the message renderer only (whose template closes
+    over the keyring)."""
     t = verification_codes
     row = conn.execute(sa.select(t).where(t.c.id == code_id)).first()
     if row is None or row.sealed is None or row.used_at is not None \
             or row.attempts >= MAX_ATTEMPTS or row.expires_at <= utcnow():
         raise NotFound("the one-time code is no longer live", field="code_id",
                        fix="the requester asks for a new one")
-    return open_sealed(keyring_for(conn), "kek", row.sealed, _seal_aad(code_id)).decode()
+    return open_sealed(keyring, "kek", row.sealed, _seal_aad(code_id)).decode()
 
 
-def check_code(yk, request_id: str, code: str, *, actor, now: dt.datetime | None = None,
+def check_code(yk: Services, request_id: str, code: str, *, actor, now: dt.datetime | None = None,
                ip: str | None = None) -> RightsRequest:
     """Verify with the code sent (P6.11). A wrong code costs an attempt
     (``AuthenticationFailed``); an expired, used-up or replaced one is ``Conflict``."""
-    from yaksok.vault import vault_for
 
-    v = vault_for(yk)
+    v = yk.vault
     now = aware(now)
     if not isinstance(code, str) or not _CODE.match(code.strip()):
         raise ValidationError("the code is six digits", field="code",
@@ -223,7 +210,7 @@ def check_code(yk, request_id: str, code: str, *, actor, now: dt.datetime | None
         given = _mac(yk.keyring, live.mac_version, live.id, row.id, code)
         if hmac.compare_digest(expected, given):
             conn.execute(t.update().where(t.c.id == live.id).values(used_at=now, sealed=None))
-            mark_verified(v, conn, row, actor=actor, method="code", now=now, ip=ip)
+            mark_verified(yk, conn, row, actor=actor, method="code", now=now, ip=ip)
         else:
             left = MAX_ATTEMPTS - live.attempts - 1
             v.append(conn, admin_event(v, actor=actor, row=row, ip=ip, outcome="denied",
@@ -236,26 +223,25 @@ def check_code(yk, request_id: str, code: str, *, actor, now: dt.datetime | None
     return RightsRequest.from_row(_reload(yk, request_id))
 
 
-def _reload(yk, request_id: str):
+def _reload(yk: Services, request_id: str):
     with yk.engine.connect() as conn:
         return load(conn, request_id)
 
 
 # -- staff --------------------------------------------------------------------------------------
 
-def verify_by_staff(yk, request_id: str, *, actor, method: str, now: dt.datetime | None = None,
+def verify_by_staff(yk: Services, request_id: str, *, actor, method: str, now: dt.datetime | None = None,
                     ip: str | None = None) -> RightsRequest:
     """A handler records how the requester's identity was checked (``STAFF_METHODS``)."""
-    from yaksok.vault import vault_for
 
     require_handler(yk, actor, "verify a requester")
     if method not in STAFF_METHODS:
         raise ValidationError("not a way of checking identity yaksok knows", field="method",
                               fix="use one of: " + ", ".join(STAFF_METHODS))
-    v = vault_for(yk)
+    v = yk.vault
     now = aware(now)
     with v.core_write() as conn:
-        mark_verified(v, conn, load(conn, request_id, lock=True), actor=actor,
+        mark_verified(yk, conn, load(conn, request_id, lock=True), actor=actor,
                       method=f"staff:{method}", now=now, ip=ip)
         return RightsRequest.from_row(load(conn, request_id))
 
@@ -265,7 +251,7 @@ def verify_by_staff(yk, request_id: str, *, actor, method: str, now: dt.datetime
 _DEAD = "WHERE expires_at <= ? OR used_at IS NOT NULL OR attempts >= ?"
 
 
-def _expired_codes(yk, conn, now: dt.datetime, batch: int) -> list[Found]:
+def _expired_codes(v, conn, now: dt.datetime, batch: int) -> list[Found]:
     sqlite = conn.dialect.name == "sqlite"
     q = f"SELECT id, expires_at FROM verification_codes {_DEAD} ORDER BY expires_at LIMIT ?"  # noqa: S608
     q += "" if sqlite else " FOR UPDATE SKIP LOCKED"
@@ -282,14 +268,14 @@ def _expired_codes(yk, conn, now: dt.datetime, batch: int) -> list[Found]:
     return [Found(len(rows), min(times), max(times))]
 
 
-def _codes_due(yk, conn, now: dt.datetime) -> int:
+def _codes_due(v, conn, now: dt.datetime) -> int:
     q = f"SELECT COUNT(*) FROM verification_codes {_DEAD}"  # noqa: S608
     return conn.exec_driver_sql(sql(conn, q), (to_db(conn.dialect.name == "sqlite", now),
                                                MAX_ATTEMPTS)).scalar()
 
 
-register_expiry(ExpiryRule("verification_codes", "row delete",
-                           "one-time code expired, used, replaced or out of attempts", None,
-                           _expired_codes, count_due=_codes_due))
-# A live code is resealed by a KEK rotation, so retiring the old KEK leaves it sendable.
-register_sealed(SealedColumn("verification_codes", "id", "sealed", _seal_aad))
+EXPIRY = ExpiryRule("verification_codes", "row delete",
+                    "one-time code expired, used, replaced or out of attempts", None,
+                    _expired_codes, count_due=_codes_due)
+#: A live code is resealed by a KEK rotation, so retiring the old KEK leaves it sendable.
+SEALED = SealedColumn("verification_codes", "id", "sealed", _seal_aad)

@@ -351,7 +351,7 @@ __all__ += [  # noqa: PLE0605 - appended with the tables above
 ]
 
 
-# -- policy notices, the outbox and re-consent marks (yaksok.policy.notices, yaksok.notify) ----
+# -- policy notices, the outbox and re-consent marks (yaksok.publishing.notices, yaksok.notify) ----
 # None of these holds a personal value: members appear only by their random internal id, email
 # addresses are read from the vault at send time, and notice texts are the same for everyone.
 
@@ -460,10 +460,10 @@ cookie_choices = sa.Table(
 __all__ += ["cookie_choices"]  # noqa: PLE0605 - appended with the table above
 
 
-# -- consent evidence (yaksok.consent.ledger, migration 0006) -----------------------------------
+# -- consent evidence (yaksok.vault.ledger, migration 0006) -----------------------------------
 # Who gave a consent ('member' | 'legal_guardian' | 'authorised_agent') and the guardian's or
 # agent's reference id (never a name); the language of the notice shown. The members' consent
-# generation is bumped in the transaction of every consent event (yaksok.consent.gate).
+# generation is bumped in the transaction of every consent event (yaksok.vault.gate).
 consent_events.append_column(
     sa.Column("given_by", sa.String(24), nullable=False, server_default="member"))
 consent_events.append_column(sa.Column("given_by_ref", sa.String(64), nullable=True))

@@ -19,16 +19,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from yaksok.crypto.envelope import seal_value, value_aad
 from yaksok.errors import (
     NotFound,
     UndeclaredChannel,
     ValidationError,
     YaksokError,
 )
+from yaksok.policy.model import shown_key
+from yaksok.store.sql import sql, to_db
 from yaksok.store.tables import utcnow
-from yaksok.vault._db import lock_member, sql, to_db
-from yaksok.vault.collect import NewValue, check_age, check_kind, shown_key, text_bytes
-from yaksok.vault.keys import seal_value, value_aad
+from yaksok.vault.collect import NewValue, check_age, check_kind, text_bytes
+from yaksok.vault.subjects import lock_member
 
 if TYPE_CHECKING:
     from yaksok.access import Mandate

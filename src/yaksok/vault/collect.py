@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from yaksok.crypto.envelope import FORMAT, new_id, value_aad_parts, wrap_data_key
 from yaksok.errors import (
     Conflict,
     ConsentRequired,
@@ -42,10 +42,12 @@ from yaksok.errors import (
     ValidationError,
     YaksokError,
 )
+from yaksok.policy.model import shown_key
+from yaksok.store.sql import sql, to_db
 from yaksok.store.tables import utcnow
-from yaksok.vault._db import lock_member, sql, to_db
-from yaksok.vault.keys import FORMAT, MEMBER_SCOPE, new_id, value_aad_parts, wrap_data_key
+from yaksok.vault.keys import MEMBER_SCOPE
 from yaksok.vault.rules import DOB_CATEGORY, SINGLE_VALUED, Rules
+from yaksok.vault.subjects import lock_member
 
 if TYPE_CHECKING:
     from yaksok.access import Decision
@@ -53,10 +55,9 @@ if TYPE_CHECKING:
     from yaksok.vault.service import Vault
 
 __all__ = ["NewValue", "collect_batch", "check_item", "check_kind", "check_age",
-           "member_key", "shown_key", "text_bytes"]
+           "member_key", "text_bytes"]
 
 _FMT = bytes([FORMAT])
-_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _INSERT = ("INSERT INTO vault_values (id, member_id, category, key_id, ciphertext, blind, "
            "channel, flow, collected_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _KEY_ROW = "SELECT id, wrapped, kek_version FROM data_keys WHERE member_id = ? AND scope = ?"
@@ -75,13 +76,6 @@ class NewValue:
     value: str = field(repr=False)
     channel: str
     flow: str | None = None
-
-
-def shown_key(key) -> str:
-    """A key safe to echo in a message: only something shaped like a policy key."""
-    if isinstance(key, str) and len(key) <= 128 and _KEY.match(key):
-        return key
-    return "<not a policy key>"
 
 
 def text_bytes(value, field_name: str = "value") -> bytes:

@@ -36,9 +36,10 @@ import sqlalchemy as sa
 
 from yaksok.durable import append_durably
 from yaksok.errors import ConfigError, Conflict, NotFound, YaksokError
+from yaksok.store.sql import sql, to_db, write
 from yaksok.store.tables import utcnow
-from yaksok.vault._db import lock_member, sql, to_db, write
 from yaksok.vault.keys import MEMBER_SCOPE, destroy_member_key
+from yaksok.vault.subjects import lock_member
 
 if TYPE_CHECKING:
     from yaksok.actors import Actor
@@ -159,7 +160,7 @@ def erase_member(v: Vault, member_id: str, *, actor: Actor, ip: str | None = Non
             v.append(conn, v.event(outcome="granted", **log))
             # Last before the commit: if the file cannot be written, nothing is erased and the
             # caller is told; if the commit fails after it, reapply_erasures finishes the job.
-            _append_line(erasures_path(v.yk.settings), f"{member_id} {_iso(now)}")
+            _append_line(erasures_path(v.settings), f"{member_id} {_iso(now)}")
     if refusal is not None:
         raise refusal
     for key_id in keys:
@@ -258,7 +259,7 @@ def reapply_erasures(v: Vault, *, actor: Actor | None = None) -> int:
     actor = actor or system_actor("reapply-erasures", capabilities=(RIGHTS_DECIDE,))
     v.authorize(actor, "erase_account")
     # The last line of a member wins: it is what the database committed last.
-    entries = {e.member_id: e for e in read_erasure_entries(erasures_path(v.yk.settings))}
+    entries = {e.member_id: e for e in read_erasure_entries(erasures_path(v.settings))}
     listed = set(entries)
     with v.engine.connect() as conn:
         listed |= {r[0] for r in conn.exec_driver_sql("SELECT member_id FROM erasures")}

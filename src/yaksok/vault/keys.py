@@ -1,6 +1,7 @@
-"""Per-member data keys, wrapped under the keyring's KEK, and the encryption of values.
+"""Per-member data keys as the vault stores them: destroyed at erasure, cached once unwrapped.
 
-The hierarchy (docs/vault.md):
+The envelope format (wrapping under the KEK, sealing values) is ``yaksok.crypto.envelope``. The
+hierarchy (docs/vault.md):
 
     keyring "kek" v1, v2, ...           (outside the database)
       └── data key per (member, scope)  (32 random bytes; stored only wrapped, in data_keys)
@@ -19,105 +20,23 @@ and a value is sealed under its data key::
 so a ciphertext moved to another row, member or category, or put under another key, fails to
 open. Scope ``member`` holds a member's ordinary data; ``hold:<record_kind>`` scopes (the
 retention issue) keep records under a statutory hold under their own keys, which outlive the
-member key's destruction until their period ends. ``wrap_data_key`` / ``unwrap_data_key`` are
-public so key rotation can rewrap rows without knowing the format.
+member key's destruction until their period ends.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 from collections import OrderedDict
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from yaksok.errors import NotFound, StorageError
+from yaksok.crypto.envelope import open_value, unwrap_data_key
+from yaksok.errors import NotFound
 
-__all__ = ["FORMAT", "MEMBER_SCOPE", "new_id", "wrap_aad", "value_aad", "wrap_data_key",
-           "unwrap_data_key", "rewrap_data_key", "seal_value", "open_value", "KeyCache",
-           "value_aad_parts", "destroy_member_key"]
+__all__ = ["MEMBER_SCOPE", "KeyCache", "destroy_member_key", "open_for_member"]
 
-FORMAT = 1
 MEMBER_SCOPE = "member"
-_NONCE = 12
-_TAG = 16
-_FMT = bytes([FORMAT])
-_VALUE_PREFIX = b"yaksok-value|1|"
-
-
-def new_id(prefix: str) -> str:
-    """A random identifier: ``prefix`` + 24 hex digits (96 bits), e.g. ``m_3f9c...``."""
-    return prefix + os.urandom(12).hex()
-
-
-def wrap_aad(key_id: str, member_id: str, scope: str) -> bytes:
-    return b"dk|" + key_id.encode() + b"|" + member_id.encode() + b"|" + scope.encode()
-
-
-def value_aad(member_id: str, category: str, value_id: str, key_id: str) -> bytes:
-    head, tail = value_aad_parts(member_id, key_id)
-    return head + category.encode() + b"|" + value_id.encode() + tail
-
-
-def value_aad_parts(member_id: str, key_id: str) -> tuple[bytes, bytes]:
-    """The AAD around ``category|value_id``: for loops that seal many values of one member."""
-    return _VALUE_PREFIX + member_id.encode() + b"|", b"|" + key_id.encode()
-
-
-def wrap_data_key(keyring, key_id: str, member_id: str, scope: str, data_key: bytes,
-                  kek_version: int | None = None) -> tuple[int, bytes]:
-    """Wrap ``data_key`` under the active KEK (or ``kek_version``); returns (version, wrapped)."""
-    if kek_version is None:
-        kek_version, kek = keyring.active("kek")
-    else:
-        kek = keyring.get("kek", kek_version)
-    nonce = os.urandom(_NONCE)
-    return kek_version, nonce + AESGCM(kek).encrypt(nonce, data_key,
-                                                    wrap_aad(key_id, member_id, scope))
-
-
-def unwrap_data_key(keyring, key_id: str, member_id: str, scope: str, wrapped: bytes | None,
-                    kek_version: int) -> bytes:
-    """The data key of a ``data_keys`` row; ``NotFound`` if it was destroyed."""
-    if wrapped is None:
-        raise NotFound("the data key was destroyed (the member was erased)",
-                       fix="nothing can bring it back; this is what erasure means")
-    wrapped = bytes(wrapped)
-    kek = keyring.get("kek", kek_version)
-    try:
-        return AESGCM(kek).decrypt(wrapped[:_NONCE], wrapped[_NONCE:],
-                                   wrap_aad(key_id, member_id, scope))
-    except InvalidTag:
-        raise StorageError(
-            f"data key {key_id} failed authentication under KEK version {kek_version}: it was "
-            "altered or moved to another row", fix="restore data_keys from backup") from None
-
-
-def rewrap_data_key(keyring, key_id: str, member_id: str, scope: str, wrapped: bytes,
-                    from_version: int, to_version: int | None = None) -> tuple[int, bytes]:
-    """Key rotation's step: unwrap with ``from_version``, wrap under ``to_version`` (active)."""
-    key = unwrap_data_key(keyring, key_id, member_id, scope, wrapped, from_version)
-    return wrap_data_key(keyring, key_id, member_id, scope, key, to_version)
-
-
-def seal_value(aead: AESGCM, aad: bytes, plaintext: bytes) -> bytes:
-    nonce = os.urandom(_NONCE)
-    return _FMT + nonce + aead.encrypt(nonce, plaintext, aad)
-
-
-def open_value(aead: AESGCM, aad: bytes, ciphertext: bytes) -> bytes:
-    ct = bytes(ciphertext)
-    if len(ct) < 1 + _NONCE + _TAG or ct[0] != FORMAT:
-        raise StorageError("a stored value is damaged (unknown format or too short)",
-                           fix="restore vault_values from backup")
-    try:
-        return aead.decrypt(ct[1:1 + _NONCE], ct[1 + _NONCE:], aad)
-    except InvalidTag:
-        raise StorageError(
-            "a stored value failed authentication: it was altered, or moved to another row, "
-            "member or category", fix="restore vault_values from backup") from None
 
 
 _DESTROY = ("UPDATE data_keys SET wrapped = NULL, destroyed_at = {at} WHERE member_id = {p} "
@@ -138,6 +57,20 @@ def destroy_member_key(conn, member_id: str, *, scope: str = MEMBER_SCOPE,
         "AND wrapped IS NOT NULL", (member_id, scope))]
     conn.exec_driver_sql(_DESTROY.format(at=p, p=p), (at, member_id, scope))
     return ids
+
+
+def open_for_member(v, conn, member_id: str, key_id: str, aad: bytes, ciphertext: bytes) -> bytes:
+    """Open ``ciphertext`` sealed under the member's data key ``key_id`` (``Vault.open_for_member``);
+    ``NotFound`` once the key is destroyed (the member erased)."""
+    p = "?" if conn.dialect.name == "sqlite" else "%s"
+    row = conn.exec_driver_sql(
+        f"SELECT wrapped, kek_version, scope FROM data_keys WHERE id = {p} "  # noqa: S608
+        f"AND member_id = {p}", (key_id, member_id)).first()
+    if row is None or row[0] is None:
+        raise NotFound("sealed under a member key that no longer exists (the member was "
+                       "erased)", field="member_id", fix="nothing can bring it back")
+    aead = v.keys.aead(v.keyring, key_id, member_id, row[2], row[0], row[1])
+    return open_value(aead, aad, ciphertext)
 
 
 class KeyCache:

@@ -19,7 +19,7 @@ The checks of ``read``, in order (each refusal its own type, logged with its rul
                                consent from an item listing it and the purpose;
 9. ``NoLawfulBasis`` (rule ``consent-renewal-required``)  a consent-based use added by a newer
                                policy version the member has not consented under yet (P11.1,
-                               ``yaksok.consent.renewal``).
+                               ``yaksok.vault.renewal``).
 
 Values of a conditional category collected outside the flows that require it (that is, under a
 consent) are returned only while a consent item listing the category and purpose is in force.
@@ -35,7 +35,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from yaksok.access import AccessTables, decide
-from yaksok.consent.renewal import pending_renewal, renewal_refusal
+from yaksok.crypto.envelope import open_value, value_aad
 from yaksok.errors import (
     CategoryNotForPurpose,
     Conflict,
@@ -47,9 +47,10 @@ from yaksok.errors import (
     ValidationError,
     YaksokError,
 )
-from yaksok.vault._db import from_db, sql
-from yaksok.vault.collect import shown_key, text_bytes
-from yaksok.vault.keys import open_value, value_aad
+from yaksok.policy.model import shown_key
+from yaksok.store.sql import from_db, sql
+from yaksok.vault.collect import text_bytes
+from yaksok.vault.renewal import pending_renewal, renewal_refusal
 from yaksok.vault.rules import PurposeRule, Rules
 
 if TYPE_CHECKING:

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from yaksok.errors import NotFound, ValidationError
+from yaksok.policy.model import shown_key
 from yaksok.store.tables import objections, processing_restrictions, utcnow
-from yaksok.vault.collect import shown_key
 from yaksok.vault.rules import RESTRICTION_REASONS
 from yaksok.vault.subjects import require_member
 

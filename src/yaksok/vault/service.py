@@ -1,8 +1,8 @@
-"""``Vault``: the vault bound to one running yaksok (its engine, keyring and policy in force).
+"""``Vault``: the vault bound to one database, keyring and policy in force.
 
-Build it once per process (``vault_for(yk)`` caches one on the ``Yaksok``) and share it between
-threads: it holds only caches that are safe to share (unwrapped data keys, derived index keys,
-the policy's lookup tables). Every method takes the acting ``Actor`` and the request's ``ip``
+The wiring (``yaksok.engine``) builds one per running yaksok (``yk.vault``) and every part of
+yaksok is given it; it is shared between threads: it holds only caches that are safe to share
+(unwrapped data keys, derived index keys, the policy's lookup tables). Every method takes the acting ``Actor`` and the request's ``ip``
 and ``request_id``, which go to the access log with every grant and every denial.
 """
 
@@ -13,22 +13,53 @@ import logging
 from collections.abc import Iterable
 from contextlib import contextmanager
 
+from sqlalchemy import Engine
+
 from yaksok.access import AccessTables, Decision, Mandate, decide, operation, tables_for
 from yaksok.auditlog.events import AccessEvent
 from yaksok.auditlog.log import append, append_many
-from yaksok.consent import ledger
-from yaksok.consent.gate import ConsentGate
-from yaksok.errors import Refused, YaksokError
+from yaksok.crypto.blind import BlindIndex
+from yaksok.crypto.envelope import seal_value
+from yaksok.crypto.keyring import Keyring
+from yaksok.errors import NotFound, Refused, YaksokError
+from yaksok.policy.model import Policy, shown_key
+from yaksok.policy.versions import PolicyInForce, PublishedPolicy
+from yaksok.settings import Settings
+from yaksok.store.sql import raw_write, storage_errors, write
 from yaksok.store.tables import utcnow
-from yaksok.vault import change, collect, erasure, read, restrictions, withdrawal
-from yaksok.vault._db import raw_write, storage_errors, write
-from yaksok.vault.blind import BlindIndex
-from yaksok.vault.collect import shown_key
-from yaksok.vault.keys import KeyCache
+from yaksok.vault import (
+    change,
+    closure,
+    collect,
+    credentials,
+    erasure,
+    held,
+    ledger,
+    read,
+    renewal,
+    restrictions,
+    withdrawal,
+)
+from yaksok.vault.gate import ConsentGate
+from yaksok.vault.keys import KeyCache, open_for_member
 from yaksok.vault.rules import Rules, rules_for
-from yaksok.vault.subjects import close_member, create_member
+from yaksok.vault.subjects import (
+    MemberInfo,
+    active_member_ids,
+    bulk_enrol,
+    close_member,
+    create_member,
+    discard_member,
+    live_counts,
+    lock_member,
+    member_info,
+    member_row,
+    member_status,
+    member_statuses,
+    value_category,
+)
 
-__all__ = ["Vault", "vault_for", "loggable_ref"]
+__all__ = ["Vault", "loggable_ref"]
 
 log = logging.getLogger("yaksok.vault")
 
@@ -45,13 +76,16 @@ def loggable_ref(member_id) -> str | None:
 class Vault:
     """The only door to personal data (see yaksok/vault/README.md)."""
 
-    def __init__(self, yk, *, key_cache_size: int = 10_000, checkpoint_after_change: bool = True):
-        self.yk = yk
-        self.engine = yk.engine
-        self.keyring = yk.keyring
+    def __init__(self, engine: Engine, keyring: Keyring, policy: PolicyInForce,
+                 settings: Settings, *, key_cache_size: int = 10_000,
+                 checkpoint_after_change: bool = True):
+        self.engine = engine
+        self.keyring = keyring
+        self.policy_in_force = policy
+        self.settings = settings
         self.sqlite = self.engine.dialect.name == "sqlite"
         self.keys = KeyCache(key_cache_size)
-        self.blind = BlindIndex(yk.keyring)
+        self.blind = BlindIndex(keyring)
         #: SQLite: TRUNCATE-checkpoint the WAL after rectify/delete, so old pages leave it.
         self.checkpoint_after_change = checkpoint_after_change
         self._published = None
@@ -63,17 +97,31 @@ class Vault:
     def __repr__(self) -> str:
         return f"Vault(engine={self.engine.dialect.name}, keys={self.keys!r})"
 
+    def close(self) -> None:
+        """Release what the vault holds open (the consent gate's connection) and its keys."""
+        self.gate.close()
+        self.keys.clear()
+
     # -- plumbing shared by the modules ----------------------------------------------------------
 
+    @property
+    def published(self) -> PublishedPolicy:
+        """The policy version in force (re-checked every few seconds)."""
+        return self.policy_in_force.published
+
+    @property
+    def policy(self) -> Policy:
+        return self.policy_in_force.published.policy
+
     def rules(self) -> Rules:
-        published = self.yk.published  # re-checked by Yaksok every few seconds
+        published = self.policy_in_force.published
         if published is not self._published:
             self._rules, self._published = rules_for(published), published
         return self._rules
 
     def access(self) -> AccessTables:
         """The access tables of the policy in force (``yaksok.access``)."""
-        published = self.yk.published
+        published = self.policy_in_force.published
         if published is not self._access_published:
             self._access, self._access_published = tables_for(published), published
         return self._access
@@ -157,13 +205,17 @@ class Vault:
         if self.sqlite and self.checkpoint_after_change:
             erasure.checkpoint_sqlite(self.engine)
 
+    def checkpoint_wal(self) -> bool:
+        """SQLite: move old page images out of the WAL (after destroying rows); else no-op."""
+        return erasure.checkpoint_sqlite(self.engine)
+
     # -- members -------------------------------------------------------------------------------
 
     def create_member(self, *, jurisdiction: str | None = None, **kwargs) -> str:
         """A new active member (the members layer calls ``subjects.create_member`` itself)."""
         with self.core_write() as conn:
             return create_member(conn, jurisdiction=jurisdiction
-                                 or self.rules().default_jurisdiction, policy=self.yk.policy,
+                                 or self.rules().default_jurisdiction, policy=self.policy,
                                  **kwargs)
 
     def close_member(self, member_id: str) -> None:
@@ -243,7 +295,7 @@ class Vault:
                  given_by_ref: str | None = None, language: str | None = None,
                  ip: str | None = None, request_id: str | None = None) -> int:
         self.authorize(actor, "consent", member_id=member_id, ip=ip, request_id=request_id)
-        published = self.yk.published
+        published = self.policy_in_force.published
         with self.core_write() as conn:
             event_id = ledger.record(
                 conn, member_id, consent_key, action, policy=published.policy,
@@ -271,7 +323,7 @@ class Vault:
 
     def may_process(self, member_id: str, purpose: str) -> bool:
         """May ``purpose`` use the member's data now? One indexed read, never stale
-        (``yaksok.consent.gate``); ``read`` remains the authority per category."""
+        (``yaksok.vault.gate``); ``read`` remains the authority per category."""
         return self.gate.may_process(member_id, purpose)
 
     def effective_consents(self, member_id: str, at: dt.datetime | None = None
@@ -279,9 +331,121 @@ class Vault:
         with storage_errors(self.engine):
             return ledger.effective_consents(self.engine, member_id, at)
 
+    def member_status(self, member_id: str) -> str | None:
+        """``active``, ``closed`` or ``erased``; None for an unknown id."""
+        with storage_errors(self.engine), self.engine.connect() as conn:
+            return member_status(conn, member_id)
+
     def consent_history(self, member_id: str) -> list[ledger.ConsentEvent]:
         with storage_errors(self.engine):
             return ledger.history(self.engine, member_id)
+
+    # -- member rows, for the layers above (``subjects``, ``credentials``) -----------------------
+
+    def member_row(self, member_id: str, conn=None):
+        """(status, jurisdiction) of the member, None if unknown (in ``conn`` if given)."""
+        if conn is not None:
+            return member_row(conn, member_id)
+        with storage_errors(self.engine), self.engine.connect() as c:
+            return member_row(c, member_id)
+
+    def bulk_enrol(self, member_rows: list[dict], consent_rows: list[dict]) -> None:
+        """Member rows and consent events in one ``executemany`` each, one transaction: the
+        bulk path of ``yaksok demo`` and the benchmarks only (no age gate, no ledger checks:
+        the caller made the rows valid). Real sign-ups go through ``yaksok.members``."""
+        with self.core_write() as conn:
+            bulk_enrol(conn, member_rows, consent_rows)
+
+    def discard_member(self, member_id: str) -> None:
+        """Delete every row of a member who never became one (a sign-up that failed halfway):
+        values, keys, consents, sessions and the member row; not an erasure (nothing to list
+        or shred: nothing of theirs was ever committed as a member)."""
+        with self.core_write() as conn:
+            discard_member(conn, member_id)
+        self.checkpoint()
+
+    def member_info(self, member_id: str) -> MemberInfo:
+        """What may be shown of a member's row (no password hash); ``NotFound`` if unknown."""
+        with storage_errors(self.engine), self.engine.connect() as conn:
+            return member_info(conn, member_id)
+
+    def member_statuses(self, member_ids) -> dict[str, str]:
+        """{member id: status} of the ids given that exist."""
+        ids = list(member_ids)
+        if not ids:
+            return {}
+        with storage_errors(self.engine), self.engine.connect() as conn:
+            return member_statuses(conn, ids)
+
+    def lock_member(self, conn, member_id: str):
+        """(status, jurisdiction), row-locked in the caller's write transaction (None if
+        unknown): orders a change against a concurrent erasure."""
+        return lock_member(conn, member_id)
+
+    def check_password(self, member_id: str | None, password: str, *,
+                       now: dt.datetime | None = None) -> credentials.PasswordCheck:
+        """Check a member's password (lockout counted; ``credentials``)."""
+        with storage_errors(self.engine):
+            return credentials.check_password(self.engine, member_id, password,
+                                              now or utcnow())
+
+    def value_category(self, member_id: str, value_id: str) -> str | None:
+        """The category of one of the member's values (metadata only; None if none)."""
+        with storage_errors(self.engine), self.engine.connect() as conn:
+            return value_category(conn, member_id, value_id)
+
+    def live_counts(self, member_id: str, categories) -> dict[str, int]:
+        """How many live values (key not destroyed) the member holds in each of
+        ``categories`` (counts only, never a value)."""
+        with storage_errors(self.engine), self.engine.connect() as conn:
+            return live_counts(conn, member_id, categories)
+
+    # -- sealing under the member's data key, for the layers above ---------------------------
+
+    def seal_for_member(self, conn, member_id: str, aad, plaintext: bytes, *,
+                        now: dt.datetime | None = None, lock: bool = True) -> tuple[str, bytes]:
+        """Seal ``plaintext`` under the member's data key, in the caller's write transaction,
+        so it dies with the member's erasure; ``aad(key_id)`` binds it to its row. Returns
+        (key id, ciphertext); ``NotFound`` for an unknown or erased member."""
+        if lock:
+            row = lock_member(conn, member_id)
+            if row is None or row[0] == "erased":
+                raise NotFound("no such member", field="member_id",
+                               fix="check the member id; an erased member is gone for good")
+        key_id, aead = collect.member_key(self, conn, member_id, now or utcnow())
+        return key_id, seal_value(aead, aad(key_id), plaintext)
+
+    def open_for_member(self, member_id: str, key_id: str, aad: bytes, ciphertext: bytes, *,
+                        conn=None) -> bytes:
+        """Open what ``seal_for_member`` sealed; ``NotFound`` once the member's key (or the
+        member) is gone."""
+        if conn is not None:
+            return open_for_member(self, conn, member_id, key_id, aad, ciphertext)
+        with storage_errors(self.engine), self.engine.connect() as c:
+            return open_for_member(self, c, member_id, key_id, aad, ciphertext)
+
+    # -- re-consent after a policy change (``renewal``) ----------------------------------------
+
+    def mark_renewals(self, purposes: dict, since_version: str, *,
+                      now: dt.datetime | None = None, drop_unpublished: bool = False) -> int:
+        """Mark every active member as needing to renew consent for ``purposes`` under
+        ``since_version`` (existing marks kept); ``drop_unpublished`` first deletes the marks of
+        versions that never got published. Returns how many marks were added."""
+        with self.core_write() as conn:
+            if drop_unpublished:
+                renewal.drop_unpublished_marks(conn, keep=since_version)
+            return renewal.mark_active_members(conn, purposes, since_version, now=now)
+
+    def drop_unpublished_marks(self) -> int:
+        with self.core_write() as conn:
+            return renewal.drop_unpublished_marks(conn)
+
+    def active_member_ids(self, *, after: str = "", joined_by: dt.datetime | None = None,
+                          limit: int = 1000) -> list[str]:
+        """The next ``limit`` active members by id after ``after`` (who joined by
+        ``joined_by``): ids only, for a workflow that writes to every member in batches."""
+        with storage_errors(self.engine), self.engine.connect() as conn:
+            return active_member_ids(conn, after=after, joined_by=joined_by, limit=limit)
 
     # -- restrictions and objections -----------------------------------------------------------
 
@@ -303,6 +467,36 @@ class Vault:
     def active_objections(self, member_id: str) -> list[restrictions.Objection]:
         return restrictions.active_objections(self, member_id)
 
+    # -- statutory holds and closure (``held``, ``closure``) ------------------------------------
+
+    def write_held(self, member_id: str, record_kind: str, values: dict[str, str], *, actor,
+                   at: dt.datetime | None = None, ip: str | None = None,
+                   request_id: str | None = None) -> held.HeldRecord:
+        """Seal a record a statute makes us keep under its hold key (``held.write_held``)."""
+        return held.write_held(self, member_id, record_kind, values, actor=actor, at=at, ip=ip,
+                               request_id=request_id)
+
+    def read_held(self, target: str, *, actor, purpose: str, ip: str | None = None,
+                  request_id: str | None = None, now: dt.datetime | None = None
+                  ) -> list[held.HeldRecord]:
+        """Held records by id (``hr_``) or member (``m_``), for ``legal_compliance`` only."""
+        return held.read_held(self, target, actor=actor, purpose=purpose, ip=ip,
+                              request_id=request_id, now=now)
+
+    def held_status(self) -> tuple[list, dt.datetime | None]:
+        return held.held_status(self)
+
+    def delete_held(self, conn, record_ids) -> int:
+        """Delete held records by id in the caller's write transaction (a compensation)."""
+        return held.delete_held(conn, record_ids)
+
+    def close_account(self, member_id: str, *, actor, now: dt.datetime | None = None,
+                      ip: str | None = None, request_id: str | None = None
+                      ) -> closure.ClosureReceipt:
+        """Account closure (탈퇴): the erasure plus a receipt (``closure``)."""
+        return closure.close_account(self, member_id, actor=actor, now=now, ip=ip,
+                                     request_id=request_id)
+
     # -- erasure -------------------------------------------------------------------------------
 
     def erase_member(self, member_id: str, *, actor, ip: str | None = None,
@@ -314,12 +508,3 @@ class Vault:
 
     def reapply_erasures(self, *, actor=None) -> int:
         return erasure.reapply_erasures(self, actor=actor)
-
-
-def vault_for(yk) -> Vault:
-    """The ``Vault`` of ``yk``, made on first use and kept on it (one per running yaksok)."""
-    v = getattr(yk, "_vault", None)
-    if v is None or v.engine is not yk.engine:
-        v = Vault(yk)
-        yk._vault = v
-    return v

@@ -18,7 +18,7 @@ this door has its own rules instead:
 
 Held records (``held_records``, statutory holds) are *not* decrypted here: they are sealed under
 hold keys shared by every member of a record kind and month, and readable only for
-``legal_compliance`` by the privacy officer (``yaksok.retention.held``). ``held_summary`` lists
+``legal_compliance`` by the privacy officer (``held``). ``held_summary`` lists
 them by kind with their count and expiry, which is what the member needs to know (that they
 exist, why, and until when); their content is given on a separate request to the officer.
 """
@@ -29,15 +29,19 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 
 from yaksok.actors import Actor
+from yaksok.crypto.envelope import FORMAT, open_value, value_aad_parts
 from yaksok.errors import NotFound, ValidationError, YaksokError
+from yaksok.store.sql import from_db, sql, storage_errors, to_db
 from yaksok.store.tables import utcnow
-from yaksok.vault._db import from_db, sql, storage_errors, to_db
-from yaksok.vault.keys import FORMAT, open_value, value_aad_parts
 from yaksok.vault.read import Value
+
+if TYPE_CHECKING:
+    from yaksok.vault.service import Vault
 
 __all__ = ["HeldSummary", "SubjectRow", "check_request_id", "subject_rows", "subject_values",
            "held_summary"]
@@ -79,7 +83,7 @@ def check_request_id(request_id: str) -> str:
 SubjectRow = tuple[str, str, str, str, str | None, str, str]
 
 
-def subject_rows(yk, member_id: str, *, actor: Actor, request_id: str) -> list[SubjectRow]:
+def subject_rows(v: Vault, member_id: str, *, actor: Actor, request_id: str) -> list[SubjectRow]:
     """Every value the vault holds of ``member_id`` (all categories), decrypted, ordered by
     category then collection time, for answering the member's rights request ``request_id``;
     as ``SubjectRow`` tuples, which is what an export of 100,000 values can afford (a frozen
@@ -89,9 +93,7 @@ def subject_rows(yk, member_id: str, *, actor: Actor, request_id: str) -> list[S
     ``ActorNotAllowed`` (``yaksok.access``'s ``subject_access`` rule), ``NotFound`` for an unknown or erased
     member; refusals are logged. One ``read`` entry, committed before the values are returned.
     """
-    from yaksok.vault.service import vault_for
 
-    v = vault_for(yk)
     rules = v.rules()
     fields = dict(actor=actor, operation="read", member_id=member_id, purpose=None,
                   request_id=None, policy_version=rules.version)
@@ -153,13 +155,13 @@ def subject_rows(yk, member_id: str, *, actor: Actor, request_id: str) -> list[S
     return out
 
 
-def subject_values(yk, member_id: str, *, actor: Actor, request_id: str) -> list[Value]:
+def subject_values(v: Vault, member_id: str, *, actor: Actor, request_id: str) -> list[Value]:
     """``subject_rows`` as ``Value`` objects (aware UTC datetimes); same checks, same single
     access-log entry."""
     parse = dt.datetime.fromisoformat
     out = []
     for vid, cat, value, channel, flow, collected, updated in subject_rows(
-            yk, member_id, actor=actor, request_id=request_id):
+            v, member_id, actor=actor, request_id=request_id):
         at = parse(collected)
         out.append(Value(vid, cat, value, channel, flow, at,
                          at if updated == collected else parse(updated)))
@@ -175,10 +177,10 @@ def _iso_text(stored) -> str:
     return from_db(stored).isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
-def held_summary(yk, member_id: str, *, now: dt.datetime | None = None) -> list[HeldSummary]:
+def held_summary(v: Vault, member_id: str, *, now: dt.datetime | None = None) -> list[HeldSummary]:
     """The member's held records still in force, by kind: count, first and last expiry."""
-    sqlite = yk.engine.dialect.name == "sqlite"
-    with storage_errors(yk.engine), yk.engine.connect() as conn:
+    sqlite = v.sqlite
+    with storage_errors(v.engine), v.engine.connect() as conn:
         rows = conn.exec_driver_sql(sql(conn, _HELD), (
             member_id, to_db(sqlite, now or utcnow()))).fetchall()
     return [HeldSummary(kind, n, from_db(first), from_db(last)) for kind, n, first, last in rows]

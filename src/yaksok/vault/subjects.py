@@ -9,15 +9,16 @@ transaction and keeps ``password_hash`` and the login counters; the vault reads 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from yaksok.crypto.envelope import new_id
 from yaksok.errors import Conflict, NotFound, ValidationError
-from yaksok.store.tables import members, utcnow
-from yaksok.vault.keys import new_id
+from yaksok.store.tables import data_keys, members, utcnow, vault_values
 
-__all__ = ["STATUSES", "new_member_id", "create_member", "close_member", "member_status",
-           "require_member"]
+__all__ = ["STATUSES", "new_member_id", "create_member", "close_member", "member_status", "lock_member",
+           "require_member", "active_member_ids", "member_row", "member_statuses", "value_category", "live_counts", "discard_member", "bulk_enrol", "MemberInfo", "member_info"]
 
 STATUSES = ("active", "closed", "erased")
 
@@ -68,3 +69,95 @@ def require_member(conn: sa.Connection, member_id: str, *, active: bool = False)
         raise Conflict(f"the member's account is {status}", field="member_id",
                        fix="only an active member's data can be collected or changed")
     return status
+
+
+_MEMBER = "SELECT status, jurisdiction FROM members WHERE id = ?"
+_MEMBER_LOCKED = "SELECT status, jurisdiction FROM members WHERE id = %s FOR UPDATE"
+
+
+def lock_member(conn: sa.Connection, member_id: str):
+    """(status, jurisdiction) of the member, row-locked until commit (None if unknown).
+
+    The lock orders a collect or change against a concurrent erasure on PostgreSQL; on SQLite
+    the ``BEGIN IMMEDIATE`` write lock already does.
+    """
+    text = _MEMBER if conn.dialect.name == "sqlite" else _MEMBER_LOCKED
+    return conn.exec_driver_sql(text, (member_id,)).first()
+
+
+def active_member_ids(conn: sa.Connection, *, after: str = "", joined_by=None,
+                      limit: int = 1000) -> list[str]:
+    """Active members' ids after ``after`` in id order (joined by ``joined_by``, if given)."""
+    where = [members.c.status == "active", members.c.id > after]
+    if joined_by is not None:
+        where.append(members.c.created_at <= joined_by)
+    return list(conn.execute(sa.select(members.c.id).where(*where).order_by(members.c.id)
+                             .limit(limit)).scalars())
+
+
+def member_row(conn: sa.Connection, member_id: str):
+    """(status, jurisdiction) of the member, or None."""
+    return conn.execute(sa.select(members.c.status, members.c.jurisdiction)
+                        .where(members.c.id == member_id)).first()
+
+
+def value_category(conn: sa.Connection, member_id: str, value_id: str) -> str | None:
+    """The category of one of the member's values (metadata only; None if there is none)."""
+    return conn.execute(sa.select(vault_values.c.category).where(
+        vault_values.c.id == value_id, vault_values.c.member_id == member_id)).scalar()
+
+
+def live_counts(conn: sa.Connection, member_id: str, categories) -> dict[str, int]:
+    """How many values the member holds under a live key in each of ``categories``."""
+    vv, k = vault_values, data_keys
+    counts = dict(conn.execute(
+        sa.select(vv.c.category, sa.func.count()).join(k, k.c.id == vv.c.key_id)
+        .where(vv.c.member_id == member_id, k.c.wrapped.is_not(None),
+               vv.c.category.in_(list(categories))).group_by(vv.c.category)).all())
+    return {c: int(n) for c, n in counts.items() if n}
+
+
+def member_statuses(conn: sa.Connection, member_ids: list[str]) -> dict[str, str]:
+    """{member id: status} of the given ids that exist."""
+    return dict(conn.execute(sa.select(members.c.id, members.c.status)
+                             .where(members.c.id.in_(member_ids))).all())
+
+
+def discard_member(conn: sa.Connection, member_id: str) -> None:
+    """Delete every row a failed sign-up wrote for ``member_id``, in the caller's transaction."""
+    from yaksok.store.tables import consent_events, member_sessions
+
+    for table in (member_sessions, consent_events, vault_values, data_keys):
+        conn.execute(sa.delete(table).where(table.c.member_id == member_id))
+    conn.execute(sa.delete(members).where(members.c.id == member_id))
+
+
+def bulk_enrol(conn: sa.Connection, member_rows: list[dict], consent_rows: list[dict]) -> None:
+    """Insert prepared member rows and consent events, one ``executemany`` each."""
+    from yaksok.store.tables import consent_events
+
+    if member_rows:
+        conn.execute(members.insert(), member_rows)
+    if consent_rows:
+        conn.execute(consent_events.insert(), consent_rows)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInfo:
+    """What may be shown about a member's row: no password hash, no counters."""
+
+    id: str
+    jurisdiction: str
+    status: str
+    age_verified_min: int | None
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+def member_info(conn: sa.Connection, member_id: str) -> MemberInfo:
+    m = members
+    row = conn.execute(sa.select(m.c.id, m.c.jurisdiction, m.c.status, m.c.age_verified_min,
+                                 m.c.created_at, m.c.closed_at).where(m.c.id == member_id)).first()
+    if row is None:
+        raise NotFound("no such member", field="member_id", fix="check the member id")
+    return MemberInfo(*row)

@@ -19,8 +19,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from yaksok.actors import system_actor
-from yaksok.consent import ledger
-from yaksok.vault._db import sql
+from yaksok.store.sql import sql
+from yaksok.vault import ledger
 
 if TYPE_CHECKING:
     from yaksok.vault.service import Vault

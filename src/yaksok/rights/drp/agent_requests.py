@@ -29,8 +29,9 @@ from yaksok.rights.drp.bridge import (
 from yaksok.rights.drp.confirm import VERIFY_WINDOW
 from yaksok.rights.drp.messages import business_id, check_envelope, open_message, parse_exercise
 from yaksok.rights.drp.statuses import open_request_for, status
+from yaksok.services import Services
+from yaksok.store.sql import storage_errors, write
 from yaksok.store.tables import drp_requests, utcnow
-from yaksok.vault._db import storage_errors, write
 
 _log = logging.getLogger("yaksok.rights.drp")
 
@@ -41,7 +42,7 @@ def _new_request_id() -> str:
     return str(uuid.uuid4())
 
 
-def exercise(yk, token: str | None, body: bytes | str, *, base_url: str = "/",
+def exercise(yk: Services, token: str | None, body: bytes | str, *, base_url: str = "/",
              ip: str | None = None, now: dt.datetime | None = None) -> dict:
     """DRP 2.01: check a signed Data Rights Request, open its rights requests, answer with
     its status (3.03). Replays (``Conflict``), bad signatures and expired messages are refused
@@ -113,7 +114,7 @@ def exercise(yk, token: str | None, body: bytes | str, *, base_url: str = "/",
     return status(yk, drp_id, base_url=base_url, now=now)
 
 
-def _own(yk, token: str | None, drp_id: str):
+def _own(yk: Services, token: str | None, drp_id: str):
     agent = agent_for_token(yk, token)
     row = _row(yk, drp_id)
     if row.agent_id != agent.id:
@@ -123,14 +124,14 @@ def _own(yk, token: str | None, drp_id: str):
     return agent, row
 
 
-def status_for_agent(yk, token: str | None, drp_id: str, *, base_url: str = "/",
+def status_for_agent(yk: Services, token: str | None, drp_id: str, *, base_url: str = "/",
                      now: dt.datetime | None = None) -> dict:
     """DRP 2.02: the status, for the agent that sent the request only."""
     _own(yk, token, drp_id)
     return status(yk, drp_id, base_url=base_url, now=now)
 
 
-def revoke(yk, token: str | None, drp_id: str, body: bytes | str, *, base_url: str = "/",
+def revoke(yk: Services, token: str | None, drp_id: str, body: bytes | str, *, base_url: str = "/",
            now: dt.datetime | None = None) -> dict:
     """DRP 2.04: the user revokes an open or in-progress request (signed message; its
     ``reason``, free text from the user, is not kept). Revoking twice answers the same."""

@@ -35,8 +35,9 @@ from yaksok.rights.drp.messages import (
     open_message,
     verify_key_of,
 )
+from yaksok.services import Services
+from yaksok.store.sql import storage_errors, write
 from yaksok.store.tables import drp_agents, utcnow
-from yaksok.vault._db import storage_errors, write
 
 TOKEN_PREFIX = "yd_"  # noqa: S105 - a prefix, not a secret
 _AGENT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -73,15 +74,14 @@ def _agent(row) -> Agent:
     return Agent(**{name: getattr(row, name) for name in _AGENT_COLUMNS})
 
 
-def _need_staff(yk, actor: Actor, what: str) -> None:
+def _need_staff(yk: Services, actor: Actor, what: str) -> None:
     """Agents are registered and revoked by the privacy officer (``yaksok.access``:
     ``drp_agents``); a refusal is logged and raised."""
-    from yaksok.vault import vault_for
 
-    vault_for(yk).authorize(actor, "drp_agents")
+    yk.vault.authorize(actor, "drp_agents")
 
 
-def register_agent(yk, *, agent_id: str, name: str, verify_key: str, actor: Actor,
+def register_agent(yk: Services, *, agent_id: str, name: str, verify_key: str, actor: Actor,
                    web_url: str | None = None, identity_assurance_url: str | None = None,
                    now: dt.datetime | None = None) -> Agent:
     """Register an authorised agent (its DRP directory entry) so it may fetch a token."""
@@ -108,7 +108,7 @@ def register_agent(yk, *, agent_id: str, name: str, verify_key: str, actor: Acto
     return get_agent(yk, agent_id)
 
 
-def get_agent(yk, agent_id: str) -> Agent:
+def get_agent(yk: Services, agent_id: str) -> Agent:
     with storage_errors(yk.engine), yk.engine.connect() as conn:
         row = conn.execute(sa.select(drp_agents).where(drp_agents.c.id == agent_id)).first()
     if row is None:
@@ -117,14 +117,14 @@ def get_agent(yk, agent_id: str) -> Agent:
     return _agent(row)
 
 
-def list_agents(yk) -> list[Agent]:
+def list_agents(yk: Services) -> list[Agent]:
     with storage_errors(yk.engine), yk.engine.connect() as conn:
         rows = conn.execute(sa.select(drp_agents).order_by(drp_agents.c.registered_at,
                                                            drp_agents.c.id)).all()
     return [_agent(r) for r in rows]
 
 
-def revoke_agent(yk, agent_id: str, *, actor: Actor, now: dt.datetime | None = None) -> Agent:
+def revoke_agent(yk: Services, agent_id: str, *, actor: Actor, now: dt.datetime | None = None) -> Agent:
     """Stop an agent: its token stops working at once and it cannot fetch another."""
     _need_staff(yk, actor, "revoke DRP agents")
     with write(yk.engine) as conn:
@@ -143,7 +143,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def setup_agent(yk, agent_id: str, body: bytes | str, *,
+def setup_agent(yk: Services, agent_id: str, body: bytes | str, *,
                 now: dt.datetime | None = None) -> tuple[Agent, str]:
     """DRP 2.05 pair-wise key setup: a signed message from a registered agent buys a new bearer
     token (shown once; the previous one stops working). Any failure is ``PermissionDenied``:
@@ -180,7 +180,7 @@ def setup_agent(yk, agent_id: str, body: bytes | str, *,
     return get_agent(yk, agent.id), token
 
 
-def agent_for_token(yk, token: str | None) -> Agent:
+def agent_for_token(yk: Services, token: str | None) -> Agent:
     """The active agent whose pair-wise bearer token this is, or ``AuthenticationFailed``."""
     if not token or not token.startswith(TOKEN_PREFIX):
         raise AuthenticationFailed("a DRP request needs the agent's pair-wise bearer token",
@@ -198,7 +198,7 @@ def agent_for_token(yk, token: str | None) -> Agent:
     return _agent(row)
 
 
-def agent_info(yk, token: str | None, agent_id: str) -> dict:
+def agent_info(yk: Services, token: str | None, agent_id: str) -> dict:
     """DRP 2.06: ``{}`` if the token belongs to ``agent_id``; 403 if it belongs to another."""
     agent = agent_for_token(yk, token)
     if agent.id != agent_id:

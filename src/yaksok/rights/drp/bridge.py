@@ -21,8 +21,9 @@ from yaksok.errors import NotFound, ValidationError, YaksokError
 from yaksok.rights.drp.agents import Agent
 from yaksok.rights.drp.mandate import mandate_record
 from yaksok.rights.drp.messages import Claims, Exercise
+from yaksok.services import Services
+from yaksok.store.sql import storage_errors, write
 from yaksok.store.tables import drp_request_rights, drp_requests
-from yaksok.vault._db import storage_errors, write
 
 _log = logging.getLogger("yaksok.rights.drp")
 
@@ -64,7 +65,7 @@ def bridge_actor(agent_id: str) -> Actor:
     return system_actor(f"drp:{agent_id}", capabilities=(RIGHTS_DECIDE,))
 
 
-def identify(yk, claims: Claims, *, ip: str | None = None,
+def identify(yk: Services, claims: Claims, *, ip: str | None = None,
              request_id: str | None = None) -> tuple[str | None, bool]:
     """(the one active member the claims point to, whether a claim that matched them was
     verified by the agent); (None, False) when none or several match. Each lookup is a logged
@@ -105,7 +106,7 @@ def identity_ground(right: str, jurisdiction: str) -> str:
     return next((g for g in _IDENTITY_GROUNDS if g in open_grounds), "pipa_decree_46_identity")
 
 
-def _open_rights(yk, drp_id: str, agent: Agent, ex: Exercise, member: str | None,
+def _open_rights(yk: Services, drp_id: str, agent: Agent, ex: Exercise, member: str | None,
                  steps: list[Step], bridge: Actor, signed_message: bytes,
                  now: dt.datetime) -> None:
     """Submit the rights requests of one DRP request (all or none: a failure cancels those
@@ -158,19 +159,15 @@ def _open_rights(yk, drp_id: str, agent: Agent, ex: Exercise, member: str | None
         raise
 
 
-def _lang(yk, member: str | None) -> str:
+def _lang(yk: Services, member: str | None) -> str:
     """Korean for members under Korean law, English otherwise (every email carries both)."""
     if member is None:
         return "en"
-    from yaksok.store.tables import members
-
-    with yk.engine.connect() as conn:
-        where = conn.execute(sa.select(members.c.jurisdiction).where(members.c.id == member)
-                             ).scalar()
-    return "ko" if where == "KR" else "en"
+    found = yk.vault.member_row(member)
+    return "ko" if found is not None and found[1] == "KR" else "en"
 
 
-def _row(yk, drp_id: str):
+def _row(yk: Services, drp_id: str):
     row = None
     if isinstance(drp_id, str) and 0 < len(drp_id) <= 36:
         with storage_errors(yk.engine), yk.engine.connect() as conn:
@@ -182,7 +179,7 @@ def _row(yk, drp_id: str):
     return row
 
 
-def _rights(yk, drp_id: str) -> list:
+def _rights(yk: Services, drp_id: str) -> list:
     """The DRP request's rights requests, the one a code is sent for first."""
     from yaksok.rights.requests import get_request
 
@@ -193,7 +190,7 @@ def _rights(yk, drp_id: str) -> list:
     return [get_request(yk, rid) for rid in ids]
 
 
-def _carry_out_all(yk, drp_id: str, bridge: Actor, now: dt.datetime) -> None:
+def _carry_out_all(yk: Services, drp_id: str, bridge: Actor, now: dt.datetime) -> None:
     """Start and carry out every verified request; one that fails stays in progress for the
     privacy officer (its progress is kept; ``carry_out`` resumes it)."""
     from yaksok.rights.handle import carry_out

@@ -14,15 +14,16 @@ import sqlalchemy as sa
 
 from yaksok.rights.drp.bridge import _row
 from yaksok.rights.drp.statuses import status
+from yaksok.services import Services
+from yaksok.store.sql import storage_errors, write
 from yaksok.store.tables import drp_requests
-from yaksok.vault._db import storage_errors, write
 
 _log = logging.getLogger("yaksok.rights.drp")
 
 _FINAL_MARKS = ("fulfilled/", "denied/", "revoked/")
 
 
-def push_status(yk, drp_id: str, *, base_url: str = "/", client=None,
+def push_status(yk: Services, drp_id: str, *, base_url: str = "/", client=None,
                 now: dt.datetime | None = None) -> bool:
     """POST the request's status to its ``status_callback`` if it changed since the last
     delivery (best effort, 5 s); True when the agent answered 2xx and the status is recorded
@@ -53,7 +54,7 @@ def push_status(yk, drp_id: str, *, base_url: str = "/", client=None,
     return delivered
 
 
-def deliver_callbacks(yk, *, base_url: str = "/", client=None,
+def deliver_callbacks(yk: Services, *, base_url: str = "/", client=None,
                       now: dt.datetime | None = None) -> int:
     """Push every changed status whose final state was not delivered yet; returns how many
     were delivered (``yaksok drp callbacks`` runs it; the API pushes after each DRP call)."""

@@ -13,8 +13,9 @@ from yaksok.errors import Conflict
 from yaksok.rights.drp.agents import Agent, get_agent, on_agent_site
 from yaksok.rights.drp.bridge import _carry_out_all, _rights, _row, bridge_actor
 from yaksok.rights.drp.statuses import _expire, _overdue, _state
+from yaksok.services import Services
+from yaksok.store.sql import write
 from yaksok.store.tables import drp_requests, utcnow
-from yaksok.vault._db import write
 
 #: How long the member has to confirm an access or deletion request (need_user_verification).
 VERIFY_WINDOW = dt.timedelta(days=7)
@@ -22,7 +23,7 @@ VERIFY_WINDOW = dt.timedelta(days=7)
 MAX_CODES = 5
 
 
-def _pending(yk, drp_id: str, now: dt.datetime):
+def _pending(yk: Services, drp_id: str, now: dt.datetime):
     row = _row(yk, drp_id)
     rights = _rights(yk, drp_id)
     if _overdue(row, rights, now):
@@ -37,7 +38,7 @@ def _pending(yk, drp_id: str, now: dt.datetime):
     return row, pending
 
 
-def verification_info(yk, drp_id: str) -> dict:
+def verification_info(yk: Services, drp_id: str) -> dict:
     """The wording of the confirmation page (no personal value: the agent and the right)."""
     from yaksok.rights.grounds import RIGHT_LABELS
 
@@ -53,7 +54,7 @@ def verification_info(yk, drp_id: str) -> dict:
                        "code at your account's email address and enter it below."}
 
 
-def resend_code(yk, drp_id: str, *, ip: str | None = None,
+def resend_code(yk: Services, drp_id: str, *, ip: str | None = None,
                 now: dt.datetime | None = None) -> None:
     """Mail the member a one-time code for the request (at most ``MAX_CODES`` per request;
     past that the request is denied, so a code cannot be guessed one code after another)."""
@@ -75,7 +76,7 @@ def resend_code(yk, drp_id: str, *, ip: str | None = None,
     send_code(yk, pending[0].id, actor=member_actor(pending[0].member_id), now=now, ip=ip)
 
 
-def confirm_by_member(yk, drp_id: str, code: str, *, redirect_to: str | None = None,
+def confirm_by_member(yk: Services, drp_id: str, code: str, *, redirect_to: str | None = None,
                       ip: str | None = None, now: dt.datetime | None = None) -> dict:
     """The member enters the code (P6.11): the request is verified and carried out. Returns
     where to send the member (the agent's ``redirect_to``, if it is on the agent's registered

@@ -23,8 +23,9 @@ from yaksok.rights.drp.bridge import (
     bridge_actor,
     identity_ground,
 )
+from yaksok.services import Services
+from yaksok.store.sql import storage_errors
 from yaksok.store.tables import drp_requests, utcnow
-from yaksok.vault._db import storage_errors
 
 UTC = dt.UTC
 
@@ -84,7 +85,7 @@ _DONE = {
 }
 
 
-def _details(yk, row, rights: list, status_: str, reason: str | None) -> str:
+def _details(yk: Services, row, rights: list, status_: str, reason: str | None) -> str:
     from yaksok.rights.grounds import EXTENSION_REASONS, REFUSAL_GROUNDS
 
     out = []
@@ -118,7 +119,7 @@ def _details(yk, row, rights: list, status_: str, reason: str | None) -> str:
     return " ".join(out)
 
 
-def status(yk, drp_id: str, *, base_url: str = "/", now: dt.datetime | None = None) -> dict:
+def status(yk: Services, drp_id: str, *, base_url: str = "/", now: dt.datetime | None = None) -> dict:
     """The Exercise Status object (DRP 3.03) of a request, as it stands now."""
     now = now or utcnow()
     row = _row(yk, drp_id)
@@ -155,7 +156,7 @@ def _overdue(row, rights: list, now: dt.datetime) -> bool:
             and any(r.status == "received" for r in rights))
 
 
-def _expire(yk, row, rights: list, now: dt.datetime) -> None:
+def _expire(yk: Services, row, rights: list, now: dt.datetime) -> None:
     """Deny a request the member did not confirm: each unverified rights request is refused
     on the jurisdiction's identity ground (DRP: denied / insuf_verification)."""
     from yaksok.rights.requests import refuse
@@ -169,7 +170,7 @@ def _expire(yk, row, rights: list, now: dt.datetime) -> None:
                        reason=identity_ground(rq.right, rq.jurisdiction), now=now)
 
 
-def open_request_for(yk, agent_id: str, member: str, exercise: str,
+def open_request_for(yk: Services, agent_id: str, member: str, exercise: str,
                      now: dt.datetime) -> str | None:
     """The agent's request of ``exercise`` for ``member`` that is still in progress, if any
     (one overdue for its confirmation is denied first, and then is no longer open)."""
@@ -188,7 +189,7 @@ def open_request_for(yk, agent_id: str, member: str, exercise: str,
     return None
 
 
-def expire_unverified(yk, *, now: dt.datetime | None = None) -> int:
+def expire_unverified(yk: Services, *, now: dt.datetime | None = None) -> int:
     """Deny every request whose member did not confirm it by its ``verify_by``; returns how many."""
 
     now = now or utcnow()
@@ -205,7 +206,7 @@ def expire_unverified(yk, *, now: dt.datetime | None = None) -> int:
     return n
 
 
-def list_requests(yk, *, agent_id: str | None = None, limit: int = 50,
+def list_requests(yk: Services, *, agent_id: str | None = None, limit: int = 50,
                   base_url: str = "/") -> list[dict]:
     """DRP requests, newest first, each with its agent, action and rights requests."""
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from yaksok.rights.drp.messages import PROTOCOL_VERSION, SUPPORTED_ACTIONS, business_id
+from yaksok.services import Services
 
 #: The identity claims we can match (blind-indexed categories), for the discovery document.
 VERIFICATIONS = ("email", "phone_number")
 
 
-def discovery(yk, api_base: str) -> dict:
+def discovery(yk: Services, api_base: str) -> dict:
     """The Business Discovery Document (DRP 3.05.2) for ``GET /.well-known/data-rights.json``,
     with the pre-0.9 keys (``version``, ``actions``, ``user_relationships``) for older agents.
     ``api_base`` is where the API is served (ending in ``/``)."""

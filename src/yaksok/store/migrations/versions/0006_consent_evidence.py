@@ -7,7 +7,7 @@ Revises: 0005
 ``given_by_ref`` is the guardian's or agent's reference id (never a name); ``language`` is the
 language of the notice shown. ``members.consent_generation`` is bumped in the transaction of
 every consent event, so a process can tell with one indexed read that its cached effective
-consents of a member are still current (``yaksok.consent.gate``).
+consents of a member are still current (``yaksok.vault.gate``).
 """
 
 from __future__ import annotations

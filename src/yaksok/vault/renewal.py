@@ -3,7 +3,7 @@ consenting to it (P11.1).
 
 When a published version adds consent-based processing (``policy.diff.adds_consent_processing``:
 a new purpose resting on consent, a purpose that gained the consent basis, or a purpose that
-gained categories under a consent item), ``policy.notices.publish_with_notice`` marks every
+gained categories under a consent item), ``publishing.notices.publish_with_notice`` marks every
 active member: one row in ``consent_renewals`` per (member, purpose, version), for the whole
 purpose (``categories`` NULL) or for the categories it gained.
 
@@ -28,7 +28,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 
 from yaksok.errors import NoLawfulBasis
-from yaksok.store.tables import consent_renewals, members, utcnow
+from yaksok.store.tables import consent_renewals, members, policy_versions, utcnow
 
 __all__ = [
     "RULE",
@@ -215,6 +215,15 @@ def mark_active_members(conn: sa.Connection, purposes: dict[str, tuple[str, ...]
                                  ).returning(t.c.id)
         added += len(conn.execute(stmt).all())
     return added
+
+
+def drop_unpublished_marks(conn: sa.Connection, keep: str | None = None) -> int:
+    """Delete marks made for a version that never got published (a failed run)."""
+    t = consent_renewals
+    where = [t.c.since_version.not_in(sa.select(policy_versions.c.version))]
+    if keep is not None:
+        where.append(t.c.since_version != keep)
+    return conn.execute(sa.delete(t).where(*where)).rowcount
 
 
 def forget_member(conn: sa.Connection, member_id: str) -> int:

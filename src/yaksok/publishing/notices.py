@@ -30,17 +30,19 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy import select, update
 
-from yaksok.consent.renewal import mark_active_members
 from yaksok.errors import NotFound
-from yaksok.notify.outbox import NewMessage, enqueue_many, insert_ignore
+from yaksok.notify.outbox import NewMessage, insert_ignore
+from yaksok.notify.templates import TemplateSpec
 from yaksok.policy.diff import PolicyDiff, diff_policies, render_diff
 from yaksok.policy.loader import LoadedPolicy
 from yaksok.policy.model import Policy
-from yaksok.policy.versions import PublishedPolicy, _row_to_published, publish_policy
-from yaksok.store.tables import consent_renewals, members, policy_notices, policy_versions, utcnow
+from yaksok.policy.versions import PublishedPolicy, publish_policy, row_to_published
+from yaksok.services import Services
+from yaksok.store.tables import member_notices, policy_notices, policy_versions, utcnow
 
 __all__ = [
     "CHANNEL_MAP",
+    "TEMPLATES",
     "Notice",
     "PublishResult",
     "get_notice",
@@ -172,16 +174,7 @@ def _rows_around(conn: sa.Connection, version: str):
     return existing, conn.execute(q).first()
 
 
-def _drop_unpublished_marks(conn: sa.Connection, keep: str | None = None) -> int:
-    """Delete marks made for a version that never got published (a failed run)."""
-    t = consent_renewals
-    where = [t.c.since_version.not_in(select(policy_versions.c.version))]
-    if keep is not None:
-        where.append(t.c.since_version != keep)
-    return conn.execute(sa.delete(t).where(*where)).rowcount
-
-
-def publish_with_notice(yk, loaded: LoadedPolicy, *, published_by: str,
+def publish_with_notice(yk: Services, loaded: LoadedPolicy, *, published_by: str,
                         now: dt.datetime | None = None, batch_size: int = 1000) -> PublishResult:
     """Publish ``loaded`` as the version in force, post its notice, queue individual notices
     and mark the members who must renew consent (see the module docstring)."""
@@ -195,34 +188,30 @@ def publish_with_notice(yk, loaded: LoadedPolicy, *, published_by: str,
     if previous is not None:  # usually the version in force, already parsed: reuse it
         in_force = yk.published
         old = (in_force.policy if (in_force.id, in_force.content_sha256) == (
-            previous.id, previous.content_sha256) else _row_to_published(previous).policy)
+            previous.id, previous.content_sha256) else row_to_published(previous).policy)
     diff = diff_policies(old, new)
     renewals = renewals_of(diff) if old is not None else {}
     marked = 0
     fresh = existing is None
     if renewals and fresh:
-        with engine.begin() as conn:
-            _drop_unpublished_marks(conn, keep=version)
-            marked += mark_active_members(conn, renewals, version, now=now)
+        marked += yk.vault.mark_renewals(renewals, version, now=now, drop_unpublished=True)
     try:
         published = publish_policy(engine, loaded, published_by=published_by, now=now)
     except BaseException:
         if renewals and fresh:
-            with engine.begin() as conn:
-                _drop_unpublished_marks(conn)
+            yk.vault.drop_unpublished_marks()
         raise
     yk.refresh_policy()
     if renewals:
         # Again: members who signed up under the old version while this ran, or the rest of an
         # interrupted run. Existing marks are kept as they are.
-        with engine.begin() as conn:
-            marked += mark_active_members(conn, renewals, version, now=now)
+        marked += yk.vault.mark_renewals(renewals, version, now=now)
 
     notice_id = _post_notice(engine, published, new, old, diff)
     channels = tuple(CHANNEL_MAP[c] for c in new.notices.channels if c in CHANNEL_MAP)
     not_automated = tuple(c for c in new.notices.channels
                           if c not in CHANNEL_MAP and c not in BOARD_CHANNELS)
-    queued = _queue(engine, notice_id, published, channels, batch_size, now)
+    queued = _queue(yk, notice_id, published, channels, batch_size, now)
     return PublishResult(published=published, notice_id=notice_id, diff=diff,
                          newly_published=fresh, queued=queued, channels=channels,
                          not_automated=not_automated, renewals=renewals, marked=marked)
@@ -241,23 +230,21 @@ def _post_notice(engine: sa.Engine, published: PublishedPolicy, new: Policy, old
         return conn.execute(select(t.c.id).where(t.c.version == published.version)).scalar_one()
 
 
-def _queue(engine: sa.Engine, notice_id: int, published: PublishedPolicy,
+def _queue(yk: Services, notice_id: int, published: PublishedPolicy,
            channels: tuple[str, ...], batch_size: int, now: dt.datetime) -> int:
-    """Queue the notice for every member active at publication, ``batch_size`` at a time."""
+    """Queue the notice for every member active at publication, ``batch_size`` at a time (the
+    dedupe keys make a member read twice, or a run resumed, one message)."""
     if not channels:
         return 0
-    m = members
     params = {"notice_id": notice_id}
     total, after = 0, ""
     while True:
-        with engine.begin() as conn:
-            ids = list(conn.execute(
-                select(m.c.id).where(m.c.status == "active", m.c.id > after,
-                                     m.c.created_at <= published.published_at)
-                .order_by(m.c.id).limit(batch_size)).scalars())
-            if not ids:
-                return total
-            n = enqueue_many(conn, (
+        ids = yk.vault.active_member_ids(after=after, joined_by=published.published_at,
+                                         limit=batch_size)
+        if not ids:
+            return total
+        with yk.engine.begin() as conn:
+            n = yk.outbox.enqueue_many(conn, (
                 NewMessage(channel, member_id, TEMPLATE, params,
                            f"notice:{published.version}:{member_id}")
                 for member_id in ids for channel in channels), now=now)
@@ -299,3 +286,48 @@ def get_notice(target, notice_id: int) -> Notice:
         raise NotFound(f"there is no notice {notice_id}", field="id",
                        fix="see GET /notices for the notices posted")
     return _notice(row)
+
+
+# -- the individual notice, as a message template of the outbox ----------------------------------
+
+def _policy_notice_email(conn: sa.Connection, params: dict,
+                         base_url: str | None) -> tuple[str, str, str]:
+    notice = get_notice(conn, int(params["notice_id"]))
+    base = base_url or ""
+    links = {
+        "ko": [f"개정된 처리방침 전문: {base}/policy/{notice.version}?lang=ko"],
+        "en": [f"The full new policy: {base}/policy/{notice.version}?lang=en"],
+    }
+    if notice.previous_version:
+        links["ko"].append(f"이전 처리방침: {base}/policy/{notice.previous_version}?lang=ko")
+        links["en"].append(f"The previous policy: {base}/policy/{notice.previous_version}"
+                           "?lang=en")
+    links["ko"].append(f"공지사항: {base}/notices/{notice.id}")
+    links["en"].append(f"This notice: {base}/notices/{notice.id}")
+    footer = ("이 메일은 개인정보 보호법에 따라 처리방침 변경을 알려 드리는 고지로, 광고성 정보 수신 "
+              "동의 여부와 관계없이 발송됩니다.\n"
+              "This notice of a privacy policy change is required by law and is sent regardless "
+              "of your marketing preferences.")
+    body = "\n\n".join([
+        notice.title_ko, notice.body_ko, "\n".join(links["ko"]),
+        "-" * 40,
+        notice.title_en, notice.body_en, "\n".join(links["en"]),
+        "-" * 40,
+        footer,
+    ]) + "\n"
+    return f"{notice.title_ko} / {notice.title_en}", body, "ko, en"
+
+
+def _policy_notice_in_app(conn: sa.Connection, member_id: str, params: dict,
+                          now: dt.datetime) -> None:
+    insert_ignore(conn, member_notices, [{
+        "member_id": member_id, "notice_id": int(params["notice_id"]), "created_at": now,
+    }], ("member_id", "notice_id"), member_notices.c.notice_id)
+
+
+#: The outbox's template of the individual notice (registered by the wiring, ``yaksok.engine``):
+#: its email is the board's notice in Korean, then English; its in-app form is a row in
+#: ``member_notices`` pointing at the notice.
+TEMPLATES = {TEMPLATE: TemplateSpec(
+    key=TEMPLATE, params=("notice_id",), channels=("email", "in_app"),
+    render_email=_policy_notice_email, deliver_in_app=_policy_notice_in_app)}

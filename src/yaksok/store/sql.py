@@ -1,7 +1,7 @@
-"""Small database helpers shared by the vault's modules: raw SQL per dialect, times, errors.
+"""Small database helpers: raw SQL per dialect, times, errors, write transactions.
 
-The hot paths (read, collect) speak raw driver SQL: statements are written once with ``?``
-placeholders and translated for psycopg (``%s``). Times are passed the way ``UTCDateTime``
+The hot paths (the vault's read and collect, the access log's append, expiry) speak raw driver
+SQL: statements are written once with ``?`` placeholders and translated for psycopg (``%s``). Times are passed the way ``UTCDateTime``
 stores them (naive UTC text on SQLite, aware ``timestamptz`` on PostgreSQL), so rows written here
 and rows written through SQLAlchemy Core compare and read back the same.
 """
@@ -19,7 +19,7 @@ from yaksok.errors import StorageError
 from yaksok.store.engine import IMMEDIATE, driver_message, mask_url
 
 __all__ = ["sql", "to_db", "from_db", "write", "raw_write", "RawConn", "storage_errors",
-           "is_sqlite", "lock_member"]
+           "is_sqlite"]
 
 _UTC = dt.UTC
 
@@ -75,20 +75,6 @@ def write(engine: sa.Engine) -> Iterator[sa.Connection]:
         conn = conn.execution_options(**IMMEDIATE)
         with conn.begin():
             yield conn
-
-
-_MEMBER = "SELECT status, jurisdiction FROM members WHERE id = ?"
-_MEMBER_LOCKED = "SELECT status, jurisdiction FROM members WHERE id = %s FOR UPDATE"
-
-
-def lock_member(conn: sa.Connection, member_id: str):
-    """(status, jurisdiction) of the member, row-locked until commit (None if unknown).
-
-    The lock orders a collect or change against a concurrent erasure on PostgreSQL; on SQLite
-    the ``BEGIN IMMEDIATE`` write lock already does.
-    """
-    text = _MEMBER if conn.dialect.name == "sqlite" else _MEMBER_LOCKED
-    return conn.exec_driver_sql(text, (member_id,)).first()
 
 
 class _Result:

@@ -1,63 +1,52 @@
 """Held records: what a statute makes us keep (P12.6), in separated storage (P12.7).
 
-``write_record(yk, member_id, record_kind, {category: value}, actor=...)`` seals the values (as
-one JSON object) under the *hold key* of the record kind and month of expiry, and stores them in
-``held_records``, apart from the vault's values. Hold keys are rows of ``data_keys`` with
+``write_held(vault, member_id, record_kind, {category: value}, actor=...)`` (``Vault.write_held``)
+seals the values (as one JSON object) under the *hold key* of the record kind and month of
+expiry, and stores them in ``held_records``, apart from the member's values. Hold keys are rows of ``data_keys`` with
 ``member_id = HOLD_MEMBER`` and scope ``hold:<record_kind>:<YYYY-MM>``: one key per kind and
 expiry month for all members (not per member), because held records outlive the member link and
 expiry must be O(1) key deletions: when a month is over, its key is destroyed and every record
 sealed under it is unreadable at once, wherever copies of the ciphertext lie.
 
 ``read_held`` serves only the purpose ``legal_compliance`` and only staff whose role has the
-capability ``rights.decide`` (the privacy officer); ``write_record`` the officer or an API key
+capability ``rights.decide`` (the privacy officer); ``write_held`` the officer or an API key
 whose scopes grant ``legal_compliance`` (``yaksok.access``); every grant and every refusal goes
-to the access log.
+to the access log. ``yaksok.retention`` is the workflow over these (``write_record``,
+``read_held``); the expiry of held records and hold keys is ``yaksok.vault.expiry``.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 import os
-import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from yaksok.actors import Actor
+from yaksok.crypto.envelope import new_id, open_value, seal_value, unwrap_data_key, wrap_data_key
 from yaksok.errors import (
     NotFound,
     ValidationError,
 )
+from yaksok.policy.periods import add_period
+from yaksok.store.sql import from_db, sql, to_db
 from yaksok.store.tables import utcnow
-from yaksok.vault._db import from_db, sql, to_db
-from yaksok.vault.keys import new_id, open_value, seal_value, unwrap_data_key, wrap_data_key
 
-__all__ = ["HOLD_MEMBER", "HELD_PURPOSE", "HeldRecord", "add_period",
-           "hold_scope", "write_record", "read_held", "rule_for"]
+__all__ = ["HOLD_MEMBER", "HELD_PURPOSE", "HeldRecord", "hold_scope", "month_end", "law_text",
+           "write_held", "read_held", "rule_for", "held_status", "delete_held"]
 
 #: ``data_keys.member_id`` of hold keys (not a member id: those start with ``m_``).
 HOLD_MEMBER = "hold"
 #: The only purpose held records may be read for (the policy's compliance-with-law purpose).
 HELD_PURPOSE = "legal_compliance"
 
-_PERIOD = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 _AAD = b"yaksok-held|1|"
 
-
-def add_period(at: dt.datetime, period: str) -> dt.datetime:
-    """``at`` + an ISO-8601 period of years, months, weeks and days (calendar arithmetic; the
-    day is clamped to the month's last, so 2024-02-29 + P1Y is 2025-02-28)."""
-    m = _PERIOD.match(period)
-    if not m or not any(m.groups()):
-        raise ValidationError(f"{period!r} is not an ISO-8601 period like P5Y or P3M",
-                              field="period", fix="write it like P5Y, P3M, P6M or P10D")
-    years, months, weeks, days = (int(g or 0) for g in m.groups())
-    total = at.year * 12 + (at.month - 1) + years * 12 + months
-    year, month = divmod(total, 12)
-    day = min(at.day, calendar.monthrange(year, month + 1)[1])
-    return at.replace(year=year, month=month + 1, day=day) + dt.timedelta(weeks=weeks, days=days)
+if TYPE_CHECKING:
+    from yaksok.vault.service import Vault
 
 
 def hold_scope(record_kind: str, expires_at: dt.datetime) -> str:
@@ -124,9 +113,9 @@ def _hold_key(conn, keyring, scope: str, now: dt.datetime) -> tuple[str, bytes]:
     return row[0], unwrap_data_key(keyring, row[0], HOLD_MEMBER, scope, bytes(row[1]), row[2])
 
 
-def write_record(yk, member_id: str, record_kind: str, values: dict[str, str], *,
-                 actor: Actor, at: dt.datetime | None = None, ip: str | None = None,
-                 request_id: str | None = None) -> HeldRecord:
+def write_held(v: Vault, member_id: str, record_kind: str, values: dict[str, str], *,
+               actor: Actor, at: dt.datetime | None = None, ip: str | None = None,
+               request_id: str | None = None) -> HeldRecord:
     """Store a statutory record of ``record_kind`` for the member under its hold key.
 
     The kind must have a retention rule in the policy, each category must belong to the kind,
@@ -135,10 +124,7 @@ def write_record(yk, member_id: str, record_kind: str, values: dict[str, str], *
     is ``yaksok.access``'s ``write_held`` rule: the privacy officer, or an API key whose scopes
     grant ``legal_compliance`` (a refusal is logged).
     """
-    from yaksok.vault import vault_for
-
-    v = vault_for(yk)
-    kind, rule = rule_for(yk.policy, record_kind)
+    kind, rule = rule_for(v.policy, record_kind)
     if not values:
         raise ValidationError("a held record needs at least one value", field="values",
                               fix="pass {category: value}")
@@ -178,7 +164,7 @@ def write_record(yk, member_id: str, record_kind: str, values: dict[str, str], *
     return HeldRecord(record_id, record_kind, member_id, now, expires, dict(values))
 
 
-def read_held(yk, target: str, *, actor: Actor, purpose: str, ip: str | None = None,
+def read_held(v: Vault, target: str, *, actor: Actor, purpose: str, ip: str | None = None,
               request_id: str | None = None, now: dt.datetime | None = None
               ) -> list[HeldRecord]:
     """The held records with id ``target`` (``hr_…``) or of member ``target`` (``m_…``).
@@ -187,9 +173,6 @@ def read_held(yk, target: str, *, actor: Actor, purpose: str, ip: str | None = N
     Records past their expiry (awaiting the worker) or whose hold key was destroyed are not
     returned.
     """
-    from yaksok.vault import vault_for
-
-    v = vault_for(yk)
     by_id = target.startswith("hr_")
     fields = dict(actor=actor, operation="read", ip=ip, request_id=request_id, purpose=purpose,
                   policy_version=v.rules().version)
@@ -217,3 +200,27 @@ def read_held(yk, target: str, *, actor: Actor, purpose: str, ip: str | None = N
         v.append(conn, v.event(outcome="granted", member_id=subject, categories=sorted(cats),
                                reason="held-records", **fields))
     return out
+
+
+def held_status(v: Vault, now: dt.datetime | None = None) -> tuple[list, dt.datetime | None]:
+    """(held records by kind and month of expiry: (kind, month, count, first expiry), the next
+    expiry) — counts and dates only, for the retention status."""
+    with v.engine.connect() as conn:
+        held = conn.exec_driver_sql(
+            "SELECT h.record_kind, k.scope, COUNT(*), MIN(h.expires_at) FROM held_records h "
+            "JOIN data_keys k ON k.id = h.key_id GROUP BY h.record_kind, k.scope "
+            "ORDER BY h.record_kind, k.scope").fetchall()
+        nxt = conn.exec_driver_sql("SELECT MIN(expires_at) FROM held_records").scalar()
+    return ([(k, s.rsplit(":", 1)[1], n, from_db(first)) for k, s, n, first in held],
+            from_db(nxt))
+
+
+def delete_held(conn, record_ids) -> int:
+    """Delete held records by id in the caller's transaction (undoing records written for a
+    step that did not commit elsewhere); returns how many went."""
+    ids = list(record_ids)
+    if not ids:
+        return 0
+    marks = ", ".join("?" * len(ids))
+    return conn.exec_driver_sql(sql(conn, f"DELETE FROM held_records WHERE id IN ({marks})"),  # noqa: S608 - ? markers only
+                                tuple(ids)).rowcount

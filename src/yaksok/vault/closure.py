@@ -1,7 +1,7 @@
 """Account closure (탈퇴, P12.5): everything not under a statutory hold is destroyed at once.
 
-``close_account(yk, member_id, actor=...)`` is the vault's erasure (``yaksok.vault.erasure``)
-plus a receipt, in one transaction:
+``close_account(vault, member_id, actor=...)`` (``Vault.close_account``) is the vault's erasure
+(``erasure``) plus a receipt, in one transaction:
 
 - the member-scope data key is destroyed (crypto-shred): from the commit on, no value of the
   member can be opened; ``purge_erased`` then deletes the rows (the caller runs it, or the
@@ -22,12 +22,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from yaksok.errors import Conflict, NotFound, YaksokError
-from yaksok.retention.held import law_text
+from yaksok.store.sql import from_db, sql, to_db
 from yaksok.store.tables import utcnow
-from yaksok.vault._db import from_db, lock_member, sql, to_db
 from yaksok.vault.erasure import _append_line, _erase, _iso, erasures_path
+from yaksok.vault.held import law_text
+from yaksok.vault.subjects import lock_member
+
+if TYPE_CHECKING:
+    from yaksok.vault.service import Vault
 
 __all__ = ["ClosureReceipt", "DestroyedItem", "HeldItem", "close_account"]
 
@@ -67,12 +72,9 @@ class ClosureReceipt:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
 
 
-def close_account(yk, member_id: str, *, actor, now: dt.datetime | None = None,
+def close_account(v: Vault, member_id: str, *, actor, now: dt.datetime | None = None,
                   ip: str | None = None, request_id: str | None = None) -> ClosureReceipt:
     """Close the member's account (see the module docstring); ``NotFound`` / ``Conflict``."""
-    from yaksok.vault import vault_for
-
-    v = vault_for(yk)
     v.authorize(actor, "erase_account", member_id=member_id, ip=ip, request_id=request_id)
     now = (now or utcnow()).astimezone(dt.UTC)
     fields = dict(actor=actor, operation="erase", ip=ip, request_id=request_id,
@@ -101,7 +103,7 @@ def close_account(yk, member_id: str, *, actor, now: dt.datetime | None = None,
                     "SELECT record_kind, COUNT(*), MIN(expires_at), MAX(expires_at) "
                     "FROM held_records WHERE member_ref = ? GROUP BY record_kind "
                     "ORDER BY record_kind")), (member_id,)).fetchall():
-                rule = yk.policy.retention_rule(kind)
+                rule = v.policy.retention_rule(kind)
                 held.append(HeldItem(kind, n, _iso(from_db(first)), _iso(from_db(last)),
                                      rule.period if rule else "", law_text(rule) if rule else ""))
             receipt = ClosureReceipt(member_id, now, destroyed, tuple(held))
@@ -113,7 +115,7 @@ def close_account(yk, member_id: str, *, actor, now: dt.datetime | None = None,
                                  (member_id, to_db(v.sqlite, now), receipt.to_json()))
             v.append(conn, v.event(outcome="granted", reason="account-closure",
                                    categories=[d.category for d in destroyed], **fields))
-            _append_line(erasures_path(yk.settings), f"{member_id} {_iso(now)} closure")
+            _append_line(erasures_path(v.settings), f"{member_id} {_iso(now)} closure")
     if refusal is not None:
         raise refusal
     for key_id in keys:

@@ -12,10 +12,12 @@ The procedure (``yaksok keys rotate --retire``; docs/vault.md, "Key rotation"):
    changed meanwhile (erased, or rewrapped by a concurrent rotation) is left alone, never
    overwritten. Reads and writes go on throughout; only one batch holds a write lock at a time.
    Staff TOTP secrets sealed with the ``kek`` purpose (``staff_accounts.totp_secret_enc``) are
-   resealed the same way, and so is every column of sealed values a later layer registers
-   (``register_sealed``: live one-time codes, the sealed address of a farewell email), so a
+   resealed the same way, and so is every column of KEK-sealed values the wiring registered
+   (``SealedRegistry``: live one-time codes, the sealed address of a farewell email), so a
    retirement never makes a message that is still to be sent unopenable. A crash, or Ctrl-C,
    loses nothing: run it again and it continues.
+The data keys' rows are the vault's (``yaksok.vault.rewrap``); this workflow sits above it.
+
 3. ``retire_kek(yk, version)`` counts, under a write lock, every row still using ``version``;
    if none, it destroys the version in the keyring (``Keyring.destroy``) before releasing it.
    A backup, a PostgreSQL dead tuple or a WAL segment still holding a data key wrapped under
@@ -24,70 +26,56 @@ The procedure (``yaksok keys rotate --retire``; docs/vault.md, "Key rotation"):
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import sqlalchemy as sa
 
-from yaksok.crypto.secretbox import key_version_of, open_sealed, open_sealed_b64, seal, seal_b64
+from yaksok.crypto.envelope import rewrap_data_key
+from yaksok.crypto.secretbox import (
+    SealedColumn,
+    key_version_of,
+    open_sealed,
+    open_sealed_b64,
+    seal,
+    seal_b64,
+)
 from yaksok.errors import ConfigError, Conflict, NotFound, StorageError
-from yaksok.vault._db import raw_write, storage_errors
-from yaksok.vault.keys import rewrap_data_key
+from yaksok.services import Services
+from yaksok.store.sql import raw_write, sql, storage_errors
+from yaksok.vault import rewrap
 
-__all__ = ["RotationResult", "rotate_kek", "rewrap_pending", "retire_kek", "kek_usage",
-           "PURPOSE", "SealedColumn", "register_sealed", "sealed_columns"]
+__all__ = ["RotationResult", "RotationServices", "SealedRegistry", "rotate_kek",
+           "rewrap_pending", "retire_kek", "kek_usage", "PURPOSE"]
 
 PURPOSE = "kek"
 _MAX_PASSES = 20  # each pass only finds rows a stale writer added during the previous one
 #: ``progress(done, total)`` after every batch (``total``: rows pending when the walk began).
 Progress = Callable[[int, int], None]
 
-_PENDING = ("SELECT id, member_id, scope, wrapped, kek_version FROM data_keys "
-            "WHERE kek_version < ? AND wrapped IS NOT NULL AND id > ? ORDER BY id LIMIT ?")
-_COUNT_PENDING = "SELECT COUNT(*) FROM data_keys WHERE kek_version < ? AND wrapped IS NOT NULL"
-_UPDATE = ("UPDATE data_keys SET wrapped = ?, kek_version = ? "
-           "WHERE id = ? AND kek_version = ? AND wrapped = ?")
-_USAGE = ("SELECT kek_version, COUNT(*) FROM data_keys WHERE wrapped IS NOT NULL "
-          "GROUP BY kek_version")
-_SECRETS = "SELECT id, totp_secret_enc FROM staff_accounts WHERE totp_secret_enc IS NOT NULL"
-_RESEAL = "UPDATE staff_accounts SET totp_secret_enc = ? WHERE id = ? AND totp_secret_enc = ?"
+
+class SealedRegistry:
+    """The columns of KEK-sealed values of one running yaksok, registered by the wiring."""
+
+    def __init__(self) -> None:
+        self._columns: dict[str, SealedColumn] = {}
+
+    def register(self, column: SealedColumn) -> None:
+        """Register (or replace) a column for rotation and retirement."""
+        self._columns[f"{column.table}.{column.column}"] = column
+
+    def columns(self) -> list[SealedColumn]:
+        return list(self._columns.values())
 
 
-@dataclass(frozen=True, slots=True)
-class SealedColumn:
-    """A column of values sealed under the KEK (``secretbox.seal``, bytes) that a rotation
-    reseals and a retirement counts; NULL where there is nothing left to keep."""
+class RotationServices(Services, Protocol):
+    """What a key rotation needs of a running yaksok: the services and the sealed columns."""
 
-    table: str
-    id_column: str
-    column: str
-    aad: Callable[[str], bytes]  # the AAD the value was sealed with, from its row id
-
-
-_SEALED: dict[str, SealedColumn] = {}
-
-#: Modules of later layers that register sealed columns at import (read, like the expiry
-#: registry's, before the registry is used, so ``yaksok keys`` alone knows them all).
-SEALED_MODULES = ("yaksok.rights.verify", "yaksok.rights.farewell")
-
-
-def register_sealed(column: SealedColumn) -> None:
-    """Register (or replace) a column of KEK-sealed values for rotation and retirement."""
-    _SEALED[f"{column.table}.{column.column}"] = column
-
-
-def sealed_columns() -> list[SealedColumn]:
-    import importlib
-
-    for name in SEALED_MODULES:
-        importlib.import_module(name)
-    return list(_SEALED.values())
-
-
-def _totp_aad(staff_id: str) -> bytes:
-    # The AAD ``yaksok.accounts.staff`` seals TOTP secrets with (binds the box to its row).
-    return b"staff_accounts.totp:" + staff_id.encode()
+    sealed: SealedRegistry
 
 
 @dataclass
@@ -97,22 +85,19 @@ class RotationResult:
     kek_version: int                      # the active version everything is now wrapped under
     previous: list[int] = field(default_factory=list)  # older versions still in the keyring
     rewrapped: int = 0                    # data keys rewrapped by this run
-    resealed: int = 0                     # sealed staff secrets and values resealed by this run
+    resealed: int = 0                     # sealed secrets and values resealed by this run
     skipped: int = 0                      # rows changed meanwhile (erased, or rewrapped)
     retired: list[int] = field(default_factory=list)  # versions destroyed afterwards
     seconds: float = 0.0
 
 
-def _p(engine: sa.Engine, text: str) -> str:
-    return text if engine.dialect.name == "sqlite" else text.replace("?", "%s")
-
-
 def _read(engine: sa.Engine, text: str, params=()) -> list:
     with storage_errors(engine), engine.connect() as conn:
-        return list(conn.exec_driver_sql(_p(engine, text), params).fetchall())
+        return list(conn.exec_driver_sql(sql(conn, text), params).fetchall())
 
 
-def rotate_kek(yk, *, batch: int = 500, progress: Progress | None = None) -> RotationResult:
+def rotate_kek(yk: RotationServices, *, batch: int = 500,
+               progress: Progress | None = None) -> RotationResult:
     """Add a KEK version, make it active, and rewrap every data key and sealed secret under it.
 
     Online: reads and writes continue meanwhile (each batch is its own short transaction).
@@ -122,7 +107,8 @@ def rotate_kek(yk, *, batch: int = 500, progress: Progress | None = None) -> Rot
     return rewrap_pending(yk, batch=batch, progress=progress)
 
 
-def rewrap_pending(yk, *, batch: int = 500, progress: Progress | None = None) -> RotationResult:
+def rewrap_pending(yk: RotationServices, *, batch: int = 500,
+                   progress: Progress | None = None) -> RotationResult:
     """Rewrap whatever is still under an older KEK version than the active one (resumes an
     interrupted ``rotate_kek``; does nothing if everything is current)."""
     if batch < 1:
@@ -132,7 +118,7 @@ def rewrap_pending(yk, *, batch: int = 500, progress: Progress | None = None) ->
     target = keyring.active(PURPOSE)[0]
     result = RotationResult(kek_version=target,
                             previous=[v for v in keyring.versions(PURPOSE) if v != target])
-    total = _read(engine, _COUNT_PENDING, (target,))[0][0]
+    total = rewrap.count_pending(engine, target)
     done = 0
     if progress:
         progress(0, total)
@@ -141,17 +127,17 @@ def rewrap_pending(yk, *, batch: int = 500, progress: Progress | None = None) ->
     for _ in range(_MAX_PASSES):
         last, seen = "", 0
         while True:
-            rows = _read(engine, _PENDING, (target, last, batch))
+            rows = rewrap.pending_keys(engine, target, last, batch)
             if not rows:
                 break
             last = rows[-1][0]
             seen += len(rows)
             updates = []
             for key_id, member_id, scope, wrapped, old in rows:
-                new_version, new_wrapped = _rewrap(keyring, key_id, member_id, scope,
-                                                   bytes(wrapped), old, target)
-                updates.append((new_wrapped, new_version, key_id, old, bytes(wrapped)))
-            changed = _write_batch(engine, updates)
+                new_version, new_wrapped = _rewrap(keyring, key_id, member_id, scope, wrapped,
+                                                   old, target)
+                updates.append((new_wrapped, new_version, key_id, old, wrapped))
+            changed = rewrap.store_rewrapped(engine, updates)
             result.rewrapped += changed
             result.skipped += len(updates) - changed
             done += len(updates)
@@ -159,11 +145,7 @@ def rewrap_pending(yk, *, batch: int = 500, progress: Progress | None = None) ->
                 progress(done, max(total, done))
         if seen == 0:
             break
-    result.resealed, skipped = _reseal_secrets(engine, keyring, target)
-    result.skipped += skipped
-    resealed, skipped = _reseal_values(engine, keyring, target)
-    result.resealed += resealed
-    result.skipped += skipped
+    result.resealed, result.skipped = _reseal_values(yk, target, result.skipped)
     result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     return result
 
@@ -173,95 +155,79 @@ def _rewrap(keyring, key_id, member_id, scope, wrapped, old, target):
     return rewrap_data_key(keyring, key_id, member_id, scope, wrapped, old, target)
 
 
-def _write_batch(engine: sa.Engine, updates: list[tuple]) -> int:
-    changed = 0
-    text = _p(engine, _UPDATE)
-    with raw_write(engine) as conn:
-        for params in updates:
-            changed += max(conn.exec_driver_sql(text, params).rowcount, 0)
-    return changed
+def _version(col: SealedColumn, sealed) -> int:
+    if col.encoding == "base64":
+        try:
+            return key_version_of(base64.b64decode(str(sealed).encode("ascii"), validate=True))
+        except (binascii.Error, UnicodeEncodeError):
+            raise StorageError(f"a sealed value of {col.table}.{col.column} is not valid "
+                               "base64; it is damaged") from None
+    return key_version_of(bytes(sealed))
 
 
-def _reseal_secrets(engine: sa.Engine, keyring, target: int) -> tuple[int, int]:
-    resealed = skipped = 0
-    for staff_id, sealed in _read(engine, _SECRETS):
-        if _box_version(sealed) >= target:
-            continue
-        aad = _totp_aad(staff_id)
-        fresh = seal_b64(keyring, PURPOSE, open_sealed_b64(keyring, PURPOSE, sealed, aad), aad)
-        with raw_write(engine) as conn:
-            n = conn.exec_driver_sql(_p(engine, _RESEAL), (fresh, staff_id, sealed)).rowcount
-        if n == 1:
-            resealed += 1
-        else:
-            skipped += 1  # re-enrolled meanwhile: the new box already uses the active key
-    return resealed, skipped
+def _reseal_one(keyring, col: SealedColumn, sealed, aad: bytes):
+    if col.encoding == "base64":
+        return seal_b64(keyring, PURPOSE, open_sealed_b64(keyring, PURPOSE, sealed, aad), aad)
+    return seal(keyring, PURPOSE, open_sealed(keyring, PURPOSE, bytes(sealed), aad), aad)
 
 
-def _reseal_values(engine: sa.Engine, keyring, target: int) -> tuple[int, int]:
+def _reseal_values(yk: RotationServices, target: int, skipped: int) -> tuple[int, int]:
     """Reseal every registered column's values under ``target``, each row with an optimistic
-    ``UPDATE ... WHERE id = ? AND column = <the box we read>`` (a value used or wiped meanwhile
-    is left alone)."""
-    resealed = skipped = 0
-    for col in sealed_columns():
+    ``UPDATE ... WHERE id = ? AND column = <the box we read>`` (a value used, re-enrolled or
+    wiped meanwhile is left alone)."""
+    engine, keyring = yk.engine, yk.keyring
+    resealed = 0
+    for col in yk.sealed.columns():
         select = f"SELECT {col.id_column}, {col.column} FROM {col.table} "  # noqa: S608
         update = (f"UPDATE {col.table} SET {col.column} = ? "  # noqa: S608 - registered names
                   f"WHERE {col.id_column} = ? AND {col.column} = ?")
         for row_id, sealed in _read(engine, select + f"WHERE {col.column} IS NOT NULL"):
-            box = bytes(sealed)
-            if key_version_of(box) >= target:
+            box = sealed if col.encoding == "base64" else bytes(sealed)
+            if _version(col, box) >= target:
                 continue
-            aad = col.aad(row_id)
             try:
-                fresh = seal(keyring, PURPOSE, open_sealed(keyring, PURPOSE, box, aad), aad)
+                fresh = _reseal_one(keyring, col, box, col.aad(row_id))
             except (ConfigError, StorageError):
                 skipped += 1  # its version is gone already, or it is damaged: nothing to keep
                 continue
             with raw_write(engine) as conn:
-                n = conn.exec_driver_sql(_p(engine, update), (fresh, row_id, box)).rowcount
+                n = conn.exec_driver_sql(sql(conn, update), (fresh, row_id, box)).rowcount
             resealed, skipped = (resealed + 1, skipped) if n == 1 else (resealed, skipped + 1)
     return resealed, skipped
 
 
-def _box_version(sealed_b64: str) -> int:
-    import base64
-    import binascii
-
-    try:
-        return key_version_of(base64.b64decode(sealed_b64.encode("ascii"), validate=True))
-    except (binascii.Error, UnicodeEncodeError):
-        raise StorageError("a sealed staff secret is not valid base64; it is damaged") from None
-
-
-def kek_usage(yk, conn=None) -> dict[int, dict[str, int]]:
-    """{kek version: {"data_keys": n, "staff_secrets": n, "sealed_values": n}} for rows that
-    still need it (``sealed_values``: the registered columns, ``register_sealed``).
+def kek_usage(yk: RotationServices, conn=None) -> dict[int, dict[str, int]]:
+    """{kek version: {"data_keys": n, "sealed_values": n}} for rows that still need it
+    (``sealed_values``: the registered columns, staff TOTP secrets among them).
 
     Every version in the keyring appears (with zeros if unused); a version used by rows but
     missing from the keyring appears too (those rows are already undecryptable).
     """
     def zero() -> dict[str, int]:
-        return {"data_keys": 0, "staff_secrets": 0, "sealed_values": 0}
+        return {"data_keys": 0, "sealed_values": 0}
 
     usage: dict[int, dict[str, int]] = {v: zero() for v in yk.keyring.versions(PURPOSE)}
 
     def run(text):
         if conn is not None:
-            return conn.exec_driver_sql(_p(yk.engine, text)).fetchall()
+            return conn.exec_driver_sql(sql(conn, text)).fetchall()
         return _read(yk.engine, text)
 
-    for version, n in run(_USAGE):
-        usage.setdefault(int(version), zero())["data_keys"] = n
-    for _, sealed in run(_SECRETS):
-        usage.setdefault(_box_version(sealed), zero())["staff_secrets"] += 1
-    for col in sealed_columns():
+    if conn is not None:
+        by_version = rewrap.usage_by_version(conn)
+    else:
+        with storage_errors(yk.engine), yk.engine.connect() as c:
+            by_version = rewrap.usage_by_version(c)
+    for version, n in by_version.items():
+        usage.setdefault(version, zero())["data_keys"] = n
+    for col in yk.sealed.columns():
         for (sealed,) in run(f"SELECT {col.column} FROM {col.table} "  # noqa: S608
                              f"WHERE {col.column} IS NOT NULL"):
-            usage.setdefault(key_version_of(bytes(sealed)), zero())["sealed_values"] += 1
+            usage.setdefault(_version(col, sealed), zero())["sealed_values"] += 1
     return dict(sorted(usage.items()))
 
 
-def retire_kek(yk, version: int) -> None:
+def retire_kek(yk: RotationServices, version: int) -> None:
     """Destroy KEK ``version`` once nothing uses it: after this, any copy of a data key or a
     secret wrapped under it (backup, dead tuple, WAL) is undecryptable with the keyring.
 
@@ -277,19 +243,13 @@ def retire_kek(yk, version: int) -> None:
     if version == keyring.active(PURPOSE)[0]:
         raise Conflict(f"KEK version {version} is the active one; rotate first",
                        fix="run `yaksok keys rotate`, then retire the old version")
-    engine = yk.engine
-    with raw_write(engine) as conn:
-        if engine.dialect.name != "sqlite":
-            # Blocks inserts and updates of both tables until we commit (SQLite: BEGIN
-            # IMMEDIATE already holds the database's write lock).
-            tables = ", ".join(["data_keys", "staff_accounts",
-                                *sorted({c.table for c in sealed_columns()})])
-            conn.exec_driver_sql(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+    with raw_write(yk.engine) as conn:
+        rewrap.lock_for_retirement(conn, {c.table for c in yk.sealed.columns()})
         counts = kek_usage(yk, conn).get(version, {})
         if any(counts.values()):
             raise Conflict(
-                f"KEK version {version} still protects {counts['data_keys']} data keys, "
-                f"{counts['staff_secrets']} staff secrets and {counts['sealed_values']} sealed "
-                "values; refusing to destroy it",
+                f"KEK version {version} still protects {counts['data_keys']} data keys and "
+                f"{counts['sealed_values']} sealed values (staff secrets, codes, addresses); "
+                "refusing to destroy it",
                 fix="run `yaksok keys rotate --resume` to rewrap them, then retire again")
         keyring.destroy(PURPOSE, version)

@@ -27,8 +27,8 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 
-from yaksok.consent.renewal import pending_purposes
 from yaksok.store.tables import utcnow
+from yaksok.vault.renewal import pending_purposes
 
 __all__ = ["ConsentGate"]
 
@@ -112,9 +112,8 @@ class ConsentGate:
     # -- the slow path -------------------------------------------------------------------------
 
     def _load(self, member_id: str, key: tuple[int, int, int]) -> _Entry:
-        yk = self.vault.yk
-        if yk.published.id != key[1]:
-            yk.refresh_policy()
+        if self.vault.published.id != key[1]:
+            self.vault.policy_in_force.refresh()
         rules = self.vault.rules()
         with self.engine.connect() as conn:
             consents = self.vault.effective_raw(conn, member_id)

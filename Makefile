@@ -19,6 +19,7 @@ run: $(BIN)/yaksok
 
 lint: $(BIN)/yaksok
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 test: lint
 	mkdir -p build

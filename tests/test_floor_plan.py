@@ -1,0 +1,178 @@
+"""The floor plan (docs/architecture.md) holds in the source, not only in the docs.
+
+import-linter checks the layers (``make lint``, contracts in pyproject.toml). These tests check
+what it cannot see: that only the vault (and the store that defines the schema) runs SQL on the
+tables holding personal values, identifiers, blind indexes or keys; that no module reaches a
+private module or name of another package; that nothing imports our modules by string; that no
+two packages import each other, even through others; that the core imports no web or CLI
+framework; and that every layer's README states its rule and the contract that checks it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "yaksok"
+#: Tables holding personal values, identifiers, blind indexes or keys.
+PERSONAL_TABLES = ("vault_values", "data_keys", "members", "held_records")
+#: Where SQL on them may live: the vault, and the store that defines the schema.
+DOOR = ("vault", "store")
+_SQL = re.compile(r"\b(FROM|JOIN|INTO|UPDATE|TABLE)\s+(" + "|".join(PERSONAL_TABLES) + r")\b",
+                  re.IGNORECASE)
+FRAMEWORKS = ("fastapi", "starlette", "typer", "uvicorn", "click")
+INTERFACES = ("api", "cli", "web", "__main__")
+
+
+def _modules() -> list[tuple[Path, str, ast.Module]]:
+    out = []
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC.parent).with_suffix("")
+        name = ".".join(rel.parts[:-1] if path.name == "__init__.py" else rel.parts)
+        out.append((path, name, ast.parse(path.read_text(encoding="utf-8"))))
+    return out
+
+
+MODULES = _modules()
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _imports(module: str, tree: ast.Module, is_package: bool):
+    """(imported module, names) of every import in the module, wherever it stands."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, ()
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".")
+                base = base[:len(base) - node.level + (1 if is_package else 0)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            yield target, tuple(a.name for a in node.names)
+
+
+def test_only_the_vault_runs_sql_on_the_personal_tables():
+    found = []
+    for _path, name, tree in MODULES:
+        if _package(name) in DOOR:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found += [f"{name}:{node.lineno} SQL on {m[2]}"
+                          for m in _SQL.finditer(node.value)]
+            if isinstance(node, ast.ImportFrom) and node.module == "yaksok.store.tables":
+                found += [f"{name}:{node.lineno} imports the table {a.name}"
+                          for a in node.names if a.name in PERSONAL_TABLES]
+    assert not found, "outside the vault:\n" + "\n".join(found)
+
+
+def test_no_private_module_or_name_is_imported_across_packages():
+    found = []
+    for path, name, tree in MODULES:
+        mine = _package(name)
+        for target, names in _imports(name, tree, path.name == "__init__.py"):
+            if not target.startswith("yaksok.") or _package(target) == mine:
+                continue
+            private = [p for p in target.split(".")[2:] if p.startswith("_")]
+            private += [n for n in names if n.startswith("_")]
+            if private:
+                found.append(f"{name} imports {target}: {', '.join(private)}")
+    assert not found, "\n".join(found)
+
+
+def test_nothing_imports_our_modules_by_name_in_a_string():
+    found = []
+    for _path, name, tree in MODULES:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                fn = node.func
+                called = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
+                if called in ("import_module", "__import__") and any(
+                        isinstance(a, ast.Constant) and str(a.value).startswith("yaksok")
+                        for a in node.args):
+                    found.append(f"{name}:{node.lineno}")
+    assert not found, "string imports of our modules:\n" + "\n".join(found)
+
+
+def test_no_two_packages_import_each_other_even_through_others():
+    graph: dict[str, set[str]] = defaultdict(set)
+    for path, name, tree in MODULES:
+        mine = _package(name)
+        for target, _ in _imports(name, tree, path.name == "__init__.py"):
+            if target.startswith("yaksok.") and _package(target) != mine:
+                graph[mine].add(_package(target))
+    # Tarjan's strongly connected components: any of more than one package is a cycle.
+    index, low, stack, on, cycles, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in list(graph):
+        if v not in index:
+            visit(v)
+    assert not cycles, f"packages importing each other: {cycles}"
+
+
+@pytest.mark.parametrize("path", [p for p, n, _ in MODULES if _package(n) not in INTERFACES],
+                         ids=lambda p: str(p.relative_to(SRC)))
+def test_the_core_imports_no_web_or_cli_framework(path: Path):
+    name = next(n for p, n, _ in MODULES if p == path)
+    tree = next(t for p, _, t in MODULES if p == path)
+    bad = sorted({t for t, _ in _imports(name, tree, path.name == "__init__.py")
+                  if t.split(".")[0] in FRAMEWORKS or _package(t) in INTERFACES
+                  and t.startswith("yaksok.")})
+    assert not bad, f"{path.relative_to(SRC)} imports {bad}: that belongs in api/ or cli/"
+
+
+def _layers() -> list[str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layers = next(c for c in contracts if c["id"] == "floor-plan")["layers"]
+    return [m.strip() for layer in layers for m in layer.split("|")]
+
+
+def test_every_module_of_the_package_has_its_place_on_the_floor_plan():
+    placed = {m.removeprefix("yaksok.") for m in _layers()}
+    tops = {_package(n) for _, n, _ in MODULES if n != "yaksok"}
+    assert tops <= placed, f"not on the floor plan (pyproject.toml): {sorted(tops - placed)}"
+
+
+@pytest.mark.parametrize("package", sorted({p.parent.name for p in SRC.glob("*/__init__.py")}))
+def test_every_layer_readme_states_its_rule_and_its_contract(package: str):
+    readme = SRC / package / "README.md"
+    assert readme.exists(), f"{package}/ has no README.md stating its rule"
+    text = readme.read_text(encoding="utf-8")
+    assert "floor-plan" in text, (
+        f"{package}/README.md does not name the import-linter contract (floor-plan) that "
+        "checks its place")

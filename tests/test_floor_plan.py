@@ -21,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "yaksok"
 #: Tables holding personal values, identifiers, blind indexes or keys.
-PERSONAL_TABLES = ("vault_values", "data_keys", "members", "held_records")
+PERSONAL_TABLES = ("vault_values", "data_keys", "members", "held_records", "consent_events")
 #: Where SQL on them may live: the vault, and the store that defines the schema.
 DOOR = ("vault", "store")
 _SQL = re.compile(r"\b(FROM|JOIN|INTO|UPDATE|TABLE)\s+(" + "|".join(PERSONAL_TABLES) + r")\b",

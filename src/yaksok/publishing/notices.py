@@ -4,7 +4,7 @@
 
 1. diff the new version against the version it follows (``policy.diff``);
 2. if the change adds consent-based processing, mark every active member as needing to renew
-   consent for those purposes (``consent.renewal``). The marks are written *before* the version
+   consent for those purposes (``Vault.mark_renewals``). The marks are written *before* the version
    is published, so there is no moment in which the new version is in force and a member can
    be processed under the new use without consenting; if publishing fails they are removed;
 3. publish the version (``policy.versions.publish_policy``: dated, content-hashed, immutable);

@@ -115,7 +115,7 @@ def export_figures(yk, values: int, runs: int) -> dict:
     for _ in range(runs):
         v.keys.clear()  # every run unwraps the member key again
         t = time.perf_counter()
-        got = subject_rows(yk, m, actor=officer, request_id=rq)  # the read build_export does
+        got = subject_rows(yk.vault, m, actor=officer, request_id=rq)  # the read build_export does
         reads.append(time.perf_counter() - t)
         assert len(got) == values + 1
         del got
@@ -202,7 +202,7 @@ def erasure_figures(tmp: Path, values: int, external_rows: int) -> dict:
     import sqlalchemy as sa
 
     from yaksok.retention import close_account
-    from yaksok.rights.external import dispose_external, erase_external
+    from yaksok.rights.external import erase_external
 
     archive, community, label, cleanup = external_urls(tmp)
     try:
@@ -245,7 +245,7 @@ def erasure_figures(tmp: Path, values: int, external_rows: int) -> dict:
                 close_account(yk, m, actor=officer, request_id=rq)
                 figures["ours"] = time.perf_counter() - t
                 assert sum(d.count for d in done) == 2 * external_rows, done
-            dispose_external(yk)
+            yk.external.dispose()
         finally:
             yk.close()
     finally:

@@ -63,7 +63,8 @@ def yk(tmp_path, db_url, keyring_path):
 
 @pytest.fixture
 def vault(yk) -> Vault:
-    return Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
+    """The wired vault (with the leftovers and registries the wiring gives it)."""
+    return yk.vault
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ services every other part is given.
 ``init_yaksok(settings)`` prepares a data directory (idempotent); ``open_yaksok(settings)`` opens
 one that is ready. Both return a ``Yaksok``: the typed bundle of the running parts (the vault,
 the access log, the outbox, the external datasets) and of the registries that later layers fill
-(message templates, expiry kinds, KEK-sealed columns), registered here — never by an import's
+(message templates, expiry kinds, KEK-sealed columns, the tables an erased member leaves rows in), registered here — never by an import's
 side effect or an attribute attached from outside. Everything else (API, CLI, workers, tests)
 receives a ``Yaksok`` and never builds these parts itself; below this module nothing names it:
 each layer states what it needs (a ``Vault``, or a small Protocol of its own).
@@ -79,13 +79,14 @@ class Yaksok:
 
 def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
     """Build the services over an engine and keyring and register what later layers add."""
-    from yaksok import retention, rights
+    from yaksok import consent, notify, retention, rights
     from yaksok.accounts import staff
     from yaksok.publishing import notices
     from yaksok.vault import expiry as vault_expiry
 
     policy = PolicyInForce(engine)
     vault = Vault(engine, keyring, policy, settings)
+    vault.leaves_behind(*notify.LEFTOVERS, *consent.LEFTOVERS, *rights.LEFTOVERS)
     section = policy.policy.access_log
     audit = AuditLog.configured(engine, keyring, settings, section)
     outbox = Outbox(engine, keyring, vault, settings)

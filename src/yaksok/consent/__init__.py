@@ -5,3 +5,11 @@ are in force, re-consent after a policy change — is the vault's (``yaksok.vaul
 
 See README.md for this layer's rules.
 """
+
+from yaksok.vault import Leftover
+
+__all__ = ["LEFTOVERS"]
+
+#: What an erased member leaves here (cookie choices linked to the account); the wiring
+#: registers it on the vault, whose ``purge_erased`` deletes the rows.
+LEFTOVERS = (Leftover("cookie_choices", "id"),)

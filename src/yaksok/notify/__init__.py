@@ -22,9 +22,11 @@ from yaksok.notify.outbox import (
 )
 from yaksok.notify.smtp import SendError, SmtpConfig, SmtpTransport
 from yaksok.notify.templates import TemplateSpec
+from yaksok.vault import Leftover
 
 __all__ = [
     "CHANNELS",
+    "LEFTOVERS",
     "NOTICE_PURPOSE",
     "STATUSES",
     "DeliveryResult",
@@ -49,6 +51,9 @@ __all__ = [
 #: The purpose the outbox reads members' email addresses for (the policy's change notices).
 NOTICE_PURPOSE = "change_notices"
 EMAIL_CATEGORY = "user.contact.email"
+#: What an erased member leaves here (queued messages, in-app notices); the wiring registers it
+#: on the vault, whose ``purge_erased`` deletes the rows.
+LEFTOVERS = (Leftover("outbox", "id", "recipient_ref"), Leftover("member_notices", None))
 
 
 def outbox_actor():

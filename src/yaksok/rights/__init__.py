@@ -25,8 +25,9 @@ docs/rights.md describes the model.
 
 from yaksok.rights import export, farewell, verify
 from yaksok.rights.templates import templates
+from yaksok.vault import Leftover
 
-__all__ = ["EXPIRY_RULES", "SEALED_COLUMNS", "templates"]
+__all__ = ["EXPIRY_RULES", "LEFTOVERS", "SEALED_COLUMNS", "templates"]
 
 #: What expires in this layer (exports, one-time codes, farewell addresses); the wiring
 #: registers them on the expiry registry.
@@ -34,3 +35,8 @@ EXPIRY_RULES = (export.EXPIRY, verify.EXPIRY, farewell.EXPIRY)
 #: The KEK-sealed columns of this layer a key rotation reseals (live one-time codes, unsent
 #: farewell addresses); the wiring registers them.
 SEALED_COLUMNS = (verify.SEALED, farewell.SEALED)
+#: What an erased member leaves here (exports, their links and downloads, powers of attorney);
+#: the wiring registers it on the vault, whose ``purge_erased`` deletes the rows.
+LEFTOVERS = (Leftover("export_files", "id", "member_ref"),
+             Leftover("export_downloads", "id", "member_ref"),
+             Leftover("rights_documents", "id"), Leftover("export_links", None))

@@ -19,7 +19,7 @@ every denial goes to the access log. The pieces:
 from __future__ import annotations
 
 from yaksok.vault.collect import NewValue
-from yaksok.vault.erasure import Erasure, erasures_path, purge_erased
+from yaksok.vault.erasure import Erasure, Leftover, erasures_path
 from yaksok.vault.keys import KeyCache, destroy_member_key
 from yaksok.vault.read import Value
 from yaksok.vault.restrictions import Objection, Restriction
@@ -39,7 +39,7 @@ __all__ = [
     "SINGLE_VALUED",
     "create_member",
     "new_member_id",
-    "purge_erased",
+    "Leftover",
     "erasures_path",
     "destroy_member_key",
 ]

@@ -18,8 +18,10 @@ same time for a member with ten values or a hundred thousand:
 
 Keys of other scopes (``hold:<record_kind>``, statutory records) are left alone: they are
 destroyed when their period ends. ``purge_erased`` then deletes the erased members' value,
-consent, restriction, objection and session rows in batches (a background job) and, on SQLite,
-checkpoints the WAL so old pages leave it. ``reapply_erasures`` re-erases, after a database
+consent, restriction, objection and session rows in batches (a background job), and the rows
+other layers declared as ``Leftover``s (queued messages, cookie choices, exports: registered on
+the vault by the wiring, so the vault does not know their tables) and, on SQLite, checkpoints
+the WAL so old pages leave it. ``reapply_erasures`` re-erases, after a database
 restore, every listed member the restored copy still holds. docs/vault.md has the procedure
 (with KEK rotation, which defeats stale wrapped keys in backups, WAL and dead tuples).
 """
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
     from yaksok.actors import Actor
     from yaksok.vault.service import Vault
 
-__all__ = ["Erasure", "ListedErasure", "erase_member", "purge_erased", "reapply_erasures",
+__all__ = ["Erasure", "Leftover", "ListedErasure", "erase_member", "purge_erased", "reapply_erasures",
            "erasures_path", "read_erasures_file", "read_erasure_entries", "checkpoint_sqlite"]
 
 log = logging.getLogger("yaksok.vault")
@@ -177,24 +179,32 @@ _PURGE_VALUES = (
     "JOIN data_keys k ON k.member_id = e.member_id AND k.scope = 'member' "
     "JOIN vault_values v ON v.member_id = e.member_id AND v.key_id = k.id "
     "WHERE k.wrapped IS NULL LIMIT ?)")
-# (table, primary key, column naming the member): everything else a member leaves behind, from
-# consent evidence to queued notices and linked cookie choices.
-_PURGE_OTHER = (
-    ("consent_events", "id", "member_id"), ("consent_renewals", "id", "member_id"),
-    ("processing_restrictions", "id", "member_id"), ("objections", "id", "member_id"),
-    ("member_sessions", "token_hash", "member_id"), ("outbox", "id", "recipient_ref"),
-    ("cookie_choices", "id", "member_id"), ("export_files", "id", "member_ref"),
-    ("export_downloads", "id", "member_ref"), ("rights_documents", "id", "member_id"))
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A table whose rows name a member and go once the member is erased (``purge_erased``)."""
+
+    table: str
+    #: Its primary key, for deletes in batches; ``None``: keyed by member, deleted at once.
+    key: str | None
+    member_column: str = "member_id"
+
+
+#: What the vault's own tables leave behind; later layers add theirs (``Vault.leaves_behind``).
+OWN_LEFTOVERS = (
+    Leftover("consent_events", "id"), Leftover("consent_renewals", "id"),
+    Leftover("processing_restrictions", "id"), Leftover("objections", "id"),
+    Leftover("member_sessions", "token_hash"))
 # Consent evidence of a CLOSED account (members.closed_at set, by ``close_account``) is kept for
 # ``Settings.consent_evidence_period`` after the closure and left to the ``consent_evidence``
 # expiry kind (yaksok.retention.expiry); a plain erasure purges it with the rest.
 _NOT_CLOSED = (" WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = t.member_id "
                "AND m.closed_at IS NOT NULL)")
-# Tables keyed by (member, something): deleted per member, no batching needed.
-_PURGE_BY_MEMBER = ("member_notices", "export_links")
 
 
-def purge_erased(engine: sa.Engine, batch: int = 5000) -> int:
+def purge_erased(engine: sa.Engine, leftovers: tuple[Leftover, ...] = OWN_LEFTOVERS,
+                 batch: int = 5000) -> int:
     """Delete the rows erased members leave behind, ``batch`` at a time; returns the count.
 
     Safe to run at any time and from a background thread or worker (each batch is its own short
@@ -202,15 +212,16 @@ def purge_erased(engine: sa.Engine, batch: int = 5000) -> int:
     """
     total = 0
     statements = [_PURGE_VALUES] + [
-        f"DELETE FROM {table} WHERE {pk} IN (SELECT t.{pk} FROM {table} t "  # noqa: S608
-        f"JOIN erasures e ON e.member_id = t.{member}"
-        + (_NOT_CLOSED if table == "consent_events" else "") + " LIMIT ?)"
-        for table, pk, member in _PURGE_OTHER]
-    for table in _PURGE_BY_MEMBER:
-        with write(engine) as conn:
-            total += conn.exec_driver_sql(
-                f"DELETE FROM {table} WHERE member_id IN (SELECT member_id FROM erasures)"  # noqa: S608
-            ).rowcount
+        f"DELETE FROM {t.table} WHERE {t.key} IN (SELECT t.{t.key} FROM {t.table} t "  # noqa: S608
+        f"JOIN erasures e ON e.member_id = t.{t.member_column}"
+        + (_NOT_CLOSED if t.table == "consent_events" else "") + " LIMIT ?)"
+        for t in leftovers if t.key is not None]
+    for t in leftovers:
+        if t.key is None:
+            with write(engine) as conn:
+                total += conn.exec_driver_sql(
+                    f"DELETE FROM {t.table} WHERE {t.member_column} IN "  # noqa: S608
+                    "(SELECT member_id FROM erasures)").rowcount
     for text in statements:
         while True:
             with write(engine) as conn:
@@ -300,5 +311,5 @@ def reapply_erasures(v: Vault, *, actor: Actor | None = None) -> int:
             v.keys.forget(key_id)
         done += 1
     if done:
-        purge_erased(v.engine)
+        purge_erased(v.engine, v.leftovers)
     return done

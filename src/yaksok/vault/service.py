@@ -93,6 +93,7 @@ class Vault:
         self._access_published = None
         self._access: AccessTables | None = None
         self.gate = ConsentGate(self)
+        self.leftovers: tuple[erasure.Leftover, ...] = erasure.OWN_LEFTOVERS
 
     def __repr__(self) -> str:
         return f"Vault(engine={self.engine.dialect.name}, keys={self.keys!r})"
@@ -504,7 +505,12 @@ class Vault:
         return erasure.erase_member(self, member_id, actor=actor, ip=ip, request_id=request_id)
 
     def purge_erased(self, batch: int = 5000) -> int:
-        return erasure.purge_erased(self.engine, batch)
+        return erasure.purge_erased(self.engine, self.leftovers, batch)
+
+    def leaves_behind(self, *leftovers: erasure.Leftover) -> None:
+        """Register tables of later layers whose rows ``purge_erased`` deletes with a member
+        (the wiring does it; the vault does not know them)."""
+        self.leftovers += tuple(t for t in leftovers if t not in self.leftovers)
 
     def reapply_erasures(self, *, actor=None) -> int:
         return erasure.reapply_erasures(self, actor=actor)

@@ -19,7 +19,7 @@ unique among active members (``yaksok.members.identifiers``). Values never trave
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -32,6 +32,9 @@ from yaksok.api.routes_members import request_context
 from yaksok.errors import ValidationError
 from yaksok.members import identifiers
 from yaksok.members.lookups import preferred_member
+
+if TYPE_CHECKING:
+    from yaksok.engine import Yaksok
 
 __all__ = ["router"]
 
@@ -203,7 +206,7 @@ class ErasedOut(BaseModel):
     purge: Literal["scheduled"] = "scheduled"
 
 
-def _purge(yk) -> None:
+def _purge(yk: Yaksok) -> None:
 
     yk.vault.purge_erased()
 

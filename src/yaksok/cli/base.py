@@ -7,12 +7,15 @@ import getpass
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from yaksok import errors
 from yaksok.settings import Settings
+
+if TYPE_CHECKING:
+    from yaksok.engine import Yaksok
 
 EXIT_CODES: list[tuple[type[errors.YaksokError], int]] = [
     (errors.PolicyError, 1),
@@ -92,7 +95,7 @@ def staff_token() -> str:
     return (_session.get("token") or os.environ.get(STAFF_TOKEN_ENV) or "").strip()
 
 
-def staff_session(yk):
+def staff_session(yk: Yaksok):
     """The staff account this command acts as: the session of ``--staff-token`` or
     ``YAKSOK_STAFF_TOKEN`` (from ``yaksok staff login``), authenticated exactly as the REST API
     authenticates ``Authorization: Bearer ys_...``. What it may do is then decided by the core
@@ -108,7 +111,7 @@ def staff_session(yk):
     return authenticate_staff_token(yk.engine, yk.policy, token)
 
 
-def authorize(yk, actor, op: str, *, member_id: str | None = None) -> None:
+def authorize(yk: Yaksok, actor, op: str, *, member_id: str | None = None) -> None:
     """Ask the core (``yaksok.access``) whether ``actor`` may do ``op``; a refusal is logged
     and raised. The CLI holds no rule of its own."""
 

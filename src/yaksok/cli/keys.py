@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from yaksok.cli.base import app, open_store, out
+
+if TYPE_CHECKING:
+    from yaksok.engine import Yaksok
 
 # -- keys: KEK rotation and retirement (yaksok.rotation) ------------------------------
 
@@ -16,7 +19,7 @@ keys_app = typer.Typer(help="Key-encryption keys: rotate online, show usage, ret
 app.add_typer(keys_app, name="keys")
 
 
-def _keys_status_lines(yk) -> list[str]:
+def _keys_status_lines(yk: Yaksok) -> list[str]:
     from yaksok.rotation import PURPOSE, kek_usage
 
     active = yk.keyring.active(PURPOSE)[0]

@@ -6,12 +6,15 @@ import datetime as dt
 import json
 import sys
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from yaksok import errors
 from yaksok.cli.base import app, open_store, out
+
+if TYPE_CHECKING:
+    from yaksok.engine import Yaksok
 
 retention_app = typer.Typer(help="Statutory holds, expiry and destruction records.",
                             no_args_is_help=True)
@@ -64,7 +67,7 @@ class _AsTerminal:
         return getattr(self._stream, name)
 
 
-def _pass_with_lines(yk, batch: int):
+def _pass_with_lines(yk: Yaksok, batch: int):
     from yaksok.retention.schedule import run_pass
 
     def progress(kind: str, n: int) -> None:
@@ -73,7 +76,7 @@ def _pass_with_lines(yk, batch: int):
     return run_pass(yk, batch=batch, progress=progress)
 
 
-def _pass_with_bar(yk, batch: int, stream):
+def _pass_with_bar(yk: Yaksok, batch: int, stream):
     from yaksok.retention.expiry import count_due
     from yaksok.retention.schedule import run_pass
     from yaksok.store.tables import utcnow

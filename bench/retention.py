@@ -18,7 +18,7 @@ processes sharing the work (block ranges of held_records under advisory locks, h
 
 The N records are filled fast, not through ``write_record``: rows sealed under their real hold
 keys (7 record kinds x 24 months of expiry, all long past; the same spread as
-tests/test_retention_workers.py) go straight into ``held_records`` (executemany on SQLite, COPY on
+tests/retention/test_workers.py) go straight into ``held_records`` (executemany on SQLite, COPY on
 PostgreSQL). The plain DELETE runs first; the table is then filled again with the same rows
 (PostgreSQL: after ``TRUNCATE``, so both runs start from the same physical table) and destroyed
 through the worker's path. Afterwards every row must be gone and counted exactly once: the

@@ -1,4 +1,15 @@
-"""Shared fixtures: a database URL on each backend, a migrated engine, a keyring.
+"""Fixtures shared across the packages' test folders.
+
+* Storage: ``db_url`` (SQLite and PostgreSQL), a migrated ``engine``, a ``keyring``.
+* A yaksok: ``yk`` (initialised with the SOMESING policy, on both backends), its ``vault``, and
+  the actors ``app``, ``officer``, ``agent``, ``engineer``.
+* Interfaces: ``client`` (the REST app over ``yk``), ``run`` (the CLI in-process over a fresh
+  data directory), ``cli_staff`` / ``cli_officer`` (a staff login for the CLI).
+* ``smtp``: a real SMTP server on 127.0.0.1 (``tests.support.smtp.Server``).
+
+Fixtures used within one package are in ``tests/<package>/conftest.py``; plain helpers and
+sample data in ``tests/support/``. A test module may define a fixture of the same name: its own
+wins (``tests/api/test_api.py`` has a ``yk`` on the SQLite default, for one).
 
 ``db_url`` is parametrised over SQLite and PostgreSQL, so every test that uses it (or ``engine``)
 runs on both. PostgreSQL: one throwaway database per test session (``yaksok_test_<hex>``, dropped
@@ -17,10 +28,19 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
+from tests.support.paths import POLICY
+from tests.support.smtp import Server
+from yaksok.actors import api_key_actor, staff_actor
+from yaksok.api import create_app
+from yaksok.cli import main
 from yaksok.crypto.keyring import PASSPHRASE_ENV, FileKeyring
+from yaksok.engine import init_yaksok
+from yaksok.settings import Settings
 from yaksok.store import make_engine, upgrade
 from yaksok.store.engine import normalise_url
+from yaksok.vault import Vault
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -128,7 +148,6 @@ def cli_officer(cli_staff):
     """``cli_officer(role="privacy_officer")``: on the data directory the ``YAKSOK_*``
     variables name (already initialised), sign a staff account in for the CLI."""
     from yaksok.engine import open_yaksok
-    from yaksok.settings import Settings
 
     def sign_in(role: str = "privacy_officer") -> str:
         yk = open_yaksok(Settings.from_env())
@@ -138,3 +157,74 @@ def cli_officer(cli_staff):
             yk.close()
 
     return sign_in
+
+
+# -- a yaksok and its actors (on each backend) ---------------------------------------------------
+
+@pytest.fixture
+def yk(tmp_path, db_url, keyring_path):
+    """An initialised yaksok on each backend (SQLite file / PostgreSQL schema)."""
+    y = init_yaksok(Settings(data_dir=tmp_path / "data", database_url=db_url,
+                             policy_path=POLICY, keyring_path=keyring_path))
+    yield y
+    y.close()
+
+
+@pytest.fixture
+def vault(yk) -> Vault:
+    """The wired vault (with the leftovers and registries the wiring gives it)."""
+    return yk.vault
+
+
+@pytest.fixture
+def app(yk):
+    """An app backend holding every API scope (every purpose)."""
+    return api_key_actor(yk.policy, "ak_somesing", "somesing-app",
+                         ["members", "analytics", "marketing", "compliance"])
+
+
+@pytest.fixture
+def officer(yk):
+    return staff_actor(yk.policy, "st_officer", "yoon", "privacy_officer")
+
+
+@pytest.fixture
+def agent(yk):
+    """A support agent of the processor BTC Korea Service (community and counselling tasks)."""
+    return staff_actor(yk.policy, "st_btc", "btc-agent", "processor_support_agent")
+
+
+@pytest.fixture
+def engineer(yk):
+    return staff_actor(yk.policy, "st_eng", "dev", "engineer")
+
+
+# -- interfaces and a mail server ----------------------------------------------------------------
+
+@pytest.fixture
+def client(yk) -> TestClient:
+    """The REST app over ``yk``."""
+    return TestClient(create_app(yk))
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch, capsys):
+    """Run the CLI in-process against a fresh data directory; returns (exit, stdout, stderr)."""
+    monkeypatch.setenv("YAKSOK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("YAKSOK_POLICY", str(POLICY))
+    monkeypatch.delenv("YAKSOK_DATABASE_URL", raising=False)
+
+    def _run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return _run
+
+
+@pytest.fixture
+def smtp() -> Iterator[Server]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, stopped afterwards."""
+    server = Server()
+    yield server
+    server.stop()

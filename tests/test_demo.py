@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.test_members_support import REPO, sqlite_bytes, table_counts
+from tests.support.database import sqlite_bytes, table_counts
+from tests.support.paths import ROOT
 from yaksok.actors import member_actor
 from yaksok.demo import DEMO_PASSWORD, demo_people, run_demo
 from yaksok.errors import Conflict, ValidationError
 from yaksok.members import login_member
 from yaksok.store.tables import consent_events, members
-
-pytest_plugins = ["tests.test_members_support"]  # the ``yk`` and ``run`` fixtures
 
 EMAIL = "user.contact.email"
 
@@ -76,8 +75,8 @@ def test_member_count_must_be_positive(yk, count):
 
 
 def test_no_api_module_reaches_the_bulk_path():
-    api = REPO / "src" / "yaksok" / "api"
-    members_pkg = REPO / "src" / "yaksok" / "members"
+    api = ROOT / "src" / "yaksok" / "api"
+    members_pkg = ROOT / "src" / "yaksok" / "members"
     for path in [*api.glob("*.py"), *members_pkg.glob("*.py")]:
         assert "yaksok.demo" not in path.read_text(encoding="utf-8"), path
 
@@ -87,7 +86,8 @@ def test_no_api_module_reaches_the_bulk_path():
 
 @pytest.fixture
 def cli(run, monkeypatch):
-    """``run`` (test_cli's fixture) on an initialised data directory, with a member password."""
+    """``run`` (the CLI fixture, tests/conftest.py) on an initialised data directory, with a
+    member password."""
     monkeypatch.setenv("YAKSOK_MEMBER_PASSWORD", "Lamp-7-tiger")
     assert run("init")[0] == 0
     return run

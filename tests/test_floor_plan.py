@@ -6,6 +6,10 @@ tables holding personal values, identifiers, blind indexes or keys; that no modu
 private module or name of another package; that nothing imports our modules by string; that no
 two packages import each other, even through others; that the core imports no web or CLI
 framework; and that every layer's README states its rule and the contract that checks it.
+
+The tests follow the same plan: their folders mirror the packages, and no test module imports
+another test module or a conftest (shared fixtures live in conftest.py files, shared helpers in
+``tests/support/``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "yaksok"
+TESTS = ROOT / "tests"
+#: Folders of tests/ that are no package of the source: helpers, and the browser tests' page.
+TEST_ONLY_FOLDERS = ("support", "browser")
 #: Tables holding personal values, identifiers, blind indexes or keys.
 PERSONAL_TABLES = ("vault_values", "data_keys", "members", "held_records", "consent_events")
 #: Where SQL on them may live: the vault, and the store that defines the schema.
@@ -77,6 +84,39 @@ def test_only_the_vault_runs_sql_on_the_personal_tables():
                           for a in node.names if a.name in PERSONAL_TABLES]
     assert not found, "outside the vault:\n" + "\n".join(found)
 
+
+#: The tables the vault may name: its own, and the policy versions it reads (the door does not
+#: reach into the tables of the layers above; they declare what an erased member leaves there).
+VAULT_TABLES = PERSONAL_TABLES + (
+    "member_sessions", "consent_renewals", "processing_restrictions", "objections", "erasures",
+    "closure_receipts", "destruction_records", "policy_versions")
+
+
+def _schema_tables() -> set[str]:
+    text = (SRC / "store" / "tables.py").read_text(encoding="utf-8")
+    return set(re.findall(r"^(\w+) = sa\.Table\(", text, re.MULTILINE))
+
+
+def test_the_vault_names_no_table_of_the_layers_above():
+    others = _schema_tables() - set(VAULT_TABLES)
+    assert others and set(VAULT_TABLES) <= _schema_tables()  # the lists follow the schema
+    in_sql = re.compile(r"\b(FROM|JOIN|INTO|UPDATE|TABLE)\s+(" + "|".join(sorted(others))
+                        + r")\b", re.IGNORECASE)
+    found = []
+    for _path, name, tree in MODULES:
+        if _package(name) != "vault":
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                # SQL on the table, or its bare name (a list of tables to build SQL from)
+                found += [f"{name}:{node.lineno} SQL on {m[2]}"
+                          for m in in_sql.finditer(node.value)]
+                if node.value in others:
+                    found.append(f"{name}:{node.lineno} names {node.value}")
+            if isinstance(node, ast.ImportFrom) and node.module == "yaksok.store.tables":
+                found += [f"{name}:{node.lineno} imports {a.name}" for a in node.names
+                          if a.name in others]
+    assert not found, "the vault reaches above itself:\n" + "\n".join(found)
 
 def test_no_private_module_or_name_is_imported_across_packages():
     found = []
@@ -176,3 +216,59 @@ def test_every_layer_readme_states_its_rule_and_its_contract(package: str):
     assert "floor-plan" in text, (
         f"{package}/README.md does not name the import-linter contract (floor-plan) that "
         "checks its place")
+
+
+# -- the tests' own plan -------------------------------------------------------------------------
+
+def _test_suite() -> list[tuple[Path, str, ast.Module]]:
+    out = []
+    for path in sorted(TESTS.rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        name = ".".join(rel.parts[:-1] if path.name == "__init__.py" else rel.parts)
+        out.append((path, name, ast.parse(path.read_text(encoding="utf-8"))))
+    return out
+
+
+def _a_test_module_or_conftest(module: str) -> bool:
+    parts = module.split(".")
+    return parts[0] == "tests" and any(p.startswith("test_") or p == "conftest" for p in parts)
+
+
+def test_no_test_module_imports_another_test_module_or_a_conftest():
+    found = []
+    for path, name, tree in _test_suite():
+        where = path.relative_to(ROOT)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found += [f"{where}:{node.lineno} imports {a.name}" for a in node.names
+                          if _a_test_module_or_conftest(a.name)]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = name.split(".")
+                    base = base[:len(base) - node.level + (1 if path.name == "__init__.py" else 0)]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                found += [f"{where}:{node.lineno} imports {target}.{a.name}" for a in node.names
+                          if _a_test_module_or_conftest(target)
+                          or _a_test_module_or_conftest(f"{target}.{a.name}")]
+            elif isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "pytest_plugins" for t in node.targets):
+                found += [f"{where}:{node.lineno} loads {c.value} as a plugin"
+                          for c in ast.walk(node.value) if isinstance(c, ast.Constant)
+                          and isinstance(c.value, str) and _a_test_module_or_conftest(c.value)]
+    assert not found, (
+        "a test module imports another test module or a conftest (fixtures belong in a "
+        "conftest.py, which pytest finds by itself; helpers in tests/support/):\n"
+        + "\n".join(found))
+
+
+def test_the_test_folders_mirror_the_packages():
+    folders = sorted({p.parent for p in TESTS.rglob("test_*.py")} - {TESTS})
+    lost = [str(f.relative_to(ROOT)) for f in folders
+            if not (SRC / f.relative_to(TESTS) / "__init__.py").exists()
+            and f.relative_to(TESTS).parts[0] not in TEST_ONLY_FOLDERS]
+    assert not lost, f"test folders that mirror no package of src/yaksok: {lost}"
+    # Each folder is a package, so two folders' test_cli.py are two modules, not one clash.
+    bare = [str(f.relative_to(ROOT)) for f in folders if not (f / "__init__.py").exists()]
+    assert not bare, f"test folders without an __init__.py: {bare}"

@@ -26,8 +26,8 @@ The CLI shows it::
       --summary      print only the summary line
 
     $ pytest -q && yaksok promises --report build/promise-report.json
-    P0.1   proven    tests/test_render_facts.py::test_policy_rendering_carries_every_seed_fact[ko-md]
-    P1.9   open      failing: tests/test_vault.py::test_refusing_optional_items_keeps_service
+    P0.1   proven    tests/policy/test_render_facts.py::test_policy_rendering_carries_every_seed_fact[ko-md]
+    P1.9   open      failing: tests/vault/test_collect.py::test_refusing_optional_items_keeps_service
     P7.3   recorded
     ...
     proven 40, recorded 3, open 21 of 64

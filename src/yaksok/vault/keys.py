@@ -7,18 +7,9 @@ hierarchy (docs/vault.md):
       └── data key per (member, scope)  (32 random bytes; stored only wrapped, in data_keys)
             └── each value              (AES-256-GCM, in vault_values)
 
-A data key is wrapped with AES-256-GCM under the KEK version in ``data_keys.kek_version``::
-
-    wrapped = nonce(12) || ciphertext || tag(16)
-    AAD     = b"dk|" + key_id + b"|" + member_id + b"|" + scope
-
-and a value is sealed under its data key::
-
-    ciphertext = 0x01 (format) || nonce(12) || AES-256-GCM ciphertext || tag(16)
-    AAD        = b"yaksok-value|1|" + member_id + b"|" + category + b"|" + value_id + b"|" + key_id
-
-so a ciphertext moved to another row, member or category, or put under another key, fails to
-open. Scope ``member`` holds a member's ordinary data; ``hold:<record_kind>`` scopes (the
+A data key is wrapped under the KEK version in ``data_keys.kek_version``; the formats and
+their AAD (which bind a ciphertext to its row, member, category and key) are in the envelope
+module. Scope ``member`` holds a member's ordinary data; ``hold:<record_kind>`` scopes (the
 retention issue) keep records under a statutory hold under their own keys, which outlive the
 member key's destruction until their period ends.
 """

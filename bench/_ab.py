@@ -46,16 +46,19 @@ def figure_lines(output: str) -> dict[str, tuple[float, str]]:
         else:
             continue
         found = _NUMBER.search(rest)
-        if not found or not label or label in out:
+        if not found or not label:
             continue
+        if label in out:  # the same figure again, for another database: number it
+            label = next(f"{label} ({k})" for k in range(2, 99) if f"{label} ({k})" not in out)
         unit = rest[found.end():].strip().split(" ")[0] if rest[found.end():].strip() else ""
         out[label] = (float(found.group().replace(",", "")), unit)
     return out
 
 
-def better(unit: str) -> str | None:
-    """'lower' for a time, 'higher' for a rate, None when the unit says neither."""
-    if "/s" in unit:
+def better(unit: str, label: str = "") -> str | None:
+    """'lower' for a time, 'higher' for a rate (its unit, or its label, says "/s"), None when
+    neither says."""
+    if "/s" in unit or "/s)" in label:
         return "higher"
     if unit in ("s", "ms", "us", "µs"):
         return "lower"
@@ -74,23 +77,27 @@ def run_once(tree: Path, bench: str, args: list[str]) -> str:
     return done.stdout
 
 
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def compare(runs: dict[str, list[dict]], tolerance: float) -> float:
     """Print the table of medians; return the worst judged loss."""
     labels = [k for k in runs["change"][0] if all(k in r for rs in runs.values() for r in rs)]
     worst = 0.0
-    print(f"{'figure':<44} {'base (median)':>15} {'change (median)':>16} {'change/base':>12}")
+    print(f"{'figure':<44} {'base (median)':>21} {'change (median)':>21} {'ratio':>8}")
     for label in labels:
         unit = runs["change"][0][label][1]
         b = statistics.median(r[label][0] for r in runs["base"])
         c = statistics.median(r[label][0] for r in runs["change"])
         ratio = c / b if b else float("nan")
-        way = better(unit)
+        way = better(unit, label)
         judged = way is not None and not label.lower().startswith("baseline") and b > 0
         if judged:
             worst = max(worst, (1 - ratio) if way == "higher" else (ratio - 1))
         mark = "" if judged else "  (not judged)"
-        print(f"{label[:44]:<44} {b:>11,.4g} {unit[:4]:<3} {c:>12,.4g} {unit[:4]:<3} "
-              f"{ratio:>11.1%}{mark}")
+        print(f"{label[:44]:<44} {_num(b):>11} {unit[:9]:<9} {_num(c):>11} {unit[:9]:<9} "
+              f"{ratio:>8.1%}{mark}")
     verdict = "within" if worst <= tolerance else "BEYOND"
     print(f"worst loss on the judged medians: {worst:.1%} ({verdict} {tolerance:.0%})")
     return worst

@@ -304,9 +304,7 @@ def lookup_figures(yk, members: int, lookups: int) -> dict:
 
 
 def erase_figure(yk, values: int) -> dict:
-    from yaksok.vault import Vault
-
-    v = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
+    v = yk.vault
     app = app_actor(yk)
     m = v.create_member()
     v.collect(m, NICK, "지울사람", channel="app", actor=app)

@@ -82,6 +82,10 @@ def test_only_the_vault_runs_sql_on_the_personal_tables():
             if isinstance(node, ast.ImportFrom) and node.module == "yaksok.store.tables":
                 found += [f"{name}:{node.lineno} imports the table {a.name}"
                           for a in node.names if a.name in PERSONAL_TABLES]
+            # ``tables.members`` after ``from yaksok.store import tables``
+            if (isinstance(node, ast.Attribute) and node.attr in PERSONAL_TABLES
+                    and ast.unparse(node.value).split(".")[-1] == "tables"):
+                found.append(f"{name}:{node.lineno} uses the table {node.attr}")
     assert not found, "outside the vault:\n" + "\n".join(found)
 
 

@@ -18,7 +18,7 @@ run: $(BIN)/yaksok
 	$(BIN)/yaksok serve --host 127.0.0.1 --port 8000
 
 lint: $(BIN)/yaksok
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check --no-cache src tests bench
 	$(BIN)/lint-imports
 
 test: lint

@@ -18,12 +18,10 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import select, update
 
 from yaksok.actors import Actor
 from yaksok.api.auth import authorized, get_yaksok
 from yaksok.api.problems import problem_responses
-from yaksok.errors import NotFound
 
 router = APIRouter(tags=["notices"])
 
@@ -141,27 +139,21 @@ def policy_version(
 ) -> Response:
     """A published version of the privacy policy, as it was published (old ones included)."""
     from yaksok.policy.render import render_policy
-    from yaksok.policy.versions import row_to_published
-    from yaksok.store.tables import policy_versions as pv
+    from yaksok.policy.versions import published_version, version_digest
 
     yk = get_yaksok(request)
-    with yk.engine.connect() as conn:
-        row = conn.execute(select(pv.c.id, pv.c.version, pv.c.content_sha256).where(
-            pv.c.version == version)).first()
-        if row is None:
-            raise NotFound("no policy version with that label is published", field="version",
-                           fix="see GET /policy/versions for the published versions")
-        key = (row.version, row.content_sha256, lang, fmt)
-        cache: dict = request.app.state.policy_renderings
-        body = cache.get(key)
-        if body is None:
-            full = conn.execute(select(pv).where(pv.c.id == row.id)).first()
-            body = cache[key] = render_policy(row_to_published(full).policy, lang=lang,
-                                              fmt=fmt)
+    # Rendered once per version text and format: the digest is one cheap look-up.
+    key = (version, version_digest(yk.engine, version), lang, fmt)
+    cache: dict = request.app.state.policy_renderings
+    body = cache.get(key) if key[1] else None
+    if body is None:
+        published = published_version(yk.engine, version)  # NotFound if there is none
+        key = (version, published.content_sha256, lang, fmt)
+        body = cache[key] = render_policy(published.policy, lang=lang, fmt=fmt)
     current = yk.published.version
-    headers = {"Content-Language": lang, "X-Policy-Version": row.version,
+    headers = {"Content-Language": lang, "X-Policy-Version": version,
                "Link": '</policy>; rel="latest-version"'}
-    if row.version != current:
+    if version != current:
         headers["X-Policy-Superseded-By"] = current
     return Response(body, media_type=_MEDIA[fmt], headers=headers)
 
@@ -171,20 +163,13 @@ def policy_version(
 def my_notices(request: Request, member: Actor = Depends(authorized("own_account")),
                unread: bool = Query(False, description="Only notices not marked read.")):
     """The signed-in member's in-app notices, newest first."""
-    from yaksok.store.tables import member_notices as mn
-    from yaksok.store.tables import policy_notices as pn
+    from yaksok.publishing.inbox import member_notices_of
 
-    q = (select(mn.c.notice_id, mn.c.created_at, mn.c.read_at, pn.c.version, pn.c.title_ko,
-                pn.c.title_en)
-         .select_from(mn.join(pn, pn.c.id == mn.c.notice_id))
-         .where(mn.c.member_id == member.id).order_by(mn.c.notice_id.desc()))
-    if unread:
-        q = q.where(mn.c.read_at.is_(None))
-    with get_yaksok(request).engine.connect() as conn:
-        return [MemberNoticeOut(notice_id=r.notice_id, version=r.version,
-                                title=TextPair(ko=r.title_ko, en=r.title_en),
-                                url=f"/notices/{r.notice_id}", created_at=r.created_at,
-                                read_at=r.read_at) for r in conn.execute(q)]
+    return [MemberNoticeOut(notice_id=n.notice_id, version=n.version,
+                            title=TextPair(ko=n.title_ko, en=n.title_en),
+                            url=f"/notices/{n.notice_id}", created_at=n.created_at,
+                            read_at=n.read_at)
+            for n in member_notices_of(get_yaksok(request).engine, member.id, unread=unread)]
 
 
 @router.post("/me/notices/{notice_id}/read", status_code=204,
@@ -192,16 +177,7 @@ def my_notices(request: Request, member: Actor = Depends(authorized("own_account
 def mark_read(request: Request, notice_id: int = Path(ge=1),
               member: Actor = Depends(authorized("own_account"))) -> Response:
     """Mark one of the member's in-app notices read (repeating it changes nothing)."""
-    from yaksok.store.tables import member_notices as mn
-    from yaksok.store.tables import utcnow
+    from yaksok.publishing.inbox import mark_notice_read
 
-    with get_yaksok(request).engine.begin() as conn:
-        exists = conn.execute(select(mn.c.read_at).where(
-            mn.c.member_id == member.id, mn.c.notice_id == notice_id)).first()
-        if exists is None:
-            raise NotFound("you have no in-app notice with that id", field="notice_id",
-                           fix="see GET /me/notices")
-        if exists.read_at is None:
-            conn.execute(update(mn).where(mn.c.member_id == member.id,
-                                          mn.c.notice_id == notice_id).values(read_at=utcnow()))
+    mark_notice_read(get_yaksok(request).engine, member.id, notice_id)
     return Response(status_code=204)

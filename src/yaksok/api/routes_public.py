@@ -13,12 +13,10 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from yaksok.api.auth import get_yaksok
 from yaksok.api.problems import problem_responses
-from yaksok.errors import StorageError
+from yaksok.store.engine import ping
 
 router = APIRouter(tags=["public"])
 
@@ -39,13 +37,7 @@ class VersionOut(BaseModel):
 def healthz(request: Request) -> Health:
     """Whether the API can reach its database, and which policy version is in force."""
     yk = get_yaksok(request)
-    try:
-        with yk.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        # The driver's text can carry the URL; the operator finds details in the server log.
-        raise StorageError("the database does not answer",
-                           fix="check the database server and YAKSOK_DATABASE_URL") from None
+    ping(yk.engine)
     return Health(status="ok", policy_version=yk.published.version)
 
 

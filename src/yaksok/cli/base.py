@@ -58,10 +58,13 @@ def settings() -> Settings:
     return Settings.from_env(**_overrides)
 
 
-def open_store():
+def open_store(**changes) -> Yaksok:
+    """The running yaksok of the configured data directory (``changes``: settings that differ,
+    given before the wiring so every part sees them)."""
     from yaksok.engine import open_yaksok
 
-    return open_yaksok(settings())
+    s = settings()
+    return open_yaksok(s.with_(**changes) if changes else s)
 
 
 def out(text: str) -> None:

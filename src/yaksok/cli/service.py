@@ -49,10 +49,9 @@ def serve(
     from yaksok.schedule import parse_schedule
 
     s = settings()
-    yk = open_store()
-    if worker is not None:
-        yk.settings = yk.settings.with_(worker_in_serve=choice(worker, ("auto", "on", "off"),
-                                                               "--worker"))
+    changes = {} if worker is None else {
+        "worker_in_serve": choice(worker, ("auto", "on", "off"), "--worker")}
+    yk = open_store(**changes)
     try:
         if runs_in_serve(yk):
             out(f"retention worker: in this process, {parse_schedule(yk.settings.worker_schedule)}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, insert, select
 
-from yaksok.errors import Conflict, NotInitialised, PolicyError
+from yaksok.errors import Conflict, NotFound, NotInitialised, PolicyError
 from yaksok.policy.loader import LoadedPolicy, load_source
 from yaksok.policy.model import Policy
 
@@ -49,6 +49,27 @@ def current_policy(engine: Engine) -> PublishedPolicy:
     if row is None:
         raise NotInitialised("no policy version is published",
                              fix="run `yaksok init` or `yaksok policy publish FILE`")
+    return row_to_published(row)
+
+
+def version_digest(engine: Engine, version: str) -> str | None:
+    """The SHA-256 of the published ``version``'s text, or None if no such version exists (a
+    cheap look-up: nothing is parsed)."""
+    from yaksok.store.tables import policy_versions as t
+
+    with engine.connect() as conn:
+        return conn.execute(select(t.c.content_sha256).where(t.c.version == version)).scalar()
+
+
+def published_version(engine: Engine, version: str) -> PublishedPolicy:
+    """A published version (any, not only the one in force); ``NotFound`` if there is none."""
+    from yaksok.store.tables import policy_versions as t
+
+    with engine.connect() as conn:
+        row = conn.execute(select(t).where(t.c.version == version)).first()
+    if row is None:
+        raise NotFound("no policy version with that label is published", field="version",
+                       fix="see GET /policy/versions for the published versions")
     return row_to_published(row)
 
 

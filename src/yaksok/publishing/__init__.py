@@ -2,6 +2,7 @@
 
 - ``notices``  ``publish_with_notice``: the diff, re-consent marks, the version, the notice
                board and the individual notices through the outbox (P0.1, P10.3, P11.1)
+- ``inbox``    a member's in-app notices: listed, marked read
 
 See README.md for this layer's rule.
 """

@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from yaksok.errors import ConfigError, StorageError
 
-__all__ = ["make_engine", "mask_url", "normalise_url", "driver_message", "IMMEDIATE"]
+__all__ = ["make_engine", "mask_url", "normalise_url", "driver_message", "ping", "IMMEDIATE"]
 
 #: Execution option for a read-then-write transaction: on SQLite the transaction starts with
 #: ``BEGIN IMMEDIATE`` (takes the write lock up front, so it waits on ``busy_timeout`` instead of
@@ -158,3 +158,16 @@ def driver_message(exc: DBAPIError, url: URL) -> str:
     if url.password:
         text = text.replace(str(url.password), "***")
     return text
+
+
+def ping(engine: sa.Engine) -> None:
+    """One round trip to the database; ``StorageError`` (never the driver's text, which can
+    carry the URL) when it does not answer."""
+    from yaksok.errors import StorageError
+
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except sa.exc.SQLAlchemyError:
+        raise StorageError("the database does not answer",
+                           fix="check the database server and YAKSOK_DATABASE_URL") from None

@@ -70,23 +70,100 @@ def _imports(module: str, tree: ast.Module, is_package: bool):
             yield target, tuple(a.name for a in node.names)
 
 
+#: Personal table names flagged as a bare string in a tuple or list (a list of tables to build
+#: SQL from); "members" is also a scope's name, so only SQL on it counts.
+_BARE = tuple(n for n in PERSONAL_TABLES if n != "members")
+
+
+def _door_breaches(name: str, tree: ast.Module, is_package: bool) -> list[str]:
+    """Every way a module outside the door names a personal table, as "module:line what"."""
+    found = []
+    tables_aliases = set()
+    for target, names in _imports(name, tree, is_package):
+        if target == "yaksok.store.tables":
+            found += [f"{name}: imports the table {n}" for n in names if n in PERSONAL_TABLES]
+            found += [f"{name}: imports all of yaksok.store.tables" for n in names if n == "*"]
+        if target == "yaksok.store" and "metadata" in names:
+            found.append(f"{name}: imports the schema's metadata (every table, by name)")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "yaksok.store":
+            tables_aliases |= {a.asname or a.name for a in node.names if a.name == "tables"}
+        if isinstance(node, ast.Import):
+            tables_aliases |= {a.asname or a.name for a in node.names
+                               if a.name == "yaksok.store.tables"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found += [f"{name}:{node.lineno} SQL on {m[2]}" for m in _SQL.finditer(node.value)]
+        if isinstance(node, ast.Tuple | ast.List):
+            found += [f"{name}:{e.lineno} lists the table {e.value}" for e in node.elts
+                      if isinstance(e, ast.Constant) and e.value in _BARE]
+        # ``tables.members`` (any alias of the tables module), ``sa.table("vault_values")``
+        if isinstance(node, ast.Attribute) and node.attr in PERSONAL_TABLES:
+            owner = ast.unparse(node.value)
+            if owner in tables_aliases or owner.split(".")[-1] == "tables":
+                found.append(f"{name}:{node.lineno} uses the table {node.attr}")
+        if (isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] == "table"
+                and node.args and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value in PERSONAL_TABLES):
+            found.append(f"{name}:{node.lineno} builds the table {node.args[0].value}")
+        if isinstance(node, ast.Attribute) and node.attr == "reflect":
+            found.append(f"{name}:{node.lineno} reflects the schema")
+    return found
+
+
 def test_only_the_vault_runs_sql_on_the_personal_tables():
     found = []
-    for _path, name, tree in MODULES:
-        if _package(name) in DOOR:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                found += [f"{name}:{node.lineno} SQL on {m[2]}"
-                          for m in _SQL.finditer(node.value)]
-            if isinstance(node, ast.ImportFrom) and node.module == "yaksok.store.tables":
-                found += [f"{name}:{node.lineno} imports the table {a.name}"
-                          for a in node.names if a.name in PERSONAL_TABLES]
-            # ``tables.members`` after ``from yaksok.store import tables``
-            if (isinstance(node, ast.Attribute) and node.attr in PERSONAL_TABLES
-                    and ast.unparse(node.value).split(".")[-1] == "tables"):
-                found.append(f"{name}:{node.lineno} uses the table {node.attr}")
+    for path, name, tree in MODULES:
+        if _package(name) not in DOOR:
+            found += _door_breaches(name, tree, path.name == "__init__.py")
     assert not found, "outside the vault:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("code", [
+    "from yaksok.store.tables import vault_values",
+    "from yaksok.store import tables as t\nx = t.members",
+    "import yaksok.store.tables as t\nx = t.data_keys",
+    "from yaksok.store import metadata",
+    "import sqlalchemy as sa\nx = sa.table('held_records')",
+    "PURGE = (('consent_events', 'id', 'member_id'),)",
+    "x = 'SELECT * FROM members WHERE id = ?'",
+    "from ..store.tables import members",
+    "metadata.reflect(engine)",
+])
+def test_the_door_check_sees_each_way_around_it(code: str):
+    assert _door_breaches("yaksok.rights.probe", ast.parse(code), False)
+
+
+def test_no_package_enters_the_vault_but_through_its_face():
+    """Other packages import ``yaksok.vault`` (its ``__all__``), never one of its modules; the
+    ``one-door`` contract forbids every module the vault has."""
+    found = [f"{name} imports {target}"
+             for path, name, tree in MODULES if _package(name) != "vault"
+             for target, _ in _imports(name, tree, path.name == "__init__.py")
+             if target.startswith("yaksok.vault.")]
+    assert not found, "\n".join(found)
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["importlinter"]
+    door = next(c for c in contracts["contracts"] if c["id"] == "one-door")
+    rooms = {f"yaksok.vault.{p.stem}" for p in (SRC / "vault").glob("*.py")
+             if p.stem != "__init__"}
+    assert rooms <= set(door["forbidden_modules"]), rooms - set(door["forbidden_modules"])
+
+
+def test_the_vaults_face_hands_out_no_connection():
+    """What ``yaksok.vault`` exports takes a ``Vault`` or plain values, never a database
+    connection or engine: SQL on its tables runs inside it."""
+    import inspect
+
+    import yaksok.vault as face
+
+    takers = []
+    for export in face.__all__:
+        obj = getattr(face, export)
+        if inspect.isfunction(obj):
+            params = set(inspect.signature(obj).parameters)
+            if params & {"conn", "connection", "engine", "target"}:
+                takers.append(export)
+    assert not takers, takers
 
 
 #: The tables the vault may name: its own, and the policy versions it reads (the door does not
@@ -186,6 +263,25 @@ def test_no_two_packages_import_each_other_even_through_others():
         if v not in index:
             visit(v)
     assert not cycles, f"packages importing each other: {cycles}"
+
+
+def test_the_interfaces_hold_no_sql():
+    """api and cli ask the library; they import no SQL toolkit and no table, and write no SQL
+    (a clock, ``store.tables.utcnow``, and the health check's ``store.engine.ping`` are not)."""
+    found = []
+    for path, name, tree in MODULES:
+        if _package(name) not in INTERFACES:
+            continue
+        for target, names in _imports(name, tree, path.name == "__init__.py"):
+            if target.split(".")[0] == "sqlalchemy":
+                found.append(f"{name} imports {target}")
+            if target == "yaksok.store.tables" and set(names) - {"utcnow"}:
+                found.append(f"{name} imports tables {sorted(set(names) - {'utcnow'})}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.search(
+                    r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b", node.value):
+                found.append(f"{name}:{node.lineno} SQL text")
+    assert not found, "\n".join(found)
 
 
 @pytest.mark.parametrize("path", [p for p, n, _ in MODULES if _package(n) not in INTERFACES],

@@ -361,7 +361,7 @@ def test_totp_login_works_after_rotation_and_retirement(yk):
 
 def test_a_crash_in_the_middle_of_a_batch_then_a_rerun_completes(yk, vault, app, monkeypatch):
     members = {fill(vault, app, person(i)): person(i) for i in range(12)}
-    real, calls = rotation._rewrap, [0]
+    real, calls = rewrap.rewrap_one, [0]
 
     def flaky(*args):
         calls[0] += 1
@@ -369,14 +369,14 @@ def test_a_crash_in_the_middle_of_a_batch_then_a_rerun_completes(yk, vault, app,
             raise RuntimeError("power cut")
         return real(*args)
 
-    monkeypatch.setattr(rotation, "_rewrap", flaky)
+    monkeypatch.setattr(rewrap, "rewrap_one", flaky)
     with pytest.raises(RuntimeError, match="power cut"):
         rotate_kek(yk, batch=5)
     assert sorted(r.kek_version for r in key_rows(yk)) == [1] * 7 + [2] * 5
     with pytest.raises(Conflict):
         retire_kek(yk, 1)
     read_all(yk, app, members)  # half-rotated: everything still reads
-    monkeypatch.setattr(rotation, "_rewrap", real)
+    monkeypatch.setattr(rewrap, "rewrap_one", real)
     result = rewrap_pending(yk, batch=5)
     assert result.rewrapped == 7 and result.kek_version == 2
     assert versions_in_use(yk) == {2}
@@ -438,3 +438,14 @@ def test_the_documented_rotation_example_runs(monkeypatch, capsys, tmp_path):
     exec(compile(code, "docs/vault.md", "exec"), {"__name__": "rotation_doc"})  # noqa: S102
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "2 1" and out[-1] == "minsu.kim@somesing.kr"
+
+
+def test_a_door_table_cannot_be_registered_as_a_sealed_column():
+    """What the vault seals (data keys), it rewraps itself: no layer above registers it."""
+    from yaksok.crypto.secretbox import SealedColumn
+    from yaksok.rotation import SealedRegistry
+
+    registry = SealedRegistry()
+    with pytest.raises(ValueError, match="data_keys"):
+        registry.register(SealedColumn("data_keys", "id", "wrapped", lambda i: i.encode()))
+    assert registry.columns() == []

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from yaksok.errors import Conflict, ValidationError
 from yaksok.services import Services
+from yaksok.vault import Vault
 
 __all__ = ["DEMO_PASSWORD", "DemoPerson", "DemoSummary", "demo_people", "run_demo"]
 
@@ -218,7 +219,7 @@ def run_demo(yk: Services, members: int, seed: int = 0, *, batch: int = 250, rea
     """
     from yaksok.accounts.passwords import hash_password
     from yaksok.actors import api_key_actor, member_actor
-    from yaksok.vault import NewValue, ledger
+    from yaksok.vault import NewValue, notice_sha256
 
     if not isinstance(members, int) or not 0 < members <= MAX_MEMBERS:
         raise ValidationError(f"the demo makes 1 to {MAX_MEMBERS:,} members", field="members",
@@ -234,7 +235,7 @@ def run_demo(yk: Services, members: int, seed: int = 0, *, batch: int = 250, rea
     # The bulk path's one shortcut on passwords: one argon2 hash for every demo member.
     password_hash = hash_password(DEMO_PASSWORD)
     minimum = {j.key: j.minimum_age for j in policy.jurisdictions}
-    notices = {c.key: ledger.notice_sha256(c.description.ko) for c in policy.consents}
+    notices = {c.key: notice_sha256(c.description.ko) for c in policy.consents}
     if not {"sns_sign_in", "user_analysis", "customised_ads"} <= set(notices) or "app" not in {
             c.key for c in policy.channels}:
         raise ValidationError("the demo needs the SOMESING policy (its consent items and the "
@@ -301,7 +302,7 @@ def run_demo(yk: Services, members: int, seed: int = 0, *, batch: int = 250, rea
     return summary
 
 
-def _reads(yk: Services, v, seed: int, picks: dict[int, str], summary: DemoSummary, api_key_actor,
+def _reads(yk: Services, v: Vault, seed: int, picks: dict[int, str], summary: DemoSummary, api_key_actor,
            member_actor) -> None:
     """Access events: the app reading for notices, analytics reading for statistics (refused
     without consent), members reading their own account. At most 2,000 of them."""

@@ -80,9 +80,9 @@ class Yaksok:
 def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
     """Build the services over an engine and keyring and register what later layers add."""
     from yaksok import consent, notify, retention, rights
+    from yaksok import vault as vault_package
     from yaksok.accounts import staff
     from yaksok.publishing import notices
-    from yaksok.vault import expiry as vault_expiry
 
     policy = PolicyInForce(engine)
     vault = Vault(engine, keyring, policy, settings)
@@ -91,9 +91,12 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
     audit = AuditLog.configured(engine, keyring, settings, section)
     outbox = Outbox(engine, keyring, vault, settings)
     outbox.register(notices.TEMPLATES)
-    outbox.register(rights.templates(keyring))
+    outbox.register(rights.templates(vault))
     expiry = ExpiryRegistry()
-    for rule in (*vault_expiry.RULES, *retention.EXPIRY_RULES, *rights.EXPIRY_RULES):
+    # The worker runs them in this order: holds (records before their keys), sessions, consent
+    # evidence, then what the rights layer keeps for a while.
+    for rule in (*vault_package.HOLD_EXPIRY_RULES, *retention.EXPIRY_RULES,
+                 *vault_package.EVIDENCE_EXPIRY_RULES, *rights.EXPIRY_RULES):
         expiry.register(rule)
     sealed = SealedRegistry()
     for column in (staff.SEALED_TOTP, *rights.SEALED_COLUMNS):

@@ -16,7 +16,8 @@ The procedure (``yaksok keys rotate --retire``; docs/vault.md, "Key rotation"):
    (``SealedRegistry``: live one-time codes, the sealed address of a farewell email), so a
    retirement never makes a message that is still to be sent unopenable. A crash, or Ctrl-C,
    loses nothing: run it again and it continues.
-The data keys' rows are the vault's (``yaksok.vault.rewrap``); this workflow sits above it.
+The data keys are the vault's (``Vault.rewrap_data_keys``: they never leave it); this workflow
+sits above it.
 
 3. ``retire_kek(yk, version)`` counts, under a write lock, every row still using ``version``;
    if none, it destroys the version in the keyring (``Keyring.destroy``) before releasing it.
@@ -35,7 +36,6 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
-from yaksok.crypto.envelope import rewrap_data_key
 from yaksok.crypto.secretbox import (
     SealedColumn,
     key_version_of,
@@ -47,13 +47,12 @@ from yaksok.crypto.secretbox import (
 from yaksok.errors import ConfigError, Conflict, NotFound, StorageError
 from yaksok.services import Services
 from yaksok.store.sql import raw_write, sql, storage_errors
-from yaksok.vault import rewrap
+from yaksok.vault import DOOR_TABLES
 
 __all__ = ["RotationResult", "RotationServices", "SealedRegistry", "rotate_kek",
            "rewrap_pending", "retire_kek", "kek_usage", "PURPOSE"]
 
 PURPOSE = "kek"
-_MAX_PASSES = 20  # each pass only finds rows a stale writer added during the previous one
 #: ``progress(done, total)`` after every batch (``total``: rows pending when the walk began).
 Progress = Callable[[int, int], None]
 
@@ -65,7 +64,10 @@ class SealedRegistry:
         self._columns: dict[str, SealedColumn] = {}
 
     def register(self, column: SealedColumn) -> None:
-        """Register (or replace) a column for rotation and retirement."""
+        """Register (or replace) a column for rotation and retirement (not of a door table:
+        what the vault seals, it rewraps itself)."""
+        if column.table in DOOR_TABLES:
+            raise ValueError(f"{column.table} is the vault's; it is not rewrapped from outside")
         self._columns[f"{column.table}.{column.column}"] = column
 
     def columns(self) -> list[SealedColumn]:
@@ -114,45 +116,15 @@ def rewrap_pending(yk: RotationServices, *, batch: int = 500,
     if batch < 1:
         raise ValueError("batch must be at least 1")
     started = dt.datetime.now(dt.UTC)
-    engine, keyring = yk.engine, yk.keyring
+    keyring = yk.keyring
     target = keyring.active(PURPOSE)[0]
     result = RotationResult(kek_version=target,
                             previous=[v for v in keyring.versions(PURPOSE) if v != target])
-    total = rewrap.count_pending(engine, target)
-    done = 0
-    if progress:
-        progress(0, total)
-    # Walk by id; rows written concurrently under an old version (a writer that looked at the
-    # keyring just before the rotation) are caught by the next pass, until none is left.
-    for _ in range(_MAX_PASSES):
-        last, seen = "", 0
-        while True:
-            rows = rewrap.pending_keys(engine, target, last, batch)
-            if not rows:
-                break
-            last = rows[-1][0]
-            seen += len(rows)
-            updates = []
-            for key_id, member_id, scope, wrapped, old in rows:
-                new_version, new_wrapped = _rewrap(keyring, key_id, member_id, scope, wrapped,
-                                                   old, target)
-                updates.append((new_wrapped, new_version, key_id, old, wrapped))
-            changed = rewrap.store_rewrapped(engine, updates)
-            result.rewrapped += changed
-            result.skipped += len(updates) - changed
-            done += len(updates)
-            if progress:
-                progress(done, max(total, done))
-        if seen == 0:
-            break
+    result.rewrapped, result.skipped = yk.vault.rewrap_data_keys(target, batch=batch,
+                                                                 progress=progress)
     result.resealed, result.skipped = _reseal_values(yk, target, result.skipped)
     result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     return result
-
-
-def _rewrap(keyring, key_id, member_id, scope, wrapped, old, target):
-    """One row's rewrap (a seam: tests make it fail in the middle of a batch)."""
-    return rewrap_data_key(keyring, key_id, member_id, scope, wrapped, old, target)
 
 
 def _version(col: SealedColumn, sealed) -> int:
@@ -213,12 +185,7 @@ def kek_usage(yk: RotationServices, conn=None) -> dict[int, dict[str, int]]:
             return conn.exec_driver_sql(sql(conn, text)).fetchall()
         return _read(yk.engine, text)
 
-    if conn is not None:
-        by_version = rewrap.usage_by_version(conn)
-    else:
-        with storage_errors(yk.engine), yk.engine.connect() as c:
-            by_version = rewrap.usage_by_version(c)
-    for version, n in by_version.items():
+    for version, n in yk.vault.data_key_usage(conn).items():
         usage.setdefault(version, zero())["data_keys"] = n
     for col in yk.sealed.columns():
         for (sealed,) in run(f"SELECT {col.column} FROM {col.table} "  # noqa: S608
@@ -244,7 +211,7 @@ def retire_kek(yk: RotationServices, version: int) -> None:
         raise Conflict(f"KEK version {version} is the active one; rotate first",
                        fix="run `yaksok keys rotate`, then retire the old version")
     with raw_write(yk.engine) as conn:
-        rewrap.lock_for_retirement(conn, {c.table for c in yk.sealed.columns()})
+        yk.vault.lock_keys_for_retirement(conn, {c.table for c in yk.sealed.columns()})
         counts = kek_usage(yk, conn).get(version, {})
         if any(counts.values()):
             raise Conflict(

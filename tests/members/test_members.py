@@ -272,9 +272,9 @@ def test_a_concurrent_duplicate_is_undone_by_the_later_sign_up(yk, monkeypatch):
                                                  request_id=request_id)
 
     monkeypatch.setattr(signup_mod, "_taken", racing)
-    import yaksok.vault.subjects as subjects
+    import yaksok.vault as vault_face
 
-    monkeypatch.setattr(subjects, "new_member_id", lambda: "m_" + "f" * 24)
+    monkeypatch.setattr(vault_face, "new_member_id", lambda: "m_" + "f" * 24)
     before = table_counts(yk)
     with pytest.raises(Conflict):
         sign_up(yk, **signup_args(2, email="member1@example.com"))

@@ -222,3 +222,20 @@ def test_concurrent_first_collects_make_one_data_key(yk, vault, app):
     assert execute(yk, "SELECT COUNT(*) FROM data_keys WHERE member_id = :m", m=m).scalar() == 1
     got = vault.read(m, [POSTING], "contract_performance", actor=app)[POSTING]
     assert sorted(v.value for v in got) == sorted(f"동시에 쓴 글 {i}" for i in range(12))
+
+
+@pytest.mark.promise("P7.2")
+def test_a_layer_sealing_under_a_member_key_cannot_open_a_vault_value_with_it(yk, vault, pair):
+    """``open_for_member`` (for exports, powers of attorney) refuses the vault's own AADs, so it
+    is no way around ``read``'s purpose check and its access-log entry."""
+    a, _ = pair
+    r = execute(yk, "SELECT id, key_id, ciphertext FROM vault_values WHERE member_id = :m "
+                "AND category = :c", m=a, c=EMAIL).first()
+    with pytest.raises(ValueError, match="reserved"):
+        vault.open_for_member(a, r.key_id, value_aad(a, EMAIL, r.id, r.key_id),
+                              bytes(r.ciphertext))
+    with yk.engine.begin() as conn, pytest.raises(ValueError, match="reserved"):
+        vault.seal_for_member(conn, a, lambda key_id: b"yaksok-value|1|forged", b"x")
+    with yk.engine.begin() as conn:
+        key_id, sealed = vault.seal_for_member(conn, a, lambda k: b"mine|" + k.encode(), b"ok")
+    assert vault.open_for_member(a, key_id, b"mine|" + key_id.encode(), sealed) == b"ok"

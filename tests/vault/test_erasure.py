@@ -271,3 +271,15 @@ def test_a_damaged_ciphertext_is_a_storage_error_not_a_leak(yk, vault, app):
     with pytest.raises(StorageError) as info:
         vault.read(m, [EMAIL], "contract_performance", actor=app)
     assert MINSU[EMAIL] not in str(info.value)
+
+
+def test_the_wiring_registers_what_other_layers_leave_and_never_the_vaults_own(yk):
+    """The purge knows other layers' tables only as they declared them (issue 12)."""
+    from yaksok.vault import Leftover
+
+    tables = {t.table for t in yk.vault.leftovers}
+    assert {"outbox", "member_notices", "cookie_choices", "export_files", "export_links",
+            "export_downloads", "rights_documents"} <= tables
+    for own in ("vault_values", "consent_events"):
+        with pytest.raises(ValueError, match=own):
+            yk.vault.leaves_behind(Leftover(own, "id"))

@@ -20,7 +20,7 @@ from yaksok.errors import NotFound
 from yaksok.policy.loader import load_source
 from yaksok.services import Services
 from yaksok.store.tables import policy_versions
-from yaksok.vault.ledger import notice_sha256
+from yaksok.vault import notice_sha256
 
 __all__ = ["consent_proof", "consent_proof_json"]
 

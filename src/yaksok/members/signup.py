@@ -46,6 +46,7 @@ from yaksok.members.normalise import (
     normalise_sns,
 )
 from yaksok.services import Services
+from yaksok.vault import Vault
 
 __all__ = ["DOB", "NICKNAME", "age_on", "check_age_gate", "sign_up"]
 
@@ -191,8 +192,7 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
     items the member gave on the sign-up form; ``notice_texts`` maps each to the exact text shown
     (default: the item's description in ``lang`` from the policy in force).
     """
-    from yaksok.vault import NewValue, ledger
-    from yaksok.vault.subjects import create_member, new_member_id
+    from yaksok.vault import NewValue, new_member_id
 
     now = now or dt.datetime.now(dt.UTC)
     v = yk.vault
@@ -229,12 +229,9 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
     # 5a: the member and the consents given, in one transaction.
     member_id = new_member_id()
     actor = member_actor(member_id)
-    with v.core_write() as conn:
-        create_member(conn, jurisdiction=jur.key, now=now, password_hash=password_hash,
-                      age_verified_min=jur.minimum_age, age_checked_at=now, member_id=member_id)
-        for key, text in given.items():
-            ledger.give(conn, member_id, key, policy=policy, policy_version=published.version,
-                        notice_text=text, channel=channel, actor_id=actor.id, at=now)
+    v.enrol_member(member_id, jurisdiction=jur.key, password_hash=password_hash,
+                   age_verified_min=jur.minimum_age, age_checked_at=now, consents=given,
+                   channel=channel, now=now)
     # 5b: the values, all or nothing; undone with the member on any failure.
     items = [NewValue(member_id, EMAIL, email_n, channel, "sign_up"),
              NewValue(member_id, PHONE, phone_n, channel, "sign_up")]
@@ -255,7 +252,7 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
     return member_id
 
 
-def _discard(v, member_id: str) -> None:
+def _discard(v: Vault, member_id: str) -> None:
     """Delete every row a failed sign-up wrote for ``member_id`` (it never became a member)."""
     try:
         v.discard_member(member_id)

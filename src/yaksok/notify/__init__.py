@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+import sqlalchemy as sa
+
+from yaksok.crypto.keyring import Keyring
 from yaksok.notify.outbox import (
     CHANNELS,
     STATUSES,
@@ -22,7 +25,8 @@ from yaksok.notify.outbox import (
 )
 from yaksok.notify.smtp import SendError, SmtpConfig, SmtpTransport
 from yaksok.notify.templates import TemplateSpec
-from yaksok.vault import Leftover
+from yaksok.settings import Settings
+from yaksok.vault import Leftover, Vault
 
 __all__ = [
     "CHANNELS",
@@ -71,7 +75,8 @@ class Outbox:
     registered (``register``), queuing in the caller's transaction, and a sender that reads each
     address through the vault when it delivers. Built and filled by the wiring only."""
 
-    def __init__(self, engine, keyring, vault, settings) -> None:
+    def __init__(self, engine: sa.Engine, keyring: Keyring, vault: Vault,
+                 settings: Settings) -> None:
         self.engine, self.keyring, self.vault, self.settings = engine, keyring, vault, settings
         self.templates: Templates = {}
 

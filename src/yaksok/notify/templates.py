@@ -3,7 +3,7 @@
 A template turns token-only parameters into a message at delivery time, so nothing rendered (and
 nothing personal) is stored in the outbox. The outbox does not know any template itself: the
 layers that send messages define theirs (``yaksok.publishing.notices.TEMPLATES``: the notice of
-a policy change; ``yaksok.rights.templates(keyring)``: the answers to data-subject requests,
+a policy change; ``yaksok.rights.templates(vault)``: the answers to data-subject requests,
 which open sealed one-time codes and farewell addresses with the keyring they close over), and
 the wiring (``yaksok.engine``) registers them on the ``Outbox``.
 """

@@ -28,9 +28,7 @@ from yaksok.retention.expiry import (
     run_expiry,
 )
 from yaksok.services import Services
-from yaksok.vault.closure import ClosureReceipt
-from yaksok.vault.expiry import ExpiryRule, Found
-from yaksok.vault.held import HOLD_MEMBER, HeldRecord, hold_scope
+from yaksok.vault import HOLD_MEMBER, ClosureReceipt, ExpiryRule, Found, HeldRecord, hold_scope
 
 __all__ = [
     "ClosureReceipt",

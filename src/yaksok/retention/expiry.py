@@ -30,7 +30,7 @@ from yaksok.crypto.envelope import new_id
 from yaksok.services import Services
 from yaksok.store.sql import from_db, sql, to_db, write
 from yaksok.store.tables import utcnow
-from yaksok.vault.expiry import RUN_STATE, ExpiryRule, Found, window
+from yaksok.vault import RUN_STATE, ExpiryRule, Found, Vault, window
 
 __all__ = ["DestructionRecord", "EXPIRY_RULES", "ExpiryRegistry", "ExpiryServices",
            "run_expiry", "count_due", "retention_status"]
@@ -83,7 +83,7 @@ def _skip_locked(conn) -> str:
 
 
 def _sessions(table: str) -> Callable:
-    def destroy(v, conn, now, batch) -> list[Found]:
+    def destroy(v: Vault, conn, now, batch) -> list[Found]:
         sqlite = conn.dialect.name == "sqlite"
         q = f"SELECT token_hash, expires_at FROM {table} WHERE expires_at <= ? "  # noqa: S608
         q += "OR revoked_at IS NOT NULL ORDER BY expires_at LIMIT ?" + _skip_locked(conn)
@@ -98,7 +98,7 @@ def _sessions(table: str) -> Callable:
 
 
 def _sessions_due(table: str) -> Callable:
-    def count(v, conn, now) -> int:
+    def count(v: Vault, conn, now) -> int:
         return conn.exec_driver_sql(sql(conn, (
             f"SELECT COUNT(*) FROM {table} WHERE expires_at <= ? "  # noqa: S608
             "OR revoked_at IS NOT NULL")), (to_db(conn.dialect.name == "sqlite", now),)).scalar()
@@ -163,7 +163,7 @@ SQLITE_BATCHES_PER_TRANSACTION = 100
 POSTGRES_GROUPED_KINDS = frozenset({"held_records"})
 
 
-def _run_kinds(yk: Services, now, batch, kinds, progress, stop, run_id, out) -> None:
+def _run_kinds(yk: ExpiryServices, now, batch, kinds, progress, stop, run_id, out) -> None:
     engine = yk.engine
     sqlite = engine.dialect.name == "sqlite"
     for rule in yk.expiry.kinds():

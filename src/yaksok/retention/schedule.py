@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from yaksok.errors import ConfigError, YaksokError
-from yaksok.retention.expiry import DestructionRecord
+from yaksok.retention.expiry import DestructionRecord, ExpiryServices
 from yaksok.schedule import Schedule, first_run, next_run, parse_schedule
 from yaksok.services import Services
 from yaksok.store.tables import utcnow
@@ -38,7 +38,7 @@ class WorkerPass:
         return sum(r.count for r in self.records)
 
 
-def run_pass(yk: Services, *, batch: int | None = None, now: dt.datetime | None = None,
+def run_pass(yk: ExpiryServices, *, batch: int | None = None, now: dt.datetime | None = None,
              progress: Callable[[str, int], None] | None = None,
              stop: Callable[[], bool] | None = None) -> WorkerPass:
     """One pass of the worker: everything past its expiry, then erased members' rows."""
@@ -71,7 +71,7 @@ def _describe(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, YaksokError) else type(exc).__name__
 
 
-def start_worker(yk: Services, schedule: str | Schedule | None = None, *,
+def start_worker(yk: ExpiryServices, schedule: str | Schedule | None = None, *,
                  batch: int | None = None) -> Callable[[], None]:
     """Run ``run_pass`` on ``schedule`` (default: the settings') in a daemon thread.
 

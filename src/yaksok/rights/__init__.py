@@ -31,7 +31,7 @@ __all__ = ["EXPIRY_RULES", "LEFTOVERS", "SEALED_COLUMNS", "templates"]
 
 #: What expires in this layer (exports, one-time codes, farewell addresses); the wiring
 #: registers them on the expiry registry.
-EXPIRY_RULES = (export.EXPIRY, verify.EXPIRY, farewell.EXPIRY)
+EXPIRY_RULES = (verify.EXPIRY, export.EXPIRY, farewell.EXPIRY)
 #: The KEK-sealed columns of this layer a key rotation reseals (live one-time codes, unsent
 #: farewell addresses); the wiring registers them.
 SEALED_COLUMNS = (verify.SEALED, farewell.SEALED)

@@ -52,12 +52,7 @@ from yaksok.rights import export_report as report
 from yaksok.services import Services
 from yaksok.store.sql import from_db, sql, storage_errors, to_db
 from yaksok.store.tables import utcnow
-from yaksok.vault.expiry import ExpiryRule, Found
-from yaksok.vault.subject_access import (
-    check_request_id,
-    held_summary,
-    subject_rows,
-)
+from yaksok.vault import ExpiryRule, Found, Vault, check_request_id, held_summary, subject_rows
 
 __all__ = ["EXPORT_PERIOD", "LINK_LIFETIME", "KINDS", "ExportFile", "build_export",
            "create_download", "download", "get_export"]
@@ -321,7 +316,7 @@ def download(yk: Services, token: str, *, actor: Actor, ip: str | None = None,
 
 # -- expiry (yaksok worker) ----------------------------------------------------------------------
 
-def _expired_exports(v, conn, now: dt.datetime, batch: int) -> list[Found]:
+def _expired_exports(v: Vault, conn, now: dt.datetime, batch: int) -> list[Found]:
     """Delete expired exports (the wrapped export key goes with the row) and their downloads."""
     sqlite = conn.dialect.name == "sqlite"
     q = "SELECT id, expires_at FROM export_files WHERE expires_at <= ? ORDER BY expires_at LIMIT ?"
@@ -341,7 +336,7 @@ def _expired_exports(v, conn, now: dt.datetime, batch: int) -> list[Found]:
     return [Found(len(rows), min(times), max(times))]
 
 
-def _exports_due(v, conn, now: dt.datetime) -> int:
+def _exports_due(v: Vault, conn, now: dt.datetime) -> int:
     q = "SELECT COUNT(*) FROM export_files WHERE expires_at <= ?"
     return conn.exec_driver_sql(sql(conn, q), (to_db(conn.dialect.name == "sqlite", now),)).scalar()
 

@@ -61,6 +61,7 @@ from yaksok.rights.external_sql import (
     _table,
     _where,
 )
+from yaksok.vault import Vault
 
 __all__ = ["ExternalRows", "ExternalErasure", "MASK", "access_external", "erase_external"]
 
@@ -107,7 +108,7 @@ class _Step:
 # -- the rights request and the log ------------------------------------------------------------
 
 
-def _request_ok(yk: ExternalServices, v, member_id: str, request_id: str, rights: tuple, *, actor,
+def _request_ok(yk: ExternalServices, v: Vault, member_id: str, request_id: str, rights: tuple, *, actor,
                 operation: str):
     """The request exists, is the member's, is of the right kind and is being carried out;
     otherwise the refusal is logged and raised."""
@@ -253,7 +254,7 @@ def _plan(ds, shapes, wanted: frozenset[str] | None) -> list[_Step]:
     return steps
 
 
-def _erase_dataset(yk: ExternalServices, v, ds, url, conn, shapes, steps: list[_Step], member_id: str, *,
+def _erase_dataset(yk: ExternalServices, v: Vault, ds, url, conn, shapes, steps: list[_Step], member_id: str, *,
                    actor, request_id: str) -> list[ExternalErasure]:
     held: list[str] = []
     done: list[ExternalErasure] = []
@@ -289,7 +290,7 @@ def _erase_dataset(yk: ExternalServices, v, ds, url, conn, shapes, steps: list[_
     return done
 
 
-def _compensate(v, held: list[str], member_id: str, *, actor, request_id: str, reason: str,
+def _compensate(v: Vault, held: list[str], member_id: str, *, actor, request_id: str, reason: str,
                 logged: bool) -> None:
     """Undo yaksok's side of a dataset whose external transaction did not commit."""
     if not held and not logged:

@@ -36,7 +36,7 @@ from yaksok.notify.outbox import insert_ignore
 from yaksok.notify.templates import LEGAL_DUTY_PURPOSE
 from yaksok.services import Services
 from yaksok.store.tables import farewell_addresses, rights_requests
-from yaksok.vault.expiry import ExpiryRule, Found
+from yaksok.vault import ExpiryRule, Found, Vault
 
 __all__ = ["FAREWELL_DAYS", "TEMPLATE", "prepare", "queue", "open_address", "address_done",
            "farewell_of"]
@@ -141,7 +141,7 @@ def _over(now: dt.datetime):
     return (t.c.expires_at <= now) | t.c.request_id.in_(ended)
 
 
-def _expired(v, conn: sa.Connection, now: dt.datetime, batch: int) -> list[Found]:
+def _expired(v: Vault, conn: sa.Connection, now: dt.datetime, batch: int) -> list[Found]:
     t = farewell_addresses
     rows = conn.execute(sa.select(t.c.id, t.c.created_at, t.c.sealed.is_not(None).label("s"))
                         .where(_over(now)).order_by(t.c.expires_at).limit(batch)
@@ -158,7 +158,7 @@ def _expired(v, conn: sa.Connection, now: dt.datetime, batch: int) -> list[Found
     return out
 
 
-def _due(v, conn: sa.Connection, now: dt.datetime) -> int:
+def _due(v: Vault, conn: sa.Connection, now: dt.datetime) -> int:
     t = farewell_addresses
     return conn.execute(sa.select(sa.func.count()).select_from(t).where(_over(now))).scalar()
 

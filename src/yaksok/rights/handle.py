@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from yaksok.access import Mandate
 from yaksok.errors import Conflict, NotFound, ValidationError
 from yaksok.policy.model import shown_key
+from yaksok.rights.external_sql import ExternalServices
 from yaksok.rights.lifecycle import (
     RightsRequest,
     admin_event,
@@ -54,6 +55,7 @@ from yaksok.rights.lifecycle import (
 from yaksok.rights.requests import complete, open_personal
 from yaksok.services import Services
 from yaksok.store.tables import rights_requests
+from yaksok.vault import Vault
 
 __all__ = ["Outcome", "COLLECTION_CHANNEL", "carry_out", "explain_decision"]
 
@@ -101,7 +103,7 @@ def _step(yk: Services, row, progress: dict, name: str, fn) -> dict:
     return progress[name]
 
 
-def carry_out(yk: Services, request_id: str, *, actor, lang: str = "ko", now: dt.datetime | None = None
+def carry_out(yk: ExternalServices, request_id: str, *, actor, lang: str = "ko", now: dt.datetime | None = None
               ) -> Outcome:
     """Do the right of the request and complete it (see the module docstring)."""
 
@@ -157,7 +159,7 @@ def carry_out(yk: Services, request_id: str, *, actor, lang: str = "ko", now: dt
     return Outcome(done, result, explanation)
 
 
-def _rectify(yk: Services, v, row, actor) -> dict:
+def _rectify(yk: Services, v: Vault, row, actor) -> dict:
     personal = open_personal(yk, row.id) or {}
     target = personal.get("value_id") or personal["category"]
     category = personal.get("category")
@@ -172,7 +174,7 @@ def _rectify(yk: Services, v, row, actor) -> dict:
     return {"value_id": value_id, "category": category}
 
 
-def _erase(yk: Services, v, row, progress: dict, details: dict, actor, now) -> dict:
+def _erase(yk: ExternalServices, v: Vault, row, progress: dict, details: dict, actor, now) -> dict:
     from yaksok.rights import farewell
     from yaksok.rights.external import erase_external
 
@@ -209,7 +211,7 @@ def _erase(yk: Services, v, row, progress: dict, details: dict, actor, now) -> d
     return {"scope": "account", "external": ext, **closed}
 
 
-def _withdraw(yk: Services, v, row, consent: str, actor, lang: str, now) -> dict:
+def _withdraw(yk: Services, v: Vault, row, consent: str, actor, lang: str, now) -> dict:
     if consent not in v.effective_consents(row.member_id):
         return {"consent": consent, "withdrawn": False}
     item = yk.policy.consent(consent)

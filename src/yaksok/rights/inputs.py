@@ -16,6 +16,7 @@ from yaksok.errors import NotFound, PermissionDenied, ValidationError
 from yaksok.policy.model import shown_key
 from yaksok.rights.lifecycle import load, require_handler, require_member_side
 from yaksok.services import Services
+from yaksok.vault import Vault
 
 __all__ = ["DECISION_ACTIONS", "check_declared", "check_codes", "check_details",
            "check_personal", "check_submitter", "seal_personal", "open_personal"]
@@ -55,8 +56,8 @@ def check_codes(value, field: str) -> None:
         raise ValidationError("values must be codes, ids or counts", field=field)
 
 
-def check_details(v, right: str, details: dict | None) -> dict:
-    from yaksok.vault.rules import RESTRICTION_REASONS
+def check_details(v: Vault, right: str, details: dict | None) -> dict:
+    from yaksok.vault import RESTRICTION_REASONS
 
     rules = v.rules()
     d = dict(details or {})
@@ -96,7 +97,7 @@ def check_details(v, right: str, details: dict | None) -> dict:
     return d
 
 
-def check_personal(v, right: str, personal: dict | None) -> dict | None:
+def check_personal(v: Vault, right: str, personal: dict | None) -> dict | None:
     if personal is None:
         if right == "rectification":
             raise ValidationError("a rectification names the new value", field="personal",
@@ -142,7 +143,7 @@ def _aad(request_id: str, member_id: str, key_id: str) -> bytes:
     return _PERSONAL_AAD + f"{request_id}|{member_id}|{key_id}".encode()
 
 
-def seal_personal(v, conn, request_id: str, member_id: str, personal: dict, now
+def seal_personal(v: Vault, conn, request_id: str, member_id: str, personal: dict, now
                   ) -> tuple[bytes, str]:
     """(ciphertext, data key id) of ``personal`` sealed under the member's data key."""
     data = json.dumps(personal, ensure_ascii=False).encode("utf-8")

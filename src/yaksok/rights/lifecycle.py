@@ -33,6 +33,7 @@ from yaksok.errors import Conflict, NotFound
 from yaksok.rights.grounds import counted_ground
 from yaksok.services import Services
 from yaksok.store.tables import rights_request_events, rights_requests, utcnow
+from yaksok.vault import Vault
 
 if TYPE_CHECKING:
     from yaksok.actors import Actor
@@ -182,7 +183,7 @@ def load(conn: sa.Connection, request_id: str, *, lock: bool = False):
     return row
 
 
-def admin_event(v, *, actor: Actor, row, reason: str, ip: str | None = None,
+def admin_event(v: Vault, *, actor: Actor, row, reason: str, ip: str | None = None,
                 outcome: str = "granted", categories=()):
     """The access-log entry of an action on a request (subject: the member's random id)."""
     return v.event(actor=actor, operation="admin", outcome=outcome, member_id=row.member_id,
@@ -207,7 +208,7 @@ def require_status(row, allowed_from: tuple[str, ...], to: str) -> None:
             else "allowed only from: " + ", ".join(allowed_from))
 
 
-def transition(v, conn: sa.Connection, row, to: str, *, actor: Actor, now: dt.datetime,
+def transition(v: Vault, conn: sa.Connection, row, to: str, *, actor: Actor, now: dt.datetime,
                allowed_from: tuple[str, ...], reason: str | None = None,
                ip: str | None = None, **values) -> None:
     """Move ``row`` to ``to`` in the caller's transaction (see the module docstring)."""

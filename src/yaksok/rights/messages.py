@@ -30,12 +30,12 @@ from yaksok.rights.grounds import (
     appeal_for,
 )
 from yaksok.store.tables import (
-    closure_receipts,
     farewell_addresses,
     rights_request_events,
     rights_requests,
     verification_codes,
 )
+from yaksok.vault import Vault
 
 __all__ = ["render_received", "render_code", "render_completed", "render_refused",
            "render_extended", "render_erased", "CODE_MINUTES_TEXT"]
@@ -189,16 +189,14 @@ def code_row(conn: sa.Connection, code_id: str):
                         ).first()
 
 
-def render_erased(conn, params, base_url) -> tuple[str, str, str]:
+def render_erased(vault: Vault, conn, params, base_url) -> tuple[str, str, str]:
     t = farewell_addresses
     fw = conn.execute(sa.select(t.c.request_id, t.c.created_at)
                       .where(t.c.id == params["farewell_id"])).first()
     if fw is None:
         raise NotFound("the farewell of this message is gone", field="farewell_id")
     row = _request(conn, fw.request_id)
-    receipt = conn.execute(sa.select(closure_receipts.c.receipt).where(
-        closure_receipts.c.member_ref == row.member_id)).scalar()
-    receipt = json.loads(receipt) if receipt else {}
+    receipt = vault.closure_receipt(row.member_id, conn=conn) or {}
     at = dt.datetime.fromisoformat(receipt["closed_at"]) if receipt.get("closed_at") \
         else fw.created_at
     day = _day(at, row.jurisdiction)

@@ -77,6 +77,7 @@ from yaksok.rights.lifecycle import (
 )
 from yaksok.services import Services
 from yaksok.store.tables import rights_request_events, rights_requests
+from yaksok.vault import Vault
 
 __all__ = ["RIGHTS", "CHANNELS", "STATUSES", "REQUESTERS", "REFUSAL_GROUNDS", "SESSION_RIGHTS",
            "DECISION_ACTIONS", "RightsRequest", "RequestEvent", "submit", "get_request",
@@ -261,7 +262,7 @@ def start(yk: Services, request_id: str, *, actor, now: dt.datetime | None = Non
     require_handler(yk, actor, "start a request")
     now = aware(now)
 
-    def go(v, conn, row):
+    def go(v: Vault, conn, row):
         if row.requester != "self" and row.agent_check != "accepted":
             raise Conflict("the agent's power of attorney was not accepted",
                            field="agent_check", fix="record the check with check_agent first")
@@ -285,7 +286,7 @@ def extend(yk: Services, request_id: str, *, actor, reason: str, now: dt.datetim
     check_extension_reason(reason)
     now = aware(now)
 
-    def go(v, conn, row):
+    def go(v: Vault, conn, row):
         require_status(row, ("in_progress", "extended"), "extended")
         rule = due_dates(yk.policy, row.jurisdiction, row.right, row.received_at)
         if rule.rule_jurisdiction == "KR" and row.right not in _KR_EXTENDABLE:
@@ -313,7 +314,7 @@ def refuse(yk: Services, request_id: str, *, actor, reason: str, now: dt.datetim
     require_handler(yk, actor, "refuse a request")
     now = aware(now)
 
-    def go(v, conn, row):
+    def go(v: Vault, conn, row):
         require_status(row, OPEN, "refused")
         check_ground(reason, row.right, row.jurisdiction)
         check_counted(conn, reason, row)
@@ -330,7 +331,7 @@ def cancel(yk: Services, request_id: str, *, actor, now: dt.datetime | None = No
                         operation="rights_verify" if actor.kind == "member" else "rights_submit",
                         request_id=request_id)
 
-    def go(v, conn, row):
+    def go(v: Vault, conn, row):
         by = "by-member" if actor.kind in ("member", "app_backend") else "by-staff"
         transition(v, conn, row, "cancelled", actor=actor, now=now, allowed_from=OPEN,
                    reason=by)
@@ -347,7 +348,7 @@ def complete(yk: Services, request_id: str, *, actor, result: dict | None = None
     check_codes(result or {}, "result")
     now = aware(now)
 
-    def go(v, conn, row):
+    def go(v: Vault, conn, row):
         transition(v, conn, row, "completed", actor=actor, now=now,
                    allowed_from=("in_progress", "extended"),
                    result=json.dumps(result or {}, sort_keys=True))

@@ -56,7 +56,7 @@ from yaksok.rights.lifecycle import (
 from yaksok.services import Services
 from yaksok.store.sql import from_db, sql, to_db
 from yaksok.store.tables import utcnow, verification_codes
-from yaksok.vault.expiry import ExpiryRule, Found
+from yaksok.vault import ExpiryRule, Found, Vault
 
 __all__ = ["CODE_MINUTES", "MAX_ATTEMPTS", "RESEND_SECONDS", "verify_by_password", "send_code",
            "check_code", "verify_by_staff", "open_code_for_delivery"]
@@ -91,7 +91,7 @@ def _for_member(yk: Services, actor, request_id: str, *, ip: str | None = None) 
                             request_id=request_id)
 
 
-def _deny(v, row, actor, reason: str, ip: str | None) -> None:
+def _deny(v: Vault, row, actor, reason: str, ip: str | None) -> None:
     with v.core_write() as conn:
         v.append(conn, admin_event(v, actor=actor, row=row, reason=reason, ip=ip,
                                    outcome="denied"))
@@ -251,7 +251,7 @@ def verify_by_staff(yk: Services, request_id: str, *, actor, method: str, now: d
 _DEAD = "WHERE expires_at <= ? OR used_at IS NOT NULL OR attempts >= ?"
 
 
-def _expired_codes(v, conn, now: dt.datetime, batch: int) -> list[Found]:
+def _expired_codes(v: Vault, conn, now: dt.datetime, batch: int) -> list[Found]:
     sqlite = conn.dialect.name == "sqlite"
     q = f"SELECT id, expires_at FROM verification_codes {_DEAD} ORDER BY expires_at LIMIT ?"  # noqa: S608
     q += "" if sqlite else " FOR UPDATE SKIP LOCKED"
@@ -268,7 +268,7 @@ def _expired_codes(v, conn, now: dt.datetime, batch: int) -> list[Found]:
     return [Found(len(rows), min(times), max(times))]
 
 
-def _codes_due(v, conn, now: dt.datetime) -> int:
+def _codes_due(v: Vault, conn, now: dt.datetime) -> int:
     q = f"SELECT COUNT(*) FROM verification_codes {_DEAD}"  # noqa: S608
     return conn.exec_driver_sql(sql(conn, q), (to_db(conn.dialect.name == "sqlite", now),
                                                MAX_ATTEMPTS)).scalar()

@@ -14,32 +14,77 @@ every denial goes to the access log. The pieces:
 - ``restrictions``  restrictions of processing and objections
 - ``erasure``       crypto-shredding, the purge after it, re-applying erasures after a restore
 - ``subjects``      member rows (the pseudonymous subjects values belong to)
+- ``credentials``   password checks and lockout on the member row
+- ``ledger``        the consent ledger (append-only events, the consents in force)
+- ``gate``          "may purpose P use member M's data now?", cached per consent generation
+- ``renewal``       re-consent marks after a policy change
+- ``withdrawal``    what a consent withdrawal erases
+- ``held``          records under a statutory hold, sealed under per-kind, per-month hold keys
+- ``closure``       account closure: holds written, everything else erased, a receipt
+- ``expiry``        destruction of held records, hold keys and consent evidence when due
+- ``rewrap``        the data keys' side of a KEK rotation
+- ``subject_access`` every value of a member, for answering a rights request
+
+Only this package's ``__all__`` is for other packages: the modules are its rooms.
 """
 
 from __future__ import annotations
 
+from yaksok.vault.closure import ClosureReceipt
 from yaksok.vault.collect import NewValue
-from yaksok.vault.erasure import Erasure, Leftover, erasures_path
-from yaksok.vault.keys import KeyCache, destroy_member_key
+from yaksok.vault.erasure import DOOR_TABLES, Erasure, Leftover, erasures_path
+from yaksok.vault.expiry import EVIDENCE_RULES as EVIDENCE_EXPIRY_RULES
+from yaksok.vault.expiry import HOLD_RULES as HOLD_EXPIRY_RULES
+from yaksok.vault.expiry import RUN_STATE, ExpiryRule, Found, window
+from yaksok.vault.held import HOLD_MEMBER, HeldRecord, hold_scope
+from yaksok.vault.ledger import notice_sha256
 from yaksok.vault.read import Value
 from yaksok.vault.restrictions import Objection, Restriction
 from yaksok.vault.rules import RESTRICTION_REASONS, SINGLE_VALUED
 from yaksok.vault.service import Vault
-from yaksok.vault.subjects import create_member, new_member_id
+from yaksok.vault.subject_access import (
+    HeldSummary,
+    SubjectRow,
+    check_request_id,
+    held_summary,
+    subject_rows,
+)
+from yaksok.vault.subjects import new_member_id
 
+#: The vault's public face: the ``Vault``, the types its operations take and return, and the
+#: few functions that take a ``Vault`` (never a connection). Other packages import only these
+#: (``one-door`` contract; tests/test_floor_plan.py).
 __all__ = [
     "Vault",
+    # what its operations take and return
     "Value",
     "NewValue",
     "Erasure",
+    "ClosureReceipt",
+    "HeldRecord",
+    "HeldSummary",
+    "SubjectRow",
     "Restriction",
     "Objection",
-    "KeyCache",
+    "Leftover",
+    "DOOR_TABLES",
+    # expiry kinds: the vault's own, and the types later layers declare theirs with
+    "HOLD_EXPIRY_RULES",
+    "EVIDENCE_EXPIRY_RULES",
+    "ExpiryRule",
+    "Found",
+    "RUN_STATE",
+    "window",
+    # constants and pure helpers
     "RESTRICTION_REASONS",
     "SINGLE_VALUED",
-    "create_member",
+    "HOLD_MEMBER",
+    "hold_scope",
+    "notice_sha256",
     "new_member_id",
-    "Leftover",
     "erasures_path",
-    "destroy_member_key",
+    # reads for a rights request, over a Vault
+    "check_request_id",
+    "held_summary",
+    "subject_rows",
 ]

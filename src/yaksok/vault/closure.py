@@ -34,7 +34,7 @@ from yaksok.vault.subjects import lock_member
 if TYPE_CHECKING:
     from yaksok.vault.service import Vault
 
-__all__ = ["ClosureReceipt", "DestroyedItem", "HeldItem", "close_account"]
+__all__ = ["ClosureReceipt", "DestroyedItem", "HeldItem", "close_account", "stored_receipt"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +121,10 @@ def close_account(v: Vault, member_id: str, *, actor, now: dt.datetime | None = 
     for key_id in keys:
         v.keys.forget(key_id)
     return receipt
+
+
+def stored_receipt(conn, member_id: str) -> dict | None:
+    """The receipt of the member's account closure as stored (JSON-ready), or None."""
+    text = conn.exec_driver_sql(sql(conn, "SELECT receipt FROM closure_receipts "
+                                          "WHERE member_ref = ?"), (member_id,)).scalar()
+    return json.loads(text) if text else None

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from yaksok.actors import Actor
     from yaksok.vault.service import Vault
 
-__all__ = ["Erasure", "Leftover", "ListedErasure", "erase_member", "purge_erased", "reapply_erasures",
+__all__ = ["DOOR_TABLES", "Erasure", "Leftover", "ListedErasure", "erase_member", "purge_erased", "reapply_erasures",
            "erasures_path", "read_erasures_file", "read_erasure_entries", "checkpoint_sqlite"]
 
 log = logging.getLogger("yaksok.vault")
@@ -191,6 +191,11 @@ class Leftover:
     member_column: str = "member_id"
 
 
+#: The tables that hold personal values, identifiers, blind indexes or keys: no layer above the
+#: vault runs SQL on them, or registers them for others to (leftovers, sealed columns).
+DOOR_TABLES = frozenset({"members", "vault_values", "data_keys", "held_records",
+                         "consent_events"})
+
 #: What the vault's own tables leave behind; later layers add theirs (``Vault.leaves_behind``).
 OWN_LEFTOVERS = (
     Leftover("consent_events", "id"), Leftover("consent_renewals", "id"),
@@ -198,7 +203,7 @@ OWN_LEFTOVERS = (
     Leftover("member_sessions", "token_hash"))
 # Consent evidence of a CLOSED account (members.closed_at set, by ``close_account``) is kept for
 # ``Settings.consent_evidence_period`` after the closure and left to the ``consent_evidence``
-# expiry kind (yaksok.retention.expiry); a plain erasure purges it with the rest.
+# expiry kind (yaksok.vault.expiry); a plain erasure purges it with the rest.
 _NOT_CLOSED = (" WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id = t.member_id "
                "AND m.closed_at IS NOT NULL)")
 

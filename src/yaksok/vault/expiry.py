@@ -29,7 +29,8 @@ from yaksok.policy.periods import minus_period
 from yaksok.store.sql import from_db, sql, to_db
 from yaksok.vault.held import HOLD_MEMBER, law_text, month_end
 
-__all__ = ["CONSENT_EVIDENCE_PERIOD", "ExpiryRule", "Found", "RULES", "RUN_STATE", "window"]
+__all__ = ["CONSENT_EVIDENCE_PERIOD", "EVIDENCE_RULES", "ExpiryRule", "Found", "HOLD_RULES", "RULES",
+           "RUN_STATE", "window"]
 
 #: Consent evidence is kept this long after the consent ends (withdrawn or refused);
 #: ``Settings.consent_evidence_period`` (env ``YAKSOK_CONSENT_EVIDENCE_PERIOD``) overrides it.
@@ -295,14 +296,19 @@ def _consent_evidence_due(v, conn, now) -> int:
 
 
 
-RULES = (
+#: Statutory holds: the records first, then the keys of the months they leave empty.
+HOLD_RULES = (
     ExpiryRule("held_records", "row delete",
                "record kind's retention period (policy retention.rules)", None, _held_rows,
                _held_due),
     ExpiryRule("hold_keys", "key deletion",
                "hold key of a kind and month, once the month of expiry is over", None,
                _hold_keys, _hold_keys_due),
+)
+#: The consent ledger's evidence of ended consents and closed accounts.
+EVIDENCE_RULES = (
     ExpiryRule("consent_evidence", "row delete",
                "consent evidence: a period after the consent ended", None, _consent_evidence,
                _consent_evidence_due),
 )
+RULES = HOLD_RULES + EVIDENCE_RULES

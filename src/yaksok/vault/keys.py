@@ -50,13 +50,28 @@ def destroy_member_key(conn, member_id: str, *, scope: str = MEMBER_SCOPE,
     return ids
 
 
+#: AAD prefixes of what only the vault seals and opens (values, held records, wrapped keys):
+#: ``seal_for_member``/``open_for_member`` refuse them, so a layer above that seals its own
+#: things under a member's key can never open a vault value or a held record with it.
+RESERVED_AAD = (b"yaksok-value|", b"yaksok-held|", b"dk|")
+
+
+def check_caller_aad(aad: bytes) -> bytes:
+    if not isinstance(aad, bytes) or not aad or aad.startswith(RESERVED_AAD):
+        raise ValueError("this AAD is reserved for the vault's own values, records and keys; "
+                         "bind what you seal to your own row with your own prefix")
+    return aad
+
+
 def open_for_member(v, conn, member_id: str, key_id: str, aad: bytes, ciphertext: bytes) -> bytes:
     """Open ``ciphertext`` sealed under the member's data key ``key_id`` (``Vault.open_for_member``);
-    ``NotFound`` once the key is destroyed (the member erased)."""
+    ``NotFound`` once the key is destroyed (the member erased). Only the member-scope key, and
+    never under a reserved AAD."""
+    check_caller_aad(aad)
     p = "?" if conn.dialect.name == "sqlite" else "%s"
     row = conn.exec_driver_sql(
         f"SELECT wrapped, kek_version, scope FROM data_keys WHERE id = {p} "  # noqa: S608
-        f"AND member_id = {p}", (key_id, member_id)).first()
+        f"AND member_id = {p} AND scope = 'member'", (key_id, member_id)).first()
     if row is None or row[0] is None:
         raise NotFound("sealed under a member key that no longer exists (the member was "
                        "erased)", field="member_id", fix="nothing can bring it back")

@@ -1,18 +1,26 @@
-"""The data keys' side of a KEK rotation: which keys are still wrapped under an older KEK
-version, and their rewrap written back without overwriting a concurrent change.
+"""The data keys' side of a KEK rotation: every live data key still wrapped under an older KEK
+version is rewrapped under the active one, and written back without overwriting a concurrent
+change; the count of keys per version, and the lock a retirement counts under.
 
-``yaksok.rotation`` runs the procedure (rotate, rewrap, reseal, retire) over these; the rows of
-``data_keys`` are touched only here.
+``yaksok.rotation`` runs the procedure (rotate, rewrap, reseal, retire) through ``Vault``'s
+``rewrap_data_keys``, ``data_key_usage`` and ``lock_keys_for_retirement``; the rows of
+``data_keys``, and the keys in them, never leave the vault.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
+from yaksok.crypto.envelope import rewrap_data_key
 from yaksok.store.sql import raw_write, sql, storage_errors
 
-__all__ = ["count_pending", "pending_keys", "store_rewrapped", "usage_by_version",
-           "lock_for_retirement"]
+__all__ = ["rewrap_data_keys", "count_pending", "pending_keys", "store_rewrapped",
+           "usage_by_version", "lock_for_retirement", "MAX_PASSES"]
+
+#: Each pass only finds rows a stale writer added during the previous one.
+MAX_PASSES = 20
 
 _PENDING = ("SELECT id, member_id, scope, wrapped, kek_version FROM data_keys "
             "WHERE kek_version < ? AND wrapped IS NOT NULL AND id > ? ORDER BY id LIMIT ?")
@@ -47,6 +55,49 @@ def store_rewrapped(engine: sa.Engine, updates: list[tuple]) -> int:
         for params in updates:
             changed += max(conn.exec_driver_sql(text, params).rowcount, 0)
     return changed
+
+
+def rewrap_data_keys(engine: sa.Engine, keyring, target: int, *, batch: int,
+                     progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+    """Rewrap every live data key under a KEK version older than ``target``; returns
+    (rewrapped, skipped: rows that changed meanwhile, erased or rewrapped by another run).
+
+    Each batch unwraps and rewraps outside any transaction, then writes in one short
+    transaction of its own with an optimistic ``UPDATE ... WHERE id = ? AND kek_version = ? AND
+    wrapped = ?``; the walk by id repeats until a pass finds nothing (a writer that read the
+    keyring just before the rotation is caught by the next pass).
+    """
+    total = count_pending(engine, target)
+    done = changed_total = skipped = 0
+    if progress:
+        progress(0, total)
+    for _ in range(MAX_PASSES):
+        last, seen = "", 0
+        while True:
+            rows = pending_keys(engine, target, last, batch)
+            if not rows:
+                break
+            last = rows[-1][0]
+            seen += len(rows)
+            updates = []
+            for key_id, member_id, scope, wrapped, old in rows:
+                new_version, new_wrapped = rewrap_one(keyring, key_id, member_id, scope,
+                                                      wrapped, old, target)
+                updates.append((new_wrapped, new_version, key_id, old, wrapped))
+            changed = store_rewrapped(engine, updates)
+            changed_total += changed
+            skipped += len(updates) - changed
+            done += len(updates)
+            if progress:
+                progress(done, max(total, done))
+        if seen == 0:
+            break
+    return changed_total, skipped
+
+
+def rewrap_one(keyring, key_id, member_id, scope, wrapped, old, target):
+    """One row's rewrap (a seam: tests make it fail in the middle of a batch)."""
+    return rewrap_data_key(keyring, key_id, member_id, scope, wrapped, old, target)
 
 
 def usage_by_version(conn) -> dict[int, int]:

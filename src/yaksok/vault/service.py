@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
@@ -38,10 +38,11 @@ from yaksok.vault import (
     read,
     renewal,
     restrictions,
+    rewrap,
     withdrawal,
 )
 from yaksok.vault.gate import ConsentGate
-from yaksok.vault.keys import KeyCache, open_for_member
+from yaksok.vault.keys import KeyCache, check_caller_aad, open_for_member
 from yaksok.vault.rules import Rules, rules_for
 from yaksok.vault.subjects import (
     MemberInfo,
@@ -213,11 +214,27 @@ class Vault:
     # -- members -------------------------------------------------------------------------------
 
     def create_member(self, *, jurisdiction: str | None = None, **kwargs) -> str:
-        """A new active member (the members layer calls ``subjects.create_member`` itself)."""
+        """A new active member, with no consent given (sign-up uses ``enrol_member``)."""
         with self.core_write() as conn:
             return create_member(conn, jurisdiction=jurisdiction
                                  or self.rules().default_jurisdiction, policy=self.policy,
                                  **kwargs)
+
+    def enrol_member(self, member_id: str, *, jurisdiction: str, password_hash: str | None,
+                     age_verified_min: int | None, age_checked_at: dt.datetime | None,
+                     consents: Mapping[str, str], channel: str, now: dt.datetime) -> None:
+        """Sign-up's write: the member row and the consents the member gave on the form
+        (``consents``: consent key → the exact notice text shown), in one transaction, each
+        consent checked against the policy in force and recorded as given by the member."""
+        published = self.published
+        with self.core_write() as conn:
+            create_member(conn, jurisdiction=jurisdiction, now=now, password_hash=password_hash,
+                          age_verified_min=age_verified_min, age_checked_at=age_checked_at,
+                          member_id=member_id, policy=published.policy)
+            for key, text in consents.items():
+                ledger.give(conn, member_id, key, policy=published.policy,
+                            policy_version=published.version, notice_text=text,
+                            channel=channel, actor_id=member_id, at=now)
 
     def close_member(self, member_id: str) -> None:
         with self.core_write() as conn:
@@ -414,7 +431,7 @@ class Vault:
                 raise NotFound("no such member", field="member_id",
                                fix="check the member id; an erased member is gone for good")
         key_id, aead = collect.member_key(self, conn, member_id, now or utcnow())
-        return key_id, seal_value(aead, aad(key_id), plaintext)
+        return key_id, seal_value(aead, check_caller_aad(aad(key_id)), plaintext)
 
     def open_for_member(self, member_id: str, key_id: str, aad: bytes, ciphertext: bytes, *,
                         conn=None) -> bytes:
@@ -498,6 +515,35 @@ class Vault:
         return closure.close_account(self, member_id, actor=actor, now=now, ip=ip,
                                      request_id=request_id)
 
+    # -- KEK rotation (``rewrap``; the procedure is ``yaksok.rotation``) ---------------------------
+
+    def rewrap_data_keys(self, target: int, *, batch: int = 500,
+                         progress=None) -> tuple[int, int]:
+        """Rewrap every live data key still under a KEK version older than ``target``;
+        (rewrapped, skipped because changed meanwhile)."""
+        return rewrap.rewrap_data_keys(self.engine, self.keyring, target, batch=batch,
+                                       progress=progress)
+
+    def data_key_usage(self, conn=None) -> dict[int, int]:
+        """{KEK version: live data keys wrapped under it}, in ``conn`` if given."""
+        if conn is not None:
+            return rewrap.usage_by_version(conn)
+        with storage_errors(self.engine), self.engine.connect() as c:
+            return rewrap.usage_by_version(c)
+
+    def lock_keys_for_retirement(self, conn, other_tables=()) -> None:
+        """In the caller's write transaction: no data key (nor a row of ``other_tables``) is
+        added or changed until it ends, so a retirement's count stays true."""
+        rewrap.lock_for_retirement(conn, other_tables)
+
+    def closure_receipt(self, member_id: str, *, conn=None) -> dict | None:
+        """The receipt of the member's account closure (what was destroyed and what is held,
+        never a value), or None; in ``conn`` if given (the outbox renders in its own)."""
+        if conn is not None:
+            return closure.stored_receipt(conn, member_id)
+        with storage_errors(self.engine), self.engine.connect() as c:
+            return closure.stored_receipt(c, member_id)
+
     # -- erasure -------------------------------------------------------------------------------
 
     def erase_member(self, member_id: str, *, actor, ip: str | None = None,
@@ -509,7 +555,11 @@ class Vault:
 
     def leaves_behind(self, *leftovers: erasure.Leftover) -> None:
         """Register tables of later layers whose rows ``purge_erased`` deletes with a member
-        (the wiring does it; the vault does not know them)."""
+        (the wiring does it; the vault does not know them). Its own tables are not theirs."""
+        own = erasure.DOOR_TABLES | {t.table for t in erasure.OWN_LEFTOVERS}
+        for t in leftovers:
+            if t.table in own:
+                raise ValueError(f"{t.table} is the vault's own table; it purges it itself")
         self.leftovers += tuple(t for t in leftovers if t not in self.leftovers)
 
     def reapply_erasures(self, *, actor=None) -> int:

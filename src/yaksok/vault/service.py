@@ -75,7 +75,11 @@ def loggable_ref(member_id) -> str | None:
 
 
 class Vault:
-    """The only door to personal data (see yaksok/vault/README.md)."""
+    """The only door to personal data (see yaksok/vault/README.md).
+
+    Built by the wiring (``engine.wire``), which also registers what other layers leave of a
+    member (``leaves_behind``); a ``Vault`` made directly (a test's second process) knows only
+    its own tables' leftovers."""
 
     def __init__(self, engine: Engine, keyring: Keyring, policy: PolicyInForce,
                  settings: Settings, *, key_cache_size: int = 10_000,

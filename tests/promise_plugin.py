@@ -1,12 +1,16 @@
 """pytest plugin: which tests prove which promise of the policy.
 
-A test proves a promise by carrying its ID: ``@pytest.mark.promise("P6.3", "P6.8")``. The plugin
+A test proves a promise by carrying its ID: ``@pytest.mark.promise("P6.3", "P6.8")`` — a test of
+the promise's *behaviour*. A test that only checks how a promise is worded (rendered text, a lint
+warning, a validation message) carries ``@pytest.mark.promise_text("P5.2")``: it *describes* the
+promise and never proves it. The plugin
 
 * fails the run at collection time if a marker names no ID, or an ID that
   ``src/yaksok/promises.yaml`` does not hold;
 * at the end of the session writes ``build/promise-report.json`` (relative to the rootdir; the
   environment variable ``YAKSOK_PROMISE_REPORT`` names another path): for every promise ID the
-  tests that carry it and their outcome (``passed``, ``failed`` or ``skipped``), plus totals.
+  tests that carry it, what each shows (``behaviour`` or ``text``) and their outcome
+  (``passed``, ``failed`` or ``skipped``), plus totals.
 
 ``yaksok promises`` (``yaksok.promises``) reads the report. Each parametrised case is its own entry,
 so a test that passes on SQLite and skips on PostgreSQL still proves its promises. The plugin needs
@@ -29,17 +33,27 @@ import pytest
 from yaksok.promises import DEFAULT_REPORT, REPORT_ENV, load_table
 
 MARKER = "promise"
+TEXT_MARKER = "promise_text"
+#: What a marker says its test shows.
+SHOWS = {MARKER: "behaviour", TEXT_MARKER: "text"}
 _OUTCOMES = ("passed", "failed", "skipped")
 
 
-def promise_ids(item: pytest.Item) -> list[str]:
-    """The promise IDs a test carries, in marker order, without repeats."""
+def promise_ids(item: pytest.Item, marker: str = MARKER) -> list[str]:
+    """The promise IDs a test carries in ``marker``, in marker order, without repeats."""
     ids: list[str] = []
-    for mark in item.iter_markers(MARKER):
+    for mark in item.iter_markers(marker):
         for arg in mark.args:
             if arg not in ids:
                 ids.append(arg)
     return ids
+
+
+def promise_claims(item: pytest.Item) -> list[tuple[str, str]]:
+    """``(promise ID, shows)`` for every ID a test carries; behaviour wins over text."""
+    behaviour = promise_ids(item, MARKER)
+    text = [pid for pid in promise_ids(item, TEXT_MARKER) if pid not in behaviour]
+    return [(pid, "behaviour") for pid in behaviour] + [(pid, "text") for pid in text]
 
 
 def report_path(config: pytest.Config) -> Path:
@@ -51,8 +65,13 @@ def report_path(config: pytest.Config) -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(id, ...): the test proves the numbered promise(s) of the policy "
-        "(see src/yaksok/promises.yaml)",
+        f"{MARKER}(id, ...): the test shows the behaviour of the numbered promise(s) of the "
+        "policy, and proves them (see src/yaksok/promises.yaml)",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{TEXT_MARKER}(id, ...): the test checks only how the promise(s) are worded (rendered "
+        "text, lint, validation); it describes them and proves nothing",
     )
     # One reporter per config: pytester runs pytest inside pytest with this same module.
     config.pluginmanager.register(PromiseReporter(config), "promise-reporter")
@@ -64,7 +83,7 @@ class PromiseReporter:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.known = [p.id for p in load_table()]  # table order
-        self.promises_of: dict[str, list[str]] = {}  # nodeid -> promise IDs
+        self.promises_of: dict[str, list[tuple[str, str]]] = {}  # nodeid -> (ID, shows)
         self.outcomes: dict[str, str] = {}  # nodeid -> passed / failed / skipped
 
     @pytest.hookimpl(tryfirst=True)
@@ -73,17 +92,19 @@ class PromiseReporter:
         known = frozenset(self.known)
         problems: list[str] = []
         for item in items:
-            for mark in item.iter_markers(MARKER):
-                if mark.kwargs:
-                    problems.append(
-                        f"{item.nodeid}: @pytest.mark.promise takes IDs only, no keywords"
-                    )
-                if not mark.args:
-                    problems.append(f"{item.nodeid}: @pytest.mark.promise() names no promise ID")
-                for arg in mark.args:
-                    if not isinstance(arg, str) or arg not in known:
-                        problems.append(f"{item.nodeid}: unknown promise ID {arg!r}")
-            self.promises_of[item.nodeid] = promise_ids(item)
+            for name in SHOWS:
+                for mark in item.iter_markers(name):
+                    if mark.kwargs:
+                        problems.append(
+                            f"{item.nodeid}: @pytest.mark.{name} takes IDs only, no keywords"
+                        )
+                    if not mark.args:
+                        problems.append(
+                            f"{item.nodeid}: @pytest.mark.{name}() names no promise ID")
+                    for arg in mark.args:
+                        if not isinstance(arg, str) or arg not in known:
+                            problems.append(f"{item.nodeid}: unknown promise ID {arg!r}")
+            self.promises_of[item.nodeid] = promise_claims(item)
         if problems:
             raise pytest.UsageError(
                 "promise markers name IDs that are not in src/yaksok/promises.yaml "
@@ -96,13 +117,13 @@ class PromiseReporter:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         # Travels with the report, also from an xdist worker to the controller.
-        report.promise_ids = promise_ids(item)
+        report.promise_claims = promise_claims(item)
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        ids = getattr(report, "promise_ids", None)
-        if ids:
-            self.promises_of.setdefault(report.nodeid, list(ids))
+        claims = getattr(report, "promise_claims", None)
+        if claims:
+            self.promises_of.setdefault(report.nodeid, [tuple(c) for c in claims])
         # A test failed if any phase failed, skipped if any phase skipped, passed if its call did.
         previous = self.outcomes.get(report.nodeid)
         if "failed" in (report.outcome, previous):
@@ -115,14 +136,16 @@ class PromiseReporter:
     def build_report(self) -> dict[str, Any]:
         promises: dict[str, list[dict[str, str]]] = {pid: [] for pid in self.known}
         for nodeid, outcome in self.outcomes.items():
-            for pid in self.promises_of.get(nodeid, ()):
-                promises.setdefault(pid, []).append({"nodeid": nodeid, "outcome": outcome})
+            for pid, shows in self.promises_of.get(nodeid, ()):
+                promises.setdefault(pid, []).append(
+                    {"nodeid": nodeid, "outcome": outcome, "shows": shows})
         carrying = [self.outcomes[n] for n in self.outcomes if self.promises_of.get(n)]
         proven = sum(
-            1 for tests in promises.values() if any(t["outcome"] == "passed" for t in tests)
+            1 for tests in promises.values()
+            if any(t["outcome"] == "passed" and t["shows"] == "behaviour" for t in tests)
         )
         return {
-            "version": 1,
+            "version": 2,
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "promises": promises,
             "totals": {

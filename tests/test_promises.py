@@ -170,18 +170,18 @@ def test_the_report_records_each_test_outcome_per_promise(pytester, report_file)
     promises = report["promises"]
     assert set(promises) == {p.id for p in load_table()}  # every promise, tested or not
     assert promises["P6.3"] == [
-        {"nodeid": "test_outcomes.py::test_passes", "outcome": "passed"},
-        {"nodeid": "test_outcomes.py::test_fails", "outcome": "failed"},
+        {"nodeid": "test_outcomes.py::test_passes", "outcome": "passed", "shows": "behaviour"},
+        {"nodeid": "test_outcomes.py::test_fails", "outcome": "failed", "shows": "behaviour"},
     ]
-    assert promises["P7.1"] == [{"nodeid": "test_outcomes.py::test_fails", "outcome": "failed"}]
-    assert promises["P7.2"] == [{"nodeid": "test_outcomes.py::test_skipped", "outcome": "skipped"}]
+    assert promises["P7.1"] == [{"nodeid": "test_outcomes.py::test_fails", "outcome": "failed", "shows": "behaviour"}]
+    assert promises["P7.2"] == [{"nodeid": "test_outcomes.py::test_skipped", "outcome": "skipped", "shows": "behaviour"}]
     assert promises["P8.1"] == [
-        {"nodeid": "test_outcomes.py::test_setup_error", "outcome": "failed"}
+        {"nodeid": "test_outcomes.py::test_setup_error", "outcome": "failed", "shows": "behaviour"}
     ]
-    assert promises["P12.5"] == [{"nodeid": "test_outcomes.py::test_xfails", "outcome": "skipped"}]
+    assert promises["P12.5"] == [{"nodeid": "test_outcomes.py::test_xfails", "outcome": "skipped", "shows": "behaviour"}]
     assert promises["P12.6"] == [
-        {"nodeid": "test_outcomes.py::test_on_both_databases[sqlite]", "outcome": "passed"},
-        {"nodeid": "test_outcomes.py::test_on_both_databases[postgresql]", "outcome": "skipped"},
+        {"nodeid": "test_outcomes.py::test_on_both_databases[sqlite]", "outcome": "passed", "shows": "behaviour"},
+        {"nodeid": "test_outcomes.py::test_on_both_databases[postgresql]", "outcome": "skipped", "shows": "behaviour"},
     ]
     assert promises["P13.1"] == []
     assert report["totals"] == {
@@ -283,7 +283,8 @@ def test_format_table_lists_one_line_per_promise_and_a_summary():
     text = format_table(statuses, verbose=False)
     lines = text.splitlines()
     assert len(lines) == len(TABLE) + 1
-    assert lines[-1] == "proven 2, recorded 2, open 4 of 8" == format_summary(statuses)
+    assert lines[-1] == "proven 2, recorded 2, described 0, open 4 of 8" == format_summary(
+        statuses)
     assert re.fullmatch(r"P1\.1 +proven +t\.py::a +failing: t\.py::b", lines[0])
     assert re.fullmatch(r"P7\.3 +recorded", lines[1])
     assert re.fullmatch(r"P6\.4 +open +failing: t\.py::d", lines[5])
@@ -307,3 +308,75 @@ def test_load_report_reads_json_and_names_a_missing_or_bad_file(tmp_path):
     bad.write_text('{"tests": []}', "utf-8")
     with pytest.raises(ValidationError, match="'promises'"):
         load_report(bad)
+
+
+def test_a_text_marker_describes_a_promise_and_never_proves_it(pytester, report_file):
+    pytester.makepyfile(
+        test_kinds="""
+        import pytest
+
+        @pytest.mark.promise_text("P5.2")
+        def test_wording():
+            pass
+
+        @pytest.mark.promise("P5.5")
+        @pytest.mark.promise_text("P5.5", "P5.3")
+        def test_behaviour_and_wording():
+            pass
+
+        @pytest.mark.promise_text("P5.4")
+        def test_wording_fails():
+            assert False
+
+        @pytest.mark.promise_text("P9.9")
+        def test_unknown_in_text_marker():
+            pass
+        """
+    )
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR  # unknown IDs are refused in both markers
+    result.stderr.fnmatch_lines(["*test_unknown_in_text_marker: unknown promise ID 'P9.9'*"])
+
+    pytester.makepyfile(test_kinds="""
+        import pytest
+
+        @pytest.mark.promise_text("P5.2")
+        def test_wording():
+            pass
+
+        @pytest.mark.promise("P5.5")
+        @pytest.mark.promise_text("P5.5", "P5.3")
+        def test_behaviour_and_wording():
+            pass
+
+        @pytest.mark.promise_text("P5.4")
+        def test_wording_fails():
+            assert False
+        """)
+    run(pytester).assert_outcomes(passed=2, failed=1)
+    report = json.loads(report_file.read_text("utf-8"))
+    promises = report["promises"]
+    assert promises["P5.2"] == [
+        {"nodeid": "test_kinds.py::test_wording", "outcome": "passed", "shows": "text"}]
+    # Behaviour wins when a test carries the same ID in both markers.
+    assert promises["P5.5"] == [{"nodeid": "test_kinds.py::test_behaviour_and_wording",
+                                 "outcome": "passed", "shows": "behaviour"}]
+    assert promises["P5.3"] == [{"nodeid": "test_kinds.py::test_behaviour_and_wording",
+                                 "outcome": "passed", "shows": "text"}]
+    assert report["totals"]["proven"] == 1  # P5.5 only
+
+    by_id = {s.id: s for s in status(load_table(), load_report(report_file))}
+    assert by_id["P5.5"].status == "proven"
+    assert by_id["P5.2"].status == "described"
+    assert by_id["P5.2"].described_by == ("test_kinds.py::test_wording",)
+    assert by_id["P5.3"].status == "described"
+    assert by_id["P5.4"].status == "open"  # a failing text test describes nothing
+    line = next(x for x in format_table(list(by_id.values())).splitlines()
+                if x.startswith("P5.2 "))
+    assert re.fullmatch(r"P5\.2 +described +described by: test_kinds\.py::test_wording", line)
+
+
+def test_a_version_1_report_counts_its_entries_as_behaviour():
+    old = {"promises": {"P1.1": [{"nodeid": "t.py::a", "outcome": "passed"}]}}
+    (only,) = status([Promise("P1.1", "1(1)", "E", "x")], old)
+    assert only.status == "proven"

@@ -1,17 +1,21 @@
 """The promise table of the policy, and which promises the test suite proves.
 
 ``promises.yaml`` (in this package) numbers every promise of the SOMESING privacy policy. A test
-proves a promise by carrying its ID (``@pytest.mark.promise("P6.3")``); the pytest plugin
-``tests/promise_plugin.py`` writes which tests carry which ID, and how they ended, to a JSON report.
-This module reads that report and tells, for each promise, whether it is
+of a promise's *behaviour* carries its ID (``@pytest.mark.promise("P6.3")``); a test that only
+checks how it is worded — rendered text, a lint warning, a validation message — carries
+``@pytest.mark.promise_text("P5.2")``. The pytest plugin ``tests/promise_plugin.py`` writes which
+tests carry which ID, what each shows and how it ended, to a JSON report. This module reads that
+report and tells, for each promise, whether it is
 
 ``proven``
-    at least one test carrying its ID passed;
+    at least one *behaviour* test carrying its ID passed;
 ``recorded``
     no test proves it, but it is an organisational measure (kind ``R`` or ``E/R``) and the policy
     file records it (an organisational measure there names the promise IDs it records);
+``described``
+    only tests of its wording passed: the policy says it, nothing shows the system does it;
 ``open``
-    neither (failing tests, if any, are listed).
+    none of these (failing tests, if any, are listed).
 
 The CLI shows it::
 
@@ -28,9 +32,10 @@ The CLI shows it::
     $ pytest -q && yaksok promises --report build/promise-report.json
     P0.1   proven    tests/policy/test_render_facts.py::test_policy_rendering_carries_every_seed_fact[ko-md]
     P1.9   open      failing: tests/vault/test_collect.py::test_refusing_optional_items_keeps_service
+    P5.2   described described by: tests/policy/test_check.py::test_marketing_cookie_needs_consent
     P7.3   recorded
     ...
-    proven 40, recorded 3, open 21 of 64
+    proven 40, recorded 3, described 2, open 19 of 64
 
 This module is library code: it never imports pytest.
 """
@@ -53,6 +58,7 @@ __all__ = [
     "DEFAULT_REPORT",
     "KINDS",
     "REPORT_ENV",
+    "STATUSES",
     "Promise",
     "PromiseStatus",
     "format_summary",
@@ -68,7 +74,8 @@ KINDS = ("E", "R", "E/R")
 DEFAULT_REPORT = "build/promise-report.json"
 REPORT_ENV = "YAKSOK_PROMISE_REPORT"
 
-Status = Literal["proven", "recorded", "open"]
+Status = Literal["proven", "recorded", "described", "open"]
+STATUSES: tuple[str, ...] = ("proven", "recorded", "described", "open")
 Outcome = Literal["passed", "failed", "skipped"]
 _OUTCOMES: tuple[str, ...] = ("passed", "failed", "skipped")
 
@@ -90,13 +97,15 @@ class Promise:
 
 @dataclass(frozen=True)
 class PromiseStatus:
-    """A promise, its status, and the tests (node IDs) that carry its ID, by outcome."""
+    """A promise, its status, and the tests (node IDs) that carry its ID, by outcome; tests of
+    its wording only are apart (``described_by``: those that passed)."""
 
     promise: Promise
     status: Status
     passed: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
+    described_by: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -176,6 +185,9 @@ def load_report(path: str | Path) -> dict[str, Any]:
 def _tests_by_outcome(entries: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, ...]]:
     found: dict[str, list[str]] = {outcome: [] for outcome in _OUTCOMES}
     for entry in entries:
+        # A report of version 1 knew only behaviour markers.
+        if entry.get("shows", "behaviour") != "behaviour":
+            continue
         outcome = entry.get("outcome")
         nodeid = entry.get("nodeid")
         if outcome in found and isinstance(nodeid, str) and nodeid not in found[outcome]:
@@ -204,39 +216,44 @@ def status(
         is_recorded = recorded.__contains__
     statuses: list[PromiseStatus] = []
     for promise in table:
-        found = _tests_by_outcome(tests.get(promise.id) or ())
+        entries = tests.get(promise.id) or ()
+        found = _tests_by_outcome(entries)
+        described = tuple(dict.fromkeys(
+            e["nodeid"] for e in entries
+            if e.get("shows") == "text" and e.get("outcome") == "passed"
+            and isinstance(e.get("nodeid"), str)))
         if found["passed"]:
             state: Status = "proven"
         elif promise.recordable and is_recorded(promise.id):
             state = "recorded"
+        elif described:
+            state = "described"
         else:
             state = "open"
-        statuses.append(PromiseStatus(promise, state, **found))
+        statuses.append(PromiseStatus(promise, state, **found, described_by=described))
     return statuses
 
 
 def format_summary(statuses: Collection[PromiseStatus]) -> str:
-    """``proven 12, recorded 3, open 49 of 64``."""
-    counts = {
-        state: sum(1 for s in statuses if s.status == state)
-        for state in ("proven", "recorded", "open")
-    }
+    """``proven 12, recorded 3, described 2, open 47 of 64``."""
+    counts = {state: sum(1 for s in statuses if s.status == state) for state in STATUSES}
     return (
         f"proven {counts['proven']}, recorded {counts['recorded']}, "
-        f"open {counts['open']} of {len(statuses)}"
+        f"described {counts['described']}, open {counts['open']} of {len(statuses)}"
     )
 
 
 def format_table(statuses: Collection[PromiseStatus], verbose: bool = False) -> str:
     """Plain text: one line per promise (ID, status, tests), then the summary line.
 
-    A proven promise lists its passing tests; an open one its failing tests, if any. ``verbose``
-    adds the section, kind and text of each promise, and the skipped tests.
+    A proven promise lists its passing tests; a described one the tests of its wording; an open
+    one its failing tests, if any. ``verbose`` adds the section, kind and text of each promise,
+    and the skipped tests.
     """
     width = max((len(s.id) for s in statuses), default=0)
     lines: list[str] = []
     for s in statuses:
-        head = f"{s.id:<{width}}  {s.status:<8}"
+        head = f"{s.id:<{width}}  {s.status:<9}"
         if verbose:
             head += f"  {s.promise.section:<8}  {s.promise.kind:<3}  {s.promise.text}"
         details: list[str] = []
@@ -244,6 +261,8 @@ def format_table(statuses: Collection[PromiseStatus], verbose: bool = False) -> 
             details.append(("passed: " if verbose else "") + ", ".join(s.passed))
         if s.failed:
             details.append("failing: " + ", ".join(s.failed))
+        if s.described_by:
+            details.append("described by: " + ", ".join(s.described_by))
         if verbose and s.skipped:
             details.append("skipped: " + ", ".join(s.skipped))
         sep = "  |  " if verbose else "  "

@@ -131,13 +131,13 @@ def test_gpc_json(client, yk):
 # -- defaults and validation ---------------------------------------------------------------------
 
 
-@pytest.mark.promise("P5.2", "P5.3", "P5.4")
+@pytest.mark.promise("P5.5")
 def test_defaults_with_and_without_gpc(yk):
     assert defaults(yk.policy, gpc=False) == ALL_OFF
     assert defaults(yk.policy, gpc=True) == ALL_OFF
 
 
-@pytest.mark.promise("P5.2")
+@pytest.mark.promise_text("P5.2")
 def test_strictly_necessary_cannot_be_refused(yk):
     with pytest.raises(ValidationError) as err:
         record_choice(yk, DEVICE, {"strictly_necessary": False}, gpc=False, lang="ko")
@@ -171,7 +171,8 @@ def test_other_validation_errors(yk, kwargs, field):
     assert err.value.field == field
 
 
-@pytest.mark.promise("P5.2", "P5.5")
+@pytest.mark.promise("P5.5")
+@pytest.mark.promise_text("P5.2")
 def test_choices_are_normalised(yk):
     # Strictly necessary is always on; an opt-in category left out is refused, never assumed.
     c = record_choice(yk, DEVICE, {"functional": True}, gpc=False, lang="ko")
@@ -212,7 +213,7 @@ def test_member_linking(yk):
     assert history(yk, device_id=DEVICE)[0].member_id is None
 
 
-@pytest.mark.promise("P5.1", "P12.4")
+@pytest.mark.promise_text("P5.1", "P12.4")
 def test_no_ip_address_or_user_agent_is_stored(client, yk):
     names = {c.name for c in cookie_choices.columns}
     assert names == {"id", "device_id", "member_id", "choices", "gpc", "policy_version",
@@ -322,7 +323,7 @@ def test_effective_choice(yk):
 # -- REST ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.promise("P5.2", "P5.3", "P5.4")
+@pytest.mark.promise_text("P5.2", "P5.3", "P5.4")
 def test_config_lists_the_policy_categories(client, yk):
     body = client.get("/consent/config").json()
     cats = {c["key"]: c for c in body["categories"]}

@@ -69,7 +69,7 @@ def test_somesing_has_no_errors_and_every_line_is_well_formed() -> None:
     assert problems == sorted(problems, key=lambda p: (p.line, p.column))
 
 
-@pytest.mark.promise("P0.1")
+@pytest.mark.promise_text("P0.1")
 def test_somesing_warns_about_the_printed_2019_02_29() -> None:
     line, col = _line_of(BASE, r'(?<=^    printed_effective: )"2019-02-29"')
     warnings = [p for p in check_file(SOMESING) if "2019-02-29" in p.message]
@@ -81,7 +81,7 @@ def test_somesing_warns_about_the_printed_2019_02_29() -> None:
     assert any("2019-02-29" in p.message for p in check_file(SOMESING, dt.date(2019, 3, 1)))
 
 
-@pytest.mark.promise("P12.1")
+@pytest.mark.promise_text("P12.1")
 def test_somesing_warns_that_privacy_shield_is_stale_since_its_invalidation() -> None:
     line, col = _line_of(BASE, r"(?<=^    mechanisms: \[)eu_us_privacy_shield\b")
     shield = [p for p in check_file(SOMESING) if "eu_us_privacy_shield" in p.message]
@@ -94,7 +94,7 @@ def test_somesing_warns_that_privacy_shield_is_stale_since_its_invalidation() ->
     assert len(swiss) == 1 and "stale since 2020-09-08" in swiss[0].message
 
 
-@pytest.mark.promise("P12.1")
+@pytest.mark.promise_text("P12.1")
 def test_as_of_2020_01_01_privacy_shield_was_still_valid() -> None:
     problems = check_file(SOMESING, as_of=dt.date(2020, 1, 1))
     assert [p for p in problems if "privacy_shield" in p.message] == []
@@ -107,7 +107,7 @@ def test_as_of_2020_01_01_privacy_shield_was_still_valid() -> None:
 def _params() -> list:
     return [
         pytest.param(case, id=case.id,
-                     marks=[pytest.mark.promise(*case.promises)] if case.promises else [])
+                     marks=[pytest.mark.promise_text(*case.promises)] if case.promises else [])
         for case in CASES
     ]
 

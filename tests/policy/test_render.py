@@ -332,7 +332,7 @@ def test_third_party_provision_bases_and_no_recipients(lang, fmt):
 
 
 @ALL
-@pytest.mark.promise("P10.3")
+@pytest.mark.promise_text("P10.3")
 def test_processors_are_published_with_their_tasks_and_contract_clauses(lang, fmt):
     p = _policy()
     rows = {row[0]: row for row in _rows(lang, fmt)}
@@ -420,7 +420,7 @@ def test_integrations_link_their_privacy_policy_and_revocation_page(lang, fmt):
 
 
 @ALL
-@pytest.mark.promise("P13.1")
+@pytest.mark.promise_text("P13.1")
 def test_the_privacy_officer_is_published(lang, fmt):
     officer, text = _policy().officer, _text(lang, fmt)
     for value in (officer.name.get(lang), officer.title, officer.organisation.get(lang),
@@ -431,7 +431,7 @@ def test_the_privacy_officer_is_published(lang, fmt):
 
 
 @ALL
-@pytest.mark.promise("P0.1")
+@pytest.mark.promise_text("P0.1")
 def test_every_version_is_dated_and_a_misprinted_date_is_noted(lang, fmt):
     p, text = _policy(), _text(lang, fmt)
     for version in p.versions:

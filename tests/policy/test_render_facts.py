@@ -174,7 +174,7 @@ def _policy():
     return load_policy(POLICY)
 
 
-@pytest.mark.promise(
+@pytest.mark.promise_text(
     "P0.1",
     "P1.1", "P1.2", "P1.3", "P1.4", "P1.5", "P1.6", "P1.7", "P1.8",
     "P1.10", "P1.11", "P1.12", "P1.13",

@@ -75,7 +75,9 @@ def promises(
     summary: Annotated[bool, typer.Option(help="Print only the summary line.")] = False,
     verbose: Annotated[bool, typer.Option(help="List every test of a proven promise.")] = False,
 ) -> None:
-    """Show each promise of the policy as proven (with its tests), recorded, or open.
+    """Show each promise of the policy as proven (a test of its behaviour passed), recorded (an
+    organisational measure the policy records), described (only tests of its wording passed), or
+    open.
 
     Example:  make test && yaksok promises --verbose
     """

@@ -853,7 +853,7 @@ ROWS: list[Row] = [
                path={"request_id": "@request"}, setup=("request:verified:bob",),
                officer=ok(200, "rights.decide")),
     staff_only("POST", "/rights/requests/{request_id}/extend", "rights_handle",
-               path={"request_id": "@request"}, json={"reason": "complex"},
+               path={"request_id": "@request"}, json={"reason": "justified_postponement"},
                setup=("request:in_progress:bob",), officer=ok(200, "rights.decide")),
     staff_only("POST", "/rights/requests/{request_id}/refuse", "rights_handle",
                path={"request_id": "@request"}, json={"reason": "pipa_decree_46_identity"},

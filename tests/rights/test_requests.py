@@ -26,6 +26,7 @@ from tests.support.rights import (
 from yaksok.actors import member_actor
 from yaksok.errors import ActorNotAllowed, Conflict, NotFound, ValidationError
 from yaksok.rights import requests as rq
+from yaksok.rights.deadlines import due_dates
 from yaksok.rights.grounds import EXTENSION_REASONS, REFUSAL_GROUNDS, grounds_for
 from yaksok.rights.requests import (
     cancel,
@@ -226,6 +227,31 @@ def test_extensions_follow_the_jurisdiction_and_are_told(yk, minsu, officer, smt
     text = body(eu_mail)
     local = e.due_at.astimezone(ZoneInfo("Europe/Brussels")).date().isoformat()
     assert EXTENSION_REASONS["many_requests"]["en"] in text and f"answer by {local}" in text
+
+
+@pytest.mark.promise("P6.1", "P6.8")
+def test_a_korean_access_request_is_postponed_with_its_reason_not_extended(
+        yk, minsu, officer, smtp):
+    # PIPA 35(3): access within 10 days; for a justified reason it may be put off, told to the
+    # requester with the reason before the deadline, and answered without delay once it ends.
+    rule = due_dates(yk.policy, "KR", "access", utcnow())
+    assert (rule.extension_kind, rule.extension_by, rule.extensions_allowed) == (
+        "postponement", "P10D", 1)
+    r = in_progress(yk, officer, minsu, "access")
+    with pytest.raises(ValidationError, match="can only be postponed") as info:
+        extend(yk, r.id, actor=officer, reason="complex")
+    assert info.value.field == "reason" and "justified_postponement" in info.value.fix
+    assert get_request(yk, r.id).status == "in_progress"  # nothing changed
+    later = extend(yk, r.id, actor=officer, reason="justified_postponement")
+    assert later.status == "extended" and later.extensions == 1
+    assert dt.timedelta(days=9) < later.due_at - r.due_at <= dt.timedelta(days=11)
+    with pytest.raises(Conflict, match="allows 1"):
+        extend(yk, r.id, actor=officer, reason="justified_postponement")
+    (told,) = [m for m in deliver(yk, smtp) if "처리 연기" in m["Subject"]]
+    text = body(told)
+    assert "연기합니다" in text and "지체 없이" in text and "제35조 제3항" in text
+    assert "연장합니다" not in text
+    assert EXTENSION_REASONS["justified_postponement"]["ko"] in text
 
 
 # -- refusal -------------------------------------------------------------------------------------

@@ -98,12 +98,16 @@ class DueDates:
     extensions_allowed: int
     rule_jurisdiction: str = ""       # whose rule applied (the default one when falling back)
     counting: str = "calendar"
+    #: ``extension`` (the deadline moves), or ``postponement`` (PIPA 35(3): put off for a reason
+    #: the law allows, told before the deadline; answered without delay once it ends).
+    extension_kind: str = "extension"
 
     def to_dict(self) -> dict:
         return {"due_at": self.due_at.isoformat(),
                 "acknowledge_by": self.acknowledge_by.isoformat() if self.acknowledge_by
                 else None,
                 "extension_by": self.extension_by, "extensions_allowed": self.extensions_allowed,
+                "extension_kind": self.extension_kind,
                 "rule_jurisdiction": self.rule_jurisdiction, "counting": self.counting}
 
 
@@ -243,6 +247,7 @@ def due_dates(policy, jurisdiction: str, right: str, received_at: dt.datetime) -
     ext = rule.extension
     return DueDates(due_at=due, acknowledge_by=ack, extension_by=ext.by if ext else None,
                     extensions_allowed=ext.times if ext else 0, rule_jurisdiction=where,
+                    extension_kind=ext.kind if ext else "extension",
                     counting=rule.counting)
 
 

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from yaksok.errors import Conflict, ValidationError
 
-__all__ = ["REFUSAL_GROUNDS", "EXTENSION_REASONS", "STAFF_METHODS", "RIGHT_LABELS", "APPEALS",
+__all__ = ["REFUSAL_GROUNDS", "EXTENSION_REASONS", "POSTPONEMENT_REASON", "STAFF_METHODS", "RIGHT_LABELS", "APPEALS",
            "ACCESS_LIMIT_GROUND", "ACCESS_LIMIT", "COUNTED_STATUSES", "grounds_for",
            "check_ground", "check_extension_reason", "appeal_for", "counted_requests",
            "counted_ground", "check_counted"]
@@ -215,10 +215,21 @@ def check_ground(code: str, right: str, jurisdiction: str) -> dict:
     return REFUSAL_GROUNDS[code]
 
 
-def check_extension_reason(code: str) -> dict:
+#: The one reason a postponement (PIPA 35(3)) may give; the others extend a deadline.
+POSTPONEMENT_REASON = "justified_postponement"
+
+
+def check_extension_reason(code: str, kind: str = "extension") -> dict:
+    """The reason, if it fits: a postponement (PIPA 35(3)) needs a justified reason to put the
+    request off; an extension (GDPR 12(3), CCPA) the complexity or number of requests."""
     if code not in EXTENSION_REASONS:
         raise ValidationError("not an extension reason", field="reason",
                               fix="use one of: " + ", ".join(EXTENSION_REASONS))
+    if kind == "postponement" and code != POSTPONEMENT_REASON:
+        raise ValidationError(
+            "this request can only be postponed, for a justified reason told to the requester "
+            "(PIPA 35(3)); more time for complexity or volume is not a ground in Korea",
+            field="reason", fix=f"use {POSTPONEMENT_REASON}, or answer by the due date")
     return EXTENSION_REASONS[code]
 
 

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from yaksok.errors import NotFound
 from yaksok.rights.grounds import (
     EXTENSION_REASONS,
+    POSTPONEMENT_REASON,
     REFUSAL_GROUNDS,
     RIGHT_LABELS,
     appeal_for,
@@ -173,6 +174,20 @@ def render_extended(conn, params, base_url) -> tuple[str, str, str]:
                         .order_by(e.c.id.desc()).limit(1)).scalar()
     why = EXTENSION_REASONS.get(code or "", {"ko": "-", "en": "-"})
     due = _day(row.due_at, row.jurisdiction)
+    if code == POSTPONEMENT_REASON:  # PIPA 35(3): put off, not extended
+        parts = {
+            "ko": [f"{_label(row, 'ko')} 요청(접수번호 {row.id})을 연기합니다.",
+                   f"사유: {why['ko']}.",
+                   f"사유가 없어지면 지체 없이, 늦어도 {due}까지 처리하겠습니다(개인정보 보호법 "
+                   "제35조 제3항).", appeal_for(row.jurisdiction)["ko"]],
+            "en": [f"We are postponing your request for {_label(row, 'en')} (reference "
+                   f"{row.id}).", f"Why: {why['en']}.",
+                   f"Once the reason ends we will answer without delay, and by {due} at the "
+                   "latest (PIPA art. 35(3)).", appeal_for(row.jurisdiction)["en"]],
+        }
+        body, lang = _both(params["lang"], parts)
+        return _subject(params["lang"], "개인정보 권리 요청 처리 연기",
+                        "Your privacy request is postponed"), body, lang
     parts = {
         "ko": [f"{_label(row, 'ko')} 요청(접수번호 {row.id})의 처리 기한을 {due}까지 "
                "연장합니다.", f"사유: {why['ko']}."],

@@ -279,7 +279,9 @@ _KR_EXTENDABLE = ("access", "automated_decision")
 def extend(yk: Services, request_id: str, *, actor, reason: str, now: dt.datetime | None = None
            ) -> RightsRequest:
     """More time, when the jurisdiction's rule allows it and before the due date passes; the
-    requester is told the new date and why (``EXTENSION_REASONS``)."""
+    requester is told the new date and why (``EXTENSION_REASONS``). Where the rule is a
+    postponement (Korean access, PIPA 35(3)) only a justified reason puts it off, and the
+    requester is told it will be answered without delay once the reason ends."""
     from yaksok.rights.deadlines import due_dates, extended_due
 
     require_handler(yk, actor, "extend a request")
@@ -289,6 +291,7 @@ def extend(yk: Services, request_id: str, *, actor, reason: str, now: dt.datetim
     def go(v: Vault, conn, row):
         require_status(row, ("in_progress", "extended"), "extended")
         rule = due_dates(yk.policy, row.jurisdiction, row.right, row.received_at)
+        check_extension_reason(reason, rule.extension_kind)
         if rule.rule_jurisdiction == "KR" and row.right not in _KR_EXTENDABLE:
             raise Conflict(f"PIPA allows no extension of {row.right} requests", field="right",
                            fix="answer within the deadline, or refuse with a legal ground")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.policy import purpose as policy_purpose
+from tests.support.policy import variant
 from tests.support.vault import (
     EMAIL,
     GENDER,
@@ -29,6 +31,7 @@ from yaksok.errors import (
     UnknownPurpose,
     ValidationError,
 )
+from yaksok.policy.versions import publish_policy
 
 MEDIA_SEEN = "user.behavior.media_consumption"
 TX = "user.payment.transaction_id"
@@ -269,6 +272,15 @@ def test_legal_obligation_covers_statutory_records_only(yk, vault, app, minsu):
 
 @pytest.mark.promise("P3.1")
 def test_vital_interests_need_an_incident_reference(yk, vault, app, minsu):
+    # SOMESING's 2021 text rested abuse detection on vital interests (its version today rests
+    # it on legitimate interests): a purpose that does needs an incident reference.
+    def on_vital_interests(d):
+        p = policy_purpose(d, "member_management")
+        p["bases"] = ["contract", "vital_interests"]
+        p.pop("assessment")
+
+    publish_policy(yk.engine, variant(change=on_vital_interests), published_by="test")
+    yk.refresh_policy()
     vault.close_member(minsu)  # contract no longer holds for member management
     with pytest.raises(NoLawfulBasis, match="vital_interests"):
         vault.read(minsu, [DEVICE], "member_management", actor=app)
@@ -280,6 +292,9 @@ def test_vital_interests_need_an_incident_reference(yk, vault, app, minsu):
 def test_legitimate_interests_hold_unless_objected(yk, vault, app, minsu):
     vault.close_member(minsu)
     assert vault.read(minsu, [MEDIA_SEEN], "service_improvement", actor=app)[MEDIA_SEEN]
+    # Abuse detection rests on the contract and on legitimate interests weighed for every
+    # member: a closed account is still protected against abuse without a case reference.
+    assert vault.read(minsu, [DEVICE], "member_management", actor=app)[DEVICE]
 
 
 # -- 8. optional and conditional categories ----------------------------------------------------

@@ -7,7 +7,9 @@
    Under the jurisdiction's minimum (Korea: 14) the sign-up is refused with ``UnderMinimumAge``
    and nothing is stored: no member row, no value, no consent, no session. The denial goes to the
    access log with no subject and no personal value (its reason is the rule). Above it, only the
-   fact "age checked, at least N" is kept (``age_verified_min`` = the minimum, ``age_checked_at``).
+   fact "age checked, at least N" is kept (``age_verified_min`` = the minimum, ``age_checked_at``),
+   and, for a member under 18, the day they turn 18, sealed (``yaksok.vault.minors``, P3.1:
+   legitimate interests not weighed for minors do not hold for them).
    Ages are counted on today's UTC date, as the vault counts them.
 3. **Input rules**: the password rules (``accounts.passwords``), email, phone and SNS accounts
    normalised (``normalise.py``), consent items known to the policy.
@@ -46,7 +48,7 @@ from yaksok.members.normalise import (
     normalise_sns,
 )
 from yaksok.services import Services
-from yaksok.vault import Vault
+from yaksok.vault import Vault, adult_from_age, adult_from_birth
 
 __all__ = ["DOB", "NICKNAME", "age_on", "check_age_gate", "sign_up"]
 
@@ -206,6 +208,8 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
     try:
         born = check_age_gate(jur.minimum_age, today, birth_date=birth_date,
                               declared_age=declared_age, place=_place(jur))
+        adult = adult_from_birth(born) if born is not None else adult_from_age(
+            declared_age, today)
     except UnderMinimumAge as exc:
         v.deny(exc, actor=system_actor(_TASK), operation="collect", member_id=None,
                categories=(DOB,) if birth_date is not None else (), purpose="sign_up", ip=ip,
@@ -231,7 +235,7 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
     actor = member_actor(member_id)
     v.enrol_member(member_id, jurisdiction=jur.key, password_hash=password_hash,
                    age_verified_min=jur.minimum_age, age_checked_at=now, consents=given,
-                   channel=channel, now=now)
+                   channel=channel, now=now, adult_from=adult if adult > today else None)
     # 5b: the values, all or nothing; undone with the member on any failure.
     items = [NewValue(member_id, EMAIL, email_n, channel, "sign_up"),
              NewValue(member_id, PHONE, phone_n, channel, "sign_up")]

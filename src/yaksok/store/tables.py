@@ -230,6 +230,10 @@ members = sa.Table(
     # "age checked: at least N" (the jurisdiction's minimum); the birth date itself is not here.
     sa.Column("age_verified_min", sa.Integer, nullable=True),
     sa.Column("age_checked_at", UTCDateTime, nullable=True),
+    # For a member under 18 at the age check: the day they turn 18, sealed under their data key
+    # (yaksok.vault.minors); empty for adults. Never the birth date itself.
+    sa.Column("adult_from_key", sa.String(32), nullable=True),
+    sa.Column("adult_from", sa.LargeBinary, nullable=True),
     # argon2id PHC string (the password category is one-way: never in the vault).
     sa.Column("password_hash", sa.String(255), nullable=True),
     sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),

@@ -38,6 +38,7 @@ from yaksok.vault.expiry import HOLD_RULES as HOLD_EXPIRY_RULES
 from yaksok.vault.expiry import RUN_STATE, ExpiryRule, Found, window
 from yaksok.vault.held import HOLD_MEMBER, HeldRecord, hold_scope
 from yaksok.vault.ledger import notice_sha256
+from yaksok.vault.minors import adult_from_age, adult_from_birth
 from yaksok.vault.read import Value
 from yaksok.vault.restrictions import Objection, Restriction
 from yaksok.vault.rules import RESTRICTION_REASONS, SINGLE_VALUED
@@ -83,6 +84,8 @@ __all__ = [
     "notice_sha256",
     "new_member_id",
     "erasures_path",
+    "adult_from_birth",
+    "adult_from_age",
     # reads for a rights request, over a Vault
     "check_request_id",
     "held_summary",

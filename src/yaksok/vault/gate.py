@@ -58,6 +58,7 @@ class ConsentGate:
         self.engine = vault.engine
         self.max_members = max_members
         self._cache: dict[str, _Entry] = {}
+        self._adult_from: dict[str, object] = {}  # member id -> the day they turn 18, or None
         self._local = threading.local()
         self._path = None
         if self.engine.dialect.name == "sqlite":
@@ -97,6 +98,8 @@ class ConsentGate:
         if status == "erased" or restricted or objected:
             return False
         for basis in p.basis_order:
+            if basis == "legitimate_interests" and p.minors_excluded and self._minor(member_id):
+                continue  # the assessment does not cover a member under 18 (P3.1)
             if basis in ("legitimate_interests", "legal_obligation"):
                 return True
             if basis == "contract" and status == "active":
@@ -110,6 +113,20 @@ class ConsentGate:
         return False
 
     # -- the slow path -------------------------------------------------------------------------
+
+    def _minor(self, member_id: str) -> bool:
+        """Whether the member is under 18 today. The day they turn 18 never changes, so it is
+        cached; only members the age gate found to be minors have one."""
+        from yaksok.vault.minors import adult_from
+
+        if member_id not in self._adult_from:
+            with self.engine.connect() as conn:
+                day = adult_from(self.vault, conn, member_id)
+            if len(self._adult_from) >= self.max_members:
+                self._adult_from.clear()
+            self._adult_from[member_id] = day
+        day = self._adult_from[member_id]
+        return day is not None and utcnow().date() < day
 
     def _load(self, member_id: str, key: tuple[int, int, int]) -> _Entry:
         if self.vault.published.id != key[1]:

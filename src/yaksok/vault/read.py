@@ -14,7 +14,10 @@ The checks of ``read``, in order (each refusal its own type, logged with its rul
 6. ``ObjectedTo``              the member objected to the purpose (P6.6) or decision (P6.7),
                                or refused an automated decision made for this purpose when it
                                is one they may object to (``profiling_decisions``, P6.7);
-7. ``NoLawfulBasis``           none of the purpose's bases holds for this member (P3.1);
+7. ``NoLawfulBasis``           none of the purpose's bases holds for this member (P3.1):
+                               consent not in force, the account not active for the contract,
+                               no reference for vital interests, or legitimate interests whose
+                               assessment does not cover a member under 18 (``minors``);
 8. ``NoLawfulBasis`` (rule ``consent-required``)  an optional category without an effective
                                consent from an item listing it and the purpose;
 9. ``NoLawfulBasis`` (rule ``consent-renewal-required``)  a consent-based use added by a newer
@@ -49,6 +52,7 @@ from yaksok.errors import (
 )
 from yaksok.policy.model import shown_key
 from yaksok.store.sql import from_db, sql
+from yaksok.store.tables import utcnow
 from yaksok.vault.collect import text_bytes
 from yaksok.vault.renewal import pending_renewal, renewal_refusal
 from yaksok.vault.rules import PurposeRule, Rules
@@ -145,11 +149,16 @@ def check_read(rules: Rules, categories: tuple[str, ...], purpose: str, actor: A
 
 
 def lawful_basis(rules: Rules, p: PurposeRule, categories: tuple[str, ...], status: str,
-                 reason: str | None, consents) -> str:
-    """The first of the purpose's bases that holds (P3.1); ``NoLawfulBasis`` when none does."""
+                 reason: str | None, consents, minor=lambda: False) -> str:
+    """The first of the purpose's bases that holds (P3.1); ``NoLawfulBasis`` when none does.
+    ``minor()`` says whether the member is under 18 today (asked only when it matters)."""
     why = []
     for basis in p.basis_order:
         if basis == "legitimate_interests":  # objections were checked before
+            if p.minors_excluded and minor():
+                why.append(f"legitimate_interests: the assessment of {p.key} does not cover "
+                           "members under 18, and this member is under 18")
+                continue
             return basis
         if basis == "contract":
             if status == "active":
@@ -173,6 +182,13 @@ def lawful_basis(rules: Rules, p: PurposeRule, categories: tuple[str, ...], stat
                         field="purpose", fix="processing needs one of the purpose's bases "
                                              "(P3.1); ask for consent or give the reference")
 
+
+
+def _is_minor(v: Vault, conn, member_id: str) -> bool:
+    from yaksok.vault.minors import adult_from
+
+    day = adult_from(v, conn, member_id)
+    return day is not None and utcnow().date() < day
 
 
 def _categories(categories) -> tuple[str, ...]:
@@ -224,7 +240,8 @@ def read(v: Vault, member_id: str, categories, purpose: str, *, actor: Actor,
                                  "which stops that purpose for them", field="purpose",
                                  fix="stop this processing for the member (P6.7)")
             consents = _lazy_consents(v, conn, member_id)
-            lawful_basis(rules, p, cats, state[0], reason, consents)
+            lawful_basis(rules, p, cats, state[0], reason, consents,
+                         lambda: _is_minor(v, conn, member_id))
             for c in cats:
                 if rules.collection[c] == "optional" and not (
                         rules.consents_for_use.get((c, purpose), frozenset()) & consents()):

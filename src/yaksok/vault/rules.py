@@ -49,7 +49,8 @@ class PurposeRule:
     key: str
     bases: frozenset[str]
     categories: frozenset[str]
-    #: The member may object to it (legitimate interests, public task, or a marketing data use).
+    #: The member may object to it (resting on legitimate interests or a public task and on
+    #: neither the contract nor the law, or a marketing data use).
     objectable: bool
     #: A restriction without a purpose does not cover it (only legal obligation rests on it).
     legal_storage: bool
@@ -57,6 +58,9 @@ class PurposeRule:
     consents: frozenset[str]
     #: ``bases`` in the order ``read`` evaluates them: cheap ones first, consent (a query) last.
     basis_order: tuple[str, ...] = ()
+    #: Its legitimate-interest assessment was not struck for minors: that basis does not hold
+    #: for a member under 18 (P3.1, ``yaksok.vault.minors``).
+    minors_excluded: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,10 +115,17 @@ def _build(policy: Policy, version: str) -> Rules:
         bases = frozenset(p.bases)
         purposes[p.key] = PurposeRule(
             key=p.key, bases=bases, categories=frozenset(p.categories),
-            objectable=bool(bases & OBJECTABLE_BASES) or p.data_use.startswith("marketing"),
+            # An objection stops what rests on legitimate interests or a public task alone (GDPR
+            # 21(1)); what the contract or the law also requires goes on (abuse detection for
+            # member management stops only as an automated decision).
+            objectable=(bool(bases & OBJECTABLE_BASES)
+                        and not bases & {"contract", "legal_obligation"})
+                       or p.data_use.startswith("marketing"),
             legal_storage=bases == {"legal_obligation"},
             consents=frozenset(k for k, (_, cp) in consent_items.items() if p.key in cp),
-            basis_order=tuple(b for b in BASIS_ORDER if b in bases))
+            basis_order=tuple(b for b in BASIS_ORDER if b in bases),
+            minors_excluded="legitimate_interests" in bases and not (
+                p.assessment is not None and p.assessment.covers_minors))
     role_tasks: dict[str, dict[str, tuple[frozenset[str], frozenset[str]]]] = {}
     for role in policy.staff_roles:
         if role.processor is None:

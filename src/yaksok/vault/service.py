@@ -35,6 +35,7 @@ from yaksok.vault import (
     erasure,
     held,
     ledger,
+    minors,
     read,
     renewal,
     restrictions,
@@ -226,19 +227,28 @@ class Vault:
 
     def enrol_member(self, member_id: str, *, jurisdiction: str, password_hash: str | None,
                      age_verified_min: int | None, age_checked_at: dt.datetime | None,
-                     consents: Mapping[str, str], channel: str, now: dt.datetime) -> None:
+                     consents: Mapping[str, str], channel: str, now: dt.datetime,
+                     adult_from: dt.date | None = None) -> None:
         """Sign-up's write: the member row and the consents the member gave on the form
         (``consents``: consent key → the exact notice text shown), in one transaction, each
-        consent checked against the policy in force and recorded as given by the member."""
+        consent checked against the policy in force and recorded as given by the member.
+        ``adult_from``: for a minor, the day they turn 18 (sealed, ``minors``)."""
         published = self.published
         with self.core_write() as conn:
             create_member(conn, jurisdiction=jurisdiction, now=now, password_hash=password_hash,
                           age_verified_min=age_verified_min, age_checked_at=age_checked_at,
                           member_id=member_id, policy=published.policy)
+            if adult_from is not None:
+                minors.keep_adult_from(self, conn, member_id, adult_from, now)
             for key, text in consents.items():
                 ledger.give(conn, member_id, key, policy=published.policy,
                             policy_version=published.version, notice_text=text,
                             channel=channel, actor_id=member_id, at=now)
+
+    def adult_from(self, member_id: str) -> dt.date | None:
+        """The day a member the age gate found under 18 turns 18 (None for an adult)."""
+        with storage_errors(self.engine), self.engine.connect() as conn:
+            return minors.adult_from(self, conn, member_id)
 
     def close_member(self, member_id: str) -> None:
         with self.core_write() as conn:

@@ -115,10 +115,12 @@ def _prepare_data_dir(path: Path) -> None:
 
 
 def init_yaksok(settings: Settings, *, published_by: str = "yaksok init") -> Yaksok:
-    """Create the data directory, migrate, create the keyring and publish the first policy.
+    """Create the data directory, migrate, create the keyring and publish the policy.
 
-    Safe to run again: it creates only what is missing, and publishes the policy file only when
-    no version is published yet (later changes go through ``yaksok policy publish``).
+    The policy file is published with the versions it follows (``provenance.follows``), oldest
+    first, each later one with its notice. Safe to run again: it creates only what is missing,
+    and publishes only when no version is published yet (later changes go through
+    ``yaksok policy publish``).
     """
     from yaksok.crypto.keyring import FileKeyring
     from yaksok.store import make_engine, upgrade
@@ -131,11 +133,25 @@ def init_yaksok(settings: Settings, *, published_by: str = "yaksok init") -> Yak
         keyring_path)
     try:
         current_policy(engine)
+        history = []
     except NotInitialised:
-        from yaksok.policy.loader import load_file
+        from yaksok.policy.loader import load_history
 
-        publish_policy(engine, load_file(settings.policy_path), published_by=published_by)
-    return wire(settings, engine, keyring)
+        # The versions the policy follows first (SOMESING's 2021 text, then yaksok's version),
+        # so the history, the diff and the notice of each change are there from the start.
+        first, *history = load_history(settings.policy_path)
+        publish_policy(engine, first, published_by=published_by)
+    yk = wire(settings, engine, keyring)
+    if history:
+        from yaksok.publishing.notices import publish_with_notice
+
+        try:
+            for loaded in history:
+                publish_with_notice(yk, loaded, published_by=published_by)
+        except BaseException:
+            yk.close()
+            raise
+    return yk
 
 
 def open_yaksok(settings: Settings) -> Yaksok:

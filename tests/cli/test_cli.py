@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "policies" / "somesing.yaml"
+POLICY_2021 = ROOT / "policies" / "somesing-2021-11-03.yaml"
 
 
 def test_check_valid_policy_exits_0_with_warnings_only(run):
@@ -26,9 +27,11 @@ def test_check_strict_fails_on_warnings(run):
     assert code == 1
 
 
-def test_check_as_of_before_schrems_ii_does_not_flag_privacy_shield(run):
-    code, out, _ = run("policy", "check", str(POLICY), "--as-of", "2020-01-01", "--strict")
-    assert "Privacy Shield" not in out
+def test_check_as_of_before_schrems_ii_does_not_flag_privacy_shield_as_stale(run):
+    code, out, _ = run("policy", "check", str(POLICY_2021), "--as-of", "2020-01-01", "--strict")
+    assert "stale since 2020-07-16" not in out
+    # ... though it lapsed before the 2021 version took effect, whatever the day of the check
+    assert "lapsed on 2020-07-16" in out
     assert code == 1  # the impossible printed date still warns
 
 
@@ -59,13 +62,15 @@ def test_bad_as_of_is_a_usage_error_naming_the_option(run):
 @pytest.mark.promise("P0.1")
 def test_init_is_idempotent_and_publishes_the_policy_once(run):
     code, out, _ = run("init")
-    assert code == 0 and "policy in force: 2021-11-03" in out
+    assert code == 0 and "policy in force: 2026-12-14" in out
     code, _, _ = run("init")
     assert code == 0
     code, out, _ = run("policy", "versions")
     assert code == 0
-    assert len(out.strip().splitlines()) == 1
-    assert out.startswith("2021-11-03\teffective 2021-11-03")
+    # SOMESING's 2021 text first, then the version yaksok enforces, once each.
+    lines = out.strip().splitlines()
+    assert [line.split("\t")[:2] for line in lines] == [
+        ["2021-11-03", "effective 2021-11-03"], ["2026-12-14", "effective 2026-12-14"]]
 
 
 def test_commands_before_init_say_how_to_fix(run):
@@ -83,21 +88,24 @@ def test_publish_changed_file_under_same_version_is_refused(run, tmp_path):
     assert code == 4
     assert "versions" in err
     code, out, _ = run("policy", "versions")
-    assert len(out.strip().splitlines()) == 1
+    assert len(out.strip().splitlines()) == 2
 
 
 def test_publish_new_version_takes_effect(run, tmp_path):
     run("init")
     text = POLICY.read_text(encoding="utf-8").replace(
-        "  - version: \"2021-11-03\"\n",
-        "  - version: \"2026-12-01\"\n    effective: 2026-12-01\n  - version: \"2021-11-03\"\n", 1)
+        "  - version: '2026-12-14'\n",
+        "  - version: '2027-01-01'\n    effective: 2027-01-01\n    added: {why: {ko: 개정, "
+        "en: revision}}\n  - version: '2026-12-14'\n", 1)
+    assert text != POLICY.read_text(encoding="utf-8")
     newer = tmp_path / "newer.yaml"
     newer.write_text(text, encoding="utf-8")
     code, out, err = run("policy", "publish", str(newer), "--by", "officer")
     assert code == 0, err
-    assert "2026-12-01" in out
+    assert "2027-01-01" in out
     code, out, _ = run("policy", "versions")
-    assert [line.split("\t")[0] for line in out.strip().splitlines()] == ["2021-11-03", "2026-12-01"]
+    assert [line.split("\t")[0] for line in out.strip().splitlines()] == [
+        "2021-11-03", "2026-12-14", "2027-01-01"]
 
 
 def test_render_writes_markdown(run, tmp_path):

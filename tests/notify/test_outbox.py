@@ -101,11 +101,11 @@ def test_notices_reach_a_real_smtp_server_and_members_inboxes(yk, smtp):
         assert msg["Message-ID"] == message_id_for(row_id, DOMAIN) == f"<{row_id}.yaksok@{DOMAIN}>"
         assert members[by_row[row_id].recipient_ref] == msg["To"]
         assert msg["From"] == FROM and msg["Auto-Submitted"] == "auto-generated"
-        assert "2026-01-01" in msg["Subject"] and "개인정보처리방침" in msg["Subject"]
+        assert "2027-01-01" in msg["Subject"] and "개인정보처리방침" in msg["Subject"]
         body = msg.get_content()
         assert "AI 모델 학습" in body and "AI model training" in body
-        assert "https://privacy.somesing.io/policy/2026-01-01?lang=ko" in body
-        assert "https://privacy.somesing.io/policy/2021-11-03?lang=en" in body
+        assert "https://privacy.somesing.io/policy/2027-01-01?lang=ko" in body
+        assert "https://privacy.somesing.io/policy/2026-12-14?lang=en" in body
     # In-app notices landed in member_notices, once each.
     with yk.engine.connect() as conn:
         inbox = conn.execute(sa.select(member_notices)).all()

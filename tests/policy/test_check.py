@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.policy.cases import CASES, LINT_CASES, SOMESING, Case
+from tests.policy.cases import CASES, LINT_CASES, SOMESING, SOMESING_2021, Case
 from yaksok.policy.lint import check_file
 from yaksok.policy.problems import Problem
 
 BASE = SOMESING.read_text(encoding="utf-8")
+BASE_2021 = SOMESING_2021.read_text(encoding="utf-8")
 #: What must never reach the user: Python internals instead of a located message.
 NOISE = ("Traceback", "pydantic", "<class", "errors.pydantic.dev", "ValidationError", "Error(")
 
@@ -32,8 +34,12 @@ def _promise_table_loads() -> bool:
 
 
 def _write(tmp_path: Path, text: str, name: str = "policy.yaml") -> Path:
+    """The policy beside a copy of its source text, as it stands in ``policies/``."""
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
+    sources = tmp_path / "sources"
+    if not sources.exists():
+        shutil.copytree(SOMESING.parent / "sources", sources)
     return path
 
 
@@ -60,44 +66,52 @@ def _line_of(text: str, pattern: str) -> tuple[int, int]:
 # -- the real policy -------------------------------------------------------------------------
 
 
-def test_somesing_has_no_errors_and_every_line_is_well_formed() -> None:
-    problems = check_file(SOMESING)
+@pytest.mark.parametrize("path", [SOMESING, SOMESING_2021], ids=["current", "2021"])
+def test_somesing_has_no_errors_and_every_line_is_well_formed(path: Path) -> None:
+    problems = check_file(path)
     assert [p.format() for p in problems if p.severity == "error"] == []
-    assert problems, "the real policy has known warnings (2019-02-29, Privacy Shield)"
+    assert problems, "the real policy has known warnings (2019-02-29, additions to confirm)"
     for p in problems:
-        _assert_well_formed(p, SOMESING)
+        _assert_well_formed(p, path)
     assert problems == sorted(problems, key=lambda p: (p.line, p.column))
 
 
 @pytest.mark.promise_text("P0.1")
-def test_somesing_warns_about_the_printed_2019_02_29() -> None:
-    line, col = _line_of(BASE, r'(?<=^    printed_effective: )"2019-02-29"')
-    warnings = [p for p in check_file(SOMESING) if "2019-02-29" in p.message]
+@pytest.mark.parametrize("path", [SOMESING, SOMESING_2021], ids=["current", "2021"])
+def test_somesing_warns_about_the_printed_2019_02_29(path: Path) -> None:
+    line, col = _line_of(path.read_text("utf-8"), r"(?<=^    printed_effective: )'2019-02-29'")
+    warnings = [p for p in check_file(path) if "2019-02-29" in p.message]
     assert len(warnings) == 1
     w = warnings[0]
     assert (w.severity, w.line, w.column) == ("warning", line, col)
     assert "does not exist" in w.message and "yaksok uses 2019-03-01" in w.message
     # The discrepancy is a fact of the published text: it is reported whatever the day.
-    assert any("2019-02-29" in p.message for p in check_file(SOMESING, dt.date(2019, 3, 1)))
+    assert any("2019-02-29" in p.message for p in check_file(path, dt.date(2019, 3, 1)))
 
 
 @pytest.mark.promise_text("P12.1")
-def test_somesing_warns_that_privacy_shield_is_stale_since_its_invalidation() -> None:
-    line, col = _line_of(BASE, r"(?<=^    mechanisms: \[)eu_us_privacy_shield\b")
-    shield = [p for p in check_file(SOMESING) if "eu_us_privacy_shield" in p.message]
+def test_the_2021_version_is_warned_that_privacy_shield_lapsed_before_it() -> None:
+    line, col = _line_of(BASE_2021, r"(?<=^    mechanisms: \[)eu_us_privacy_shield\b")
+    shield = [p for p in check_file(SOMESING_2021) if "eu_us_privacy_shield" in p.message]
     assert len(shield) == 1
     w = shield[0]
     assert (w.severity, w.line, w.column) == ("warning", line, col)
     assert "stale since 2020-07-16" in w.message and "Schrems II" in w.message
     assert "standard_contractual_clauses" in w.fix
-    swiss = [p for p in check_file(SOMESING) if "swiss_us_privacy_shield" in p.message]
+    swiss = [p for p in check_file(SOMESING_2021) if "swiss_us_privacy_shield" in p.message]
     assert len(swiss) == 1 and "stale since 2020-09-08" in swiss[0].message
+    # Judged against its own effective date (2021-11-03), whatever the day of the check.
+    lapsed = [p for p in check_file(SOMESING_2021, dt.date(2020, 1, 1))
+              if "lapsed on 2020-07-16" in p.message and "before this version took effect"
+              in p.message]
+    assert len(lapsed) == 1 and lapsed[0].severity == "warning"
 
 
 @pytest.mark.promise_text("P12.1")
-def test_as_of_2020_01_01_privacy_shield_was_still_valid() -> None:
-    problems = check_file(SOMESING, as_of=dt.date(2020, 1, 1))
-    assert [p for p in problems if "privacy_shield" in p.message] == []
+def test_the_current_version_relies_on_no_privacy_shield() -> None:
+    problems = check_file(SOMESING)
+    assert [p for p in problems if "awaiting" not in p.message and (
+        "privacy_shield" in p.message.lower() or "privacy shield" in p.message.lower())] == []
     assert [p.format() for p in problems if p.severity == "error"] == []
 
 
@@ -178,11 +192,11 @@ def test_a_file_that_is_not_utf8_is_one_located_error(tmp_path: Path) -> None:
 # -- lint --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("edits", "message", "since"),
+@pytest.mark.parametrize(("edits", "message", "since", "base"),
                          [pytest.param(*c[1:], id=c[0]) for c in LINT_CASES])
 def test_lint_warns_from_the_day_a_rule_became_stale(edits, message: str, since: str,
-                                                     tmp_path: Path) -> None:
-    broken = Case("lint", edits, message).build(BASE)
+                                                     base: Path, tmp_path: Path) -> None:
+    broken = Case("lint", edits, message).build(base.read_text(encoding="utf-8"))
     path = _write(tmp_path, broken.text)
     day = dt.date.fromisoformat(since)
 
@@ -206,13 +220,16 @@ def test_dormant_separation_is_reported_as_repealed(tmp_path: Path) -> None:
     assert text != BASE, "the policy no longer has `law_change_overrides: true`"
     line, col = _line_of(text, r"(?<=^  dormant_separation: )P1Y")
     warnings = [p for p in check_file(_write(tmp_path, text), dt.date(2024, 1, 1))
-                if "dormant" in p.message]
+                if "dormant" in p.message and "stale since" in p.message]
     assert len(warnings) == 1
     w = warnings[0]
     assert (w.severity, w.line, w.column) == ("warning", line, col)
     assert "repealed" in w.message and "2023-09-15" in w.message
     before = check_file(_write(tmp_path, text), dt.date(2023, 9, 14))
-    assert [p for p in before if "dormant" in p.message] == []
+    assert [p for p in before if "dormant" in p.message and "stale since" in p.message] == []
+    # Judged against the version's own date too: it lapsed before this version took effect.
+    lapsed = [p for p in before if "lapsed on 2023-09-15" in p.message]
+    assert len(lapsed) == 1 and lapsed[0].severity == "warning"
 
 
 # -- the reference (docs/policy-file.md) ------------------------------------------------------

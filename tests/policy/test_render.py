@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from yaksok.policy.render import humanize_date, humanize_duration, phrase, rende
 
 REPO = Path(__file__).resolve().parents[2]
 POLICY = REPO / "policies" / "somesing.yaml"
+POLICY_2021 = REPO / "policies" / "somesing-2021-11-03.yaml"
 LANGS = ("ko", "en")
 BOTH = pytest.mark.parametrize("lang", LANGS)
 ALL = pytest.mark.parametrize(("lang", "fmt"), [(lang, fmt) for lang in LANGS for fmt in ("md", "html")])
@@ -225,15 +227,22 @@ def test_every_purpose_is_listed_with_its_lawful_bases(lang, fmt):
 
 
 @ALL
-def test_the_six_lawful_bases_and_the_other_purpose_rule_are_stated(lang, fmt):
+def test_the_lawful_bases_and_the_other_purpose_rule_are_stated(lang, fmt):
     text = _text(lang, fmt)
-    for basis in LAWFUL_BASES:
+    assert _policy().lawful_bases == [b for b in LAWFUL_BASES if b != "public_task"]
+    for basis in _policy().lawful_bases:
         assert phrase(f"basis.{basis}", lang) in text
         assert phrase(f"basis_desc.{basis}", lang) in text
+    # A company has no public task (GDPR 6(3)): the current version no longer offers it ...
+    assert phrase("basis.public_task", lang) not in text
     assert phrase("other_purpose_consent", lang) in text
+    # ... while the 2021 version, in the seed's words, lists all six.
+    text_2021 = render_policy(load_policy(POLICY_2021), lang, fmt)
+    for basis in LAWFUL_BASES:
+        assert phrase(f"basis.{basis}", lang) in text_2021
     if lang == "ko":  # the seed's own key phrases
         for key in ("동의", "계약", "법적의무", "중대한 이익", "공익", "정당한 이익", "아동"):
-            assert key in text
+            assert key in text_2021
 
 
 def test_the_basis_labels_are_yaksoks_table():
@@ -289,12 +298,23 @@ def test_deadlines_per_jurisdiction_are_tabled_in_human_durations(lang, fmt):
     for jur in p.jurisdictions:
         assert jur.law.get(lang) in text
         for key, d in jur.rights.items():
-            label = next(r.label.get(lang) for r in p.rights if r.key == key)
+            label = (d.label or next(r.label for r in p.rights if r.key == key)).get(lang)
             wanted = humanize_duration(d.deadline, lang, d.counting)
             assert any(row[0] == label and row[1] == wanted for row in rows), (jur.key, key)
     kr_automated = ["프로파일링을 포함한 자동화된 개별 의사결정에 대한 반대권", "30일", "+30일, 최대 2회"]
-    ca_access = ["Right of access", "45 days", "10 business days", "extendable once by 45 days"]
+    ca_access = ["Right of access", "45 days", "10 business days", "extendable once by 45 days",
+                 "—"]
     assert (kr_automated if lang == "ko" else ca_access) in rows
+    # California's 15 business days are its opt-out of sale or sharing, with the rule cited.
+    opt_out = ["판매·공유 거부(옵트아웃)" if lang == "ko" else "Opt-out of sale or sharing",
+               humanize_duration("P15D", lang, "business"), "—", "—",
+               "Cal. Code Regs. tit. 11, §7026(f)"]
+    assert opt_out in rows
+    # A Korean access request is postponed with its reason, not extended (PIPA 35(3)).
+    kr_access = [r for r in rows if r[:2] == [p.rights[0].label.get(lang),
+                                              humanize_duration("P10D", lang)]]
+    assert kr_access and phrase("postponement", lang, by=humanize_duration("P10D", lang)) \
+        in kr_access[0]
 
 
 @ALL
@@ -307,7 +327,11 @@ def test_technical_measures_are_listed_and_the_organisational_ones_named(lang, f
     organisational = [m for m in technical if m.enforced_by == "organisation"]
     assert organisational
     names = ", ".join(m.label.get(lang) for m in organisational)
-    assert phrase("security_organisational", lang, items=names) in section7
+    # Which measures are organisational is an internal note: the reviewer sees it, members don't.
+    assert phrase("security_organisational", lang, items=names) not in section7
+    review = render_policy(_policy(), lang, fmt, review=True)
+    review_text = review if fmt == "md" else Page(review).visible
+    assert phrase("security_organisational", lang, items=names) in review_text
     hashed = [c.label.get(lang) for c in p.categories if c.storage == "one_way_hash"]
     assert phrase("security_one_way", lang, items=", ".join(hashed)) in section7
 
@@ -317,7 +341,8 @@ def test_minimum_age_per_jurisdiction(lang, fmt):
     p = _policy()
     rows = _rows(lang, fmt)
     for jur in p.jurisdictions:
-        assert [jur.label.get(lang), jur.law.get(lang), phrase("age", lang, age=jur.minimum_age)] in rows
+        assert [jur.label.get(lang), jur.children.law.get(lang), jur.children.rule.get(lang),
+                phrase("age", lang, age=jur.minimum_age)] in rows
     kr = p.jurisdiction(p.default_jurisdiction)
     assert phrase("children_intro", lang, jur=kr.label.get(lang), age=kr.minimum_age) in _text(lang, fmt)
 
@@ -356,17 +381,20 @@ def test_changes_are_announced_through_the_notice_channels(lang, fmt):
 
 
 @ALL
-def test_transfers_name_every_mechanism_by_its_label(lang, fmt):
-    p, text = _policy(), _text(lang, fmt)
+@pytest.mark.parametrize("path", [POLICY, POLICY_2021], ids=["current", "2021"])
+def test_transfers_name_every_mechanism_by_its_label(lang, fmt, path):
+    p = load_policy(path)
+    rendered = render_policy(p, lang, fmt)
+    text = rendered if fmt == "md" else Page(rendered).visible
     for transfer in p.transfers:
         assert transfer.label.get(lang) in text
         for mechanism in transfer.mechanisms:
             assert phrase(f"mechanism.{mechanism}", lang) in text
-    if lang == "ko":
-        assert "EU-미국 프라이버시 쉴드(EU-US Privacy Shield)" in text
-        assert "표준 계약 조항(standard contractual clauses)" in text
-    else:
-        assert "EU-US Privacy Shield" in text and "standard contractual clauses" in text
+    shield = "EU-미국 프라이버시 쉴드(EU-US Privacy Shield)" if lang == "ko" else "EU-US Privacy Shield"
+    # The 2021 text keeps the seed's words; the current version relies on no Privacy Shield.
+    assert (shield in text) == (path == POLICY_2021)
+    assert ("표준 계약 조항(standard contractual clauses)" if lang == "ko"
+            else "standard contractual clauses") in text
 
 
 @ALL
@@ -434,12 +462,19 @@ def test_the_privacy_officer_is_published(lang, fmt):
 @pytest.mark.promise_text("P0.1")
 def test_every_version_is_dated_and_a_misprinted_date_is_noted(lang, fmt):
     p, text = _policy(), _text(lang, fmt)
+    first, *revisions = sorted(p.versions, key=lambda v: v.effective)
+    assert phrase("version_line", lang, date=humanize_date(first.effective, lang)) in text
+    for version in revisions:  # the seed: "2021년 11월 3일 이를 개정" — revised, not "in force"
+        assert phrase("version_line_revised", lang,
+                      date=humanize_date(version.effective, lang)) in text
+        for change in version.changes:
+            assert change.get(lang) in text
     for version in p.versions:
-        assert phrase("version_line", lang, date=humanize_date(version.effective, lang)) in text
         if version.printed_effective:
             assert phrase("printed_as", lang, printed=version.printed_effective) in text
     assert phrase("printed_invalid", lang) in text  # 2019-02-29 does not exist
-    assert phrase("last_updated", lang, date=humanize_date(p.last_updated_printed, lang)) in text
+    last = p.last_updated_printed or p.current_version.effective
+    assert phrase("last_updated", lang, date=humanize_date(last, lang)) in text
     first = min(p.versions, key=lambda v: v.effective)
     assert phrase("in_force", lang, date=humanize_date(first.effective, lang)) in text
 
@@ -472,7 +507,10 @@ def test_no_processors_and_declared_recipients(lang):
     recipient = {"key": "partner", "label": Text(ko="제휴사 갑", en="Partner A")}
     provision = _policy().third_party_provision.model_copy(
         update={"recipients": [Labelled(**recipient)]})
-    rendered = render_policy(_changed(processors=[], third_party_provision=provision), lang, "md")
+    statements = {**_policy().statements,
+                  "processors_none": _policy().statements["recipients_none"]}
+    rendered = render_policy(_changed(processors=[], third_party_provision=provision,
+                                      statements=statements), lang, "md")
     assert phrase("processors_none", lang) in rendered
     assert not [row for row in _md_rows(rendered) if row[0] == phrase("col_processor", lang)]
     assert [row for row in _md_rows(_render(lang, "md")) if row[0] == phrase("col_processor", lang)]
@@ -523,6 +561,7 @@ def test_a_loaded_file_with_markup_is_escaped(tmp_path: Path):
     old = "name: {ko: 윤현근, en: Yoon Hyun-geun}"
     assert old in source
     path = tmp_path / "policy.yaml"
+    shutil.copytree(POLICY.parent / "sources", tmp_path / "sources")
     path.write_text(source.replace(old, "name: {ko: \"<b onmouseover='x'>윤</b>\", en: \"A & <i>B</i>\"}"),
                     "utf-8")
     policy = load_policy(path)

@@ -24,6 +24,7 @@ from tests.policy.seed_facts import FACTS, Fact, Needle
 
 REPO = Path(__file__).resolve().parents[2]
 POLICY = REPO / "policies" / "somesing.yaml"
+POLICY_2021 = REPO / "policies" / "somesing-2021-11-03.yaml"
 SEED = REPO.parent / "shared" / "seed" / "000_7e774f6c6920f5be.txt"
 
 _SPACE = re.compile(r"[\s\u200b\ufeff]+")
@@ -168,10 +169,10 @@ def test_matching_ignores_space_and_case_but_keeps_rows_and_acronyms():
 
 
 @functools.cache
-def _policy():
+def _policy(path: Path = POLICY):
     from yaksok.policy import load_policy
 
-    return load_policy(POLICY)
+    return load_policy(path)
 
 
 @pytest.mark.promise_text(
@@ -183,13 +184,16 @@ def _policy():
 )  # fmt: skip
 @pytest.mark.parametrize("fmt", ["md", "html"])
 @pytest.mark.parametrize("lang", ["ko", "en"])
-def test_the_rendered_policy_carries_every_fact_of_the_seed(lang: str, fmt: str):
+@pytest.mark.parametrize("path", [POLICY, POLICY_2021], ids=["current", "2021"])
+def test_the_rendered_policy_carries_every_fact_of_the_seed(path: Path, lang: str, fmt: str):
+    """Both SOMESING versions: the 2021 text as it was, and the current one with its changes
+    (which keep every fact, naming what they corrected)."""
     from yaksok.policy.render import render_policy
 
-    rendered = render_policy(_policy(), lang=lang, fmt=fmt)
+    rendered = render_policy(_policy(path), lang=lang, fmt=fmt)
     text = Text.from_markdown(rendered) if fmt == "md" else Text.from_html(rendered)
     absent = missing(text, lang)
     assert not absent, (
-        f"the {lang} {fmt} rendering of {POLICY.relative_to(REPO)} lacks {len(absent)} of "
+        f"the {lang} {fmt} rendering of {path.relative_to(REPO)} lacks {len(absent)} of "
         f"{len(FACTS)} facts of the seed:\n" + "\n".join(absent)
     )

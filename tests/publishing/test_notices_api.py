@@ -48,9 +48,11 @@ def test_notices_board_lists_the_notice(client, published):
     result, _ = published
     r = client.get("/notices")
     assert r.status_code == 200
-    (item,) = r.json()
+    # Newest first: this notice, then the one `yaksok init` posted for yaksok's own version.
+    item, at_init = r.json()
+    assert (at_init["version"], at_init["previous_version"]) == ("2026-12-14", "2021-11-03")
     assert item["id"] == result.notice_id and item["version"] == NEXT
-    assert item["previous_version"] == "2021-11-03" and item["effective_date"] == "2026-01-01"
+    assert item["previous_version"] == "2026-12-14" and item["effective_date"] == "2027-01-01"
     assert "개정 안내" in item["title"]["ko"] and "update" in item["title"]["en"]
     assert item["url"] == f"/notices/{result.notice_id}"
     assert item["policy_url"] == f"/policy/{NEXT}"
@@ -67,7 +69,7 @@ def test_a_notice_in_korean_and_english_with_its_diff(client, published):
     body = r.json()
     assert "AI 모델 학습" in body["body"]["ko"] and "AI model training" in body["body"]["en"]
     assert "BTC Korea Inc." in body["body"]["en"]  # the processor change (P10.3)
-    assert body["previous_policy_url"] == "/policy/2021-11-03"
+    assert body["previous_policy_url"] == "/policy/2026-12-14"
     changes = {(c["section"], c["key"], c["kind"]) for c in body["diff"]["changes"]}
     assert ("purposes", "ai_training", "added") in changes
     assert ("processors", "btc_korea_service", "changed") in changes
@@ -77,7 +79,7 @@ def test_a_notice_in_korean_and_english_with_its_diff(client, published):
         assert address not in text
     html = client.get(f"/notices/{result.notice_id}", params={"format": "html", "lang": "ko"})
     assert html.headers["content-language"] == "ko"
-    assert "AI 모델 학습" in html.text and 'href="/policy/2021-11-03?lang=ko"' in html.text
+    assert "AI 모델 학습" in html.text and 'href="/policy/2026-12-14?lang=ko"' in html.text
 
 
 def test_unknown_notice_is_a_404_problem(client, published):

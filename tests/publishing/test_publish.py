@@ -213,7 +213,7 @@ def test_publish_posts_a_notice_and_queues_one_per_member_and_channel(yk):
     result = publish_with_notice(yk, variant(change=add_ai_training), published_by="officer")
     assert result.newly_published and result.published.version == NEXT
     assert yk.published.version == NEXT  # in force at once
-    assert result.diff.old_version == "2021-11-03"
+    assert result.diff.old_version == "2026-12-14"
     # SOMESING's notices.channels: website_notice, app_notice, written, fax, email
     assert result.channels == ("in_app", "email")
     assert result.not_automated == ("written", "fax")
@@ -225,15 +225,16 @@ def test_publish_posts_a_notice_and_queues_one_per_member_and_channel(yk):
     assert all(json.loads(r.params) == {"notice_id": result.notice_id} for r in rows)
 
     notice = get_notice(yk.engine, result.notice_id)
-    assert notice.version == NEXT and notice.previous_version == "2021-11-03"
-    assert notice.effective_date == dt.date(2026, 1, 1)
+    assert notice.version == NEXT and notice.previous_version == "2026-12-14"
+    assert notice.effective_date == dt.date(2027, 1, 1)
     assert notice.queued == 6
-    assert "2026년 1월 1일" in notice.title_ko and "1 January 2026" in notice.title_en
+    assert "2027년 1월 1일" in notice.title_ko and "1 January 2027" in notice.title_en
     assert "AI 모델 학습" in notice.body_ko and "AI model training" in notice.body_en
     assert "cs@somesing.io" in notice.body_en  # whom to ask (P13.1), from the policy
     for address in members.values():
         assert address not in notice.body_ko + notice.body_en
-    assert [n.version for n in list_notices(yk.engine)] == [NEXT]
+    # Newest first: this one, and the one init posted for yaksok's version of 2026-12-14.
+    assert [n.version for n in list_notices(yk.engine)] == [NEXT, "2026-12-14"]
 
 
 @pytest.mark.promise("P0.1")
@@ -245,7 +246,7 @@ def test_publishing_again_is_idempotent_and_completes_the_queue(yk):
     again = publish_with_notice(yk, loaded, published_by="officer")
     assert not again.newly_published and again.notice_id == first.notice_id
     assert again.queued == 0 and again.marked == 0
-    assert len(_rows(yk, outbox)) == 4 and len(_rows(yk, policy_notices)) == 1
+    assert len(_rows(yk, outbox)) == 4 and len(_rows(yk, policy_notices)) == 2  # + init's
     # An interrupted run that queued nobody is completed by the next one.
     with yk.engine.begin() as conn:
         conn.execute(sa.delete(outbox).where(outbox.c.recipient_ref == next(iter(members))))
@@ -268,20 +269,26 @@ def test_same_label_with_other_content_is_refused_and_leaves_no_marks(yk):
     with pytest.raises(Conflict):
         publish_with_notice(yk, variant(change=add_ai_training), published_by="officer")
     assert _rows(yk, consent_renewals) == []
-    assert len(_rows(yk, policy_notices)) == 1
+    assert len(_rows(yk, policy_notices)) == 2  # init's, and the first variant's
 
 
 @pytest.mark.promise("P0.1")
 def test_the_version_published_by_init_can_be_announced_too(yk):
     from yaksok.policy.loader import load_file
 
+    # init published SOMESING's 2021 text and announced yaksok's version after it, with the
+    # changes and why: publishing the same file again is that same notice.
     result = publish_with_notice(yk, load_file(POLICY), published_by="officer")
-    assert not result.newly_published and result.diff.old_version is None
+    assert not result.newly_published and result.diff.old_version == "2021-11-03"
     assert result.renewals == {} and result.queued == 0
     notice = get_notice(yk.engine, result.notice_id)
-    assert notice.previous_version is None and notice.version == "2021-11-03"
-    assert "시행 안내" in notice.title_ko and "in force" in notice.title_en
-    assert "2021년 11월 3일" in notice.body_ko
+    assert notice.previous_version == "2021-11-03" and notice.version == "2026-12-14"
+    assert "개정 안내" in notice.title_ko and "update" in notice.title_en
+    assert "2026년 12월 14일" in notice.body_ko
+    for change in load_file(POLICY).policy.current_version.changes:  # what changed, and why
+        assert change.ko in notice.body_ko and change.en in notice.body_en
+    # The 2021 text, published first, has no notice of its own: it was SOMESING's already.
+    assert [n.version for n in list_notices(yk.engine)] == ["2026-12-14"]
 
 
 @pytest.mark.promise("P0.1")
@@ -418,7 +425,7 @@ def test_cli_publish_prints_the_diff_and_the_count(tmp_path, monkeypatch, capsys
     assert main(["policy", "publish", str(new_file), "--by", "officer"]) == 0
     out = capsys.readouterr().out
     assert f"policy in force: {NEXT}" in out
-    assert "changes since 2021-11-03: purposes +1, consents ~1" in out
+    assert "changes since 2026-12-14: purposes +1, consents ~1" in out
     assert "[Purposes of processing] added: AI model training" in out
     assert "individual notices queued: 4 (in_app, email)" in out
     assert "not sent by yaksok (do it yourself): written, fax" in out

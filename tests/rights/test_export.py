@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 
 from tests.support.database import database_bytes
-from tests.support.paths import POLICY
+from tests.support.paths import POLICY, policy_copy
 from tests.support.vault import (
     EMAIL,
     MINSU,
@@ -165,7 +165,7 @@ def test_access_export_holds_data_purposes_recipients_consents_and_access_histor
     assert proc["key"] == "btc_korea_service"
     assert {t["key"] for t in proc["tasks"]} == {"community", "counselling"}
     assert doc["recipients"]["third_parties"]["recipients"] == []
-    assert doc["recipients"]["transfers"][0]["key"] == "eu_swiss_data"
+    assert [t["key"] for t in doc["recipients"]["transfers"]] == ["eu_data", "swiss_data"]
     # consent history: given, then withdrawn
     assert [(e["item"], e["action"]) for e in doc["consent_history"]] == \
         [("user_analysis", "given"), ("user_analysis", "withdrawn")]
@@ -502,8 +502,7 @@ def test_rows_of_external_datasets_join_the_export(tmp_path, db_url, keyring_pat
         conn.exec_driver_sql("CREATE TABLE performances (id INTEGER PRIMARY KEY, member_id "
                              "TEXT NOT NULL, title TEXT, place TEXT)")
     monkeypatch.setenv("YAKSOK_TEST_EXPORT_ARCHIVE_URL", f"sqlite:///{archive}")
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(POLICY.read_text("utf-8") + EXTERNAL, "utf-8")
+    policy = policy_copy(tmp_path, POLICY.read_text("utf-8") + EXTERNAL)
     y = init_yaksok(Settings(data_dir=tmp_path / "data", database_url=db_url,
                              policy_path=policy, keyring_path=keyring_path))
     try:

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.database import database_bytes
-from tests.support.paths import POLICY
+from tests.support.paths import POLICY, policy_copy
 from tests.support.vault import entries
 from yaksok.actors import api_key_actor, staff_actor
 from yaksok.engine import init_yaksok
@@ -239,8 +239,7 @@ class World:
 
 
 def _yaksok(tmp_path: Path, db_url: str, keyring_path: Path, text: str):
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(text, encoding="utf-8")
+    policy = policy_copy(tmp_path, text)
     return init_yaksok(Settings(data_dir=tmp_path / "data", database_url=db_url,
                                 policy_path=policy, keyring_path=keyring_path))
 

@@ -17,7 +17,7 @@ from yaksok.policy.loader import LoadedPolicy, load_source
 from yaksok.settings import Settings
 
 SOURCE = POLICY.read_text(encoding="utf-8")
-NEXT = "2026-01-01"
+NEXT = "2027-01-01"
 
 
 def variant(version: str = NEXT, change: Callable[[dict], None] | None = None, *,
@@ -25,8 +25,9 @@ def variant(version: str = NEXT, change: Callable[[dict], None] | None = None, *
     """The SOMESING policy with a new ``versions`` entry and ``change`` applied to its dict."""
     d = yaml.safe_load(SOURCE)
     d["versions"].append({"version": version, "effective": effective or dt.date.fromisoformat(
-        version if len(version) == 10 else "2026-01-01"),
-        "summary": {"ko": f"{version} 개정", "en": f"Revision {version}"}})
+        version if len(version) == 10 else "2027-01-01"),
+        "summary": {"ko": f"{version} 개정", "en": f"Revision {version}"},
+        "added": {"why": {"ko": "시험 개정", "en": "a test revision"}}})
     if change is not None:
         change(d)
     text = yaml.safe_dump(d, allow_unicode=True, sort_keys=False)
@@ -49,7 +50,8 @@ def add_ai_training(d: dict) -> None:
     d["purposes"].append({
         "key": "ai_training", "label": {"ko": "AI 모델 학습", "en": "AI model training"},
         "data_use": "functional.service.improve", "bases": ["consent"],
-        "categories": ["user.behavior.join_reason", "user.behavior.interest_categories"]})
+        "categories": ["user.behavior.join_reason", "user.behavior.interest_categories"],
+        "added": {"why": {"ko": "새 목적", "en": "a new purpose"}}})
     consent_item(d, "user_analysis")["purposes"].append("ai_training")
 
 

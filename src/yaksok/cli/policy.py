@@ -52,15 +52,38 @@ def policy_render(
     lang: Annotated[str, typer.Option(help="ko or en.")] = "ko",
     fmt: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+    review: Annotated[bool, typer.Option(
+        help="The privacy officer's rendering: every addition marked with its reason, law and "
+             "confirmation, internal notes shown. Never publish it.")] = False,
+    compare_source: Annotated[bool, typer.Option(
+        "--compare-source", help="Print the source text and the review rendering side by side, "
+        "section by section (Markdown); the file must name its source under `provenance:`.")
+    ] = False,
 ) -> None:
     """Render the human-readable privacy policy from a policy file.
 
-    Example:  yaksok policy render policies/somesing.yaml --lang en --format html -o policy.html
+    \b
+    Examples:  yaksok policy render policies/somesing.yaml --lang en --format html -o policy.html
+               yaksok policy render policies/somesing.yaml --review
+               yaksok policy render policies/somesing.yaml --compare-source -o review.md
     """
-    from yaksok.policy.loader import load_policy
+    from yaksok.errors import ValidationError
+    from yaksok.policy.loader import load_file
     from yaksok.policy.render import render_policy
 
-    text = render_policy(load_policy(file), lang=lang, fmt=fmt)
+    loaded = load_file(file)
+    if compare_source:
+        from yaksok.policy.compare import compare_source as compare
+        from yaksok.policy.trace import read_source
+
+        source = read_source(loaded.policy, file)
+        if source is None:
+            raise ValidationError(
+                "the policy file names no readable source text", field="provenance.source_text",
+                fix="add `provenance: {source_text: sources/your-policy.txt}` to the file")
+        text = compare(loaded.policy, source, lang)
+    else:
+        text = render_policy(loaded.policy, lang=lang, fmt=fmt, review=review)
     if output:
         output.write_text(text, encoding="utf-8")
         out(f"wrote {output}")

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
 
-from yaksok.policy.model import CAPABILITIES, duration_days
+from yaksok.policy.model import CAPABILITIES, duration_days, shown_key
 from yaksok.policy.problems import Problem
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ def cross_reference_problems(loaded: LoadedPolicy) -> list[Problem]:
     c.keys_unique(("disclosure", "exceptions"), p.disclosure.exceptions)
     c.keys_unique(("third_party_provision", "recipients"), p.third_party_provision.recipients)
     _retention(c)
+    _statements(c)
 
     categories = {x.key for x in p.categories}
     purposes = {x.key for x in p.purposes}
@@ -126,6 +127,7 @@ def cross_reference_problems(loaded: LoadedPolicy) -> list[Problem]:
         if pur.bases == ["consent"] and not any(pur.key in x.purposes for x in p.consents):
             c.error((*path, "bases"), f"purpose {pur.key!r} rests on consent alone but no "
                     "consent item opens it", "add it to a consent item's `purposes:`")
+        _bases(c, pur, path)
 
     for i, con in enumerate(p.consents):
         path = ("consents", i)
@@ -212,6 +214,45 @@ def cross_reference_problems(loaded: LoadedPolicy) -> list[Problem]:
     _measures(c)
     _external_datasets(c, categories)
     return c.problems
+
+
+def _bases(c: _Checker, pur, path: tuple) -> None:
+    """P3.1: a purpose rests only on a basis this controller can have, with what it needs."""
+    for j, basis in enumerate(pur.bases):
+        if basis not in c.p.lawful_bases:
+            c.error((*path, "bases", j), f"purpose {pur.key!r} rests on {basis!r}, which "
+                    "`lawful_bases:` does not list", "list the basis under `lawful_bases:` or "
+                    "rest the purpose on one that is listed")
+        if basis == "public_task" and not c.p.controller.public_authority:
+            c.error((*path, "bases", j), f"purpose {pur.key!r} rests on public_task, but the "
+                    "controller is not a public authority: a company has no task in the public "
+                    "interest laid down by EU or member-state law (GDPR 6(1)(e), 6(3))",
+                    "rest it on contract, legal_obligation, consent or legitimate_interests")
+    if "legitimate_interests" in pur.bases and pur.assessment is None:
+        c.error((*path, "bases"), f"purpose {pur.key!r} rests on legitimate_interests without "
+                "a recorded balancing test (GDPR 6(1)(f), recital 47; PIPA 15(1)6)",
+                "add `assessment: {interest, necessity, balance, assessed_on, assessed_by, "
+                "covers_minors}` to the purpose")
+    if pur.assessment is not None and "legitimate_interests" not in pur.bases:
+        c.error((*path, "assessment"), f"purpose {pur.key!r} records a legitimate-interest "
+                "assessment but does not rest on legitimate_interests",
+                "remove the assessment, or add legitimate_interests to `bases:`")
+
+
+def _statements(c: _Checker) -> None:
+    from yaksok.policy.phrases import STATEMENTS
+
+    for key in c.p.statements:
+        if key not in STATEMENTS:
+            c.error(("statements", key), f"unknown statement {shown_key(key)!r}",
+                    "use one of the statements the rendering knows: "
+                    + ", ".join(sorted(STATEMENTS)))
+    seen: set[str] = set()
+    for j, basis in enumerate(c.p.lawful_bases):
+        if basis in seen:
+            c.error(("lawful_bases", j), f"lawful basis {basis!r} is listed twice",
+                    "list each basis once")
+        seen.add(basis)
 
 
 def _retention(c: _Checker) -> None:

@@ -176,8 +176,13 @@ def adds_consent_processing(diff: PolicyDiff) -> set[str]:
 
 # -- computing the diff ------------------------------------------------------------------------
 
+#: Where a statement comes from is the reviewer's business, not a change members are told about
+#: (an officer confirming an addition changes nothing for them); the version's ``changes`` say why.
+_PROVENANCE = {"source", "quote", "added"}
+
+
 def _dump(item: BaseModel, exclude: set[str] | None = None) -> dict:
-    return item.model_dump(mode="json", by_alias=True, exclude=exclude)
+    return item.model_dump(mode="json", by_alias=True, exclude=_PROVENANCE | (exclude or set()))
 
 
 def _freeze(value: Any) -> Any:
@@ -336,6 +341,8 @@ _FIELD_LABELS = {
     "criteria": ("판단 기준", "criteria"),
     "consent": ("동의 여부", "consent"),
     "channels": ("수집 경로", "collection channels"),
+    "assessment": ("이익형량 평가", "balancing test"),
+    "public_authority": ("공공기관 여부", "public authority"),
 }
 _OFFICER_NAME = ("성명", "name")
 _CONSENT_NOTE = (

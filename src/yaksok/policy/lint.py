@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from yaksok.policy.loader import LoadedPolicy, load_source
+from yaksok.policy.loader import LoadedPolicy, file_problems, load_source
 from yaksok.policy.problems import Problem
 
 
@@ -102,6 +102,17 @@ def lint(loaded: LoadedPolicy, as_of: dt.date | None = None) -> list[Problem]:
                 li.stale(path, "transfer mechanism eu_us_privacy_shield", PRIVACY_SHIELD)
             elif mech == "swiss_us_privacy_shield":
                 li.stale(path, "transfer mechanism swiss_us_privacy_shield", SWISS_SHIELD)
+    if "public_task" in p.lawful_bases and not p.controller.public_authority:
+        li.warn(("lawful_bases",), "`lawful_bases:` lists public_task, which a company cannot "
+                "rely on (GDPR 6(1)(e), 6(3): a task laid down by EU or member-state law)",
+                "drop public_task from `lawful_bases:` (keep it only as the record of what the "
+                "source said)")
+    for i, pur in enumerate(p.purposes):
+        if "vital_interests" in pur.bases and pur.data_use.startswith("essential.fraud"):
+            li.warn(("purposes", i, "bases"), f"purpose {pur.key!r} detects fraud under "
+                    "vital_interests, which protects life and physical safety (GDPR recital "
+                    "46); preventing fraud is a legitimate interest (recital 47)",
+                    "rest it on legitimate_interests with a recorded assessment (or contract)")
     if p.retention.dormant_separation:
         li.stale(("retention", "dormant_separation"), "dormant-account separation",
                  DORMANT_SEPARATION)
@@ -136,5 +147,5 @@ def check_file(path: Path | str, as_of: dt.date | None = None) -> list[Problem]:
                         "give a readable UTF-8 policy file")]
     loaded, problems = load_source(source, str(path))
     if loaded is not None:
-        problems = problems + lint(loaded, as_of)
+        problems = problems + file_problems(loaded) + lint(loaded, as_of)
     return sorted(problems, key=lambda x: (x.line, x.column, x.severity))

@@ -311,7 +311,66 @@ def load_file(path: Path | str) -> LoadedPolicy:
     loaded, problems = load_source(source, str(path))
     if loaded is None:
         raise PolicyError([p for p in problems if p.severity == "error"])
+    # A file (not yet a published text) is also held to its dates and its source text.
+    errors = [p for p in file_problems(loaded) if p.severity == "error"]
+    if errors:
+        raise PolicyError(errors)
     return loaded
+
+
+def file_problems(loaded: LoadedPolicy) -> list[Problem]:
+    """What a policy file owes beyond its shape: no law before its day, and statements that
+    match the source text it names (errors), and additions awaiting confirmation (warnings)."""
+    p = loaded.policy
+    source_stamp = None
+    if p.provenance is not None:  # the answer changes with the source text too
+        try:
+            source_stamp = (Path(loaded.file).parent / p.provenance.source_text).stat().st_mtime_ns
+        except OSError:
+            source_stamp = -1
+    key = (loaded.file, loaded.sha256, source_stamp)
+    found = _FILE_PROBLEMS.get(key)
+    if found is None:
+        from yaksok.policy.laws import law_problems
+        from yaksok.policy.trace import source_problems, structural_problems
+
+        file, where = loaded.file, loaded.locations
+        found = tuple(structural_problems(p, file, where) + law_problems(p, file, where)
+                      + source_problems(p, file, where))
+        if len(_FILE_PROBLEMS) > 32:
+            _FILE_PROBLEMS.clear()
+        _FILE_PROBLEMS[key] = found
+    return list(found)
+
+
+#: (file, its SHA-256, the source text's mtime) -> problems: every process loads the same
+#: files again and again (tests thousands of times), and the answer depends on nothing else.
+_FILE_PROBLEMS: dict[tuple, tuple[Problem, ...]] = {}
+
+
+def load_history(path: Path | str) -> list[LoadedPolicy]:
+    """The policy file at ``path`` and the files of the versions it follows
+    (``provenance.follows``), oldest first."""
+    chain: list[LoadedPolicy] = []
+    seen: set[Path] = set()
+    current: Path | None = Path(path)
+    while current is not None:
+        resolved = current.resolve()
+        if resolved in seen:
+            raise PolicyError([Problem(str(current), 1, 1, "error",
+                                       "`provenance.follows` leads back to this file",
+                                       "name the file of the previous version, once")])
+        seen.add(resolved)
+        loaded = load_file(current)
+        chain.append(loaded)
+        settings = loaded.policy.provenance
+        current = current.parent / settings.follows if settings and settings.follows else None
+        if current is not None and not current.exists():
+            raise PolicyError([Problem(
+                loaded.file, *loaded.locations.of_value(("provenance", "follows")), "error",
+                f"the version this policy follows is not beside it: {settings.follows}",
+                "copy that file next to this one, or drop `provenance.follows`")])
+    return chain[::-1]
 
 
 def load_policy(path: Path | str) -> Policy:

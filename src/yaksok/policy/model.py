@@ -8,18 +8,22 @@ a silently ignored promise.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
+)
+
+from yaksok.policy.basics import Date, Strict, Text
+from yaksok.policy.provenance import (
+    ProvenanceSettings,
+    Sourced,
+    Statement,
 )
 
 LAWFUL_BASES = (
@@ -56,16 +60,6 @@ def _duration(value: str) -> str:
 Duration = Annotated[str, AfterValidator(_duration)]
 
 
-def _not_a_number(value: object) -> object:
-    # pydantic would read 20211103 as seconds since 1970; a policy date is always written out.
-    if isinstance(value, int | float):
-        raise ValueError("a date is written as YYYY-MM-DD, not as a number")
-    return value
-
-
-Date = Annotated[dt.date, BeforeValidator(_not_a_number)]
-
-
 def duration_days(value: str) -> int:
     """A rough length in days (years of 365, months of 30), for comparing minimum periods."""
     years, months, weeks, days = (int(g or 0) for g in _DURATION.match(value).groups())
@@ -84,45 +78,35 @@ RightKey = Literal[
 ]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(Strict):
-    """A text in Korean and English; both are required so the two renderings carry the same facts."""
-
-    ko: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        return self.ko if lang == "ko" else self.en
-
-
-class Controller(Strict):
+class Controller(Sourced):
     name: Text
     short_name: Text
     service: Text
+    #: A public authority may rely on ``public_task`` (GDPR 6(1)(e), 6(3)); a company may not.
+    public_authority: bool = False
 
 
-class Version(Strict):
+class Version(Sourced):
     version: str
     effective: Date
     #: What the human-readable source printed, when it differs from ``effective`` (kept verbatim).
     printed_effective: str | None = None
     summary: Text | None = None
+    #: What this version changed and why, one line each (shown in the history and the notice).
+    changes: list[Text] = []
 
 
-class Notices(Strict):
+class Notices(Sourced):
     channels: list[Literal["website_notice", "app_notice", "written", "fax", "email", "sms"]]
     consent_when_law_requires: bool = True
 
 
-class Labelled(Strict):
+class Labelled(Sourced):
     key: Key
     label: Text
 
 
-class Category(Strict):
+class Category(Sourced):
     key: CategoryKey
     label: Text
     collection: Literal["required", "automatic", "optional", "conditional"]
@@ -137,15 +121,32 @@ class Category(Strict):
     storage: Literal["encrypted", "one_way_hash"] = "encrypted"
 
 
-class Purpose(Strict):
+class LegitimateInterestAssessment(Strict):
+    """The balancing test behind a purpose that rests on legitimate interests (GDPR 6(1)(f),
+    recital 47; PIPA 15(1)6): the interest, why the processing is needed, why it does not override
+    the member's interests — and whether it was weighed for minors at all."""
+
+    interest: Text
+    necessity: Text
+    balance: Text
+    assessed_on: Date
+    assessed_by: str
+    #: Whether the balance was struck for members under 18 too; if not, the core refuses such
+    #: processing of a minor's data (GDPR 6(1)(f): "in particular where the data subject is a child").
+    covers_minors: bool = False
+
+
+class Purpose(Sourced):
     key: Key
     label: Text
     data_use: CategoryKey
     bases: list[LawfulBasis] = Field(min_length=1)
     categories: list[CategoryKey] = Field(min_length=1)
+    #: Required when ``bases`` names ``legitimate_interests``.
+    assessment: LegitimateInterestAssessment | None = None
 
 
-class Consent(Strict):
+class Consent(Sourced):
     key: Key
     label: Text
     description: Text
@@ -162,7 +163,7 @@ class Flow(Strict):
     automatic: list[CategoryKey] = []
 
 
-class AutomatedDecision(Strict):
+class AutomatedDecision(Sourced):
     key: Key
     label: Text
     purpose: Key
@@ -171,7 +172,7 @@ class AutomatedDecision(Strict):
     significant_effect: bool
 
 
-class Cookie(Strict):
+class Cookie(Sourced):
     key: Key
     label: Text
     description: Text
@@ -182,7 +183,7 @@ class Cookie(Strict):
     marketing: bool
 
 
-class DisclosureException(Strict):
+class DisclosureException(Sourced):
     key: Key
     label: Text
     requires: list[Literal["legal_citation", "request_document"]] = Field(min_length=1)
@@ -193,19 +194,19 @@ class Disclosure(Strict):
     exceptions: list[DisclosureException]
 
 
-class ThirdPartyProvision(Strict):
+class ThirdPartyProvision(Sourced):
     allowed_bases: list[Literal["consent", "law"]] = Field(min_length=1)
     recipients: list[Labelled] = []
 
 
-class ProcessorTask(Strict):
+class ProcessorTask(Sourced):
     key: Key
     label: Text
     purposes: list[Key] = Field(min_length=1)
     categories: list[CategoryKey] = Field(min_length=1)
 
 
-class Processor(Strict):
+class Processor(Sourced):
     key: Key
     name: Text
     country: str
@@ -224,15 +225,16 @@ TransferMechanism = Literal[
 ]
 
 
-class Transfer(Strict):
+class Transfer(Sourced):
     key: Key
     label: Text
     from_: list[str] = Field(alias="from", min_length=1)
-    to: list[str] = Field(min_length=1)
+    #: Where the data goes; the SOMESING text never said, so it may be left out.
+    to: list[str] = []
     mechanisms: list[TransferMechanism] = Field(min_length=1)
 
 
-class Integration(Strict):
+class Integration(Sourced):
     key: Key
     name: Text
     provider: str
@@ -240,7 +242,7 @@ class Integration(Strict):
     revoke_url: str
 
 
-class California(Strict):
+class California(Sourced):
     caloppa: bool
     tracks_across_sites: bool
     honours_do_not_track: bool
@@ -248,13 +250,13 @@ class California(Strict):
     shares_for_ads_without_consent: bool
 
 
-class Right(Strict):
+class Right(Sourced):
     key: RightKey
     label: Text
     description: Text
 
 
-class RightsAgents(Strict):
+class RightsAgents(Sourced):
     allowed: list[Literal["legal_representative", "authorised_agent"]]
     proof: Literal["power_of_attorney"]
 
@@ -263,22 +265,41 @@ class Extension(Strict):
     by: Duration
     times: int = Field(ge=1, le=3)
     notice: bool = True
+    #: ``extension``: the deadline moves by ``by``. ``postponement`` (PIPA 35(3)): the request may
+    #: be put off for a reason the law allows, told to the requester with the reason before the
+    #: deadline; the answer then comes without delay once the reason ends — ``by`` is the longest
+    #: yaksok lets it wait.
+    kind: Literal["extension", "postponement"] = "extension"
 
 
-class Deadline(Strict):
+class Deadline(Sourced):
     deadline: Duration
     counting: Literal["calendar", "business"]
     acknowledge: Duration | None = None
     acknowledge_counting: Literal["calendar", "business"] = "calendar"
     extension: Extension | None = None
+    #: The name this jurisdiction gives the right when it differs (CCPA's opt-out of sale or
+    #: sharing is how California answers an objection).
+    label: Text | None = None
+    #: The provision the deadline comes from (``Cal. Code Regs. tit. 11, §7026(f)``).
+    law: str | None = None
 
 
-class Jurisdiction(Strict):
+class ChildrenRule(Sourced):
+    """What the jurisdiction's law says about children's data, and the law that says it."""
+
+    law: Text
+    rule: Text
+
+
+class Jurisdiction(Sourced):
     key: Annotated[str, Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]
     label: Text
     minimum_age: int = Field(ge=0, le=21)
     law: Text
     rights: dict[RightKey, Deadline]
+    #: The law on children's data behind ``minimum_age`` (shown in the children's section).
+    children: ChildrenRule | None = None
 
 
 class RecordKind(Strict):
@@ -287,19 +308,19 @@ class RecordKind(Strict):
     categories: list[CategoryKey] = Field(min_length=1)
 
 
-class RetentionRule(Strict):
+class RetentionRule(Sourced):
     record_kind: Key
     period: Duration
     law: Text
     article: str | None = None
 
 
-class Destruction(Strict):
+class Destruction(Sourced):
     electronic: Text
     paper: Text
 
 
-class Retention(Strict):
+class Retention(Sourced):
     default: Text
     rules: list[RetentionRule] = Field(min_length=1)
     law_change_overrides: bool = True
@@ -308,7 +329,7 @@ class Retention(Strict):
     dormant_separation: Duration | None = None
 
 
-class SecurityMeasure(Strict):
+class SecurityMeasure(Sourced):
     key: Key
     kind: Literal["technical", "administrative", "physical"]
     label: Text
@@ -466,7 +487,7 @@ class ApiScope(Strict):
     purposes: list[Key] = Field(min_length=1)
 
 
-class Officer(Strict):
+class Officer(Sourced):
     name: Text
     title: str
     organisation: Text
@@ -478,6 +499,13 @@ class Policy(Strict):
     """A whole privacy policy: everything yaksok enforces and renders."""
 
     yaksok: Literal[1]
+    #: The source text this file transcribes; a file that names one is held to provenance.
+    provenance: ProvenanceSettings | None = None
+    #: Claims of the rendering's wording this policy makes, each with its provenance, keyed by
+    #: the phrase it allows (``optional_refusal``, ``cookie_consent``, ``ca.tracks`` …).
+    statements: dict[str, Statement] = {}
+    #: The lawful bases the policy's section on lawful processing lists (all six by default).
+    lawful_bases: list[LawfulBasis] = list(LAWFUL_BASES)
     controller: Controller
     versions: list[Version] = Field(min_length=1)
     last_updated_printed: str | None = None

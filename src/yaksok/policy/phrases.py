@@ -12,17 +12,33 @@ PHRASES: dict[str, tuple[str, str]] = {
     "title": ("{service} 개인정보처리방침", "{service} Privacy Policy"),
     "toc": ("목차", "Contents"),
     "intro": (
-        "{controller}(이하 “회사”)는 {service} 서비스를 운영하면서 이용자의 개인정보를 관계 법령에 "
-        "따라 처리하고 보호합니다. 이 방침은 회사가 어떤 개인정보를 어떤 목적과 방법으로 처리하는지, "
-        "그리고 이용자가 어떤 권리를 가지는지 설명합니다.",
-        "{controller} (the “Company”) runs the {service} service and processes and protects your "
-        "personal data as the applicable law requires. This policy explains which personal data we "
-        "process, for what purposes and how, and which rights you have.",
+        "{service} 플랫폼은 {controller}(이하 “회사”)가 제공하고 관리합니다. 회사는 이용자의 "
+        "개인정보를 보호하고 존중하고자 합니다.",
+        "The {service} platform is provided and managed by {controller} (the “Company”). We want "
+        "to protect and respect your personal data.",
+    ),
+    "service_definition": (
+        "이 방침에서 “본 서비스”란 회사의 웹사이트, 서비스, 애플리케이션, 제품 및 콘텐츠(본 플랫폼을 "
+        "포함하되 이에 한정되지 않습니다)를 통틀어 말합니다.",
+        "In this policy, “the Service” means the Company's websites, services, applications, "
+        "products and content together (including, but not limited to, this platform).",
+    ),
+    "acknowledgement_by_use": (
+        "본 서비스에 접속하거나 이를 이용함으로써 이용자는 이 방침을 읽었으며, 자신의 정보와 관련된 "
+        "권리와 회사가 그 정보를 수집, 이용, 처리하는 방식을 알고 있음을 인정하는 것입니다. 이 방침의 "
+        "전체 또는 일부 내용에 동의하지 않는 경우 본 서비스를 이용하여서는 안 됩니다.",
+        "By accessing or using the Service you acknowledge that you have read this policy and know "
+        "your rights regarding your information and how the Company collects, uses and processes "
+        "it. If you do not agree with all or part of this policy, you must not use the Service.",
+    ),
+    "terms_of_service_definitions": (
+        "이 방침에 정의되지 않은 용어는 서비스약관에서 정의된 의미를 가집니다.",
+        "Terms not defined in this policy have the meaning given to them in the Terms of Service.",
     ),
     "in_force": ("이 방침은 {date}부터 시행되었습니다.", "This policy has been in force since {date}."),
     "revised": (
-        "최근 개정일은 {date}입니다(현재 버전 {version}).",
-        "It was last revised on {date} (current version {version}).",
+        "{date}에 개정되었습니다(현재 버전 {version}).",
+        "It was revised on {date} (current version {version}).",
     ),
     "history_pointer": (
         "모든 버전의 시행일은 이 문서 끝의 변경 이력에 있습니다.",
@@ -83,6 +99,14 @@ PHRASES: dict[str, tuple[str, str]] = {
     "col_purposes": ("이용 목적", "Purposes"),
     "col_retention": ("보유 기간", "Retention"),
     "consent_unassigned": ("개별 동의", "Separate consent"),
+    "consent_purposes": (
+        "선택 항목은 표에 적은 목적으로만 이용합니다.",
+        "Optional items are used only for the purposes in the table.",
+    ),
+    "consent_retention": (
+        "선택 항목은 표에 적은 기간까지만 보유합니다.",
+        "Optional items are kept only for the period in the table.",
+    ),
     "s1_channels": ("수집 방법", "How we collect it"),
     "channels_intro": (
         "회사는 다음 경로로 개인정보를 수집합니다: {channels}.",
@@ -123,16 +147,12 @@ PHRASES: dict[str, tuple[str, str]] = {
         "before entering into one",
     ),
     "basis_desc.legal_obligation": (
-        "회사에 적용되는 법적의무(법령, 규정, 법적 절차, 정부기관의 요청)를 지키기 위해 필요한 경우",
-        "it is necessary to comply with a legal obligation of the Company (laws, regulations, "
-        "legal process, requests of public authorities)",
+        "회사에 적용되는 법적의무의 준수를 위하여 처리가 필요한 경우",
+        "it is necessary to comply with a legal obligation of the Company",
     ),
     "basis_desc.vital_interests": (
-        "이용자나 다른 자연인의 중대한 이익을 보호하기 위해 필요한 경우(예: 누군가에게 해가 될 수 있는 "
-        "사기, 악용, 보안 위험, 기술적 문제를 찾아내고 막는 일)",
-        "it is necessary to protect the vital interests of you or another natural person (for "
-        "example detecting and preventing fraud, abuse, security risks or technical problems that "
-        "could harm someone)",
+        "이용자 또는 다른 자연인의 중대한 이익을 보호하기 위하여 처리가 필요한 경우",
+        "it is necessary to protect the vital interests of you or another natural person",
     ),
     "basis_desc.public_task": (
         "공익을 위한 직무를 수행하거나 회사에 부여된 공적 권한을 행사하기 위해 필요한 경우",
@@ -149,9 +169,29 @@ PHRASES: dict[str, tuple[str, str]] = {
     "bases_by_purpose": ("목적별 법적 근거", "Lawful bases by purpose"),
     "col_purpose": ("이용 목적", "Purpose"),
     "col_bases": ("법적 근거", "Lawful bases"),
-    "bases_unused": (
-        "현재 이 근거만으로 처리하는 목적은 없습니다.",
-        "No purpose currently relies on this basis.",
+    "bases_table": ("목적별 법적 근거는 다음과 같습니다.", "The lawful bases of each purpose:"),
+    "basis_example.contract": (
+        "(예: 회원관리, 본인확인 등, 이용자가 요구하는 서비스 제공에 관한 계약 이행, 요금 결제 및 "
+        "요금 정산 등)",
+        "(for example member management and identity checks, and performing the contract for "
+        "the services you ask for, payment and settlement)",
+    ),
+    "basis_example.legal_obligation": (
+        "(예: 관련법, 규정, 법적절차 및 정부 요청사항의 준수)",
+        "(for example complying with laws, regulations, legal process and government requests)",
+    ),
+    "basis_example.vital_interests": (
+        "(예: 이용자 또는 다른 자연인에게 해를 끼칠 수 있는 사기, 악용사례, 보안 위험, 기술적 문제에 "
+        "대한 감지, 예방 및 대응)",
+        "(for example detecting, preventing and responding to fraud, abuse, security risks and "
+        "technical problems that could harm you or another person)",
+    ),
+    "basis_example.legitimate_interests": (
+        "(예: 부정이용과 보안 위험의 탐지와 예방, 서비스 개선. 회사는 근거마다 이익형량 평가를 기록해 "
+        "두며, 만 18세 미만 이용자에 대해서는 평가가 이를 다룬 경우에만 이 근거로 처리합니다)",
+        "(for example detecting and preventing abuse and security risks, and improving the "
+        "service. We record a balancing test for each, and process a minor's data on this basis "
+        "only where the test covers minors)",
     ),
     "other_purpose_consent": (
         "이 방침에 명시된 목적과 다른 용도로 개인정보를 이용해야 할 때에는 먼저 이용자의 동의를 "
@@ -166,6 +206,7 @@ PHRASES: dict[str, tuple[str, str]] = {
         "We do not disclose your personal data to third parties, except where the law requires it "
         "in the following cases.",
     ),
+    # Internal note, shown only in the reviewer's rendering.
     "disclosure_requires": ("확인 사항: {items}", "we require: {items}"),
     "req.legal_citation": ("근거 법령의 명시", "the legal provision to be cited"),
     "req.request_document": ("요청 문서의 접수", "a written request"),
@@ -177,10 +218,9 @@ PHRASES: dict[str, tuple[str, str]] = {
         "browser and that is stored on your device.",
     ),
     "cookies_anonymous": (
-        "회사는 쿠키와 이와 비슷한 기술로 비개인적인 집합 정보, 즉 이용자 개인을 식별하지 않는 정보를 "
-        "수집할 수 있습니다.",
-        "Through cookies and similar technologies we may collect aggregate information that does "
-        "not identify you.",
+        "회사는 ‘쿠키(cookies)’ 등을 통하여 비개인적인 집합정보를 수집할 수 있습니다.",
+        "Through cookies and similar technologies we may collect non-personal, aggregated "
+        "information.",
     ),
     "cookies_kinds": (
         "회사가 사용하는 쿠키의 종류와 사용 목적은 다음과 같습니다.",
@@ -193,11 +233,6 @@ PHRASES: dict[str, tuple[str, str]] = {
     ),
     "cookie_consent.opt_in": (
         "이용자가 허용한 경우에만 사용합니다.", "Used only if you allow them."),
-    "cookie_identifies.false": (
-        "이용자 개인을 식별하지 않습니다.", "They do not identify you."),
-    "cookie_identifies.true": ("이용자를 식별할 수 있습니다.", "They can identify you."),
-    "cookie_marketing.false": ("마케팅에 사용하지 않습니다.", "They are not used for marketing."),
-    "cookie_marketing.true": ("마케팅에 사용합니다.", "They are used for marketing."),
     "cookie_choices_intro": (
         "쿠키 저장 여부는 이용자가 정합니다. 웹브라우저의 옵션을 설정해 다음 가운데 하나를 고를 수 "
         "있습니다.",
@@ -247,10 +282,13 @@ PHRASES: dict[str, tuple[str, str]] = {
     "rights_channel.email": ("이메일", "email"),
     "rights_channel.fax": ("팩스", "fax"),
     "exercise_refusal": (
-        "회사는 법률에 명시된 타당한 사유나 그에 준하는 사유가 있을 때에만 요청을 거절하며, 거절하는 "
-        "경우 그 사유를 기록하고 이용자에게 알립니다.",
-        "We refuse a request only for a reason the law recognises, or an equivalent one; if we "
-        "refuse, we record the reason and tell you.",
+        "회사는 법률에 명시된 타당한 사유 또는 그에 상응하는 사유가 있는 경우에만 요청을 거부할 수 "
+        "있습니다.",
+        "We may refuse a request only for a valid reason stated in the law, or an equivalent one.",
+    ),
+    "refusal_reason_given": (
+        "요청을 거부하는 경우 그 사유와 이의를 제기하는 방법을 기록하고 이용자에게 알립니다.",
+        "If we refuse, we record the reason and tell you, with how to object.",
     ),
     "agents": (
         "다음 대리인을 통해서도 권리를 행사할 수 있습니다: {agents}. 이때에는 {proof}을 제출해야 합니다.",
@@ -275,6 +313,10 @@ PHRASES: dict[str, tuple[str, str]] = {
     "col_acknowledge": ("접수 확인", "Acknowledgement"),
     "col_extension": ("연장", "Extension"),
     "extension": ("+{by}, 최대 {times}회", "extendable {times} by {by}"),
+    "postponement": (
+        "사유를 알리고 연기 가능(사유 해소 후 지체 없이, 최대 {by})",
+        "may be postponed with its reason told (then without delay, at most {by})",
+    ),
     "extension_notice": (
         "기한을 연장할 때에는 그 사유와 연장 기간을 미리 알려 드립니다.",
         "If we extend the time, we tell you beforehand why and for how long.",
@@ -317,7 +359,13 @@ PHRASES: dict[str, tuple[str, str]] = {
     ),
     "col_jurisdiction": ("지역", "Jurisdiction"),
     "col_law": ("근거 법령", "Law"),
-    "col_min_age": ("최소 연령", "Minimum age"),
+    "col_min_age": ("서비스 이용 최소 연령", "Minimum age for the service"),
+    "col_children_rule": ("아동에 관한 규정", "Rule on children"),
+    "children_table": (
+        "지역별로 아동의 개인정보에 관한 법과, 회사가 정한 서비스 이용 최소 연령은 다음과 같습니다.",
+        "The law on children's data in each jurisdiction, and the minimum age we set for the "
+        "service:",
+    ),
     "age": ("만 {age}세", "{age}"),
     # -- 9. third parties
     "provision_intro": (
@@ -344,6 +392,10 @@ PHRASES: dict[str, tuple[str, str]] = {
     "col_processor": ("수탁자", "Processor"),
     "col_tasks": ("위탁 업무", "Entrusted tasks"),
     "col_country": ("소재국", "Country"),
+    "processor_country": (
+        "소재국은 수탁자가 위탁받은 개인정보를 처리하는 나라입니다.",
+        "The country is where the processor processes the data entrusted to it.",
+    ),
     "clauses_intro": (
         "위탁계약을 맺을 때에는 다음 사항을 계약서 등 문서에 명시하고, 수탁자가 개인정보를 안전하게 "
         "처리하는지 감독합니다.",
@@ -354,7 +406,7 @@ PHRASES: dict[str, tuple[str, str]] = {
         "위탁 업무 목적 외의 개인정보 처리 금지", "no processing beyond the entrusted task"),
     "clause.protection_measures": (
         "기술적·관리적 보호조치", "technical and organisational protection measures"),
-    "clause.no_subprocessing": ("재위탁 제한", "no further entrustment (sub-processing)"),
+    "clause.no_subprocessing": ("재위탁 제한", "restrictions on re-entrustment (sub-processing)"),
     "clause.supervision": ("수탁자에 대한 관리·감독", "management and supervision of the processor"),
     "clause.liability": ("손해배상 등 책임", "liability, including for damages"),
     "processor_change": (
@@ -407,10 +459,8 @@ PHRASES: dict[str, tuple[str, str]] = {
     "mechanism.consent": ("이용자의 별도 동의", "your separate consent"),
     "s12_california": ("캘리포니아 거주자를 위한 안내", "Notice to California residents"),
     "ca_intro": (
-        "캘리포니아에 거주하는 이용자에게는 추가 권리가 인정될 수 있습니다. 각 권리의 처리 기한은 "
-        "{section}번 항목에 있습니다.",
-        "If you live in California you may have additional rights; the time we take to answer "
-        "each is in section {section}.",
+        "캘리포니아에 거주하시는 분이라면 특정 권리사항이 추가될 수 있습니다.",
+        "If you live in California, you may have certain additional rights.",
     ),
     "ca.caloppa": (
         "회사는 캘리포니아 온라인 프라이버시 보호법(CalOPPA)을 지키기 위해 필요한 보호조치를 "
@@ -419,28 +469,32 @@ PHRASES: dict[str, tuple[str, str]] = {
         "Act (CalOPPA).",
     ),
     "ca.breach_inquiry": (
-        "이용자는 개인정보가 유출되었다고 의심되면 정보유출 확인을 요청할 수 있습니다.",
-        "You may ask us to confirm whether your personal data was part of a breach.",
+        "이용자는 개인정보가 누출되었을 경우 정보유출 확인을 요청할 수 있습니다.",
+        "If your personal data has leaked, you may ask us to confirm the breach.",
     ),
     "ca.account_edit": (
         "이용자는 자신의 계정에 로그인해 회원정보 수정 메뉴에서 언제든지 정보를 변경할 수 있습니다.",
         "You can change your information at any time in your account settings.",
     ),
     "ca.tracks.false": (
-        "회사는 여러 사이트에 걸쳐 방문자를 추적하지 않습니다.",
-        "We do not track visitors across websites.",
+        "회사는 웹 사이트 방문자를 추적하지 않습니다.",
+        "We do not track visitors to our website.",
     ),
     "ca.tracks.true": (
-        "회사는 여러 사이트에 걸쳐 방문자를 추적할 수 있습니다.",
-        "We may track visitors across websites.",
+        "회사는 웹 사이트 방문자를 추적할 수 있습니다.",
+        "We may track visitors to our website.",
     ),
     "ca.dnt.false": (
-        "브라우저의 ‘추적 방지(Do Not Track)’ 신호에는 별도로 응답하지 않습니다.",
-        "We do not respond to browser “Do Not Track” signals.",
+        "회사는 ‘추적 방지(Do Not Track)’ 신호도 사용하지 않습니다.",
+        "We do not use “Do Not Track” signals either.",
     ),
     "ca.dnt.true": (
-        "브라우저의 ‘추적 방지(Do Not Track)’ 신호를 존중합니다.",
-        "We honour browser “Do Not Track” signals.",
+        "회사는 ‘추적 방지(Do Not Track)’ 신호에 더해, 브라우저가 보내는 GPC(Global Privacy "
+        "Control) 신호를 판매·공유 거부 의사로 존중합니다. 그 브라우저에서는 이용자가 직접 켜지 "
+        "않는 한 동의가 필요한 쿠키를 켜지 않습니다.",
+        "Beyond “Do Not Track”, we honour your browser's Global Privacy Control (GPC) signal as an "
+        "opt-out of sale or sharing: in that browser, no cookie that needs consent is turned on "
+        "unless you turn it on yourself.",
     ),
     "ca.ads.false": (
         "회사는 이용자의 동의 없이 광고 서비스를 통해 개인 식별 정보를 수집하거나 다른 회사에 제공하지 "
@@ -515,10 +569,8 @@ PHRASES: dict[str, tuple[str, str]] = {
     ),
     # -- 13. officer
     "officer_intro": (
-        "개인정보 처리에 관한 문의, 권리 행사, 불만 처리는 아래 개인정보 보호책임자에게 연락해 "
-        "주십시오.",
-        "For questions about personal data, to exercise your rights, or to complain, contact our "
-        "privacy officer.",
+        "회사의 개인정보 관리책임자는 다음과 같습니다.",
+        "The Company's privacy officer is:",
     ),
     "officer.name": ("성명", "Name"),
     "officer.title": ("직책", "Title"),
@@ -527,12 +579,100 @@ PHRASES: dict[str, tuple[str, str]] = {
     "officer.email": ("이메일", "Email"),
     # -- version history
     "version_line": ("{date} 시행", "Effective {date}"),
+    "version_line_revised": ("{date} 개정", "Revised {date}"),
     "version_name": ("버전 {version}", "version {version}"),
     "printed_as": ("원문에는 시행일이 ‘{printed}’로 적혀 있었습니다", "The original text printed "
                    "the effective date as “{printed}”"),
     "printed_invalid": ("실재하지 않는 날짜", "a date that does not exist"),
     "last_updated": ("최종 갱신: {date}", "Last updated: {date}"),
     "current_version": ("현재 버전", "current version"),
+    # -- the reviewer's rendering (`policy render --review`): never in the public text
+    "review.added": ("추가", "added"),
+    "review.changed": ("원문 변경", "changed from the source"),
+    "review.law": ("근거", "law"),
+    "review.since": ("시행", "in force"),
+    "review.unconfirmed": ("책임자 확인 대기", "awaiting the officer's confirmation"),
+    "review.confirmed": ("{who} 확인 {date}", "confirmed by {who} on {date}"),
+    "review.internal": ("내부 메모", "internal note"),
+}
+
+#: The claims the wording can make. A policy that declares ``provenance:`` makes a claim only
+#: when its ``statements:`` name it, with where it comes from; other phrases are the frame
+#: (headings, column names, connectors) and claim nothing. A key stands for its phrase and its
+#: variants (``cookie_consent`` allows ``cookie_consent.opt_in`` and ``.not_needed``).
+STATEMENTS: dict[str, str] = {
+    "intro": "who provides the platform, and that the company means to protect personal data",
+    "service_definition": "what “the Service” means",
+    "acknowledgement_by_use": "that using the Service acknowledges the policy",
+    "terms_of_service_definitions": "that undefined terms take the Terms of Service's meaning",
+    "revision_notice": "how a revision will be announced",
+    "required_intro": "that required items are given by the user",
+    "conditional_note": "that items required only in some flows are optional elsewhere",
+    "automatic_intro": "that items are also collected in the course of use",
+    "optional_intro": "that optional items may be refused without restricting the service",
+    "channels_intro": "the channels data is collected through",
+    "channels_recorded": "that each item's channel is recorded",
+    "purposes_intro": "that data is used only for the purposes listed",
+    "bases_intro": "that data is processed only on the lawful bases listed",
+    **{f"basis_desc.{b}": f"what the lawful basis {b} covers" for b in (
+        "consent", "contract", "legal_obligation", "vital_interests", "public_task",
+        "legitimate_interests")},
+    "bases_table": "which lawful basis each purpose rests on",
+    **{f"basis_example.{b}": f"examples of processing on {b}" for b in (
+        "contract", "legal_obligation", "vital_interests", "legitimate_interests")},
+    "consent_purposes": "the purposes each optional item is used for",
+    "consent_retention": "how long each optional item is kept",
+    "processor_country": "the country where each processor processes the data",
+    "other_purpose_consent": "that another purpose needs consent first",
+    "disclosure_intro": "that nothing is disclosed but in the listed cases",
+    "cookies_intro": "what a cookie is",
+    "cookies_anonymous": "that cookies gather non-personal aggregated information",
+    "cookies_kinds": "that the kinds of cookies used are listed",
+    "cookie_consent": "which cookies are used only with the user's permission",
+    "cookie_choices_intro": "that the user chooses about cookies in the browser's options",
+    "cookie_refusal_effect": "that refusing cookies may make some services harder to use",
+    "rights_intro": "that the user or a legal representative has the listed rights",
+    "automated_intro": "that automated decisions are made in the listed processing",
+    "automated_significant": "whether each automated decision significantly affects the user",
+    "exercise_channels": "how rights are exercised, and that the company acts without delay",
+    "exercise_refusal": "that a request is refused only for a reason the law recognises",
+    "refusal_reason_given": "that a refusal's reason is recorded and given",
+    "agents": "that agents may act with a power of attorney",
+    "verification": "that the requester's identity is verified",
+    "deadlines_intro": "that requests are answered within the listed times",
+    "extension_notice": "that an extension is told beforehand with its reason",
+    "security_intro": "that the listed technical measures are taken",
+    "security_one_way": "which items are stored only one-way",
+    "security_encrypted": "that every other value is stored encrypted",
+    "children_intro": "the minimum age below which no data is collected",
+    "children_gate": "that an age restriction keeps children out",
+    "children_table": "each jurisdiction's rule on children's data",
+    "provision_intro": "that data goes to third parties only in the listed cases",
+    "recipients_none": "that no third party receives data at present",
+    "processors_intro": "that processing is entrusted to the listed processors",
+    "processors_none": "that no processing is entrusted",
+    "clauses_intro": "that contracts state the listed clauses and processors are supervised",
+    "processor_change": "that a change of processor is published without delay",
+    "changes_intro": "that the policy may change, announced through the listed channels",
+    "changes_consent": "that consent is asked where the law requires it",
+    "transfer_route": "where data obtained abroad goes",
+    "transfer_intro": "that such data is used only on the listed grounds",
+    "ca_intro": "that California residents may have additional rights",
+    "ca.caloppa": "that CalOPPA's precautions are taken",
+    "ca.breach_inquiry": "that a user may ask to confirm a breach",
+    "ca.account_edit": "that users can change their information at any time",
+    "ca.tracks": "whether website visitors are tracked",
+    "ca.dnt": "what is done with Do Not Track or GPC signals",
+    "ca.ads": "whether identifying data goes to others through ad services without consent",
+    "local_intro": "that the following is disclosed under the local law",
+    "retention_default": "when data is destroyed as a rule",
+    "retention_legal": "that records the law requires are kept for the listed periods",
+    "law_change_overrides": "that an amended law prevails over the retention table",
+    "destruction_intro": "that data is destroyed once its purpose is met, held data after its period",
+    "measures_intro": "that the listed safeguards are taken",
+    "integration_uses": "that a third-party service is used and its policy followed",
+    "integration_revoke": "that access granted to it can be revoked",
+    "officer_intro": "who the privacy officer is",
 }
 
 #: Country and region codes that the policy uses in transfers and processors.
@@ -545,3 +685,18 @@ PLACES: dict[str, tuple[str, str]] = {
     "US": ("미국", "the United States"),
     "JP": ("일본", "Japan"),
 }
+
+
+#: Phrases that are notes for the reviewer, never part of the public rendering.
+INTERNAL = frozenset({"disclosure_requires", "security_organisational", "organisational_mark"}
+                     | {k for k in PHRASES if k.startswith("review.")})
+
+
+def is_claim(key: str) -> bool:
+    """Whether a phrase makes a claim (a statement, or one of its variants)."""
+    return key in STATEMENTS or key.rsplit(".", 1)[0] in STATEMENTS
+
+
+#: The frame of the rendering: headings, column names, connectors and the wording around an
+#: item's own facts. They claim nothing, so they need no provenance.
+FRAME = frozenset(k for k in PHRASES if not is_claim(k) and k not in INTERNAL)

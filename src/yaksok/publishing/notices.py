@@ -154,6 +154,8 @@ def notice_texts(new: Policy, old: Policy | None, diff: PolicyDiff, *,
         parts = [lead]
         if v.summary is not None:
             parts.append(v.summary.get(lang))
+        if v.changes:  # what changed and why, in the policy's own words
+            parts.append("\n".join(f"- {c.get(lang)}" for c in v.changes))
         if old is not None:
             parts.append(f"{changes_head}\n{render_diff(diff, lang, old=old, new=new)}")
         parts.append(contact)

@@ -311,8 +311,7 @@ def test_load_report_reads_json_and_names_a_missing_or_bad_file(tmp_path):
 
 
 def test_a_text_marker_describes_a_promise_and_never_proves_it(pytester, report_file):
-    pytester.makepyfile(
-        test_kinds="""
+    kinds = """
         import pytest
 
         @pytest.mark.promise_text("P5.2")
@@ -327,32 +326,17 @@ def test_a_text_marker_describes_a_promise_and_never_proves_it(pytester, report_
         @pytest.mark.promise_text("P5.4")
         def test_wording_fails():
             assert False
-
+        """
+    pytester.makepyfile(test_kinds=kinds + """
         @pytest.mark.promise_text("P9.9")
         def test_unknown_in_text_marker():
             pass
-        """
-    )
+        """)
     result = run(pytester)
     assert result.ret == pytest.ExitCode.USAGE_ERROR  # unknown IDs are refused in both markers
     result.stderr.fnmatch_lines(["*test_unknown_in_text_marker: unknown promise ID 'P9.9'*"])
 
-    pytester.makepyfile(test_kinds="""
-        import pytest
-
-        @pytest.mark.promise_text("P5.2")
-        def test_wording():
-            pass
-
-        @pytest.mark.promise("P5.5")
-        @pytest.mark.promise_text("P5.5", "P5.3")
-        def test_behaviour_and_wording():
-            pass
-
-        @pytest.mark.promise_text("P5.4")
-        def test_wording_fails():
-            assert False
-        """)
+    pytester.makepyfile(test_kinds=kinds)
     run(pytester).assert_outcomes(passed=2, failed=1)
     report = json.loads(report_file.read_text("utf-8"))
     promises = report["promises"]

@@ -295,3 +295,28 @@ def test_driver_messages_are_scrubbed_of_the_password():
 def test_unsupported_urls_are_config_errors(url):
     with pytest.raises(ConfigError):
         make_engine(url)
+
+
+def test_the_sqlite_files_are_readable_by_their_owner_only(tmp_path):
+    # The data directory is 0700; the database and its -wal and -shm files are 0600 too, so a
+    # copied or re-permissioned directory does not hand members' ciphertexts and blinds around.
+    db = tmp_path / "data" / "yaksok.db"
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:  # a write, so the WAL and shared memory exist
+            conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+        files = [db, db.with_name("yaksok.db-wal"), db.with_name("yaksok.db-shm")]
+        assert all(f.exists() for f in files)
+        assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {
+            f.name: "0o600" for f in files}
+    finally:
+        engine.dispose()
+    # A database an older version left readable by others is tightened when opened.
+    for f in files:
+        if f.exists():
+            f.chmod(0o644)
+    engine = make_engine(f"sqlite:///{db}")
+    engine.dispose()
+    assert oct(db.stat().st_mode & 0o777) == "0o600"

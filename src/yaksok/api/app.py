@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from yaksok import __version__
 from yaksok.api import routes_apikeys, routes_audit, routes_cookies, routes_public, routes_staff
+from yaksok.api.edges import EdgeMiddleware
 from yaksok.api.problems import install_problem_handlers
 from yaksok.engine import Yaksok, open_yaksok
 from yaksok.settings import Settings
@@ -64,11 +65,14 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
             if close_on_shutdown:
                 yk.close()
 
+    # No /docs or /redoc: FastAPI's pages load scripts, styles, fonts and a favicon from other
+    # origins, handing every visitor's address to third parties. /openapi.json stays.
     app = FastAPI(title="yaksok", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.yaksok = yk
     # (version, sha256, lang, format) -> rendered text; see routes_public.policy.
     app.state.policy_renderings = {}
+    app.add_middleware(EdgeMiddleware)  # inside the problem middleware: refusals carry the id
     install_problem_handlers(app)
     # First: every page view of the app calls these (no path overlaps; matching is in order).
     app.include_router(routes_cookies.router)

@@ -26,6 +26,8 @@ from yaksok.api.problems import problem_responses
 router = APIRouter(tags=["notices"])
 
 _MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8"}
+#: Notice ids are database integers: a larger number names no notice, and must not reach SQL.
+_ID_MAX = 2**31 - 1
 
 
 class TextPair(BaseModel):
@@ -100,7 +102,7 @@ def notices(
             responses={200: {"content": {"text/html": {}}}, **problem_responses(404)})
 def notice(
     request: Request,
-    notice_id: int = Path(ge=1),
+    notice_id: int = Path(ge=1, le=_ID_MAX),
     fmt: Literal["json", "html"] = Query("json", alias="format"),
     lang: Literal["ko", "en"] = Query("ko"),
 ):
@@ -174,7 +176,7 @@ def my_notices(request: Request, member: Actor = Depends(authorized("own_account
 
 @router.post("/me/notices/{notice_id}/read", status_code=204,
              responses=problem_responses(401, 403, 404))
-def mark_read(request: Request, notice_id: int = Path(ge=1),
+def mark_read(request: Request, notice_id: int = Path(ge=1, le=_ID_MAX),
               member: Actor = Depends(authorized("own_account"))) -> Response:
     """Mark one of the member's in-app notices read (repeating it changes nothing)."""
     from yaksok.publishing.inbox import mark_notice_read

@@ -49,6 +49,8 @@ _NEEDS_PURPOSE = frozenset({"read", "update", "export", "download", "disclose", 
 _HUMAN_STAFF = frozenset({"staff", "processor_staff"})
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+#: The years a month may name: an access log starts after 1970 and a month needs its neighbours.
+_FIRST_YEAR, _LAST_YEAR = 1970, 9998
 
 
 def parse_month(value: str, field: str = "month") -> tuple[int, int]:
@@ -57,7 +59,12 @@ def parse_month(value: str, field: str = "month") -> tuple[int, int]:
     if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1:
         raise ValidationError(f"{str(value)[:20]!r} is not a month", field=field,
                               fix="write it as YYYY-MM, e.g. 2026-11")
-    return int(m.group(1)), int(m.group(2))
+    year = int(m.group(1))
+    # The report looks at the month's edges in a time zone: the year must leave a day either side.
+    if not _FIRST_YEAR <= year <= _LAST_YEAR:
+        raise ValidationError(f"{year} is outside the years an access log can hold", field=field,
+                              fix=f"name a month from {_FIRST_YEAR} to {_LAST_YEAR}, e.g. 2026-11")
+    return year, int(m.group(2))
 
 
 @dataclass(frozen=True)

@@ -164,9 +164,12 @@ def _validate(policy: Policy, choices: Mapping) -> dict[str, bool]:
     known = ", ".join(cats)
     unknown = sorted(str(k) for k in choices if k not in cats)
     if unknown:
+        # Echo what was sent only as far as it can be a category key: a short name, a few.
+        shown = [repr(k) if len(k) <= 40 else repr(k[:40]) + "…" for k in unknown[:5]]
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         raise ValidationError(
             f"unknown cookie categor{'y' if len(unknown) == 1 else 'ies'} "
-            f"{', '.join(repr(k) for k in unknown)}; the policy knows: {known}",
+            f"{', '.join(shown)}{more}; the policy knows: {known}",
             field="choices", fix=f"use only these category keys: {known}")
     out: dict[str, bool] = {}
     for key, cookie in cats.items():

@@ -111,6 +111,13 @@ def check_personal(v: Vault, right: str, personal: dict | None) -> dict | None:
         if not isinstance(x, str) or not x.strip() or len(x) > _MAX_PERSONAL:
             raise ValidationError(f"personal.{k} must be non-empty text of at most "
                                   f"{_MAX_PERSONAL} characters", field=f"personal.{k}")
+        try:
+            x.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800") is no text anyone typed
+            raise ValidationError(f"personal.{k} is not valid Unicode text (a lone surrogate)",
+                                  field=f"personal.{k}",
+                                  fix="send the text as UTF-8, without \\uD800-\\uDFFF escapes "
+                                      "that are not pairs") from None
     if right == "rectification":
         rules = v.rules()
         if "value" not in personal or ("category" in personal) == ("value_id" in personal):

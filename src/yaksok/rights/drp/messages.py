@@ -244,12 +244,12 @@ def parse_exercise(message: dict, sha256: str, *, agent_id: str) -> Exercise:
     exercise = message.get("exercise")
     if isinstance(exercise, list) and len(exercise) == 1:  # pre-0.6 agents sent a list of one
         exercise = exercise[0]
-    if exercise not in ACTIONS:
+    if not isinstance(exercise, str) or exercise not in ACTIONS:  # a list or object is no action
         raise _fatal(ValidationError(
             "Unsupported rights actions submitted.", field="exercise",
             fix=f"send one of {', '.join(SUPPORTED_ACTIONS)} (see /.well-known/data-rights.json)"))
     regime = message.get("regime") or "voluntary"
-    if regime not in REGIMES:
+    if not isinstance(regime, str) or regime not in REGIMES:
         raise _fatal(ValidationError(f"is not a regime taken here ({', '.join(REGIMES)})",
                                      field="regime",
                                      fix='send "ccpa", or leave regime out for voluntary '

@@ -57,6 +57,18 @@ class Settings:
     #: Whether ``yaksok serve`` runs the worker in-process: ``auto`` (on for SQLite, off for
     #: PostgreSQL, where ``yaksok worker`` processes run), ``on`` or ``off``.
     worker_in_serve: str = "auto"
+    #: The address people and agents reach yaksok at (``https://privacy.example.com/``): every
+    #: absolute link yaksok writes (DRP, emails) starts with it, never with a request's Host
+    #: header. Empty: the loopback address ``serve`` listens on, and ``serve`` refuses any other.
+    public_url: str = ""
+    #: Proxies whose ``X-Forwarded-For`` / ``X-Forwarded-Proto`` are believed (addresses or
+    #: networks); the client they report is the one rate limits and the access log see.
+    trusted_proxies: tuple[str, ...] = ()
+    #: TLS for ``serve`` (PEM files); off a loopback address it serves TLS or sits behind a proxy
+    #: that terminates it (``behind_proxy``, which then must say ``X-Forwarded-Proto: https``).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    behind_proxy: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
@@ -94,6 +106,7 @@ class Settings:
             values["smtp_port"] = _number(env, "YAKSOK_SMTP_PORT", int)
         if env.get("YAKSOK_SMTP_TIMEOUT"):
             values["smtp_timeout"] = _number(env, "YAKSOK_SMTP_TIMEOUT", float)
+        values.update(_edge(env))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -102,6 +115,12 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'yaksok.db').resolve()}"
+
+    @property
+    def effective_public_url(self) -> str:
+        """``public_url``, or the loopback address ``serve`` listens on; ends with ``/``."""
+        url = self.public_url or f"http://{self.host}:{self.port}/"
+        return url if url.endswith("/") else url + "/"
 
     @property
     def effective_keyring_path(self) -> Path:
@@ -113,6 +132,77 @@ class Settings:
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
+
+
+def _edge(env) -> dict:
+    """The variables of the service's edge: its public address, trusted proxies, TLS."""
+    from yaksok.errors import ConfigError
+
+    values: dict = {}
+    if env.get("YAKSOK_PUBLIC_URL"):
+        values["public_url"] = check_public_url(env["YAKSOK_PUBLIC_URL"])
+    if env.get("YAKSOK_TRUSTED_PROXIES"):
+        values["trusted_proxies"] = check_proxies(env["YAKSOK_TRUSTED_PROXIES"].split(","))
+    for name in ("cert", "key"):
+        if env.get(f"YAKSOK_TLS_{name.upper()}"):
+            values[f"tls_{name}"] = Path(env[f"YAKSOK_TLS_{name.upper()}"])
+    if env.get("YAKSOK_BEHIND_PROXY"):
+        flag = env["YAKSOK_BEHIND_PROXY"].strip().lower()
+        if flag not in ("1", "true", "yes", "0", "false", "no"):
+            raise ConfigError(f"{flag[:20]!r} is not yes or no", field="YAKSOK_BEHIND_PROXY",
+                              fix="set it to 1 when a proxy in front terminates TLS")
+        values["behind_proxy"] = flag in ("1", "true", "yes")
+    return values
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine's loopback."""
+    import ipaddress
+
+    if host.strip("[]").lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_public_url(url: str) -> str:
+    """A public address: http(s), a host, no query or fragment; https unless on loopback."""
+    from urllib.parse import urlsplit
+
+    from yaksok.errors import ConfigError
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or parts.username:
+        raise ConfigError("not a public address of yaksok", field="YAKSOK_PUBLIC_URL",
+                          fix="write it like https://privacy.example.com/ (scheme, host, "
+                              "optional port and path)")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError("a public address off this machine must be https", field="YAKSOK_PUBLIC_URL",
+                          fix="use https://; members' data travels only encrypted (P7.1)")
+    return url.strip()
+
+
+def check_proxies(items) -> tuple[str, ...]:
+    """Trusted proxies: addresses or networks (``10.0.0.0/8``)."""
+    import ipaddress
+
+    from yaksok.errors import ConfigError
+
+    out = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(f"{item[:40]!r} is not an address or network",
+                              field="YAKSOK_TRUSTED_PROXIES",
+                              fix="list addresses or networks, e.g. 10.0.0.5,10.1.0.0/16") from None
+        out.append(item)
+    return tuple(out)
 
 
 def _worker(env) -> dict:

@@ -72,7 +72,9 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     app.state.yaksok = yk
     # (version, sha256, lang, format) -> rendered text; see routes_public.policy.
     app.state.policy_renderings = {}
-    app.add_middleware(EdgeMiddleware)  # inside the problem middleware: refusals carry the id
+    # Inside the problem middleware: its refusals carry the request id.
+    app.add_middleware(EdgeMiddleware, trusted_proxies=yk.settings.trusted_proxies,
+                       behind_proxy=yk.settings.behind_proxy)
     install_problem_handlers(app)
     # First: every page view of the app calls these (no path overlaps; matching is in order).
     app.include_router(routes_cookies.router)

@@ -9,6 +9,12 @@ send it, and HEAD on every GET route.
   never fills) gets ``408`` after ``BODY_SECONDS``, instead of holding a worker for ever.
 * **HEAD.** Monitors and caches ask ``HEAD``: it is answered as the ``GET`` would be, headers
   only.
+* **Proxies.** ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed only from a trusted
+  proxy (``YAKSOK_TRUSTED_PROXIES``); the client they report (the right-most address that is not
+  a trusted proxy) is the client the access log and the rate limits see. Behind a proxy that
+  terminates TLS (``YAKSOK_BEHIND_PROXY``) a request the proxy says came over plain http is
+  refused (``421``): personal data travels only encrypted (P7.1).
+* **HSTS.** Every response over https says ``Strict-Transport-Security``.
 
 Refusals are RFC 9457 problems with the request's id, like every other error.
 """
@@ -16,6 +22,7 @@ Refusals are RFC 9457 problems with the request's id, like every other error.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import re
 
@@ -32,6 +39,8 @@ LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
 )
 #: How long a client may take to send its whole body.
 BODY_SECONDS = 15.0
+#: A year, and the subdomains: what browsers keep once they have seen https.
+HSTS = b"max-age=31536000; includeSubDomains"
 _PROBLEM_JSON = b"application/problem+json"
 
 
@@ -42,14 +51,49 @@ def limit_for(path: str) -> int:
 class EdgeMiddleware:
     """Size and time limits on request bodies, and HEAD as GET (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, *, body_seconds: float = BODY_SECONDS) -> None:
+    def __init__(self, app: ASGIApp, *, body_seconds: float = BODY_SECONDS,
+                 trusted_proxies: tuple[str, ...] = (), behind_proxy: bool = False) -> None:
         self.app = app
         self.body_seconds = body_seconds
+        self.proxies = tuple(ipaddress.ip_network(p, strict=False) for p in trusted_proxies)
+        self.behind_proxy = behind_proxy
+
+    def _trusted(self, host: str | None) -> bool:
+        try:
+            address = ipaddress.ip_address(host or "")
+        except ValueError:
+            return False
+        return any(address in net for net in self.proxies)
+
+    def _forwarded(self, scope: Scope) -> Scope:
+        """The scope as the client sent it, when a trusted proxy forwarded it."""
+        peer = (scope.get("client") or (None, None))[0]
+        if not self._trusted(peer):
+            return scope
+        chain = [h.strip() for h in (_header(scope, b"x-forwarded-for") or "").split(",")
+                 if h.strip()]
+        client = next((h for h in reversed(chain) if not self._trusted(h)), None)
+        proto = (_header(scope, b"x-forwarded-proto") or "").split(",")[0].strip().lower()
+        changed = dict(scope)
+        if client is not None:
+            changed["client"] = (client, 0)
+        if proto in ("http", "https"):
+            changed["scheme"] = proto
+        changed["forwarded_by_proxy"] = True
+        return changed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope = self._forwarded(scope)
+        if self.behind_proxy and scope.get("scheme") != "https" and not _loopback_peer(scope):
+            await _problem(scope, send, 421, "https-required", "https required",
+                           "this request reached yaksok over plain http; members' data "
+                           "travels only encrypted", "use https://")
+            return
+        if scope.get("scheme") == "https":
+            send = _with_hsts(send)
         if scope["method"] == "HEAD":
             await self.app({**scope, "method": "GET"}, receive, _headers_only(send))
             return
@@ -93,6 +137,33 @@ class EdgeMiddleware:
             return await receive()  # after the body: wait for the disconnect, as the app may
 
         await self.app(scope, replay, send)
+
+
+def _loopback_peer(scope: Scope) -> bool:
+    """A direct call from this machine (a health check), not one a proxy forwarded."""
+    if scope.get("forwarded_by_proxy"):
+        return False
+    try:
+        return ipaddress.ip_address((scope.get("client") or ("",))[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _with_hsts(send: Send) -> Send:
+    async def hsts(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []),
+                                              (b"strict-transport-security", HSTS)]}
+        await send(message)
+
+    return hsts
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _headers_only(send: Send) -> Send:

@@ -97,7 +97,9 @@ def _token(request: Request) -> str | None:
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url)
+    """Where links start: the configured public address, never the request's Host header
+    (which anyone can set: ``http://evil.example/drp/verify/...``)."""
+    return get_yaksok(request).settings.effective_public_url
 
 
 def _push_later(request: Request, background: BackgroundTasks, drp_id: str) -> None:

@@ -34,23 +34,38 @@ def serve(
     worker: Annotated[str | None, typer.Option(
         help="Run the retention worker in this process: auto (on for SQLite), on or off "
              "[env YAKSOK_WORKER_IN_SERVE].")] = None,
+    tls_cert: Annotated[Path | None, typer.Option(
+        help="TLS certificate (PEM) [env YAKSOK_TLS_CERT].")] = None,
+    tls_key: Annotated[Path | None, typer.Option(
+        help="TLS private key (PEM) [env YAKSOK_TLS_KEY].")] = None,
+    behind_proxy: Annotated[bool | None, typer.Option(
+        "--behind-proxy", help="A proxy in front terminates TLS; requests it forwards must say "
+        "X-Forwarded-Proto: https [env YAKSOK_BEHIND_PROXY].")] = None,
 ) -> None:
     """Run the REST API (and the policy page) until interrupted.
 
     On the SQLite default it also runs the retention worker on YAKSOK_WORKER_SCHEDULE; on
-    PostgreSQL run `yaksok worker` processes instead (or pass --worker on).
+    PostgreSQL run `yaksok worker` processes instead (or pass --worker on). Off a loopback
+    address it needs YAKSOK_PUBLIC_URL and TLS (--tls-cert/--tls-key) or --behind-proxy.
 
-    Example:  yaksok serve --port 8000   then open http://127.0.0.1:8000/policy
+    \b
+    Examples:  yaksok serve --port 8000   then open http://127.0.0.1:8000/policy
+               YAKSOK_PUBLIC_URL=https://privacy.example.com/ yaksok serve --host 0.0.0.0 \\
+                   --port 443 --tls-cert cert.pem --tls-key key.pem
     """
     import uvicorn
 
     from yaksok.api.app import create_app
+    from yaksok.api.serving import uvicorn_options
     from yaksok.retention.schedule import runs_in_serve
     from yaksok.schedule import parse_schedule
 
-    s = settings()
-    changes = {} if worker is None else {
-        "worker_in_serve": choice(worker, ("auto", "on", "off"), "--worker")}
+    changes = {k: v for k, v in {"host": host, "port": port, "tls_cert": tls_cert,
+                                 "tls_key": tls_key, "behind_proxy": behind_proxy}.items()
+               if v is not None}
+    if worker is not None:
+        changes["worker_in_serve"] = choice(worker, ("auto", "on", "off"), "--worker")
+    options = uvicorn_options(settings().with_(**changes))  # refuse before opening anything
     yk = open_store(**changes)
     try:
         if runs_in_serve(yk):
@@ -60,10 +75,7 @@ def serve(
     except errors.YaksokError:
         yk.close()
         raise
-    # No uvicorn access log: its lines carry members' IP addresses, personal data that belongs
-    # only in the access log (yaksok.auditlog), where the law requires it.
-    uvicorn.run(create_app(yk, close_on_shutdown=True, background=True), host=host or s.host,
-                port=port or s.port, log_level="info", access_log=False)
+    uvicorn.run(create_app(yk, close_on_shutdown=True, background=True), **options)
 
 
 # -- promises ----------------------------------------------------------------------------------

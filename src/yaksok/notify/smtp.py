@@ -28,6 +28,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 
 from yaksok.errors import ConfigError
+from yaksok.settings import is_loopback
 
 __all__ = ["DEFAULT_PORTS", "SECURITY", "SendError", "SmtpConfig", "SmtpTransport",
            "mask_addresses"]
@@ -83,6 +84,12 @@ class SmtpConfig:
         if self.security not in SECURITY:
             raise ConfigError(f"unknown SMTP security {self.security!r}",
                               field="YAKSOK_SMTP_SECURITY", fix="use starttls, tls or none")
+        if self.security == "none" and not is_loopback(self.host):
+            # Notices carry members' addresses and data: they leave this machine encrypted (P7.1).
+            raise ConfigError("SMTP without TLS to a server off this machine would carry members' "
+                              "data unencrypted", field="YAKSOK_SMTP_SECURITY",
+                              fix="use starttls or tls; none is for a relay on this machine "
+                                  "(127.0.0.1, localhost)")
         if not self.from_addr or "@" not in parseaddr(self.from_addr)[1]:
             raise ConfigError("the From address of notices is missing or not an address",
                               field="YAKSOK_SMTP_FROM",

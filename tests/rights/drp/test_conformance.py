@@ -119,7 +119,12 @@ def test_an_authorised_agent_end_to_end(yk, vault, app, smtp, monkeypatch, capsy
 
     # Discovery, then the officer's registration; before it the agent gets a bare 403.
     doc = client.get("/.well-known/data-rights.json").json()
-    assert doc["id"] == "SOMESING" and doc["api_base"] == "http://testserver/"
+    # Links start with the configured public address (here the loopback default), never with
+    # the request's Host header: a forged Host cannot point an agent elsewhere.
+    base = yk.settings.effective_public_url
+    assert doc["id"] == "SOMESING" and doc["api_base"] == base == "http://127.0.0.1:8000/"
+    forged = client.get("/.well-known/data-rights.json", headers={"Host": "evil.example"})
+    assert forged.json()["api_base"] == base
     assert doc["supported_actions"] == ["access", "deletion", "sale:opt-out"]
     assert doc["supported_verifications"] == ["email", "phone_number"]
     assert doc["version"] == "1.0"
@@ -141,7 +146,7 @@ def test_an_authorised_agent_end_to_end(yk, vault, app, smtp, monkeypatch, capsy
     # access (a 0.9.4 request): the member must confirm; then the agent polls `fulfilled`.
     access = agent.exercise("access", version="0.9.4").json()
     assert (access["status"], access["reason"]) == ("in_progress", "need_user_verification")
-    assert access["user_verification_url"].startswith("http://testserver/drp/verify/")
+    assert access["user_verification_url"].startswith(f"{base}drp/verify/")
     assert agent.status(access["request_id"]).json()["reason"] == "need_user_verification"
     confirm(client, yk, smtp, access)
     polled = agent.status(access["request_id"]).json()

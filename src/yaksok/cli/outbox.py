@@ -29,8 +29,8 @@ def outbox_send(
         min=1, help="Seconds a claimed message stays ours before another sender may retry it.")
     ] = 300.0,
     base_url: Annotated[str | None, typer.Option(
-        help="Public address of the API, for links in emails (e.g. https://privacy.example).")
-    ] = None,
+        help="Public address of the API, for links in emails (e.g. https://privacy.example); "
+             "default YAKSOK_PUBLIC_URL.")] = None,
 ) -> None:
     """Deliver queued messages: email over SMTP (YAKSOK_SMTP_*) and in-app notices.
 

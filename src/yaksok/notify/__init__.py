@@ -116,6 +116,8 @@ class Outbox:
         unset), addresses through the vault unless ``resolve_email`` is given. ``kwargs`` go to
         ``OutboxSender`` (base_url, retry, lease_seconds, batch_size...)."""
         config = SmtpConfig.from_settings(self.settings)
+        if kwargs.get("base_url") is None and self.settings.public_url:
+            kwargs["base_url"] = self.settings.public_url  # links start there, nowhere else
         transport = kwargs.pop("transport", None)
         if transport is None and config is not None:
             transport = SmtpTransport(config)

@@ -63,3 +63,14 @@ def test_a_drp_action_that_is_not_a_string_is_refused_not_a_500(client, yk, offi
                     headers={"Authorization": f"Bearer {token}", "Content-Type": "text/plain"})
     assert 400 <= r.status_code < 500, r.text
     assert "exercise" in r.text and "Traceback" not in r.text
+
+
+def test_sign_up_notice_texts_are_bounded_per_item(client):
+    from tests.support.api import signup_body
+
+    body = signup_body(4, consents=["user_analysis"],
+                       notice_texts={"user_analysis": "가" * 20001})
+    problem = assert_problem(client.post("/members", json=body), 422, "validation")
+    assert problem["field"].startswith("notice_texts")
+    body["notice_texts"] = {"user_analysis": "가" * 200}
+    assert client.post("/members", json=body).status_code == 201

@@ -9,7 +9,7 @@ Tokens (``ym_...``) are returned once, with ``Cache-Control: no-store``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -55,9 +55,11 @@ class SignUpIn(BaseModel):
                          description="Where the member signs up from (ISO 3166): KR, DE, US-CA…")
     consents: list[str] = Field(default=[], max_length=20,
                                 description="Consent items given on the sign-up form.")
-    notice_texts: dict[str, str] | None = Field(
-        None, description="The exact notice text shown per consent item (default: the item's "
-                          "description in `lang`); only its SHA-256 is kept.")
+    notice_texts: dict[Annotated[str, Field(max_length=64)],
+                       Annotated[str, Field(max_length=20000)]] | None = Field(
+        None, max_length=20, description="The exact notice text shown per consent item "
+        "(default: the item's description in `lang`; at most 20,000 characters each); only its "
+        "SHA-256 is kept.")
     lang: Literal["ko", "en"] = "ko"
     channel: str = Field("app", max_length=32)
 

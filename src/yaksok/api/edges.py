@@ -28,6 +28,8 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from yaksok.api.problems import PROBLEM_JSON, scope_header
+
 __all__ = ["BODY_SECONDS", "DEFAULT_LIMIT", "LIMITS", "EdgeMiddleware"]
 
 #: Bytes a request body may have, unless its route is in ``LIMITS``.
@@ -41,7 +43,6 @@ LIMITS: tuple[tuple[re.Pattern[str], int], ...] = (
 BODY_SECONDS = 15.0
 #: A year, and the subdomains: what browsers keep once they have seen https.
 HSTS = b"max-age=31536000; includeSubDomains"
-_PROBLEM_JSON = b"application/problem+json"
 
 
 def limit_for(path: str) -> int:
@@ -70,10 +71,10 @@ class EdgeMiddleware:
         peer = (scope.get("client") or (None, None))[0]
         if not self._trusted(peer):
             return scope
-        chain = [h.strip() for h in (_header(scope, b"x-forwarded-for") or "").split(",")
+        chain = [h.strip() for h in (scope_header(scope, b"x-forwarded-for") or "").split(",")
                  if h.strip()]
         client = next((h for h in reversed(chain) if not self._trusted(h)), None)
-        proto = (_header(scope, b"x-forwarded-proto") or "").split(",")[0].strip().lower()
+        proto = (scope_header(scope, b"x-forwarded-proto") or "").split(",")[0].strip().lower()
         changed = dict(scope)
         if client is not None:
             changed["client"] = (client, 0)
@@ -159,13 +160,6 @@ def _with_hsts(send: Send) -> Send:
     return hsts
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
-
-
 def _headers_only(send: Send) -> Send:
     async def headers_only(message: Message) -> None:
         if message["type"] == "http.response.body":
@@ -178,13 +172,10 @@ def _headers_only(send: Send) -> Send:
 
 
 def _content_length(scope: Scope) -> int | None:
-    for key, value in scope.get("headers", []):
-        if key.lower() == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    try:
+        return int(scope_header(scope, b"content-length") or "")
+    except ValueError:
+        return None
 
 
 async def _problem(scope: Scope, send: Send, status: int, code: str, title: str, detail: str,
@@ -196,6 +187,6 @@ async def _problem(scope: Scope, send: Send, status: int, code: str, title: str,
         body["request_id"] = rid
     data = json.dumps(body).encode("utf-8")
     await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", _PROBLEM_JSON), (b"content-length", str(len(data)).encode()),
+        (b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(data)).encode()),
         (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": data})

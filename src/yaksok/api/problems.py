@@ -212,7 +212,7 @@ class ProblemMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = _header(scope, b"x-request-id")
+        incoming = scope_header(scope, b"x-request-id")
         rid = incoming if incoming and _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         # ``request.state`` reads this dict, so routes and handlers see the id.
         scope.setdefault("state", {})["request_id"] = rid
@@ -248,7 +248,8 @@ class ProblemMiddleware:
                                 "body": json.dumps(body).encode("utf-8")})
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def scope_header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header in an ASGI scope, stripped (None if absent)."""
     for key, value in scope.get("headers", []):
         if key.lower() == name:
             try:

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from yaksok.policy.laws import RULES
 from yaksok.policy.loader import LoadedPolicy, file_problems, load_source
 from yaksok.policy.problems import Problem
 
@@ -23,39 +24,40 @@ class StaleRule:
     fix: str
 
 
+# The days come from the table of rules (``laws.RULES``): one place knows when a law held.
 PRIVACY_SHIELD = StaleRule(
-    dt.date(2020, 7, 16),
+    RULES["eu_us_privacy_shield"].lapsed,
     "the EU-US Privacy Shield was invalidated by the CJEU (C-311/18, Schrems II)",
     "rely on standard_contractual_clauses, or eu_us_data_privacy_framework for certified US "
     "recipients (adequacy decision of 2023-07-10)",
 )
 SWISS_SHIELD = StaleRule(
-    dt.date(2020, 9, 8),
+    RULES["swiss_us_privacy_shield"].lapsed,
     "the Swiss FDPIC found the Swiss-US Privacy Shield inadequate",
     "rely on standard_contractual_clauses, or swiss_us_data_privacy_framework for certified "
     "recipients (in force 2024-09-15)",
 )
 DORMANT_SEPARATION = StaleRule(
-    dt.date(2023, 9, 15),
+    RULES["kr_dormant_separation"].lapsed,
     "the one-year dormant-account separation rule (former PIPA 39-6) was repealed",
     "drop `dormant_separation`, or keep it as the company's own rule and say so in the policy",
 )
 OPT_OUT_SIGNALS = StaleRule(
-    dt.date(2023, 3, 29),
+    RULES["cpra_opt_out_sharing"].in_force,
     "CCPA regulations §7025 require honouring opt-out preference signals (Global Privacy "
     "Control) where a business sells or shares personal information, including for "
     "cross-context behavioural advertising",
     "set `california.honours_do_not_track: true` and honour Sec-GPC: 1 (yaksok does)",
 )
 AUTOMATED_DECISIONS_KR = StaleRule(
-    dt.date(2024, 3, 15),
+    RULES["kr_pipa_37_2"].in_force,
     "PIPA 37-2 gives Korean data subjects rights over automated decisions (30 days, "
     "extendable twice by 30)",
     "add `automated_decision: {deadline: P30D, counting: calendar, extension: {by: P30D, "
     "times: 2}}` to the KR rights",
 )
 PORTABILITY_KR = StaleRule(
-    dt.date(2025, 3, 13),
+    RULES["kr_pipa_35_2"].in_force,
     "PIPA 35-2 gives Korean data subjects the right to have their data transmitted",
     "add a `portability:` deadline to the KR rights",
 )

@@ -34,10 +34,6 @@ class Traced:
     holder: Sourced | None
 
     @property
-    def own(self) -> bool:
-        return self.holder is self.item
-
-    @property
     def source(self) -> str | None:
         return self.holder.source if self.holder else None
 
@@ -176,11 +172,6 @@ def _check_source(report: _Report, source: SourceText, t: Traced) -> None:
                    f"{_where(t.path)}: its label {label.ko!r} is not in section {section} of the "
                    "source", "quote the words of the source it stands for (quote: ...), or mark "
                    "it as changed with added: {why: ...}")
-
-
-def additions(policy: Policy) -> list[Traced]:
-    """The items that carry an addition of their own, in file order."""
-    return [t for t in walk(policy) if t.item.added is not None]
 
 
 def read_source(policy: Policy, policy_file: str | Path) -> SourceText | None:

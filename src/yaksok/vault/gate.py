@@ -117,7 +117,7 @@ class ConsentGate:
     def _minor(self, member_id: str) -> bool:
         """Whether the member is under 18 today. The day they turn 18 never changes, so it is
         cached; only members the age gate found to be minors have one."""
-        from yaksok.vault.minors import adult_from
+        from yaksok.vault.minors import adult_from, still_minor
 
         if member_id not in self._adult_from:
             with self.engine.connect() as conn:
@@ -125,8 +125,7 @@ class ConsentGate:
             if len(self._adult_from) >= self.max_members:
                 self._adult_from.clear()
             self._adult_from[member_id] = day
-        day = self._adult_from[member_id]
-        return day is not None and utcnow().date() < day
+        return still_minor(self._adult_from[member_id])
 
     def _load(self, member_id: str, key: tuple[int, int, int]) -> _Entry:
         if self.vault.published.id != key[1]:

@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING
 
 from yaksok.errors import NotFound
 from yaksok.store.sql import sql
+from yaksok.store.tables import utcnow
 
 if TYPE_CHECKING:
     from yaksok.vault.service import Vault
 
-__all__ = ["ADULT_AGE", "adult_from", "adult_from_age", "adult_from_birth", "keep_adult_from"]
+__all__ = ["ADULT_AGE", "adult_from", "adult_from_age", "adult_from_birth", "keep_adult_from",
+           "still_minor"]
 
 ADULT_AGE = 18
 
@@ -46,6 +48,11 @@ def adult_from_age(age: int, today: dt.date) -> dt.date:
     """From an age declared ``today``: the latest day the member turns 18 (one born tomorrow,
     ``age + 1`` years ago, is ``age`` today and turns 18 in ``18 - age`` years)."""
     return _years_later(today, ADULT_AGE - age)
+
+
+def still_minor(day: dt.date | None, today: dt.date | None = None) -> bool:
+    """Whether a member who turns 18 on ``day`` (None: an adult) is under 18 ``today``."""
+    return day is not None and (today or utcnow().date()) < day
 
 
 def _aad(member_id: str, key_id: str) -> bytes:

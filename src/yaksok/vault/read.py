@@ -52,8 +52,8 @@ from yaksok.errors import (
 )
 from yaksok.policy.model import shown_key
 from yaksok.store.sql import from_db, sql
-from yaksok.store.tables import utcnow
 from yaksok.vault.collect import text_bytes
+from yaksok.vault.minors import adult_from, still_minor
 from yaksok.vault.renewal import pending_renewal, renewal_refusal
 from yaksok.vault.rules import PurposeRule, Rules
 
@@ -184,13 +184,6 @@ def lawful_basis(rules: Rules, p: PurposeRule, categories: tuple[str, ...], stat
 
 
 
-def _is_minor(v: Vault, conn, member_id: str) -> bool:
-    from yaksok.vault.minors import adult_from
-
-    day = adult_from(v, conn, member_id)
-    return day is not None and utcnow().date() < day
-
-
 def _categories(categories) -> tuple[str, ...]:
     cats = (categories,) if isinstance(categories, str) else tuple(categories)
     if not cats or not all(isinstance(c, str) for c in cats):
@@ -241,7 +234,7 @@ def read(v: Vault, member_id: str, categories, purpose: str, *, actor: Actor,
                                  fix="stop this processing for the member (P6.7)")
             consents = _lazy_consents(v, conn, member_id)
             lawful_basis(rules, p, cats, state[0], reason, consents,
-                         lambda: _is_minor(v, conn, member_id))
+                         lambda: still_minor(adult_from(v, conn, member_id)))
             for c in cats:
                 if rules.collection[c] == "optional" and not (
                         rules.consents_for_use.get((c, purpose), frozenset()) & consents()):

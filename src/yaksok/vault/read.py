@@ -70,7 +70,9 @@ _STATE = (
     "EXISTS (SELECT 1 FROM objections o WHERE o.member_id = m.id AND o.lifted_at IS NULL "
     "AND o.target_kind = 'purpose' AND o.target_key = ?), "
     "EXISTS (SELECT 1 FROM objections o WHERE o.member_id = m.id AND o.lifted_at IS NULL "
-    "AND o.target_kind = 'decision' AND o.target_key = ?), {profiling} "
+    "AND o.target_kind = 'decision' AND o.target_key = ?), {profiling}, "
+    # Only a member the age gate found under 18 has a sealed 18th birthday to open (``minors``).
+    "m.adult_from_key IS NOT NULL "
     "FROM members m WHERE m.id = ?")
 # A refused automated decision made for a purpose the member may object to stops that purpose.
 _PROFILING = ("EXISTS (SELECT 1 FROM objections o WHERE o.member_id = m.id AND o.lifted_at IS "
@@ -234,7 +236,7 @@ def read(v: Vault, member_id: str, categories, purpose: str, *, actor: Actor,
                                  fix="stop this processing for the member (P6.7)")
             consents = _lazy_consents(v, conn, member_id)
             lawful_basis(rules, p, cats, state[0], reason, consents,
-                         lambda: still_minor(adult_from(v, conn, member_id)))
+                         lambda: bool(state[5]) and still_minor(adult_from(v, conn, member_id)))
             for c in cats:
                 if rules.collection[c] == "optional" and not (
                         rules.consents_for_use.get((c, purpose), frozenset()) & consents()):

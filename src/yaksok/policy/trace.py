@@ -61,23 +61,40 @@ def walk(policy: Policy) -> Iterator[Traced]:
             own = value if value.has_provenance else holder
             yield Traced(path, value, own)
             holder = own
+        if isinstance(value, Text):  # a leaf: nothing inside carries provenance
+            return
         if isinstance(value, BaseModel):
             for key, child in _children(value):
-                yield from visit(child, (*path, key), holder)
+                if isinstance(child, BaseModel | list | tuple | dict):
+                    yield from visit(child, (*path, key), holder)
         elif isinstance(value, list | tuple):
             for i, child in enumerate(value):
-                yield from visit(child, (*path, i), holder)
+                if isinstance(child, BaseModel | list | tuple | dict):
+                    yield from visit(child, (*path, i), holder)
         elif isinstance(value, dict):
             for key, child in value.items():
-                yield from visit(child, (*path, key), holder)
+                if isinstance(child, BaseModel | list | tuple | dict):
+                    yield from visit(child, (*path, key), holder)
 
     for key, child in _children(policy):
         yield from visit(child, (key,), None)
 
 
 def provenance_of(policy: Policy) -> dict[int, Traced]:
-    """``id(item)`` -> its trace, for the renderer (items are frozen, so ids are stable)."""
-    return {id(t.item): t for t in walk(policy)}
+    """``id(item)`` -> its trace, for the renderer (items are frozen, so ids are stable).
+
+    Kept for the last few policies rendered: the policy in force is rendered per language and
+    format, and the entry holds the policy itself, so its ids cannot be reused meanwhile.
+    """
+    entry = _TRACES.get(id(policy))
+    if entry is None or entry[0] is not policy:
+        if len(_TRACES) >= 8:
+            _TRACES.clear()
+        entry = _TRACES[id(policy)] = (policy, {id(t.item): t for t in walk(policy)})
+    return entry[1]
+
+
+_TRACES: dict[int, tuple[Policy, dict[int, Traced]]] = {}
 
 
 def _label(item: Sourced) -> Text | None:

@@ -136,7 +136,7 @@ def cli_staff(monkeypatch: pytest.MonkeyPatch):
         password = "correct horse battery staple 7"  # noqa: S105 - a test password
         info, secret = add_staff(yk.engine, yk.keyring, yk.policy, name, role, password)
         actor, token = login_staff(yk.engine, yk.keyring, yk.policy, name, password,
-                                   pyotp.TOTP(secret).now())
+                                   pyotp.TOTP(secret).now(), throttle=yk.throttle)
         monkeypatch.setenv("YAKSOK_STAFF_TOKEN", token)
         return actor.id
 

@@ -352,7 +352,7 @@ def test_totp_login_works_after_rotation_and_retirement(yk):
     now = dt.datetime.now(dt.UTC)
     code = pyotp.TOTP(secret).at(now)
     actor, token = login_staff(yk.engine, yk.keyring, yk.policy, "alice", PASSWORD, code,
-                               now=now)
+                               now=now, throttle=yk.throttle)
     assert actor.id == info.id and token
 
 

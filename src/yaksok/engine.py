@@ -34,6 +34,8 @@ from yaksok.retention.expiry import ExpiryRegistry
 from yaksok.rights.external_sql import ExternalDatasets
 from yaksok.rotation import SealedRegistry
 from yaksok.settings import Settings
+from yaksok.store.idempotency import IdempotencyKeys
+from yaksok.throttle import Throttle
 from yaksok.vault import Vault
 
 __all__ = ["Yaksok", "init_yaksok", "open_yaksok", "loaded_from_file", "wire"]
@@ -54,6 +56,8 @@ class Yaksok:
     external: ExternalDatasets
     expiry: ExpiryRegistry
     sealed: SealedRegistry
+    throttle: Throttle
+    idempotency: IdempotencyKeys
     closed: bool = field(default=False, repr=False)
 
     @property
@@ -86,7 +90,8 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
 
     policy = PolicyInForce(engine)
     vault = Vault(engine, keyring, policy, settings)
-    vault.leaves_behind(*notify.LEFTOVERS, *consent.LEFTOVERS, *rights.LEFTOVERS)
+    vault.leaves_behind(*notify.LEFTOVERS, *consent.LEFTOVERS, *rights.LEFTOVERS,
+                        vault_package.Leftover("idempotency_keys", "key_hash"))
     section = policy.policy.access_log
     audit = AuditLog.configured(engine, keyring, settings, section)
     outbox = Outbox(engine, keyring, vault, settings)
@@ -102,7 +107,8 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
     for column in (staff.SEALED_TOTP, *rights.SEALED_COLUMNS):
         sealed.register(column)
     return Yaksok(settings, engine, keyring, policy, vault, audit, outbox, ExternalDatasets(),
-                  expiry, sealed)
+                  expiry, sealed, Throttle.configured(settings, keyring),
+                  IdempotencyKeys.configured(engine, keyring))
 
 
 def _prepare_data_dir(path: Path) -> None:

@@ -15,6 +15,7 @@ and never carry a member's personal value.
     ├── AuthError
     │   ├── AuthenticationFailed     who you are could not be established
     │   └── PermissionDenied         you are known, but may not do this
+    ├── RateLimited                  too many tries from this address or for this account (429)
     ├── Refused                      the policy forbids it (403); the rule is named
     │   ├── CollectionRefused        collect() may not store this value
     │   │   ├── UndeclaredCategory       the policy declares no such category
@@ -97,6 +98,16 @@ class AuthenticationFailed(AuthError):
 
 class PermissionDenied(AuthError):
     code = "permission-denied"
+
+
+class RateLimited(YaksokError):
+    """Too many tries: ``retry_after`` says in how many seconds the next one is counted."""
+
+    code = "rate-limited"
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, int(retry_after))
 
 
 class StorageError(YaksokError):

@@ -18,6 +18,8 @@ from yaksok.notify import Outbox
 from yaksok.policy.model import Policy
 from yaksok.policy.versions import PublishedPolicy
 from yaksok.settings import Settings
+from yaksok.store.idempotency import IdempotencyKeys
+from yaksok.throttle import Throttle
 from yaksok.vault import Vault
 
 __all__ = ["Services"]
@@ -25,7 +27,8 @@ __all__ = ["Services"]
 
 class Services(Protocol):
     """The running parts every workflow may use: settings, the database, the keyring, the policy
-    in force, the vault (the only door to personal data), the access log and the outbox."""
+    in force, the vault (the only door to personal data), the access log, the outbox, the
+    abuse limits and the idempotency keys."""
 
     settings: Settings
     engine: Engine
@@ -33,6 +36,8 @@ class Services(Protocol):
     vault: Vault
     audit: AuditLog
     outbox: Outbox
+    throttle: Throttle
+    idempotency: IdempotencyKeys
 
     @property
     def published(self) -> PublishedPolicy: ...

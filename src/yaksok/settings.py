@@ -69,6 +69,12 @@ class Settings:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     behind_proxy: bool = False
+    #: Redis for the rate-limit counters (``redis://host:6379/0``), shared by several processes;
+    #: empty: counters in this process's memory (the embedded default).
+    redis_url: str = ""
+    #: Rate-limit rules tuned (``login-pair=5/15 minutes;signup-address=20/hour``); empty: the
+    #: shipped rules of ``yaksok.throttle.RULES``.
+    rate_limits: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
@@ -135,10 +141,15 @@ class Settings:
 
 
 def _edge(env) -> dict:
-    """The variables of the service's edge: its public address, trusted proxies, TLS."""
+    """The variables of the service's edge: its public address, trusted proxies, TLS, rate
+    limits."""
     from yaksok.errors import ConfigError
 
     values: dict = {}
+    if env.get("YAKSOK_REDIS_URL"):
+        values["redis_url"] = env["YAKSOK_REDIS_URL"].strip()
+    if env.get("YAKSOK_RATE_LIMITS"):
+        values["rate_limits"] = env["YAKSOK_RATE_LIMITS"]
     if env.get("YAKSOK_PUBLIC_URL"):
         values["public_url"] = check_public_url(env["YAKSOK_PUBLIC_URL"])
     if env.get("YAKSOK_TRUSTED_PROXIES"):

@@ -748,6 +748,10 @@ ROWS: list[Row] = [
                officer=ok(201, "staff.manage")),
     staff_only("DELETE", "/api-keys/{key_id}", "staff_manage", path={"key_id": "@key_id"},
                setup=("api_key",), officer=ok(200, "staff.manage")),
+    staff_only("GET", "/staff/accounts", "staff_manage", officer=ok(200, "staff.manage")),
+    staff_only("POST", "/staff/accounts/{username}/lift-restriction", "staff_manage",
+               path={"username": "no-such-staff"},
+               officer=ok(404, "staff.manage; the account named does not exist")),
 
     # -- the DRP endpoints: their own signed-agent authentication; none of our tokens is an
     # agent's, so every column gets what an unknown caller gets ---------------------------------------

@@ -18,18 +18,18 @@ from yaksok.accounts import (
     create_api_key,
     disable_staff,
     hash_password,
+    lift_restriction,
     list_api_keys,
     list_staff,
     login_staff,
     logout_staff,
     revoke_api_key,
     totp_uri,
-    unlock_staff,
     verify_password,
 )
-from yaksok.accounts.staff import LOCKOUT_MINUTES, LOCKOUT_THRESHOLD
+from yaksok.accounts.staff import RESTRICT_AFTER
 from yaksok.actors import system_actor
-from yaksok.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
+from yaksok.errors import AuthenticationFailed, Conflict, NotFound, RateLimited, ValidationError
 from yaksok.store.tables import api_keys, staff_accounts
 
 PASSWORD = "Lamp-7-tiger"
@@ -42,7 +42,8 @@ def staff(yk, username="alice", role="privacy_officer"):
 
 def login(yk, secret, username="alice", password=PASSWORD, now=T0, code=None, **kw):
     code = pyotp.TOTP(secret).at(now) if code is None else code
-    return login_staff(yk.engine, yk.keyring, yk.policy, username, password, code, now=now, **kw)
+    return login_staff(yk.engine, yk.keyring, yk.policy, username, password, code, now=now,
+                       throttle=yk.throttle, **kw)
 
 
 # -- passwords -------------------------------------------------------------------------------
@@ -229,38 +230,77 @@ def test_failures_share_one_message(yk):
     assert len(messages) == 1
 
 
+A = "203.0.113.7"  # the stranger's address
+B = "198.51.100.20"  # the officer's own address
+
+
+def _fail(yk, secret, ip, n, username="alice", start=0):
+    for i in range(n):
+        with pytest.raises(AuthenticationFailed):
+            login(yk, secret, username=username, password="Wrong-pass-7", ip=ip,
+                  now=T0 + dt.timedelta(seconds=start + i))
+
+
 @pytest.mark.promise("P12.8")
-def test_lockout_after_five_failures_then_unlock_after_time(yk):
+def test_a_stranger_cannot_lock_the_officer_out(yk):
+    """Five failures slow the stranger's address down and restrict the account; the officer
+    still logs in from their own address with password and TOTP."""
     _, secret = staff(yk)
-    for i in range(LOCKOUT_THRESHOLD):
-        with pytest.raises(AuthenticationFailed) as err:
-            login(yk, secret, password="Wrong-pass-7", now=T0 + dt.timedelta(seconds=i))
-        assert "locked" not in str(err.value)
-    later = T0 + dt.timedelta(minutes=1)
-    with pytest.raises(AuthenticationFailed, match="locked until"):
-        login(yk, secret, now=later)  # right password and code, still refused
-    unlocked = T0 + dt.timedelta(minutes=LOCKOUT_MINUTES, seconds=5)
-    actor, _ = login(yk, secret, now=unlocked)
+    _fail(yk, secret, A, RESTRICT_AFTER)
+    with pytest.raises(RateLimited) as err:  # the right password from the stranger's address
+        login(yk, secret, ip=A, now=T0 + dt.timedelta(minutes=1))
+    assert 0 < err.value.retry_after <= 15 * 60
+    (info,) = list_staff(yk.engine)
+    assert info.restricted_at is not None
+    actor, _ = login(yk, secret, ip=B, now=T0 + dt.timedelta(minutes=1))
     assert actor.role == "privacy_officer"
 
 
-def test_success_resets_the_failure_count_and_unlock_lifts_a_lock(yk):
+@pytest.mark.promise("P12.8")
+def test_a_restricted_account_refuses_the_addresses_that_failed_until_the_officer_lifts_it(yk):
+    from yaksok.throttle import Throttle
+
+    yk.throttle = Throttle("memory://", b"k" * 32, overrides={"login-pair": "5/1 second"})
     _, secret = staff(yk)
-    # each success uses a fresh TOTP step: a code is accepted only once
+    _fail(yk, secret, A, RESTRICT_AFTER)
+    import time
+
+    time.sleep(1.2)  # the pair's slow-down is over; the restriction is not
+    with pytest.raises(AuthenticationFailed) as err:
+        login(yk, secret, ip=A, now=T0 + dt.timedelta(minutes=2))
+    assert err.value.message == "username, password or code is not right"
+    assert lift_restriction(yk.engine, "alice").restricted_at is None
+    actor, _ = login(yk, secret, ip=A, now=T0 + dt.timedelta(minutes=3))
+    assert actor.role == "privacy_officer"
+
+
+def test_login_limits_answer_the_same_for_an_unknown_user(yk):
+    """A stranger learns nothing from the limits: an unknown user name is slowed down exactly
+    like a real one."""
+    _, secret = staff(yk)
+
+    def answers(username):
+        out = []
+        for i in range(RESTRICT_AFTER + 2):
+            try:
+                login(yk, secret, username=username, password="Wrong-pass-7", ip=A,
+                      now=T0 + dt.timedelta(seconds=i))
+            except (AuthenticationFailed, RateLimited) as exc:
+                out.append((type(exc).__name__, exc.message))
+        return out
+
+    assert answers("alice") == answers("nobody")
+    assert answers("alice")[-1][0] == "RateLimited"
+
+
+def test_success_restarts_the_failure_count(yk):
+    _, secret = staff(yk)
     step = iter(T0 + dt.timedelta(seconds=30 * n) for n in range(10))
     for _round in range(2):
-        for _ in range(LOCKOUT_THRESHOLD - 1):
-            with pytest.raises(AuthenticationFailed):
-                login(yk, secret, password="Wrong-pass-7")
+        _fail(yk, secret, None, RESTRICT_AFTER - 1)
         login(yk, secret, now=next(step))  # the fifth try succeeds, and the count starts again
-    now = next(step)
-    for _ in range(LOCKOUT_THRESHOLD):
-        with pytest.raises(AuthenticationFailed):
-            login(yk, secret, password="Wrong-pass-7", now=now)
-    with pytest.raises(AuthenticationFailed, match="locked"):
-        login(yk, secret, now=now)
-    assert unlock_staff(yk.engine, "alice").locked_until is None
-    login(yk, secret, now=next(step))
+    (info,) = list_staff(yk.engine)
+    assert info.restricted_at is None
 
 
 @pytest.mark.promise("P7.2")

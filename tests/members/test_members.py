@@ -13,7 +13,6 @@ from argon2 import PasswordHasher
 
 from tests.support.database import changed_tables, sqlite_bytes, table_counts
 from tests.support.members import NOW, PASSWORD, born_years_ago, signup_args
-from yaksok.accounts.sessions import LOCKOUT_MINUTES, LOCKOUT_THRESHOLD
 from yaksok.actors import member_actor
 from yaksok.auditlog import iter_entries
 from yaksok.errors import (
@@ -350,20 +349,58 @@ def test_failed_logins_all_say_the_same(yk, member, email, password):
     assert info.value.message == "email or password is not right"
 
 
+STRANGER = "203.0.113.7"
+HOME = "198.51.100.20"
+
+
 @pytest.mark.promise("P12.8")
-def test_lockout_after_repeated_failures_then_unlocks(yk, member):
-    for i in range(LOCKOUT_THRESHOLD):
+def test_repeated_failures_slow_the_address_down_and_lock_no_one_out(yk, member):
+    from yaksok.errors import RateLimited
+
+    for i in range(5):
         with pytest.raises(AuthenticationFailed):
-            login_member(yk, "member1@example.com", "Wrong-pass-9",
+            login_member(yk, "member1@example.com", "Wrong-pass-9", ip=STRANGER,
                          now=NOW + dt.timedelta(seconds=i))
-    with pytest.raises(AuthenticationFailed) as info:
-        login_member(yk, "member1@example.com", PASSWORD, now=NOW + dt.timedelta(minutes=1))
-    assert "locked until" in info.value.message
-    later = NOW + dt.timedelta(minutes=LOCKOUT_MINUTES, seconds=5)
-    actor, _ = login_member(yk, "member1@example.com", PASSWORD, now=later)
-    assert actor.id == member
+    with pytest.raises(RateLimited) as info:  # even the right password, from there
+        login_member(yk, "member1@example.com", PASSWORD, ip=STRANGER, now=NOW)
+    assert "account from this address" in info.value.message and info.value.retry_after > 0
+    actor, _ = login_member(yk, "member1@example.com", PASSWORD, ip=HOME, now=NOW)
+    assert actor.id == member  # the member, at home, never noticed
     row = member_row(yk, member)
-    assert row.failed_logins == 0 and row.locked_until is None
+    assert row.failed_logins == 0 and row.locked_until is None  # nothing about it in the table
+
+
+@pytest.mark.promise("P12.8")
+def test_the_limits_tell_no_one_who_is_a_member(yk, member):
+    """The same sequence of answers for a member's email and a stranger's: 401s, then 429s."""
+    from yaksok.errors import RateLimited
+
+    def answers(email):
+        out = []
+        for i in range(7):
+            try:
+                login_member(yk, email, "Wrong-pass-9", ip=STRANGER,
+                             now=NOW + dt.timedelta(seconds=i))
+            except (AuthenticationFailed, RateLimited) as exc:
+                out.append((type(exc).__name__, exc.message, exc.fix))
+        return out
+
+    mine, theirs = answers("member1@example.com"), answers("nobody@example.com")
+    assert [(k, m) for k, m, _ in mine] == [(k, m) for k, m, _ in theirs]
+    assert [k for k, _, _ in mine] == ["AuthenticationFailed"] * 5 + ["RateLimited"] * 2
+
+
+def test_an_address_spraying_many_accounts_is_slowed(yk, member):
+    from yaksok.errors import RateLimited
+    from yaksok.throttle import Throttle
+
+    yk.throttle = Throttle("memory://", b"k" * 32, overrides={"login-address": "10/minute"})
+    for i in range(10):
+        with pytest.raises(AuthenticationFailed):
+            login_member(yk, f"person{i}@example.com", "Spring-2026!", ip=STRANGER, now=NOW)
+    with pytest.raises(RateLimited, match="from this address"):
+        login_member(yk, "member1@example.com", PASSWORD, ip=STRANGER, now=NOW)
+    login_member(yk, "member1@example.com", PASSWORD, ip=HOME, now=NOW)
 
 
 @pytest.mark.promise("P7.2")

@@ -14,11 +14,11 @@ from yaksok.accounts.staff import (
     add_staff,
     authenticate_staff_token,
     disable_staff,
+    lift_restriction,
     list_staff,
     login_staff,
     logout_staff,
     totp_uri,
-    unlock_staff,
 )
 
 __all__ = [
@@ -38,6 +38,6 @@ __all__ = [
     "logout_staff",
     "revoke_api_key",
     "totp_uri",
-    "unlock_staff",
+    "lift_restriction",
     "verify_password",
 ]

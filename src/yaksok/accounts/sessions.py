@@ -1,17 +1,20 @@
-"""What staff and member logins share: bearer session tokens, lockout, and the dummy hash.
+"""What staff and member logins share: bearer session tokens, the staff restriction, and the
+dummy hash.
 
 - A session token is ``<prefix><43 url-safe characters>`` (32 random bytes); only its SHA-256
   hex is stored, so a leaked sessions table opens no session. The prefix says whose it is
   (``ys_`` staff, ``ym_`` member) so the API can route it without a lookup.
-- Lockout: ``LOCKOUT_THRESHOLD`` failed logins in a row lock the account for
-  ``LOCKOUT_MINUTES``. The safety-measures standard (개인정보의 안전성 확보조치 기준, art. 5)
-  requires limiting repeated failed logins but sets no number; 5 tries then 15 minutes is the
-  common practice (and KISA's example): slow enough to stop guessing, short enough not to strand
-  a person who mistyped. The count restarts when the lock ends.
+- No login locks anyone out: how often anyone may try is ``yaksok.throttle.logins`` (per account
+  and address, per address), so a stranger cannot lock a member or the privacy officer out.
+- Restriction (staff only): the safety-measures standard (개인정보의 안전성 확보조치 기준, art. 5)
+  asks that an account handling personal data be restricted after repeated failed logins.
+  ``RESTRICT_AFTER`` failures in a row (5, KISA's example) restrict a staff account until the
+  privacy officer lifts it: while restricted, addresses that failed on it are refused; the
+  staff member still gets in from an address that has not failed, with password and TOTP.
 - ``burn_dummy_verification`` costs one argon2 verification, so an unknown login name takes as
   long to refuse as a wrong password does.
 
-Tables passed in need the columns ``id``, ``failed_logins`` and ``locked_until`` (accounts) and
+Tables passed in need the columns ``id``, ``failed_logins`` and ``restricted_at`` (accounts) and
 ``token_hash``, ``expires_at`` and ``revoked_at`` (sessions).
 """
 
@@ -29,11 +32,9 @@ from yaksok.accounts.passwords import hash_password, verify_password
 from yaksok.errors import AuthenticationFailed
 
 __all__ = [
-    "LOCKOUT_MINUTES",
-    "LOCKOUT_THRESHOLD",
+    "RESTRICT_AFTER",
     "burn_dummy_verification",
     "check_live_session",
-    "locked_out",
     "new_session_token",
     "record_failed_login",
     "revoke_session",
@@ -41,8 +42,7 @@ __all__ = [
     "token_digest",
 ]
 
-LOCKOUT_THRESHOLD = 5
-LOCKOUT_MINUTES = 15
+RESTRICT_AFTER = 5
 
 
 def new_session_token(prefix: str) -> str:
@@ -65,36 +65,29 @@ def burn_dummy_verification(password: str | None) -> None:
     verify_password(_dummy_hash(), password or "")
 
 
-def locked_out(locked_until: dt.datetime | None, now: dt.datetime, *,
-               fix: str) -> AuthenticationFailed | None:
-    """The error to raise while an account is locked, or None when it is not locked."""
-    if locked_until is None or now >= locked_until:
-        return None
-    return AuthenticationFailed(
-        f"the account is locked until {locked_until.isoformat(timespec='seconds')} after "
-        f"{LOCKOUT_THRESHOLD} failed logins", fix=fix)
-
-
 def record_failed_login(engine: sa.Engine, accounts: sa.Table, account_id: str,
                         now: dt.datetime) -> bool:
-    """Count one failed login; returns True when this failure locked the account."""
+    """Count one failed login in a row; returns True when this failure restricted the account
+    (the ``RESTRICT_AFTER``-th in a row while not restricted)."""
     from yaksok.store.engine import IMMEDIATE
 
     # Read and write under the write lock: two concurrent failures must count as two.
     with engine.connect().execution_options(**IMMEDIATE) as conn, conn.begin():
-        failed = conn.execute(sa.select(accounts.c.failed_logins)
-                              .where(accounts.c.id == account_id)).scalar_one() + 1
+        row = conn.execute(sa.select(accounts.c.failed_logins, accounts.c.restricted_at)
+                           .where(accounts.c.id == account_id)).one()
+        failed = row.failed_logins + 1
         values: dict = {"failed_logins": failed}
-        if failed >= LOCKOUT_THRESHOLD:
-            values = {"failed_logins": 0,
-                      "locked_until": now + dt.timedelta(minutes=LOCKOUT_MINUTES)}
+        restricts = failed >= RESTRICT_AFTER and row.restricted_at is None
+        if restricts:
+            values["restricted_at"] = now
         conn.execute(sa.update(accounts).where(accounts.c.id == account_id).values(**values))
-    return failed >= LOCKOUT_THRESHOLD
+    return restricts
 
 
 def success_values(new_hash: str | None) -> dict:
-    """The account columns to set after a good login (counters reset, hash upgraded if due)."""
-    values: dict = {"failed_logins": 0, "locked_until": None}
+    """The account columns to set after a good login (the failure count restarts, the hash is
+    upgraded if due; a restriction stays until the officer lifts it)."""
+    values: dict = {"failed_logins": 0}
     if new_hash is not None:
         values["password_hash"] = new_hash  # parameters changed since it was hashed: upgrade
     return values

@@ -1,4 +1,4 @@
-"""Staff accounts: password + TOTP login, lockout, and sessions with bearer tokens.
+"""Staff accounts: password + TOTP login, abuse limits and restriction, and sessions.
 
 Staff are the controller's (and its processors') people who act on personal data, so their
 access is the one the safety-measures standard cares most about (P7.5, P12.8):
@@ -7,7 +7,10 @@ access is the one the safety-measures standard cares most about (P7.5, P12.8):
 - the password meets the rules in ``passwords.py`` and is kept only as an argon2id hash (P7.2);
 - a second factor (TOTP, RFC 6238) is required at every login; its secret is sealed with the
   keyring's ``kek`` key, so the database alone cannot mint codes;
-- repeated failures lock the account for a while;
+- tries are limited per account and address and per address (``yaksok.throttle.logins``), and
+  ``RESTRICT_AFTER`` failures in a row restrict the account until the privacy officer lifts it
+  (``lift_restriction``): a restricted account refuses the addresses that failed on it, so a
+  stranger cannot lock staff out — they still log in from their own address with their TOTP;
 - a session token (``ys_...``) is random and only its SHA-256 is stored, like an API key.
 
 Failures say as little as possible: an unknown user, a wrong password and a wrong code all get
@@ -26,13 +29,12 @@ import pyotp
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from yaksok import throttle as limits
 from yaksok.accounts.passwords import check_password_rules, hash_password, verify_password
 from yaksok.accounts.sessions import (
-    LOCKOUT_MINUTES,
-    LOCKOUT_THRESHOLD,
+    RESTRICT_AFTER,
     burn_dummy_verification,
     check_live_session,
-    locked_out,
     new_session_token,
     record_failed_login,
     revoke_session,
@@ -47,8 +49,7 @@ from yaksok.settings import Settings
 
 __all__ = [
     "DEFAULT_SESSION_SECONDS",
-    "LOCKOUT_MINUTES",
-    "LOCKOUT_THRESHOLD",
+    "RESTRICT_AFTER",
     "TOKEN_PREFIX",
     "StaffInfo",
     "add_staff",
@@ -57,13 +58,12 @@ __all__ = [
     "list_staff",
     "login_staff",
     "logout_staff",
+    "lift_restriction",
     "totp_uri",
-    "unlock_staff",
 ]
 
 TOKEN_PREFIX = "ys_"  # noqa: S105 - a prefix, not a secret
 DEFAULT_SESSION_SECONDS = Settings.staff_session_seconds
-# Lockout (5 failures, then 15 minutes) is shared with member logins: see ``sessions.py``.
 _USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 _TOTP_RE = re.compile(r"^\d{6}$")
 _GENERIC = "username, password or code is not right"
@@ -79,7 +79,8 @@ class StaffInfo:
     role: str
     created_at: dt.datetime
     disabled_at: dt.datetime | None
-    locked_until: dt.datetime | None
+    #: Since when repeated failed logins restrict the account (None: not restricted).
+    restricted_at: dt.datetime | None
 
     @property
     def active(self) -> bool:
@@ -98,7 +99,7 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 def _info(row) -> StaffInfo:
     return StaffInfo(row.id, row.username, row.role, row.created_at, row.disabled_at,
-                     row.locked_until)
+                     row.restricted_at)
 
 
 def totp_aad(staff_id: str) -> bytes:
@@ -172,32 +173,38 @@ def _totp_step(keyring, row, code: str, now: dt.datetime) -> int | None:
 
 
 def login_staff(engine: Engine, keyring, policy: Policy, username: str, password: str,
-                totp_code: str, *, now: dt.datetime | None = None,
-                session_seconds: int = DEFAULT_SESSION_SECONDS) -> tuple[Actor, str]:
+                totp_code: str, *, throttle: limits.Throttle, now: dt.datetime | None = None,
+                session_seconds: int = DEFAULT_SESSION_SECONDS,
+                ip: str | None = None) -> tuple[Actor, str]:
     """Check password and TOTP code; returns the actor and a new session token (``ys_...``).
 
     The session expires ``session_seconds`` after ``now``. Every failure is the same
-    ``AuthenticationFailed``, except a locked account, which says until when.
+    ``AuthenticationFailed`` — a restricted account refusing an address that failed on it too —
+    and too many tries are ``RateLimited`` (``ip``: the client's address).
     """
     from yaksok.store.engine import IMMEDIATE
 
     now = _now(now)
     accounts, sessions = _tables()
     name = (username or "").strip().lower()
+    subject = "staff:" + name
+    limits.before_login(throttle, subject, ip)
     with engine.connect() as conn:
         row = conn.execute(select(accounts).where(accounts.c.username == name)).first()
-    if row is None or row.disabled_at is not None:
+    refused = (row is None or row.disabled_at is not None
+               or (row.restricted_at is not None and limits.failed_here(throttle, subject, ip)))
+    if refused:
         burn_dummy_verification(password)
+        limits.login_failed(throttle, subject, ip)
         raise AuthenticationFailed(_GENERIC)
-    locked = locked_out(row.locked_until, now, fix="wait, or ask the privacy officer to unlock it")
-    if locked is not None:
-        raise locked
     ok, new_hash = verify_password(row.password_hash, password or "")
     step = _totp_step(keyring, row, totp_code, now)
     ok = step is not None and ok
     if not ok:
+        limits.login_failed(throttle, subject, ip)
         record_failed_login(engine, accounts, row.id, now)
         raise AuthenticationFailed(_GENERIC)
+    limits.login_succeeded(throttle, subject, ip)
     actor = staff_actor(policy, row.id, row.username, row.role)
     if actor is None:
         raise AuthenticationFailed(
@@ -272,13 +279,14 @@ def disable_staff(engine: Engine, username: str, *, now: dt.datetime | None = No
     return _info(_get(engine, username))
 
 
-def unlock_staff(engine: Engine, username: str) -> StaffInfo:
-    """Lift a lockout early and reset the failure count (``NotFound`` if unknown)."""
+def lift_restriction(engine: Engine, username: str) -> StaffInfo:
+    """Lift the restriction repeated failed logins put on an account, and restart its failure
+    count (the privacy officer's act; ``NotFound`` if unknown)."""
     row = _get(engine, username)
     accounts, _ = _tables()
     with engine.begin() as conn:
         conn.execute(update(accounts).where(accounts.c.id == row.id)
-                     .values(failed_logins=0, locked_until=None))
+                     .values(failed_logins=0, restricted_at=None))
     return _info(_get(engine, username))
 
 

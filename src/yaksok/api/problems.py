@@ -39,6 +39,7 @@ from yaksok.errors import (
     NotInitialised,
     PermissionDenied,
     PolicyError,
+    RateLimited,
     Refused,
     StorageError,
     ValidationError,
@@ -67,6 +68,7 @@ _STATUS: tuple[tuple[type[YaksokError], int, str], ...] = (
     (AuthenticationFailed, 401, "Authentication failed"),
     (PermissionDenied, 403, "Permission denied"),
     (Refused, 403, "Refused by the policy"),
+    (RateLimited, 429, "Too many requests"),
     (IntegrityError, 500, "Integrity check failed"),
     (NotInitialised, 503, "Not initialised"),
     (PolicyError, 422, "Invalid policy"),
@@ -103,6 +105,16 @@ def status_for(exc: YaksokError) -> tuple[int, str]:
     return 400, "Bad request"
 
 
+def error_headers(exc: YaksokError, status: int) -> dict[str, str] | None:
+    """The headers a domain error's answer carries: how to authenticate (401), when to try
+    again (429)."""
+    if status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after)}
+    return None
+
+
 def request_id_of(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
@@ -126,8 +138,10 @@ def problem_response(request: Request, status: int, code: str, title: str, detai
 
 async def _domain_error(request: Request, exc: YaksokError) -> JSONResponse:
     status, title = status_for(exc)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = error_headers(exc, status)
     extra: dict = {}
+    if isinstance(exc, RateLimited):
+        extra["retry_after"] = exc.retry_after
     if isinstance(exc, PolicyError):
         extra["problems"] = [p.format() for p in exc.problems]
     if isinstance(exc, Refused):

@@ -21,12 +21,12 @@ import html
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from yaksok.api.auth import get_yaksok
-from yaksok.api.problems import request_id_of, status_for
+from yaksok.api.problems import error_headers, request_id_of, status_for
 from yaksok.api.routes_audit import client_ip
 from yaksok.errors import ValidationError, YaksokError
 
@@ -49,8 +49,7 @@ def drp_error(request: Request, exc: YaksokError) -> JSONResponse:
     rid = request_id_of(request)
     if rid:
         body["request_id"] = rid
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(body, status_code=status, headers=error_headers(exc, status))
 
 
 def _answering(doc: str, answer: Callable[[Request, YaksokError], Response]) -> type[APIRoute]:
@@ -76,7 +75,9 @@ def _answering(doc: str, answer: Callable[[Request, YaksokError], Response]) -> 
 
 def _error_page(request: Request, exc: YaksokError) -> Response:
     status, _title = status_for(exc)
-    return _page(f"<h1>{status}</h1><p>{html.escape(str(exc))}</p>", status)
+    page = _page(f"<h1>{status}</h1><p>{html.escape(str(exc))}</p>", status)
+    page.headers.update(error_headers(exc, status) or {})
+    return page
 
 
 DrpRoute = _answering("A route whose domain errors are answered in DRP's error shape.",
@@ -87,7 +88,15 @@ KeySetupRoute = _answering("DRP 2.05.1: a key-setup request that fails validatio
                            "no body.", lambda request, exc: Response(status_code=403))
 
 
-router = APIRouter(tags=["data rights protocol"], route_class=DrpRoute)
+def _drp_limit(request: Request) -> None:
+    """Every DRP call counts against its client address (``yaksok.throttle``: drp-address)."""
+    get_yaksok(request).throttle.hit("drp-address", client_ip(request),
+                                     message="too many Data Rights Protocol calls from this "
+                                             "address")
+
+
+router = APIRouter(tags=["data rights protocol"], route_class=DrpRoute,
+                   dependencies=[Depends(_drp_limit)])
 
 
 def _token(request: Request) -> str | None:
@@ -196,7 +205,7 @@ def _check_same_request(request_id: str, given: str | None) -> None:
 
 
 pages = APIRouter(tags=["data rights protocol"], route_class=PageRoute,
-                  include_in_schema=False)
+                  include_in_schema=False, dependencies=[Depends(_drp_limit)])
 
 
 @pages.get("/drp/verify/{request_id}", response_class=HTMLResponse)
@@ -241,7 +250,7 @@ def verify_resend(request_id: str, request: Request) -> HTMLResponse:
     """Send the member a new one-time code."""
     from yaksok.rights.drp import resend_code
 
-    resend_code(get_yaksok(request), request_id)
+    resend_code(get_yaksok(request), request_id, ip=client_ip(request))
     rid = html.escape(request_id, quote=True)
     return _page("<p>새 인증번호를 보냈습니다. / We sent a new code.</p>"
                  f"<p><a href=\"/drp/verify/{rid}\">돌아가기 / Back</a></p>")

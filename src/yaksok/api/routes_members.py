@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from yaksok.actors import Actor
 from yaksok.api.auth import authorized, bearer, get_yaksok
+from yaksok.api.idempotency import idempotently
 from yaksok.api.problems import problem_responses, request_id_of
 from yaksok.api.routes_audit import client_ip, history_response
 from yaksok.members.sessions import login_member, logout_member, session_seconds
@@ -100,20 +101,27 @@ def request_context(request: Request) -> dict:
              responses=problem_responses(403, 409, 422))
 def post_member(body: SignUpIn, request: Request, response: Response) -> SignUpOut:
     """Sign up: age gate, password rules, email/phone/SNS accounts (no token: log in next).
+    With an `Idempotency-Key` header, a retry answers with the same member and creates none.
 
     Example body: `{"email": "kim@example.com", "password": "…", "phone": "010-1234-5678",
     "birth_date": "2001-04-05", "sns_accounts": [{"provider": "kakao", "uid": "123",
     "nickname": "노래하는민준"}], "consents": ["sns_sign_in"]}`
     """
     yk = get_yaksok(request)
-    member_id = sign_up(
-        yk, email=body.email, password=body.password, phone=body.phone,
-        sns_accounts=[a.model_dump() for a in body.sns_accounts], birth_date=body.birth_date,
-        declared_age=body.declared_age, country=body.country, consents=body.consents,
-        notice_texts=body.notice_texts, lang=body.lang, channel=body.channel,
-        **request_context(request))
+
+    def write(claim) -> SignUpOut:
+        member_id = sign_up(
+            yk, email=body.email, password=body.password, phone=body.phone,
+            sns_accounts=[a.model_dump() for a in body.sns_accounts], birth_date=body.birth_date,
+            declared_age=body.declared_age, country=body.country, consents=body.consents,
+            notice_texts=body.notice_texts, lang=body.lang, channel=body.channel,
+            idempotency=claim, **request_context(request))
+        return SignUpOut(member_id=member_id, jurisdiction=yk.vault.member_row(member_id)[1])
+
     response.headers.update(_NO_STORE)
-    return SignUpOut(member_id=member_id, jurisdiction=yk.vault.member_row(member_id)[1])
+    return idempotently(request, caller="sign-up", operation="sign-up",
+                        body=body.model_dump(mode="json"), write=write,
+                        answer=lambda result: result)
 
 
 @router.post("/members/login", response_model=LoginOut, responses=problem_responses(401, 422))
@@ -122,7 +130,8 @@ def post_member_login(body: LoginIn, request: Request, response: Response) -> Lo
     yk = get_yaksok(request)
     now = dt.datetime.now(dt.UTC)
     seconds = session_seconds(yk.settings)
-    actor, token = login_member(yk, body.email, body.password, now=now, seconds=seconds)
+    actor, token = login_member(yk, body.email, body.password, now=now, seconds=seconds,
+                                ip=client_ip(request))
     request.state.actor = actor
     response.headers.update(_NO_STORE)
     return LoginOut(token=token, member_id=actor.id,

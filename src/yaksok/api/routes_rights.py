@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from yaksok.actors import Actor
 from yaksok.api.auth import authorized, client_ip, current_actor, get_yaksok
+from yaksok.api.idempotency import idempotently
 from yaksok.api.problems import problem_responses
 from yaksok.errors import ValidationError
 
@@ -86,24 +87,35 @@ def submit_request(body: SubmitIn, request: Request,
     with is cancelled, so no unverifiable request stays open). Restriction, objection,
     automated-decision and consent-withdrawal requests are verified by the session itself;
     access, portability, erasure and rectification need the password or a one-time code
-    (`POST /rights/requests/{id}/code`, then `/verify`)."""
-    from yaksok.errors import AuthenticationFailed
-    from yaksok.rights.requests import SESSION_RIGHTS, cancel, submit
+    (`POST /rights/requests/{id}/code`, then `/verify`). With an `Idempotency-Key` header, a
+    retry answers with the same request and makes none."""
+    from yaksok.errors import AuthenticationFailed, RateLimited
+    from yaksok.rights.requests import SESSION_RIGHTS, cancel, request_for, submit
     from yaksok.rights.verify import verify_by_password
 
     yk = get_yaksok(request)
     ip = client_ip(request)
     by_session = body.password is None and body.right in SESSION_RIGHTS
-    rq = submit(yk, member_id=actor.id, right=body.right, channel="account_menu", actor=actor,
-                details=body.details, personal=body.personal, ip=ip, lang=body.lang,
-                verified_by="session" if by_session else None)
-    if body.password is not None:
-        try:
-            rq = verify_by_password(yk, rq.id, body.password, actor=actor, ip=ip)
-        except AuthenticationFailed:
-            cancel(yk, rq.id, actor=actor)
-            raise
-    return _json(rq.to_dict(), 201)
+
+    def write(claim) -> JSONResponse:
+        rq = submit(yk, member_id=actor.id, right=body.right, channel="account_menu",
+                    actor=actor, details=body.details, personal=body.personal, ip=ip,
+                    lang=body.lang, verified_by="session" if by_session else None,
+                    idempotency=claim)
+        if body.password is not None:
+            try:
+                rq = verify_by_password(yk, rq.id, body.password, actor=actor, ip=ip)
+            except (AuthenticationFailed, RateLimited):
+                cancel(yk, rq.id, actor=actor)
+                if claim is not None:  # the request is gone: a retry makes a new one
+                    yk.idempotency.forget(claim)
+                raise
+        return _json(rq.to_dict(), 201)
+
+    return idempotently(
+        request, caller=actor.id, operation="rights-submit",
+        body=body.model_dump(mode="json"), write=write,
+        answer=lambda result: request_for(yk, actor, result["request_id"], ip=ip).to_dict())
 
 
 @router.get("/rights/requests")

@@ -13,9 +13,16 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field
 
-from yaksok.accounts.staff import login_staff, logout_staff
+from yaksok.accounts.staff import lift_restriction, list_staff, login_staff, logout_staff
 from yaksok.actors import Actor
-from yaksok.api.auth import bearer, current_actor, get_yaksok, require_staff
+from yaksok.api.auth import (
+    authorized,
+    bearer,
+    client_ip,
+    current_actor,
+    get_yaksok,
+    require_staff,
+)
 from yaksok.api.problems import problem_responses
 
 router = APIRouter(tags=["staff"])
@@ -57,7 +64,8 @@ def staff_login(body: LoginIn, request: Request, response: Response) -> LoginOut
     now = dt.datetime.now(dt.UTC)
     seconds = yk.settings.staff_session_seconds
     actor, token = login_staff(yk.engine, yk.keyring, yk.policy, body.username, body.password,
-                               body.totp, now=now, session_seconds=seconds)
+                               body.totp, throttle=yk.throttle, now=now,
+                               session_seconds=seconds, ip=client_ip(request))
     request.state.actor = actor
     response.headers.update(_NO_STORE)
     # Same ``now`` and length as the stored session, so this is its exact expiry.
@@ -83,3 +91,35 @@ def whoami(actor: Actor = Depends(current_actor)) -> WhoAmI:
     return WhoAmI(id=actor.id, kind=actor.kind, display=actor.display, role=actor.role,
                   processor=actor.processor, scopes=sorted(actor.scopes),
                   purposes=sorted(actor.purposes))
+
+
+class StaffAccountOut(BaseModel):
+    username: str
+    role: str
+    created_at: dt.datetime
+    disabled_at: dt.datetime | None
+    restricted_at: dt.datetime | None = Field(
+        description="Since when repeated failed logins restrict the account; the addresses "
+                    "that failed are refused until the privacy officer lifts it.")
+
+
+def _account_out(info) -> StaffAccountOut:
+    return StaffAccountOut(username=info.username, role=info.role, created_at=info.created_at,
+                           disabled_at=info.disabled_at, restricted_at=info.restricted_at)
+
+
+@router.get("/staff/accounts", response_model=list[StaffAccountOut],
+            responses=problem_responses(401, 403))
+def get_staff_accounts(request: Request,
+                       actor: Actor = Depends(authorized("staff_manage"))) -> list[StaffAccountOut]:
+    """Every staff account with its role and whether it is disabled or restricted."""
+    return [_account_out(i) for i in list_staff(get_yaksok(request).engine)]
+
+
+@router.post("/staff/accounts/{username}/lift-restriction", response_model=StaffAccountOut,
+             responses=problem_responses(401, 403, 404))
+def post_lift_restriction(username: str, request: Request,
+                          actor: Actor = Depends(authorized("staff_manage"))) -> StaffAccountOut:
+    """Lift the restriction repeated failed logins put on a staff account (the privacy
+    officer's act). Example: `POST /staff/accounts/alice/lift-restriction`."""
+    return _account_out(lift_restriction(get_yaksok(request).engine, username[:64]))

@@ -27,11 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from yaksok.actors import Actor
 from yaksok.api.auth import current_actor, get_yaksok
+from yaksok.api.idempotency import idempotently
 from yaksok.api.problems import problem_responses
 from yaksok.api.routes_members import request_context
 from yaksok.errors import ValidationError
 from yaksok.members import identifiers
-from yaksok.members.lookups import preferred_member
+from yaksok.members.lookups import lookup_member
 
 if TYPE_CHECKING:
     from yaksok.engine import Yaksok
@@ -99,11 +100,17 @@ def collect_value(body: ValueIn, request: Request, member_id: str = MemberId,
     """Collect one value: the caller must act for a purpose listing the category (a member:
     their own data, not automatic categories; docs/access.md), the policy must declare the
     category, channel and flow (P1.13), and an optional category needs the member's consent
-    (P1.9-P1.12)."""
-    ids = identifiers.collect_values(get_yaksok(request), member_id, [(body.category, body.value)],
-                         actor=actor, channel=body.channel, flow=body.flow, purpose=body.purpose,
-                         task=body.task, country=body.country, **request_context(request))
-    return CollectedOut(value_ids=ids)
+    (P1.9-P1.12). With an `Idempotency-Key` header, a retry answers as the first call did and
+    stores nothing twice."""
+    def write(claim) -> CollectedOut:
+        return CollectedOut(value_ids=identifiers.collect_values(
+            get_yaksok(request), member_id, [(body.category, body.value)], actor=actor,
+            channel=body.channel, flow=body.flow, purpose=body.purpose, task=body.task,
+            country=body.country, idempotency=claim, **request_context(request)))
+
+    return idempotently(request, caller=actor.id, operation="collect",
+                        body={"member_id": member_id, **body.model_dump(mode="json")},
+                        write=write, answer=lambda result: result)
 
 
 @router.post("/members/{member_id}/values/batch", response_model=CollectedOut, status_code=201,
@@ -111,12 +118,17 @@ def collect_value(body: ValueIn, request: Request, member_id: str = MemberId,
 def collect_batch(body: BatchIn, request: Request, member_id: str = MemberId,
                   actor: Actor = Depends(current_actor)) -> CollectedOut:
     """Collect many values of one member at once (automatic collection: device, log, usage and
-    payment data, P1.4-P1.8); all or nothing, one access-log entry per purpose."""
-    ids = identifiers.collect_values(get_yaksok(request), member_id,
-                         [(i.category, i.value) for i in body.items], actor=actor,
-                         channel=body.channel, flow=body.flow, purpose=body.purpose,
-                         task=body.task, **request_context(request))
-    return CollectedOut(value_ids=ids)
+    payment data, P1.4-P1.8); all or nothing, one access-log entry per purpose. Takes an
+    `Idempotency-Key` header like a single collection."""
+    def write(claim) -> CollectedOut:
+        return CollectedOut(value_ids=identifiers.collect_values(
+            get_yaksok(request), member_id, [(i.category, i.value) for i in body.items],
+            actor=actor, channel=body.channel, flow=body.flow, purpose=body.purpose,
+            task=body.task, idempotency=claim, **request_context(request)))
+
+    return idempotently(request, caller=actor.id, operation="collect-batch",
+                        body={"member_id": member_id, **body.model_dump(mode="json")},
+                        write=write, answer=lambda result: result)
 
 
 # -- read ------------------------------------------------------------------------------------
@@ -244,11 +256,11 @@ class LookupOut(BaseModel):
 def lookup(body: LookupIn, request: Request,
            actor: Actor = Depends(current_actor)) -> JSONResponse:
     """Find the member holding an email, mobile number or SNS id (`provider:uid`), through the
-    blind index. POST, so the value never lands in a URL or a server log."""
-    value = identifiers.normalise_value(body.category, body.value, country=body.country)
-    found = _vault(request).lookup_all(body.category, value, actor=actor, purpose=body.purpose,
-                                       **request_context(request))
-    member_id = preferred_member(get_yaksok(request), found)
+    blind index. POST, so the value never lands in a URL or a server log. Rate-limited per
+    caller and per client address (429 with `Retry-After`)."""
+    member_id = lookup_member(get_yaksok(request), body.category, body.value, actor=actor,
+                              purpose=body.purpose, country=body.country,
+                              **request_context(request))
     return JSONResponse(LookupOut(member_id=member_id).model_dump(), headers=_NO_STORE)
 
 

@@ -80,7 +80,8 @@ def staff_list() -> None:
     from yaksok.accounts.staff import list_staff
 
     for s in list_staff(open_store().engine):
-        out(f"{s.username}\t{s.role}\t{'disabled' if s.disabled_at else 'active'}")
+        state = "disabled" if s.disabled_at else "restricted" if s.restricted_at else "active"
+        out(f"{s.username}\t{s.role}\t{state}")
 
 
 @staff_app.command("disable")
@@ -92,13 +93,14 @@ def staff_disable(username: str) -> None:
     out(f"disabled {username}")
 
 
-@staff_app.command("unlock")
-def staff_unlock(username: str) -> None:
-    """Lift a lockout after repeated failed logins.  Example:  yaksok staff unlock alice"""
-    from yaksok.accounts.staff import unlock_staff
+@staff_app.command("lift-restriction")
+def staff_lift_restriction(username: str) -> None:
+    """Lift the restriction repeated failed logins put on a staff account (the privacy
+    officer's act).  Example:  yaksok staff lift-restriction alice"""
+    from yaksok.accounts.staff import lift_restriction
 
-    unlock_staff(open_store().engine, username)
-    out(f"unlocked {username}")
+    lift_restriction(open_store().engine, username)
+    out(f"restriction lifted: {username}")
 
 
 @staff_app.command("login")
@@ -135,7 +137,7 @@ def staff_login(
     now = dt.datetime.now(dt.UTC)
     seconds = yk.settings.staff_session_seconds
     actor, token = login_staff(yk.engine, yk.keyring, yk.policy, username, password, code,
-                               now=now, session_seconds=seconds)
+                               throttle=yk.throttle, now=now, session_seconds=seconds)
     typer.echo(f"signed in as {actor.display} until "
                f"{now + dt.timedelta(seconds=seconds):%Y-%m-%d %H:%M} UTC", err=True)
     out(token)

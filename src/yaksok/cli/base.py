@@ -24,6 +24,7 @@ EXIT_CODES: list[tuple[type[errors.YaksokError], int]] = [
     (errors.Conflict, 4),
     (errors.AuthError, 5),
     (errors.Refused, 5),
+    (errors.RateLimited, 5),
     (errors.NotInitialised, 6),
     (errors.ConfigError, 6),
     (errors.StorageError, 7),

@@ -83,8 +83,7 @@ def member_lookup(
     Examples:  yaksok member lookup --email kim@example.com
                yaksok member lookup --phone 010-1234-5678 --purpose legal_compliance
     """
-    from yaksok.members.identifiers import normalise_value
-    from yaksok.members.lookups import EMAIL, PHONE, SNS_ID, preferred_member
+    from yaksok.members.lookups import EMAIL, PHONE, SNS_ID, lookup_member
 
     given = [(c, v) for c, v in ((EMAIL, email), (PHONE, phone), (SNS_ID, sns)) if v]
     if len(given) != 1:
@@ -92,8 +91,7 @@ def member_lookup(
                                      field="--email", fix="e.g. --email kim@example.com")
     category, value = given[0]
     yk = open_store()
-    found = preferred_member(yk, yk.vault.lookup_all(
-        category, normalise_value(category, value), actor=staff_session(yk), purpose=purpose))
+    found = lookup_member(yk, category, value, actor=staff_session(yk), purpose=purpose)
     if found is None:
         raise errors.NotFound("no member holds it", field=category,
                               fix="check the spelling; erased members are gone")

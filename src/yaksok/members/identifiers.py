@@ -60,11 +60,13 @@ def value_category(yk: Services, member_id: str, value_id: str) -> str | None:
 def collect_values(yk: Services, member_id: str, items: list[tuple[str, str]], *, actor, channel: str,
                    flow: str | None = None, purpose: str | None = None,
                    task: str | None = None, country: str | None = None,
-                   ip: str | None = None, request_id: str | None = None) -> list[str]:
+                   ip: str | None = None, request_id: str | None = None,
+                   idempotency=None) -> list[str]:
     """Collect ``(category, value)`` pairs of one member, identifiers normalised and checked
     unique: what ``POST /members/{id}/values`` does. The actor is authorised first
     (``yaksok.access``: ``collect``), so a caller who may not collect learns nothing about who
-    holds an identifier; then the vault collects (all or nothing)."""
+    holds an identifier; then the vault collects (all or nothing, with the answer to the
+    client's ``idempotency`` key: ``yaksok.store.idempotency``)."""
 
     v = yk.vault
     v.authorize(actor, "collect", member_id=member_id,
@@ -73,7 +75,8 @@ def collect_values(yk: Services, member_id: str, items: list[tuple[str, str]], *
     prepared = [(c, prepare_value(yk, member_id, c, x, country=country, ip=ip,
                                   request_id=request_id)) for c, x in items]
     return v.collect_many(member_id, prepared, channel=channel, flow=flow, actor=actor,
-                          purpose=purpose, task=task, ip=ip, request_id=request_id)
+                          purpose=purpose, task=task, ip=ip, request_id=request_id,
+                          idempotency=idempotency)
 
 
 def rectify_value(yk: Services, member_id: str, value_id: str, value: str, *, actor, channel: str,

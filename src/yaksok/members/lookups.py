@@ -11,7 +11,7 @@ from yaksok.actors import Actor, system_actor
 from yaksok.services import Services
 
 __all__ = ["EMAIL", "LOOKUP_PURPOSE", "PHONE", "SNS_ID", "active_holders", "find_member",
-           "lookup_actor", "preferred_member"]
+           "lookup_actor", "lookup_member", "preferred_member"]
 
 EMAIL = "user.contact.email"
 PHONE = "user.contact.phone_number"
@@ -54,3 +54,21 @@ def preferred_member(yk: Services, member_ids: list[str]) -> str | None:
         return None
     status = yk.vault.member_statuses(member_ids)
     return min(member_ids, key=lambda m: (status.get(m) != "active", m))
+
+
+def lookup_member(yk: Services, category: str, value: str, *, actor: Actor,
+                  purpose: str = LOOKUP_PURPOSE, country: str | None = None,
+                  ip: str | None = None, request_id: str | None = None) -> str | None:
+    """A caller's lookup by an identifier (``POST /lookup``, ``yaksok member lookup``): the
+    value normalised, the lookup decided and logged by the vault, the preferred member (or
+    None). Lookups are rate-limited per caller and per client address, so nobody walks a list
+    of emails or phone numbers through them."""
+    from yaksok.members.identifiers import normalise_value
+
+    message = "too many member lookups"
+    yk.throttle.hit("lookup-actor", actor.id, message=message)
+    yk.throttle.hit("lookup-address", ip, message=message)
+    normalised = normalise_value(category, value, country=country)
+    return preferred_member(yk, yk.vault.lookup_all(category, normalised, actor=actor,
+                                                    purpose=purpose, ip=ip,
+                                                    request_id=request_id))

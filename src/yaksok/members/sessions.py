@@ -1,11 +1,13 @@
-"""Member logins and sessions: email + password, lockout, bearer tokens ``ym_...``.
+"""Member logins and sessions: email + password, abuse limits, bearer tokens ``ym_...``.
 
 - The login ID is the email address, normalised (``normalise.normalise_email``) and found
   through the vault's blind index: no plaintext email is looked at, let alone compared.
 - The password is checked against the member's argon2id hash (``accounts.passwords``); when the
   hashing parameters changed since it was stored, the fresh hash replaces it (rehash on login).
-- 5 failures in a row lock the account for 15 minutes, the same rule as staff
-  (``accounts.sessions``).
+- No failure locks the account: tries are limited per email and client address, per address,
+  and for an account attacked from many addresses, per address that failed on it
+  (``yaksok.throttle.logins``); a 429 with ``Retry-After`` says when to try again, for a
+  stranger's email exactly as for a member's.
 - A session token is ``ym_`` + 32 random bytes; only its SHA-256 is stored in
   ``member_sessions``. Sessions expire (``DEFAULT_SESSION_SECONDS``, 30 days, or the setting
   ``member_session_seconds``) and are revocable one by one (``logout_member``) or all at once
@@ -23,6 +25,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from yaksok import throttle
 from yaksok.accounts import sessions as common
 from yaksok.actors import Actor, member_actor
 from yaksok.errors import AuthenticationFailed, ValidationError
@@ -56,24 +59,27 @@ def _member_id_for_email(yk: Services, email: str) -> str | None:
 
 
 def login_member(yk: Services, email: str, password: str, *, now: dt.datetime | None = None,
-                 seconds: int | None = None) -> tuple[Actor, str]:
+                 seconds: int | None = None, ip: str | None = None) -> tuple[Actor, str]:
     """Check email and password; returns the member's actor and a new token ``ym_...``.
 
-    Every failure is the same ``AuthenticationFailed``, except a locked account, which says
-    until when. ``seconds`` overrides the session length (default: ``session_seconds``).
+    Every failure is the same ``AuthenticationFailed``; too many tries are ``RateLimited``
+    (``ip``: the client's address, which the limits count by). ``seconds`` overrides the session
+    length (default: ``session_seconds``).
     """
     now = _now(now)
     sessions = member_sessions
     try:
-        member_id = _member_id_for_email(yk, normalise_email(email))
+        typed = normalise_email(email)
     except ValidationError:
-        member_id = None  # a malformed email is just another unknown login
+        typed = None  # a malformed email is just another unknown login
+    account = "member-email:" + (typed or (email or "").strip().lower())
+    throttle.before_login(yk.throttle, account, ip)
+    member_id = _member_id_for_email(yk, typed) if typed else None
     check = yk.vault.check_password(member_id, password, now=now)
-    if check.reason == "locked":
-        raise common.locked_out(check.locked_until, now, fix=f"wait {common.LOCKOUT_MINUTES} "
-                                                           "minutes, or reset the password")
     if not check.ok:
+        throttle.login_failed(yk.throttle, account, ip)
         raise AuthenticationFailed(_GENERIC)
+    throttle.login_succeeded(yk.throttle, account, ip)
     token = common.new_session_token(TOKEN_PREFIX)
     length = seconds if seconds is not None else session_seconds(yk.settings)
     with yk.engine.begin() as conn:

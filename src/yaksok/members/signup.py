@@ -187,15 +187,18 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
             country: str | None = "KR", consents: Iterable[str] = (), channel: str = "app",
             ip: str | None = None, request_id: str | None = None,
             now: dt.datetime | None = None, notice_texts: Mapping[str, str] | None = None,
-            lang: str = "ko", region: str | None = None) -> str:
+            lang: str = "ko", region: str | None = None, idempotency=None) -> str:
     """Create a member (see the module docstring); returns the new member id ``m_...``.
 
     ``sns_accounts``: mappings (or tuples) of provider, uid, nickname. ``consents``: the consent
     items the member gave on the sign-up form; ``notice_texts`` maps each to the exact text shown
-    (default: the item's description in ``lang`` from the policy in force).
+    (default: the item's description in ``lang`` from the policy in force). ``ip``: the client's
+    address, which sign-ups are rate-limited by. ``idempotency``: the client's key
+    (``yaksok.store.idempotency``), answered with the member id in the values' transaction.
     """
     from yaksok.vault import NewValue, new_member_id
 
+    yk.throttle.hit("signup-address", ip, message="too many sign-ups from this address")
     now = now or dt.datetime.now(dt.UTC)
     v = yk.vault
     published = yk.published
@@ -245,15 +248,29 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
         items.append(NewValue(member_id, NICKNAME, accounts[0].nickname, channel, "sns_sign_in"))
     if keep_birth_date:
         items.append(NewValue(member_id, DOB, born.isoformat(), channel, "sns_sign_in"))
+    answer = {"member_id": member_id, "jurisdiction": jur.key}
     try:
-        v.collect_batch(items, actor=actor, ip=ip, request_id=request_id)
+        v.collect_batch(items, actor=actor, ip=ip, request_id=request_id,
+                        idempotency=_Answer(idempotency, answer) if idempotency else None)
         taken = _taken(yk, checks, exclude=member_id, ip=ip, request_id=request_id)
         if taken is not None:  # a concurrent sign-up holds it too; the smaller id keeps it
             raise _conflict(taken[0])
     except BaseException:
         _discard(v, member_id)
+        if idempotency is not None:
+            yk.idempotency.forget(idempotency)
         raise
     return member_id
+
+
+class _Answer:
+    """A claim that records the sign-up's answer (not the value ids the batch would)."""
+
+    def __init__(self, claim, answer: dict):
+        self.claim, self.answer = claim, answer
+
+    def record(self, conn, result: dict, *, member_id: str | None, status: int = 201) -> None:
+        self.claim.record(conn, self.answer, member_id=member_id, status=status)
 
 
 def _discard(v: Vault, member_id: str) -> None:

@@ -4,7 +4,7 @@ Every kind of item that expires is an ``ExpiryRule`` (``yaksok.vault.expiry``): 
 expired items and destroy them a batch at a time, and how many are due. The kinds are
 registered on the ``ExpiryRegistry`` of a running yaksok by the wiring (``yaksok.engine``): the
 vault's (held records, hold keys, consent evidence), this module's (member and staff sessions:
-``EXPIRY_RULES``) and the rights layer's (exports, one-time codes, farewell addresses).
+``EXPIRY_RULES``, with the idempotency keys) and the rights layer's (exports, one-time codes, farewell addresses).
 
 ``run_expiry`` calls every kind in registration order, a batch per transaction (on SQLite, a few
 batches per transaction, see ``SQLITE_TRANSACTION_SECONDS``), until a batch comes back short,
@@ -82,26 +82,27 @@ def _skip_locked(conn) -> str:
     return "" if conn.dialect.name == "sqlite" else " FOR UPDATE SKIP LOCKED"
 
 
-def _sessions(table: str) -> Callable:
+def _sessions(table: str, key: str = "token_hash",
+              ended: str = " OR revoked_at IS NOT NULL") -> Callable:
     def destroy(v: Vault, conn, now, batch) -> list[Found]:
         sqlite = conn.dialect.name == "sqlite"
-        q = f"SELECT token_hash, expires_at FROM {table} WHERE expires_at <= ? "  # noqa: S608
-        q += "OR revoked_at IS NOT NULL ORDER BY expires_at LIMIT ?" + _skip_locked(conn)
+        q = f"SELECT {key}, expires_at FROM {table} WHERE expires_at <= ?{ended} "  # noqa: S608
+        q += "ORDER BY expires_at LIMIT ?" + _skip_locked(conn)
         rows = conn.exec_driver_sql(sql(conn, q), (to_db(sqlite, now), batch)).fetchall()
         for i in range(0, len(rows), 500):
             chunk = [r[0] for r in rows[i:i + 500]]
             marks = ", ".join("?" * len(chunk))
-            conn.exec_driver_sql(sql(conn, f"DELETE FROM {table} WHERE token_hash IN ({marks})"),  # noqa: S608
+            conn.exec_driver_sql(sql(conn, f"DELETE FROM {table} WHERE {key} IN ({marks})"),  # noqa: S608
                                  tuple(chunk))
         return [Found(len(rows), *window(r[1] for r in rows))] if rows else []
     return destroy
 
 
-def _sessions_due(table: str) -> Callable:
+def _sessions_due(table: str, ended: str = " OR revoked_at IS NOT NULL") -> Callable:
     def count(v: Vault, conn, now) -> int:
         return conn.exec_driver_sql(sql(conn, (
-            f"SELECT COUNT(*) FROM {table} WHERE expires_at <= ? "  # noqa: S608
-            "OR revoked_at IS NOT NULL")), (to_db(conn.dialect.name == "sqlite", now),)).scalar()
+            f"SELECT COUNT(*) FROM {table} WHERE expires_at <= ?{ended}")),  # noqa: S608
+            (to_db(conn.dialect.name == "sqlite", now),)).scalar()
     return count
 
 
@@ -110,6 +111,9 @@ EXPIRY_RULES = (
                _sessions("member_sessions"), _sessions_due("member_sessions")),
     ExpiryRule("staff_sessions", "row delete", "session expired or revoked", None,
                _sessions("staff_sessions"), _sessions_due("staff_sessions")),
+    # What a write answered to an Idempotency-Key (yaksok.store.idempotency): ids, 24 hours.
+    ExpiryRule("idempotency_keys", "row delete", "idempotency key older than 24 hours", None,
+               _sessions("idempotency_keys", "key_hash", ""), _sessions_due("idempotency_keys", "")),
 )
 
 

@@ -94,11 +94,13 @@ SESSION_RIGHTS = ("restriction", "objection", "automated_decision", "consent_wit
 def submit(yk: Services, *, member_id: str | None, right: str, channel: str, actor, requester: str = "self",
            details: dict | None = None, personal: dict | None = None, ip: str | None = None,
            now: dt.datetime | None = None, verified_by: str | None = None, lang: str = "ko",
-           jurisdiction: str | None = None) -> RightsRequest:
+           jurisdiction: str | None = None, idempotency=None) -> RightsRequest:
     """Record a new request (see the module docstring); returns it ``received`` (or
     ``verified`` when ``verified_by="session"`` is allowed). ``lang`` (ko, en) is the language
     the requester is written to in; ``jurisdiction`` is used only for a DRP request that
-    matched no member (default: the policy's default jurisdiction)."""
+    matched no member (default: the policy's default jurisdiction). ``idempotency``: the
+    client's key (``yaksok.store.idempotency``), answered with the request id in the same
+    transaction."""
     from yaksok.rights.deadlines import due_dates
 
     v = yk.vault
@@ -171,6 +173,8 @@ def submit(yk: Services, *, member_id: str | None, right: str, channel: str, act
         if verified_by is not None:
             mark_verified(yk, conn, load(conn, rid), actor=actor, method="session", now=now,
                           ip=ip)
+        if idempotency is not None:
+            idempotency.record(conn, {"request_id": rid}, member_id=member_id)
         return RightsRequest.from_row(load(conn, rid))
 
 

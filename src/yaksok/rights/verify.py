@@ -1,8 +1,8 @@
 """Verifying the requester (P6.11): re-authentication, a one-time code, or a staff check.
 
 - ``verify_by_password``: the member (or the app backend relaying the member's input) gives the
-  account password; it is checked against the argon2id hash like a login, and a wrong one
-  counts towards the login lockout (5 in a row lock the account for 15 minutes).
+  account password; it is checked against the argon2id hash like a login, and tries are limited
+  like logins (``yaksok.throttle.logins``).
 - ``send_code`` / ``check_code``: 6 digits from ``secrets``, mailed through the outbox to the
   account's email address. The database keeps an HMAC of the code under a key derived from the
   keyring (``index`` key, HKDF info ``yaksok-verification-code|1``), never the code; the outbox
@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from yaksok.accounts import sessions as common
+from yaksok import throttle
 from yaksok.crypto.envelope import new_id
 from yaksok.crypto.secretbox import SealedColumn, open_sealed, seal
 from yaksok.errors import (
@@ -109,18 +109,19 @@ def verify_by_password(yk: Services, request_id: str, password: str, *, actor,
     with yk.engine.connect() as conn:
         row = load(conn, request_id)
         require_status(row, ("received",), "verified")
+    account = "member:" + row.member_id
+    throttle.before_login(yk.throttle, account, ip)
     check = v.check_password(row.member_id, password, now=now)
     if check.reason == "no-password":
         _deny(v, row, actor, "rights:verify:no-password", ip)
         raise AuthenticationFailed("the account has no password to check",
                                    fix="ask for a one-time code instead")
-    if check.reason == "locked":
-        raise common.locked_out(check.locked_until, now,
-                                fix=f"wait {common.LOCKOUT_MINUTES} minutes, or use a code")
     if not check.ok:
+        throttle.login_failed(yk.throttle, account, ip)
         _deny(v, row, actor, "rights:verify:password-wrong", ip)
         raise AuthenticationFailed("the password is not right", field="password",
                                    fix="type the account password again")
+    throttle.login_succeeded(yk.throttle, account, ip)
     with v.core_write() as conn:
         mark_verified(yk, conn, load(conn, request_id, lock=True), actor=actor,
                       method="password", now=now, ip=ip)
@@ -137,6 +138,9 @@ def send_code(yk: Services, request_id: str, *, actor, now: dt.datetime | None =
     now = aware(now)
     t = verification_codes
     _for_member(yk, actor, request_id, ip=ip)
+    yk.throttle.hit("code-send-address", ip, message="too many one-time codes from this address")
+    yk.throttle.hit("code-send-request", request_id,
+                    message="too many one-time codes for this request")
     with v.core_write() as conn:
         row = load(conn, request_id, lock=True)
         require_status(row, ("received",), "verified")
@@ -195,6 +199,7 @@ def check_code(yk: Services, request_id: str, code: str, *, actor, now: dt.datet
     t = verification_codes
     wrong = None
     _for_member(yk, actor, request_id, ip=ip)
+    yk.throttle.hit("code-check-address", ip, message="too many code checks from this address")
     with v.core_write() as conn:
         row = load(conn, request_id, lock=True)
         require_status(row, ("received",), "verified")

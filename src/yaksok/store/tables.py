@@ -118,10 +118,14 @@ staff_accounts = sa.Table(
     sa.Column("totp_secret_enc", sa.Text, nullable=True),
     # The last TOTP time step accepted, so a code cannot be used twice.
     sa.Column("totp_last_step", sa.BigInteger, nullable=True),
+    # Failed logins in a row; RESTRICT_AFTER of them set ``restricted_at`` (yaksok.accounts).
     sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    # Unused since migration 0014: no login locks an account (yaksok.throttle).
     sa.Column("locked_until", UTCDateTime, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("disabled_at", UTCDateTime, nullable=True),
+    # Since when the account is restricted (migration 0014); the privacy officer lifts it.
+    sa.Column("restricted_at", UTCDateTime, nullable=True),
 )
 
 staff_sessions = sa.Table(
@@ -236,6 +240,8 @@ members = sa.Table(
     sa.Column("adult_from", sa.LargeBinary, nullable=True),
     # argon2id PHC string (the password category is one-way: never in the vault).
     sa.Column("password_hash", sa.String(255), nullable=True),
+    # Unused since migration 0014: no login locks an account; tries are rate-limited
+    # (yaksok.throttle), and nothing here tells which logins failed.
     sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
     sa.Column("locked_until", UTCDateTime, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
@@ -761,3 +767,25 @@ farewell_addresses = sa.Table(
 )
 
 __all__ += ["farewell_addresses"]  # noqa: PLE0605
+
+# -- idempotency keys (migration 0014) ------------------------------------------------------------
+# What a write answered to a client's ``Idempotency-Key`` (yaksok.store.idempotency), written in
+# the write's own transaction, so a retry after a lost answer replays it instead of writing
+# twice. ``key_hash`` is an HMAC of the caller, the operation and the key; ``body_mac`` an HMAC of
+# the request body; ``result`` holds ids only (never a personal value). The member id is a column
+# (the erasure purge and a sharded store find the rows by it), not the key's lead: a sign-up's key
+# is looked up before there is a member. Rows go after ``expires_at`` (24 hours).
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("member_id", sa.String(32), nullable=True, index=True),
+    sa.Column("operation", sa.String(32), nullable=False),
+    sa.Column("body_mac", sa.String(64), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
+__all__ += ["idempotency_keys"]  # noqa: PLE0605

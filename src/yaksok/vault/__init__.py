@@ -14,7 +14,7 @@ every denial goes to the access log. The pieces:
 - ``restrictions``  restrictions of processing and objections
 - ``erasure``       crypto-shredding, the purge after it, re-applying erasures after a restore
 - ``subjects``      member rows (the pseudonymous subjects values belong to)
-- ``credentials``   password checks and lockout on the member row
+- ``credentials``   password checks on the member row
 - ``ledger``        the consent ledger (append-only events, the consents in force)
 - ``gate``          "may purpose P use member M's data now?", cached per consent generation
 - ``renewal``       re-consent marks after a policy change

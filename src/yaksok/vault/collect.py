@@ -43,6 +43,7 @@ from yaksok.errors import (
     YaksokError,
 )
 from yaksok.policy.model import shown_key
+from yaksok.store.idempotency import Claim
 from yaksok.store.sql import sql, to_db
 from yaksok.store.tables import utcnow
 from yaksok.vault.keys import MEMBER_SCOPE
@@ -214,13 +215,14 @@ def _authorize(v: Vault, by_member: dict[str, list[NewValue]], actor: Actor,
 
 def collect_batch(v: Vault, items: list[NewValue], *, actor: Actor, ip: str | None = None,
                   request_id: str | None = None, purpose: str | None = None,
-                  task: str | None = None) -> list[str]:
+                  task: str | None = None, idempotency: Claim | None = None) -> list[str]:
     """Collect ``items`` (one or many members) in one transaction; returns the value ids.
 
     ``purpose`` (optional) names the purpose the values are collected for, ``task`` the
     processor task of processor staff; ``yaksok.access`` decides, per member, that the actor
     acts for a purpose listing each category (docs/access.md). Each member's grant is logged
-    once per purpose it rests on."""
+    once per purpose it rests on. ``idempotency``: the client's key, whose answer (the value
+    ids) commits with the values."""
     if not items:
         return []
     rules = v.rules()
@@ -319,6 +321,9 @@ def collect_batch(v: Vault, items: list[NewValue], *, actor: Actor, ip: str | No
                 v.event(outcome="granted", member_id=member_id, categories=cats, purpose=p,
                         task=decisions[member_id].task, **log)
                 for member_id in by_member for p, cats in decisions[member_id].uses])
+            if idempotency is not None:
+                only = next(iter(by_member)) if len(by_member) == 1 else None
+                idempotency.record(conn, {"value_ids": ids}, member_id=only)
     if refusal is not None:
         raise refusal[0]
     return ids

@@ -4,7 +4,7 @@ restore.
 ``erase_member`` is one short transaction that never touches the value rows, so it takes the
 same time for a member with ten values or a hundred thousand:
 
-1. the member becomes ``erased`` (password hash, lockout and age facts cleared);
+1. the member becomes ``erased`` (password hash, login counters and age facts cleared);
 2. the member-scope data key is destroyed (``wrapped`` set to NULL): from the commit on, no
    ciphertext of the member can be opened, whoever holds the keyring;
 3. the member's sessions are deleted;

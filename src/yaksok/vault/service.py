@@ -25,6 +25,7 @@ from yaksok.errors import NotFound, Refused, YaksokError
 from yaksok.policy.model import Policy, shown_key
 from yaksok.policy.versions import PolicyInForce, PublishedPolicy
 from yaksok.settings import Settings
+from yaksok.store.idempotency import Claim
 from yaksok.store.sql import raw_write, storage_errors, write
 from yaksok.store.tables import utcnow
 from yaksok.vault import (
@@ -268,20 +269,22 @@ class Vault:
     def collect_many(self, member_id: str, items: Iterable[tuple[str, str]], *, channel: str,
                      flow: str | None = None, actor, ip: str | None = None,
                      request_id: str | None = None, purpose: str | None = None,
-                     task: str | None = None) -> list[str]:
+                     task: str | None = None, idempotency: Claim | None = None) -> list[str]:
         """Store many (category, value) pairs of one member in one transaction (automatic
-        collection); all or nothing; one access-log entry per purpose it rests on."""
+        collection); all or nothing; one access-log entry per purpose it rests on.
+        ``idempotency``: the client's key, recorded with the values."""
         batch = [collect.NewValue(member_id, c, val, channel, flow) for c, val in items]
         return collect.collect_batch(self, batch, actor=actor, ip=ip, request_id=request_id,
-                                     purpose=purpose, task=task)
+                                     purpose=purpose, task=task, idempotency=idempotency)
 
     def collect_batch(self, items: Iterable[collect.NewValue], *, actor, ip: str | None = None,
                       request_id: str | None = None, purpose: str | None = None,
-                      task: str | None = None) -> list[str]:
+                      task: str | None = None, idempotency: Claim | None = None) -> list[str]:
         """Store ``NewValue`` items of any members in one transaction (one entry per member
-        and purpose)."""
+        and purpose); ``idempotency``: the client's key, recorded with the values."""
         return collect.collect_batch(self, list(items), actor=actor, ip=ip,
-                                     request_id=request_id, purpose=purpose, task=task)
+                                     request_id=request_id, purpose=purpose, task=task,
+                                     idempotency=idempotency)
 
     def read(self, member_id: str, categories, purpose: str, *, actor, ip: str | None = None,
              request_id: str | None = None, task: str | None = None,
@@ -416,7 +419,7 @@ class Vault:
 
     def check_password(self, member_id: str | None, password: str, *,
                        now: dt.datetime | None = None) -> credentials.PasswordCheck:
-        """Check a member's password (lockout counted; ``credentials``)."""
+        """Check a member's password (``credentials``; callers throttle the tries)."""
         with storage_errors(self.engine):
             return credentials.check_password(self.engine, member_id, password,
                                               now or utcnow())

@@ -188,11 +188,11 @@ def login_staff(engine: Engine, keyring, policy: Policy, username: str, password
     accounts, sessions = _tables()
     name = (username or "").strip().lower()
     subject = "staff:" + name
-    limits.before_login(throttle, subject, ip)
+    failed_before = limits.before_login(throttle, subject, ip)
     with engine.connect() as conn:
         row = conn.execute(select(accounts).where(accounts.c.username == name)).first()
     refused = (row is None or row.disabled_at is not None
-               or (row.restricted_at is not None and limits.failed_here(throttle, subject, ip)))
+               or (row.restricted_at is not None and failed_before))
     if refused:
         burn_dummy_verification(password)
         limits.login_failed(throttle, subject, ip)

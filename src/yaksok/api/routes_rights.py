@@ -89,7 +89,6 @@ def submit_request(body: SubmitIn, request: Request,
     access, portability, erasure and rectification need the password or a one-time code
     (`POST /rights/requests/{id}/code`, then `/verify`). With an `Idempotency-Key` header, a
     retry answers with the same request and makes none."""
-    from yaksok.errors import AuthenticationFailed, RateLimited
     from yaksok.rights.requests import SESSION_RIGHTS, cancel, request_for, submit
     from yaksok.rights.verify import verify_by_password
 
@@ -105,9 +104,11 @@ def submit_request(body: SubmitIn, request: Request,
         if body.password is not None:
             try:
                 rq = verify_by_password(yk, rq.id, body.password, actor=actor, ip=ip)
-            except (AuthenticationFailed, RateLimited):
+            except Exception:
+                # Whatever stopped the verification (a wrong password, the limits, a store
+                # down), no request nobody verified stays open, and a retry makes a new one.
                 cancel(yk, rq.id, actor=actor)
-                if claim is not None:  # the request is gone: a retry makes a new one
+                if claim is not None:
                     yk.idempotency.forget(claim)
                 raise
         return _json(rq.to_dict(), 201)

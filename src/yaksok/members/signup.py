@@ -249,15 +249,17 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
     if keep_birth_date:
         items.append(NewValue(member_id, DOB, born.isoformat(), channel, "sns_sign_in"))
     answer = {"member_id": member_id, "jurisdiction": jur.key}
+    recorded = False
     try:
         v.collect_batch(items, actor=actor, ip=ip, request_id=request_id,
                         idempotency=_Answer(idempotency, answer) if idempotency else None)
+        recorded = idempotency is not None
         taken = _taken(yk, checks, exclude=member_id, ip=ip, request_id=request_id)
         if taken is not None:  # a concurrent sign-up holds it too; the smaller id keeps it
             raise _conflict(taken[0])
     except BaseException:
         _discard(v, member_id)
-        if idempotency is not None:
+        if recorded:  # only this sign-up's own answer; a twin's stays to be replayed
             yk.idempotency.forget(idempotency)
         raise
     return member_id

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          "stops password spraying from one address (any account)"),
     Rule("login-address-failures", "100/hour", "failed logins per client address",
          "an address that keeps failing on many accounts is slowed for an hour"),
-    Rule("login-pair", "5/15 minutes", "failed logins per account and client address",
+    Rule("login-pair", "5/15 minutes", "logins per account and client address (a good one clears)",
          "guessing one account from one address: 5 tries then a wait; other addresses unaffected"),
     Rule("login-pair-day", "1000/day", "failed logins per account and client address (a day)",
          "remembers which addresses failed on an account, for the account-wide rule"),
@@ -60,7 +61,7 @@ RULES: dict[str, Rule] = {r.name: r for r in (
          "stops mass account creation from one address"),
     Rule("code-send-address", "10/hour", "one-time codes sent per client address",
          "stops using yaksok to flood mailboxes"),
-    Rule("code-send-request", "5/hour", "one-time codes sent per rights request",
+    Rule("code-send-request", "10/hour", "one-time codes sent per rights request",
          "a request needs a few codes at most"),
     Rule("code-check-address", "30/hour", "one-time code checks per client address",
          "each code dies after 5 wrong tries; this bounds guessing across codes"),
@@ -94,11 +95,32 @@ def parse_overrides(text: str) -> dict[str, str]:
     return out
 
 
+def _known(parts: tuple[str | None, ...]) -> tuple[str, ...]:
+    return tuple("unknown" if p is None else p for p in parts)
+
+
+def _network(part: str) -> str:
+    """An address as the limits count it: IPv4 as it is (an IPv4-mapped IPv6 address too), IPv6
+    by its /64 — one subscriber's whole prefix, which anyone holding it can walk."""
+    if ":" not in part or "@" in part:
+        return part
+    try:
+        address = ipaddress.ip_address(part)
+    except ValueError:
+        return part
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        return str(mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
 class Throttle:
     """The rules over one counter store; safe to share between threads."""
 
     def __init__(self, storage_uri: str, key: bytes, *, overrides: dict[str, str] | None = None):
-        options = {"key_prefix": "yaksok-throttle"} if storage_uri.startswith("redis") else {}
+        # A Redis that hangs must not hang logins: a short timeout, then 503 (fail closed).
+        options = ({"key_prefix": "yaksok-throttle", "socket_timeout": 2.0,
+                    "socket_connect_timeout": 2.0} if storage_uri.startswith("redis") else {})
         try:
             self._storage = storage_from_string(storage_uri, **options)
         except Exception as exc:  # the library raises several kinds for a bad URI
@@ -124,7 +146,7 @@ class Throttle:
                    overrides=parse_overrides(settings.rate_limits))
 
     def _subject(self, rule: str, parts: tuple[str, ...]) -> str:
-        raw = "\x1f".join((rule, *parts)).encode("utf-8", "surrogatepass")
+        raw = "\x1f".join((rule, *map(_network, parts))).encode("utf-8", "surrogatepass")
         return hmac.new(self._key, raw, hashlib.sha256).hexdigest()[:40]
 
     def _call(self, method, rule: str, parts: tuple[str, ...]):
@@ -136,43 +158,39 @@ class Throttle:
             raise StorageError(f"the rate-limit store is unreachable ({type(exc).__name__})",
                                fix="check YAKSOK_REDIS_URL and that Redis is running") from None
 
-    def _wait(self, rule: str, parts: tuple[str, ...]) -> int:
-        stats = self._call(self._limiter.get_window_stats, rule, parts)
+    def wait(self, rule: str, *parts: str) -> int:
+        """Seconds until the subject's window under ``rule`` frees a try."""
+        stats = self._call(self._limiter.get_window_stats, rule, _known(parts))
         return max(1, math.ceil(stats.reset_time - time.time()))
 
     def _refuse(self, rule: str, parts: tuple[str, ...], message: str) -> RateLimited:
-        wait = self._wait(rule, parts)
+        wait = self.wait(rule, *parts)
         return RateLimited(message, retry_after=wait,
                            fix=f"wait {wait} seconds before trying again")
 
     def hit(self, rule: str, *parts: str | None, message: str = "too many attempts") -> None:
         """Count one event for the subject; raise ``RateLimited`` when it is one too many.
 
-        A subject with a missing part (no client address known, as from the CLI) is not counted.
+        A missing part (no client address known: a Unix-socket peer, the CLI) is one shared
+        subject, ``unknown``: the limits fail closed, never open.
         """
-        if any(p is None for p in parts):
-            return
+        parts = _known(parts)
         if not self._call(self._limiter.hit, rule, parts):
             raise self._refuse(rule, parts, message)
 
     def check(self, rule: str, *parts: str | None, message: str = "too many attempts") -> None:
         """Raise ``RateLimited`` if the subject has used up the rule, without counting."""
-        if any(p is None for p in parts):
-            return
+        parts = _known(parts)
         if not self._call(self._limiter.test, rule, parts):
             raise self._refuse(rule, parts, message)
 
     def count(self, rule: str, *parts: str | None) -> None:
         """Count one event (a failure) without refusing anything now."""
-        if any(p is None for p in parts):
-            return
-        self._call(self._limiter.hit, rule, parts)
+        self._call(self._limiter.hit, rule, _known(parts))
 
     def used(self, rule: str, *parts: str | None) -> int:
         """How many events the subject has in the rule's current window."""
-        if any(p is None for p in parts):
-            return 0
-        stats = self._call(self._limiter.get_window_stats, rule, parts)
+        stats = self._call(self._limiter.get_window_stats, rule, _known(parts))
         return self._items[rule].amount - stats.remaining
 
     def exhausted(self, rule: str, *parts: str | None) -> bool:
@@ -181,9 +199,7 @@ class Throttle:
 
     def clear(self, rule: str, *parts: str | None) -> None:
         """Forget the subject's events under the rule (a good login clears its pair)."""
-        if any(p is None for p in parts):
-            return
-        self._call(self._limiter.clear, rule, parts)
+        self._call(self._limiter.clear, rule, _known(parts))
 
     def reset(self) -> None:
         """Forget every counter of this store (tests; an operator after an incident)."""

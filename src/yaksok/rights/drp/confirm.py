@@ -63,6 +63,10 @@ def resend_code(yk: Services, drp_id: str, *, ip: str | None = None,
 
     now = now or utcnow()
     row, pending = _pending(yk, drp_id, now)
+    # A rate-limited resend must not spend one of the request's codes: ask the limits first.
+    yk.throttle.check("code-send-address", ip, message="too many one-time codes from this address")
+    yk.throttle.check("code-send-request", pending[0].id,
+                      message="too many one-time codes for this request")
     t = drp_requests.c
     with write(yk.engine) as conn:
         more = conn.execute(drp_requests.update().where(t.id == drp_id, t.codes_sent < MAX_CODES)

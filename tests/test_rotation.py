@@ -420,9 +420,12 @@ def test_cli_keys_status_rotate_and_retire(tmp_path, monkeypatch, capsys):
     assert code == 0 and "retired" in out
     code, out, _ = run("keys", "rotate", "--retire", "--no-progress")
     assert code == 0 and "KEK version 2 retired" in out
+    assert "index version 1 retired" in out and "index version 2 retired" in out
     code, out, _ = run("keys", "status")
     lines = out.splitlines()
-    assert len(lines) == 2 and lines[1].split()[:3] == ["3", "active", "3"]
+    assert lines[0] == "KEK" and lines[2].split()[:3] == ["3", "active", "3"]
+    assert lines[3] == "blind index" and lines[5].split() == ["3", "active", "6"]
+    assert len(lines) == 6  # nothing older left in either
     code, out, _ = run("keys", "rotate", "--help")
     assert "yaksok keys rotate --retire" in out
 
@@ -449,3 +452,97 @@ def test_a_door_table_cannot_be_registered_as_a_sealed_column():
     with pytest.raises(ValueError, match="data_keys"):
         registry.register(SealedColumn("data_keys", "id", "wrapped", lambda i: i.encode()))
     assert registry.columns() == []
+
+
+# -- the blind-index key ------------------------------------------------------------------------
+
+
+def blind_rows(yk) -> list:
+    with yk.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT id, category, blind, blind_version FROM vault_values "
+                                    "WHERE blind IS NOT NULL ORDER BY id")).fetchall()
+
+
+@pytest.mark.promise("P6.3")
+def test_an_index_rotation_remakes_every_blind_and_lookups_still_find_members(yk, vault, app):
+    members = {fill(vault, app, person(i)): person(i) for i in range(5)}
+    before = {r.id: bytes(r.blind) for r in blind_rows(yk)}
+    assert {r.blind_version for r in blind_rows(yk)} == {1} and len(before) == 10
+    with yk.engine.begin() as conn:  # a row written before versions were recorded
+        conn.execute(sa.text("UPDATE vault_values SET blind_version = NULL WHERE id = :i"),
+                     {"i": next(iter(before))})
+    calls = []
+    result = rotation.rotate_index(yk, batch=3, progress=lambda d, t: calls.append((d, t)))
+    assert (result.index_version, result.previous, result.remade) == (2, [1], 10)
+    assert calls[0] == (0, 10) and calls[-1] == (10, 10)
+    rows = blind_rows(yk)
+    assert {r.blind_version for r in rows} == {2}
+    assert all(bytes(r.blind) != before[r.id] for r in rows)  # really remade
+    assert rotation.index_usage(yk) == {2: 10}
+    rotation.retire_index(yk, 1)
+    assert yk.keyring.versions("index") == [2]
+    fresh = Vault(yk.engine, yk.keyring, yk.policy_in_force, yk.settings)
+    for m, data in members.items():  # found under the new version alone
+        assert fresh.lookup(EMAIL, data[EMAIL], actor=app) == m
+        assert vault.lookup(PHONE, data[PHONE], actor=app) == m
+    new = fill(vault, app, person(9))  # and new values are made under it
+    assert vault.lookup(EMAIL, person(9)[EMAIL], actor=app) == new
+    assert {r.blind_version for r in blind_rows(yk)} == {2}
+
+
+def test_an_index_version_is_retired_only_when_nothing_uses_it(yk, vault, app):
+    fill(vault, app, person(1))
+    with pytest.raises(Conflict, match="active"):
+        rotation.retire_index(yk, 1)
+    yk.keyring.rotate("index")  # rotated, not yet remade: blinds still under version 1
+    with pytest.raises(Conflict, match="blind indexes may still be made"):
+        rotation.retire_index(yk, 1)
+    with pytest.raises(NotFound):
+        rotation.retire_index(yk, 7)
+    rotation.reindex_pending(yk)
+    rotation.retire_index(yk, 1)
+    assert rotation.reindex_pending(yk).remade == 0  # nothing left to do
+
+
+def test_a_live_one_time_code_holds_off_the_index_retirement(yk, vault, app):
+    from yaksok.actors import member_actor
+    from yaksok.rights.requests import submit
+    from yaksok.rights.verify import send_code
+
+    m = fill(vault, app, person(2))
+    rq = submit(yk, member_id=m, right="access", channel="account_menu",
+                actor=member_actor(m))
+    send_code(yk, rq.id, actor=member_actor(m))  # its MAC is under index version 1
+    rotation.rotate_index(yk)
+    with pytest.raises(Conflict, match="live one-time codes"):
+        rotation.retire_index(yk, 1)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11)
+    with yk.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE verification_codes SET expires_at = :t"),
+                     {"t": later - dt.timedelta(minutes=30)})
+    rotation.retire_index(yk, 1)
+
+
+def test_a_rectification_during_the_reindex_wins(yk, vault, app, monkeypatch):
+    """A value changed between the reindex's read and its write keeps its writer's blind."""
+    from yaksok.vault import reindex
+
+    m = fill(vault, app, person(3))
+    yk.keyring.rotate("index")
+    real = yk.vault.blind.compute
+    changed = []
+
+    def compute(category, value, version=None):
+        if not changed and category == EMAIL:  # the member changes their email meanwhile
+            changed.append(True)
+            [vid] = [r.id for r in blind_rows(yk) if r.category == EMAIL]
+            vault.rectify(m, vid, "changed@somesing.kr", actor=app, channel="app")
+        return real(category, value, version)
+
+    monkeypatch.setattr(yk.vault.blind, "compute", compute)
+    remade, skipped = reindex.reindex_blinds(yk.vault, 2, batch=10)
+    assert skipped == 1 and remade == 1
+    monkeypatch.undo()
+    assert vault.lookup(EMAIL, "changed@somesing.kr", actor=app) == m
+    assert vault.lookup(EMAIL, person(3)[EMAIL], actor=app) is None
+    assert {r.blind_version for r in blind_rows(yk)} == {2}

@@ -23,6 +23,12 @@ sits above it.
    if none, it destroys the version in the keyring (``Keyring.destroy``) before releasing it.
    A backup, a PostgreSQL dead tuple or a WAL segment still holding a data key wrapped under
    it (for example an erased member's) can then no longer be unwrapped with the keyring.
+
+The blind indexes follow the same three steps with the ``index`` key (``rotate_index``,
+``reindex_pending``, ``retire_index``): every blind is remade from its value under the new
+version (``Vault.reindex_blinds``), then the old version is destroyed — so an erased member's
+blinds in a backup or WAL (HMACs of low-entropy values such as phone numbers) can no longer be
+matched by hashing every candidate under today's keys. ``yaksok keys rotate`` does both.
 """
 
 from __future__ import annotations
@@ -49,10 +55,12 @@ from yaksok.services import Services
 from yaksok.store.sql import raw_write, sql, storage_errors
 from yaksok.vault import DOOR_TABLES
 
-__all__ = ["RotationResult", "RotationServices", "SealedRegistry", "rotate_kek",
-           "rewrap_pending", "retire_kek", "kek_usage", "PURPOSE"]
+__all__ = ["IndexResult", "RotationResult", "RotationServices", "SealedRegistry", "rotate_kek",
+           "rewrap_pending", "retire_kek", "kek_usage", "PURPOSE", "INDEX", "rotate_index",
+           "reindex_pending", "retire_index", "index_usage"]
 
 PURPOSE = "kek"
+INDEX = "index"
 #: ``progress(done, total)`` after every batch (``total``: rows pending when the walk began).
 Progress = Callable[[int, int], None]
 
@@ -220,3 +228,85 @@ def retire_kek(yk: RotationServices, version: int) -> None:
                 "refusing to destroy it",
                 fix="run `yaksok keys rotate --resume` to rewrap them, then retire again")
         keyring.destroy(PURPOSE, version)
+
+
+# -- the index key: blinds remade, then the old version destroyed ----------------------------------
+
+
+@dataclass
+class IndexResult:
+    """What an index-key rotation (or a resumed one) did."""
+
+    index_version: int                    # the active version every blind is now made under
+    previous: list[int] = field(default_factory=list)  # older versions still in the keyring
+    remade: int = 0                       # blinds remade by this run
+    skipped: int = 0                      # values changed meanwhile (their writer remade them)
+    seconds: float = 0.0
+
+
+def rotate_index(yk: RotationServices, *, batch: int = 500,
+                 progress: Progress | None = None) -> IndexResult:
+    """Add an index-key version, make it active, and remake every blind under it, online."""
+    yk.keyring.rotate(INDEX)
+    return reindex_pending(yk, batch=batch, progress=progress)
+
+
+def reindex_pending(yk: RotationServices, *, batch: int = 500,
+                    progress: Progress | None = None) -> IndexResult:
+    """Remake whatever blind is not made under the active index version (resumes an
+    interrupted ``rotate_index``; does nothing if everything is current)."""
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    started = dt.datetime.now(dt.UTC)
+    target = yk.keyring.active(INDEX)[0]
+    result = IndexResult(target, [v for v in yk.keyring.versions(INDEX) if v != target])
+    result.remade, result.skipped = yk.vault.reindex_blinds(target, batch=batch,
+                                                            progress=progress)
+    result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    return result
+
+
+def index_usage(yk: RotationServices) -> dict[int | None, int]:
+    """{index version (None: not recorded): live blinds made under it}."""
+    return yk.vault.blind_usage()
+
+
+_LIVE_CODES = ("SELECT COUNT(*) FROM verification_codes WHERE mac_version = ? "
+               "AND used_at IS NULL AND expires_at > ?")
+
+
+def retire_index(yk: RotationServices, version: int) -> None:
+    """Destroy index version ``version`` once no blind is (or may be) made under it and no live
+    one-time code is MAC'd under it: after this, a blind copied anywhere before links to nothing.
+
+    Refuses (``Conflict``) the active version, and while blinds remain under it or unrecorded
+    (finish with ``reindex_pending``) or a live code uses it (codes live 10 minutes);
+    ``NotFound`` if the keyring lacks it. Counted and destroyed under a write lock.
+    """
+    from yaksok.store.sql import to_db
+
+    version = int(version)
+    keyring = yk.keyring
+    if version not in keyring.versions(INDEX):
+        raise NotFound(f"the keyring has no index version {version}",
+                       fix="list the versions with `yaksok keys status`")
+    if version == keyring.active(INDEX)[0]:
+        raise Conflict(f"index version {version} is the active one; rotate first",
+                       fix="run `yaksok keys rotate`, then retire the old version")
+    with raw_write(yk.engine) as conn:
+        yk.vault.lock_blinds_for_retirement(conn, ("verification_codes",))
+        usage = yk.vault.blind_usage(conn)
+        blinds = usage.get(version, 0) + usage.get(None, 0)
+        if blinds:
+            raise Conflict(f"{blinds} blind indexes may still be made under index version "
+                           f"{version}; refusing to destroy it",
+                           fix="run `yaksok keys rotate --resume` to remake them, then retire "
+                               "again")
+        now = to_db(conn.dialect.name == "sqlite", dt.datetime.now(dt.UTC))
+        codes = conn.exec_driver_sql(sql(conn, _LIVE_CODES), (version, now)).scalar()
+        if codes:
+            raise Conflict(f"{codes} live one-time codes are checked under index version "
+                           f"{version}; refusing to destroy it",
+                           fix="retire it again in 10 minutes, when they have expired")
+        keyring.destroy(INDEX, version)
+    yk.vault.blind.forget(version)

@@ -62,7 +62,7 @@ from yaksok.errors import ConfigError, NotFound, StorageError
 from yaksok.members.sessions import login_member
 from yaksok.members.signup import sign_up
 from yaksok.retention import HOLD_MEMBER, close_account, read_held, run_expiry, write_record
-from yaksok.rotation import retire_kek, rotate_kek
+from yaksok.rotation import retire_index, retire_kek, rotate_index, rotate_kek
 from yaksok.store.tables import utcnow
 from yaksok.vault.erasure import purge_erased
 from yaksok.vault.held import month_end
@@ -597,13 +597,17 @@ def assert_nothing_openable(yk, found: Scan, keys: list[KeyCopy], needles) -> No
 
 
 def prescribed_procedure(yk, *, now: dt.datetime | None = None) -> None:
-    """docs/forensics.md, as library calls: the worker pass, KEK rotation with retirement, and
-    on PostgreSQL VACUUM (the CHECKPOINT that follows is the one ``raw_files`` runs)."""
+    """docs/forensics.md, as library calls: the worker pass, KEK and index-key rotation with
+    retirement, and on PostgreSQL VACUUM (the CHECKPOINT that follows is the one ``raw_files``
+    runs)."""
     run_expiry(yk, now=now)                     # yaksok worker --once
     purge_erased(yk.engine)
     result = rotate_kek(yk)                     # yaksok keys rotate --retire
     for version in result.previous:
         retire_kek(yk, version)
+    index = rotate_index(yk)
+    for version in index.previous:
+        retire_index(yk, version)
     vacuum(yk)
 
 
@@ -726,10 +730,63 @@ def test_the_documented_commands_leave_nothing_openable(yk, vault, app, monkeypa
     assert main(["keys", "rotate", "--retire", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "destroyed 5 item(s)" in out  # 3 held records, 2 hold keys
-    assert "KEK version 1 retired" in out
+    assert "KEK version 1 retired" in out and "index version 1 retired" in out
     assert not_final(yk) == 0
     vacuum(yk)
     assert_nothing_openable(yk, scanner.scan(raw_files(yk, since)), keys, needles)
+
+
+@pytest.mark.promise("P6.3")
+@pytest.mark.promise("P12.7")
+def test_no_blind_of_an_erased_member_can_be_made_with_todays_keys(yk, vault, app, since,
+                                                                    tmp_path):
+    """A blind is an HMAC of a low-entropy value: whoever holds it and the key that made it
+    finds the value by hashing every candidate (10^8 phone numbers take a minute). After the
+    procedure, no blind of the erased member's email or phone that today's keyring can make is
+    anywhere on disk — nor in a backup taken before the erasure — even if the candidate list
+    holds the very value; so a restored backup maps the email and phone to nobody."""
+    s = set_up(yk, vault, app, sign_ups=False)
+    looked_up = [(c, s.people.minsu[c]) for c in (EMAIL, PHONE)]
+
+    def makeable() -> set[bytes]:  # the attacker's best case: the true value is a candidate
+        return {vault.blind.compute(c, value, version) for c, value in looked_up
+                for version in yk.keyring.versions("index")}
+
+    def on_disk(needles: set[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        for piece in raw_files(yk, since):
+            for part in chunks(piece):
+                found |= {n for n in needles - found if n in part}
+        return found
+
+    backup = tmp_path / "before-erasure.db"
+    if yk.engine.dialect.name == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(backup) as copy:
+            raw = yk.engine.raw_connection()
+            try:
+                raw.driver_connection.backup(copy)
+            finally:
+                raw.close()
+    old = makeable()
+    assert len(old) == 2 and on_disk(old) == old  # control: the scan sees the live blinds
+    close_account(yk, s.minsu, actor=app)
+    prescribed_procedure(yk, now=utcnow() + dt.timedelta(days=2))
+    assert yk.keyring.versions("index") == [2]
+    now = makeable()
+    assert not now & old
+    assert on_disk(now) == set()
+    if backup.exists():
+        import sqlite3
+
+        with sqlite3.connect(backup) as copy:
+            blinds = {bytes(b) for (b,) in copy.execute(
+                "SELECT blind FROM vault_values WHERE blind IS NOT NULL")}
+        assert old <= blinds  # control: the backup holds the member's blinds ...
+        assert not now & blinds  # ... and today's keys make none of them
+    # The other member is still found: every live blind was remade under the new version.
+    assert vault.lookup(EMAIL, s.people.jiyeon[EMAIL], actor=app) == s.jiyeon
 
 
 def test_the_documented_example_runs(monkeypatch, capsys, tmp_path):

@@ -9,8 +9,10 @@ match and a leaked blind of one field says nothing about another. Callers pass v
 normalised for their kind (the members layer lowercases and IDNA-encodes emails and turns phones
 into E.164); here only Unicode NFC is applied, so composed and decomposed Hangul hash the same.
 
-New values are indexed under the active "index" version; lookups try every version, so rotating
-the index key never loses a member (rows written under the old version still match).
+New values are indexed under the active "index" version; lookups try every version in the
+keyring, so rotating the index key never loses a member while rows made under the old version
+remain. ``yaksok keys rotate`` remakes them (``yaksok.vault.reindex``) and ``--retire`` destroys
+the old version, after which a blind copied anywhere before links to nothing.
 """
 
 from __future__ import annotations
@@ -65,6 +67,12 @@ class BlindIndex:
         data = normalise(value)
         return [hmac.new(self._key(v, category), data, sha256).digest()
                 for v in sorted(self._keyring.versions("index"), reverse=True)]
+
+    def forget(self, version: int) -> None:
+        """Drop the keys derived from a destroyed index version."""
+        with self._lock:
+            for k in [k for k in self._keys if k[0] == version]:
+                del self._keys[k]
 
     def __repr__(self) -> str:
         return f"BlindIndex(derived={len(self._keys)})"

@@ -289,6 +289,9 @@ vault_values = sa.Table(
     sa.Column("ciphertext", sa.LargeBinary, nullable=False),
     # HMAC-SHA256 blind index, for categories looked up by exact value; NULL otherwise.
     sa.Column("blind", sa.LargeBinary(32), nullable=True),
+    # The index-key version the blind was made under (migration 0015; NULL: made before it was
+    # recorded). A rotation remakes the others, so the old version can be destroyed.
+    sa.Column("blind_version", sa.Integer, nullable=True),
     sa.Column("channel", sa.String(32), nullable=False),
     sa.Column("flow", sa.String(32), nullable=True),
     sa.Column("collected_at", UTCDateTime, nullable=False),

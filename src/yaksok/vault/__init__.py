@@ -23,6 +23,7 @@ every denial goes to the access log. The pieces:
 - ``closure``       account closure: holds written, everything else erased, a receipt
 - ``expiry``        destruction of held records, hold keys and consent evidence when due
 - ``rewrap``        the data keys' side of a KEK rotation
+- ``reindex``       the blind indexes' side of an index-key rotation
 - ``subject_access`` every value of a member, for answering a rights request
 
 Only this package's ``__all__`` is for other packages: the modules are its rooms.

@@ -41,8 +41,8 @@ __all__ = ["rectify", "delete_values"]
 
 _FIND = ("SELECT v.id, v.category, v.flow, v.key_id, k.wrapped, k.kek_version, k.scope "
          "FROM vault_values v JOIN data_keys k ON k.id = v.key_id WHERE v.member_id = ? AND ")
-_UPDATE = ("UPDATE vault_values SET ciphertext = ?, blind = ?, channel = ?, updated_at = ? "
-           "WHERE id = ? AND member_id = ?")
+_UPDATE = ("UPDATE vault_values SET ciphertext = ?, blind = ?, blind_version = ?, channel = ?, "
+           "updated_at = ? WHERE id = ? AND member_id = ?")
 
 
 def _member(v: Vault, conn, member_id: str):
@@ -103,10 +103,11 @@ def rectify(v: Vault, member_id: str, target: str, new_value: str, *, actor: Act
                                 row[1], utcnow().date())
             aead = v.keys.aead(v.keyring, key_id, member_id, scope, wrapped, kek_version)
             now = to_db(v.sqlite, utcnow())
-            blind = v.blind.compute(category, new_value) if category in rules.lookup else None
+            index = v.blind.active_version() if category in rules.lookup else None
+            blind = v.blind.compute(category, new_value, index) if index is not None else None
             ct = seal_value(aead, value_aad(member_id, category, value_id, key_id), data)
             conn.exec_driver_sql(sql(conn, _UPDATE),
-                                 (ct, blind, channel, now, value_id, member_id))
+                                 (ct, blind, index, channel, now, value_id, member_id))
             if minimum is not None:
                 conn.exec_driver_sql(sql(conn, "UPDATE members SET age_verified_min = ?, "
                                                "age_checked_at = ? WHERE id = ?"),

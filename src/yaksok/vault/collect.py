@@ -60,7 +60,8 @@ __all__ = ["NewValue", "collect_batch", "check_item", "check_kind", "check_age",
 
 _FMT = bytes([FORMAT])
 _INSERT = ("INSERT INTO vault_values (id, member_id, category, key_id, ciphertext, blind, "
-           "channel, flow, collected_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+           "blind_version, channel, flow, collected_at, updated_at) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _KEY_ROW = "SELECT id, wrapped, kek_version FROM data_keys WHERE member_id = ? AND scope = ?"
 _NEW_KEY = ("INSERT INTO data_keys (id, member_id, scope, wrapped, kek_version, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (member_id, scope) DO NOTHING")
@@ -311,6 +312,7 @@ def collect_batch(v: Vault, items: list[NewValue], *, actor: Actor, ip: str | No
                     blind = (v.blind.compute(item.category, item.value, index_version)
                              if item.category in lookup else None)
                     rows.append((value_id, member_id, item.category, key_id, ct, blind,
+                                 index_version if blind is not None else None,
                                  item.channel, item.flow, at, at))
                     ids.append(value_id)
             conn.exec_driver_sql(sql(conn, _INSERT), rows if len(rows) > 1 else rows[0])

@@ -38,6 +38,7 @@ from yaksok.vault import (
     ledger,
     minors,
     read,
+    reindex,
     renewal,
     restrictions,
     rewrap,
@@ -547,6 +548,24 @@ class Vault:
             return rewrap.usage_by_version(conn)
         with storage_errors(self.engine), self.engine.connect() as c:
             return rewrap.usage_by_version(c)
+
+    def reindex_blinds(self, target: int, *, batch: int = 500,
+                       progress=None) -> tuple[int, int]:
+        """Remake every blind not made under index version ``target`` (``reindex``);
+        (remade, skipped because changed meanwhile)."""
+        return reindex.reindex_blinds(self, target, batch=batch, progress=progress)
+
+    def blind_usage(self, conn=None) -> dict[int | None, int]:
+        """{index version (None: not recorded): live blinds}, in ``conn`` if given."""
+        if conn is not None:
+            return reindex.usage_by_version(conn)
+        with storage_errors(self.engine), self.engine.connect() as c:
+            return reindex.usage_by_version(c)
+
+    def lock_blinds_for_retirement(self, conn, other_tables=()) -> None:
+        """In the caller's write transaction: no blind (nor a row of ``other_tables``) is
+        written until it ends, so an index retirement's count stays true."""
+        reindex.lock_for_retirement(conn, other_tables)
 
     def lock_keys_for_retirement(self, conn, other_tables=()) -> None:
         """In the caller's write transaction: no data key (nor a row of ``other_tables``) is

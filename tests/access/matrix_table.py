@@ -760,7 +760,7 @@ ROWS: list[Row] = [
         rest=Cell("403", "not a registered agent's signed key-setup (DRP 2.05.1: bare 403)",
                   op="")),
     row("GET", "/v1/agent/{agent_id}", "", req={"path": {"agent_id": "no-such-agent"}},
-        rest=Cell("401", "not an agent's pair-wise token", op="")),
+        rest=Cell("403", "not an agent's pair-wise token (DRP 2.06.1: 403)", op="")),
     row("POST", "/v1/data-rights-request", "", req={"content": b"", "content_type": "text/plain"},
         rest=Cell("401", "not an agent's pair-wise token", op="")),
     row("GET", "/v1/data-rights-request/{request_id}", "",

@@ -405,13 +405,41 @@ def test_an_address_spraying_many_accounts_is_slowed(yk, member):
 
 @pytest.mark.promise("P7.2")
 def test_login_rehashes_a_password_hashed_with_old_parameters(yk, member):
+    """A row from before the hash was sealed, with older parameters: the next good login hashes
+    anew and seals the hash under the member's key; no plain hash is left in the row."""
+    from yaksok.vault.credentials import _stored_hash
+
     old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     with yk.engine.begin() as conn:
-        conn.execute(sa.update(members).where(members.c.id == member).values(password_hash=old))
+        conn.execute(sa.update(members).where(members.c.id == member).values(
+            password_hash=old, password_key=None, password_sealed=None))
     login_member(yk, "member1@example.com", PASSWORD, now=NOW)
-    stored = member_row(yk, member).password_hash
+    row = member_row(yk, member)
+    assert row.password_hash is None and b"$argon2" not in row.password_sealed
+    with yk.engine.connect() as conn:
+        stored = _stored_hash(yk.vault, conn, (row.id, row.status, row.password_hash,
+                                               row.password_key, row.password_sealed))
     assert stored != old and stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert PASSWORD.encode() not in sqlite_bytes(yk)
+    login_member(yk, "member1@example.com", PASSWORD, now=NOW)
+
+
+@pytest.mark.promise("P6.3")
+@pytest.mark.promise("P7.2")
+def test_the_password_hash_is_sealed_and_dies_with_the_erasure(yk, member):
+    """What a backup holds of a member's password is a ciphertext under the member's key: no
+    argon2 hash to crack offline once the key is destroyed."""
+    from yaksok.actors import member_actor
+    from yaksok.errors import AuthenticationFailed
+
+    row = member_row(yk, member)
+    assert row.password_hash is None and row.password_sealed and row.password_key
+    assert b"$argon2" not in sqlite_bytes(yk)
+    yk.vault.erase_member(member, actor=member_actor(member))
+    row = member_row(yk, member)
+    assert (row.password_hash, row.password_key, row.password_sealed) == (None, None, None)
+    with pytest.raises(AuthenticationFailed):
+        login_member(yk, "member1@example.com", PASSWORD, now=NOW)
 
 
 # -- sessions --------------------------------------------------------------------------------

@@ -48,7 +48,9 @@ def drp_error(request: Request, exc: YaksokError) -> JSONResponse:
         body["fix"] = exc.fix
     rid = request_id_of(request)
     if rid:
-        body["request_id"] = rid
+        # Not ``request_id``: that is the name of a DRP status object's field, and a client
+        # testing for it would take this error for a created request.
+        body["trace_id"] = rid
     return JSONResponse(body, status_code=status, headers=error_headers(exc, status))
 
 

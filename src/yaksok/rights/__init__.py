@@ -24,14 +24,16 @@ docs/rights.md describes the model.
 """
 
 from yaksok.rights import export, farewell, verify
+from yaksok.rights.drp import replay
 from yaksok.rights.templates import templates
 from yaksok.vault import Leftover
 
 __all__ = ["EXPIRY_RULES", "LEFTOVERS", "SEALED_COLUMNS", "templates"]
 
-#: What expires in this layer (exports, one-time codes, farewell addresses); the wiring
+#: What expires in this layer (exports, one-time codes, farewell addresses, used DRP messages);
+#: the wiring
 #: registers them on the expiry registry.
-EXPIRY_RULES = (verify.EXPIRY, export.EXPIRY, farewell.EXPIRY)
+EXPIRY_RULES = (verify.EXPIRY, export.EXPIRY, farewell.EXPIRY, replay.EXPIRY)
 #: The KEK-sealed columns of this layer a key rotation reseals (live one-time codes, unsent
 #: farewell addresses); the wiring registers them.
 SEALED_COLUMNS = (verify.SEALED, farewell.SEALED)

@@ -238,8 +238,12 @@ members = sa.Table(
     # (yaksok.vault.minors); empty for adults. Never the birth date itself.
     sa.Column("adult_from_key", sa.String(32), nullable=True),
     sa.Column("adult_from", sa.LargeBinary, nullable=True),
-    # argon2id PHC string (the password category is one-way: never in the vault).
+    # argon2id PHC string, for rows from before migration 0016 only (a good login seals it).
     sa.Column("password_hash", sa.String(255), nullable=True),
+    # The argon2id hash sealed under the member's data key (``password_key``): it dies with the
+    # member's erasure, in backups too (yaksok.vault.credentials).
+    sa.Column("password_key", sa.String(32), nullable=True),
+    sa.Column("password_sealed", sa.LargeBinary, nullable=True),
     # Unused since migration 0014: no login locks an account; tries are rate-limited
     # (yaksok.throttle), and nothing here tells which logins failed.
     sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
@@ -792,3 +796,22 @@ idempotency_keys = sa.Table(
 )
 
 __all__ += ["idempotency_keys"]  # noqa: PLE0605
+
+# -- DRP signed messages used (migration 0017) ----------------------------------------------------
+# Every signed message an agent sends is good once (yaksok.rights.drp.replay): a repeated
+# exercise answered with the open request, a revoke (tied to the request it revoked), a key
+# setup. The SHA-256 of the message as received, never the message; kept until ``keep_until``
+# (its own expiry, or a year for a message without one), then deleted by the worker.
+drp_used_messages = sa.Table(
+    "drp_used_messages",
+    metadata,
+    sa.Column("message_sha256", sa.String(64), primary_key=True),
+    sa.Column("agent_id", sa.String(64), nullable=False),
+    # 'exercise' | 'revoke' | 'key-setup'
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("drp_request_id", sa.String(36), nullable=True),
+    sa.Column("used_at", UTCDateTime, nullable=False),
+    sa.Column("keep_until", UTCDateTime, nullable=False, index=True),
+)
+
+__all__ += ["drp_used_messages"]  # noqa: PLE0605

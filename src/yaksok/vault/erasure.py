@@ -54,7 +54,8 @@ log = logging.getLogger("yaksok.vault")
 
 _ERASE_MEMBER = (
     "UPDATE members SET status = 'erased', erased_at = ?, "
-    "password_hash = NULL, failed_logins = 0, locked_until = NULL, age_verified_min = NULL, "
+    "password_hash = NULL, password_key = NULL, password_sealed = NULL, failed_logins = 0, "
+    "locked_until = NULL, age_verified_min = NULL, "
     "age_checked_at = NULL, adult_from_key = NULL, adult_from = NULL WHERE id = ?")
 _LISTED = ("INSERT INTO erasures (member_id, erased_at, kek_version) VALUES (?, ?, ?) "
            "ON CONFLICT (member_id) DO NOTHING")

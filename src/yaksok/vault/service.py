@@ -237,9 +237,11 @@ class Vault:
         ``adult_from``: for a minor, the day they turn 18 (sealed, ``minors``)."""
         published = self.published
         with self.core_write() as conn:
-            create_member(conn, jurisdiction=jurisdiction, now=now, password_hash=password_hash,
+            create_member(conn, jurisdiction=jurisdiction, now=now,
                           age_verified_min=age_verified_min, age_checked_at=age_checked_at,
                           member_id=member_id, policy=published.policy)
+            if password_hash is not None:
+                credentials.seal_password_hash(self, conn, member_id, password_hash, now)
             if adult_from is not None:
                 minors.keep_adult_from(self, conn, member_id, adult_from, now)
             for key, text in consents.items():
@@ -422,8 +424,7 @@ class Vault:
                        now: dt.datetime | None = None) -> credentials.PasswordCheck:
         """Check a member's password (``credentials``; callers throttle the tries)."""
         with storage_errors(self.engine):
-            return credentials.check_password(self.engine, member_id, password,
-                                              now or utcnow())
+            return credentials.check_password(self, member_id, password, now or utcnow())
 
     def value_category(self, member_id: str, value_id: str) -> str | None:
         """The category of one of the member's values (metadata only; None if none)."""

@@ -91,6 +91,8 @@ def assert_drp_error(r, status: int, *, fatal: bool = False) -> dict:
     body = r.json()
     assert body["code"] == str(status) and body["message"]
     assert body["fatal"] is fatal
+    # Our trace id is not called request_id: that is the status object's field (DRP 3.03).
+    assert "request_id" not in body and body["trace_id"] == r.headers["x-request-id"]
     return body
 
 
@@ -122,9 +124,10 @@ def test_an_authorised_agent_end_to_end(yk, vault, app, smtp, monkeypatch, capsy
     # Links start with the configured public address (here the loopback default), never with
     # the request's Host header: a forged Host cannot point an agent elsewhere.
     base = yk.settings.effective_public_url
-    assert doc["id"] == "SOMESING" and doc["api_base"] == base == "http://127.0.0.1:8000/"
+    # Published without its trailing slash: an agent appends "/v1/..." to it (DRP 3.05.2).
+    assert doc["id"] == "SOMESING" and doc["api_base"] + "/" == base == "http://127.0.0.1:8000/"
     forged = client.get("/.well-known/data-rights.json", headers={"Host": "evil.example"})
-    assert forged.json()["api_base"] == base
+    assert forged.json()["api_base"] == doc["api_base"]
     assert doc["supported_actions"] == ["access", "deletion", "sale:opt-out"]
     assert doc["supported_verifications"] == ["email", "phone_number"]
     assert doc["version"] == "1.0"

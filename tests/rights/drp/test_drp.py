@@ -142,9 +142,18 @@ def test_key_setup_gives_a_token_once_per_message(yk, officer, key, registered):
     assert drp.agent_info(yk, token, AGENT) == {}
     with pytest.raises(PermissionDenied):
         drp.agent_info(yk, token, "SOMEONE_ELSE")
+    with pytest.raises(PermissionDenied):  # DRP 2.06.1: a token that is no one's is a 403 too
+        drp.agent_info(yk, "yd_not-a-token", AGENT)
     # The same message again (a replay inside its window) buys nothing.
-    with pytest.raises(PermissionDenied, match="not newer"):
+    with pytest.raises(PermissionDenied, match="used already"):
         drp.setup_agent(yk, AGENT, message, now=NOW + dt.timedelta(minutes=1))
+    # Another message of the same second does (timestamps have whole seconds) ...
+    same_second = {**envelope(), "nonce": "2"}
+    _, token = drp.setup_agent(yk, AGENT, signed(key, same_second), now=NOW)
+    # ... and one older than the last accepted does not.
+    with pytest.raises(PermissionDenied, match="older"):
+        drp.setup_agent(yk, AGENT, signed(key, envelope(at=NOW - dt.timedelta(seconds=1))),
+                        now=NOW)
     assert drp.agent_for_token(yk, token).id == AGENT
     # A newer message replaces the token; the old one stops working.
     later = NOW + dt.timedelta(minutes=2)
@@ -322,7 +331,12 @@ def test_claims_that_match_no_single_member_are_no_match(yk, vault, app, officer
     cases = [{"email": "nobody@example.com", "email_verified": True},
              {"email": JANE["user.contact.email"], "phone_number": "+14155550199"},
              {"email": "not an address"},
-             {"name": "Jane Doe"}]
+             {"name": "Jane Doe"},
+             # Jane's email with a phone number of nobody: the claims disagree.
+             {"email": JANE["user.contact.email"], "phone_number": "+14155550100"},
+             {"email": "someone.else@example.com", "phone_number": JANE[
+                 "user.contact.phone_number"]},
+             {"email": JANE["user.contact.email"], "phone_number": "not a number"}]
     for claims in cases:
         status = drp.exercise(yk, token, request_body(key, "access", **claims))
         assert (status["status"], status["reason"]) == ("denied", "no_match")
@@ -338,7 +352,7 @@ def test_replays_and_reused_agent_request_ids_are_conflicts(yk, vault, app, offi
     token = paired(yk, key, officer)
     body = request_body(key, "access")
     drp.exercise(yk, token, body)
-    with pytest.raises(Conflict, match="received already"):
+    with pytest.raises(Conflict, match="used already"):
         drp.exercise(yk, token, body)
     ref = {"agent-request-id": "ps-42", "email": JANE["user.contact.email"]}
     first = drp.exercise(yk, token, request_body(key, "deletion", **ref))
@@ -539,3 +553,36 @@ def test_the_officers_decisions_show_in_the_agents_status(yk, vault, app, office
     denied = drp.status(yk, deletion)
     assert (denied["status"], denied["reason"]) == ("denied", "claim_not_covered")
     assert "1798.105(d)" in denied["processing_details"]
+
+
+def test_every_signed_message_is_good_once(yk, vault, app, officer, key):
+    """A repeated exercise answered with the open request is used up; a revoke body revokes
+    its own request only, and a bare signed ``{reason}`` (DRP 2.04) is a revoke."""
+    californian(vault, app)
+    token = paired(yk, key, officer)
+    first = drp.exercise(yk, token, request_body(key, "access"))
+    repeat = request_body(key, "access")
+    assert drp.exercise(yk, token, repeat)["request_id"] == first["request_id"]
+    with pytest.raises(Conflict, match="used already"):
+        drp.exercise(yk, token, repeat)
+    deletion = drp.exercise(yk, token, request_body(key, "deletion"))
+    bare = signed(key, {"reason": "I changed my mind"})
+    assert drp.revoke(yk, token, first["request_id"], bare)["status"] == "revoked"
+    assert drp.revoke(yk, token, first["request_id"], bare)["status"] == "revoked"  # the same
+    with pytest.raises(Conflict, match="used already"):
+        drp.revoke(yk, token, deletion["request_id"], bare)
+    assert drp.status(yk, deletion["request_id"])["status"] == "in_progress"
+
+
+def test_a_revoked_agent_leaves_nothing_open(yk, vault, app, officer, key):
+    californian(vault, app)
+    token = paired(yk, key, officer)
+    rid = drp.exercise(yk, token, request_body(key, "access"))["request_id"]
+    assert drp.verification_info(yk, rid)["text_en"]
+    drp.revoke_agent(yk, AGENT, actor=officer)
+    assert drp.status(yk, rid)["status"] == "revoked"
+    assert {r.status for r in rights_of(yk, rid)} == {"cancelled"}
+    with pytest.raises(Conflict):  # no code form, no code
+        drp.verification_info(yk, rid)
+    with pytest.raises(Conflict):
+        drp.resend_code(yk, rid)

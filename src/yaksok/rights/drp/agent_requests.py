@@ -16,6 +16,7 @@ import logging
 import sqlalchemy as sa
 
 from yaksok.errors import Conflict, PermissionDenied, ValidationError, YaksokError
+from yaksok.rights.drp import replay
 from yaksok.rights.drp.agents import agent_for_token, on_agent_site
 from yaksok.rights.drp.bridge import (
     _carry_out_all,
@@ -27,7 +28,13 @@ from yaksok.rights.drp.bridge import (
     plan,
 )
 from yaksok.rights.drp.confirm import VERIFY_WINDOW
-from yaksok.rights.drp.messages import business_id, check_envelope, open_message, parse_exercise
+from yaksok.rights.drp.messages import (
+    ENVELOPE,
+    business_id,
+    check_envelope,
+    open_message,
+    parse_exercise,
+)
 from yaksok.rights.drp.statuses import open_request_for, status
 from yaksok.services import Services
 from yaksok.store.sql import storage_errors, write
@@ -57,10 +64,8 @@ def exercise(yk: Services, token: str | None, body: bytes | str, *, base_url: st
                               fix="use an https URL on the agent's web_url (the officer "
                                   "registers it), or leave status_callback out")
     t = drp_requests.c
+    replay.check_unused(yk.engine, sha)
     with storage_errors(yk.engine), yk.engine.connect() as conn:
-        if conn.execute(sa.select(t.id).where(t.message_sha256 == sha)).first() is not None:
-            raise Conflict("this signed request was received already", field="body",
-                           fix="sign a new request; each message is used once")
         if ex.agent_request_id is not None and conn.execute(sa.select(t.id).where(
                 t.agent_id == agent.id, t.agent_request_id == ex.agent_request_id)).first():
             raise Conflict("a request with this agent-request-id exists already",
@@ -74,6 +79,9 @@ def exercise(yk: Services, token: str | None, body: bytes | str, *, base_url: st
         # than the law obliges, which a repeat is not.
         open_id = open_request_for(yk, agent.id, member, ex.exercise, now)
         if open_id is not None:
+            with write(yk.engine) as conn:  # answered once: the same bytes are not again
+                replay.use(conn, sha, agent_id=agent.id, kind="exercise", now=now,
+                           keep_until=ex.expires_at, drp_id=None)
             # The identity lookups are in the access log under drp_id: this line links them.
             _log.info("DRP %s: agent %s repeated its open request %s; answered with it",
                       drp_id, agent.id, open_id)
@@ -139,8 +147,13 @@ def revoke(yk: Services, token: str | None, drp_id: str, body: bytes | str, *, b
 
     now = now or utcnow()
     agent, row = _own(yk, token, drp_id)
-    message, _sha = open_message(body, agent.verify_key)
-    check_envelope(message, agent_id=agent.id, business=business_id(yk.policy), now=now)
+    message, sha = open_message(body, agent.verify_key)
+    expires = None
+    # DRP 2.04: the body holds `reason` alone; an envelope, when the agent adds one, is checked.
+    if any(name in message for name in ENVELOPE):
+        _issued, expires = check_envelope(message, agent_id=agent.id,
+                                          business=business_id(yk.policy), now=now)
+    replay.check_unused(yk.engine, sha, drp_id=drp_id)
     current = status(yk, drp_id, base_url=base_url, now=now)
     if current["status"] == "revoked":
         return current
@@ -154,6 +167,8 @@ def revoke(yk: Services, token: str | None, drp_id: str, body: bytes | str, *, b
         if rq.status in ("received", "verified", "in_progress", "extended"):
             cancel(yk, rq.id, actor=bridge, now=now)
     with write(yk.engine) as conn:
+        replay.use(conn, sha, agent_id=agent.id, kind="revoke", now=now, keep_until=expires,
+                   drp_id=drp_id)
         conn.execute(drp_requests.update().where(drp_requests.c.id == drp_id)
                      .values(status="revoked", reason=None, updated_at=now))
     return status(yk, drp_id, base_url=base_url, now=now)

@@ -27,6 +27,7 @@ from yaksok.errors import (
     ValidationError,
     YaksokError,
 )
+from yaksok.rights.drp import replay
 from yaksok.rights.drp.messages import (
     _https_url,
     _version,
@@ -125,7 +126,9 @@ def list_agents(yk: Services) -> list[Agent]:
 
 
 def revoke_agent(yk: Services, agent_id: str, *, actor: Actor, now: dt.datetime | None = None) -> Agent:
-    """Stop an agent: its token stops working at once and it cannot fetch another."""
+    """Stop an agent: its token stops working at once and it cannot fetch another, and every
+    request it opened that is still open is closed (its rights requests cancelled, the DRP
+    request ``revoked``): nobody acts any more on an authority that was withdrawn."""
     _need_staff(yk, actor, "revoke DRP agents")
     with write(yk.engine) as conn:
         done = conn.execute(drp_agents.update().where(drp_agents.c.id == agent_id,
@@ -136,7 +139,32 @@ def revoke_agent(yk: Services, agent_id: str, *, actor: Actor, now: dt.datetime 
     if not done:
         raise Conflict("the agent is revoked already", field="agent-id",
                        fix="register the agent again under a new agent-id")
+    _close_open_requests(yk, agent_id, now or utcnow())
     return agent
+
+
+def _close_open_requests(yk: Services, agent_id: str, now: dt.datetime) -> None:
+    from yaksok.rights.drp.bridge import bridge_actor
+    from yaksok.rights.requests import cancel
+    from yaksok.store.tables import drp_request_rights, drp_requests, rights_requests
+
+    t = drp_requests.c
+    with storage_errors(yk.engine), yk.engine.connect() as conn:
+        open_ids = [r.id for r in conn.execute(sa.select(t.id).where(
+            t.agent_id == agent_id, t.status == "open"))]
+        live = conn.execute(sa.select(rights_requests.c.id).join(
+            drp_request_rights, drp_request_rights.c.rights_request_id == rights_requests.c.id)
+            .where(drp_request_rights.c.drp_request_id.in_(open_ids),
+                   rights_requests.c.status.in_(("received", "verified", "in_progress",
+                                                 "extended")))).scalars().all() \
+            if open_ids else []
+    bridge = bridge_actor(agent_id)
+    for rid in live:
+        cancel(yk, rid, actor=bridge, now=now)
+    if open_ids:
+        with write(yk.engine) as conn:
+            conn.execute(drp_requests.update().where(t.id.in_(open_ids), t.status == "open")
+                         .values(status="revoked", reason=None, updated_at=now))
 
 
 def _token_hash(token: str) -> str:
@@ -157,9 +185,9 @@ def setup_agent(yk: Services, agent_id: str, body: bytes | str, *,
         raise PermissionDenied("no active agent has this agent-id", field="agent-id",
                                fix="ask the privacy officer to register the agent")
     try:
-        message, _sha = open_message(body, agent.verify_key)
-        issued, _expires = check_envelope(message, agent_id=agent.id,
-                                          business=business_id(yk.policy), now=now)
+        message, sha = open_message(body, agent.verify_key)
+        issued, expires = check_envelope(message, agent_id=agent.id,
+                                         business=business_id(yk.policy), now=now)
         _version(message)
     except PermissionDenied:
         raise
@@ -167,16 +195,24 @@ def setup_agent(yk: Services, agent_id: str, body: bytes | str, *,
         raise PermissionDenied(exc.message, field=exc.field, fix=exc.fix) from None
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     t = drp_agents.c
-    with write(yk.engine) as conn:
-        # A replayed setup message is not newer than the last accepted one: no second token.
-        done = conn.execute(drp_agents.update().where(
-            t.id == agent.id, t.status == "active",
-            sa.or_(t.setup_issued_at.is_(None), t.setup_issued_at < issued),
-        ).values(token_hash=_token_hash(token), token_issued_at=now,
-                 setup_issued_at=issued)).rowcount
-    if not done:
-        raise PermissionDenied("this key-setup message is not newer than the last one accepted",
-                               field="issued-at", fix="sign a new key-setup message")
+    try:
+        with write(yk.engine) as conn:
+            # Each setup message is good once; an older one than the last accepted buys nothing
+            # (one of the same second does: timestamps have whole seconds).
+            replay.use(conn, sha, agent_id=agent.id, kind="key-setup", now=now,
+                       keep_until=expires)
+            done = conn.execute(drp_agents.update().where(
+                t.id == agent.id, t.status == "active",
+                sa.or_(t.setup_issued_at.is_(None), t.setup_issued_at <= issued),
+            ).values(token_hash=_token_hash(token), token_issued_at=now,
+                     setup_issued_at=issued)).rowcount
+            if not done:
+                raise PermissionDenied("this key-setup message is older than the last one "
+                                       "accepted", field="issued-at",
+                                       fix="sign a new key-setup message")
+    except Conflict:
+        raise PermissionDenied("this key-setup message was used already", field="body",
+                               fix="sign a new key-setup message") from None
     return get_agent(yk, agent.id), token
 
 
@@ -199,8 +235,12 @@ def agent_for_token(yk: Services, token: str | None) -> Agent:
 
 
 def agent_info(yk: Services, token: str | None, agent_id: str) -> dict:
-    """DRP 2.06: ``{}`` if the token belongs to ``agent_id``; 403 if it belongs to another."""
-    agent = agent_for_token(yk, token)
+    """DRP 2.06: ``{}`` if the token belongs to ``agent_id``; 403 otherwise — another agent's
+    token, or none that is valid (2.06.1)."""
+    try:
+        agent = agent_for_token(yk, token)
+    except AuthenticationFailed as exc:
+        raise PermissionDenied(exc.message, field=exc.field, fix=exc.fix) from None
     if agent.id != agent_id:
         raise PermissionDenied("the bearer token belongs to another agent", field="agent-id",
                                fix="ask about your own agent-id")

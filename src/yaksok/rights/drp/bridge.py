@@ -68,8 +68,10 @@ def bridge_actor(agent_id: str) -> Actor:
 def identify(yk: Services, claims: Claims, *, ip: str | None = None,
              request_id: str | None = None) -> tuple[str | None, bool]:
     """(the one active member the claims point to, whether a claim that matched them was
-    verified by the agent); (None, False) when none or several match. Each lookup is a logged
-    blind-index search; a claim that cannot be normalised matches nobody."""
+    verified by the agent); (None, False) when none or several match, or when the claims
+    disagree: every email or phone claim given must point to that same member — one that
+    matches nobody (or cannot be normalised) while another matches is a mismatch, not a match.
+    Each lookup is a logged blind-index search."""
     from yaksok.members.lookups import EMAIL, PHONE, active_holders
     from yaksok.members.normalise import normalise_email, normalise_phone
 
@@ -83,11 +85,10 @@ def identify(yk: Services, claims: Claims, *, ip: str | None = None,
             value = norm(raw)
         except ValidationError:
             value = None  # its message names the field only, but nothing of it is kept
-        if value is not None:
-            found[name] = set(active_holders(yk, category, value, task="drp-identify", ip=ip,
-                                             request_id=request_id))
+        found[name] = set() if value is None else set(active_holders(
+            yk, category, value, task="drp-identify", ip=ip, request_id=request_id))
     members = set().union(*found.values()) if found else set()
-    if len(members) != 1:
+    if len(members) != 1 or not all(found.values()):
         return None, False
     member = next(iter(members))
     verified = any(getattr(claims, f"{name}_verified") for name, ids in found.items()

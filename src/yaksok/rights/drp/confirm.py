@@ -25,6 +25,9 @@ MAX_CODES = 5
 
 def _pending(yk: Services, drp_id: str, now: dt.datetime):
     row = _row(yk, drp_id)
+    if get_agent(yk, row.agent_id).status != "active":
+        raise Conflict("the agent that sent this request may no longer act for anyone",
+                       field="request_id", fix="ask another agent, or SOMESING directly")
     rights = _rights(yk, drp_id)
     if _overdue(row, rights, now):
         _expire(yk, row, rights, now)
@@ -39,10 +42,12 @@ def _pending(yk: Services, drp_id: str, now: dt.datetime):
 
 
 def verification_info(yk: Services, drp_id: str) -> dict:
-    """The wording of the confirmation page (no personal value: the agent and the right)."""
+    """The wording of the confirmation page (no personal value: the agent and the right);
+    ``Conflict`` when the request awaits no confirmation (fulfilled, revoked, its agent
+    stopped), so the page offers no code form then."""
     from yaksok.rights.grounds import RIGHT_LABELS
 
-    row = _row(yk, drp_id)
+    row, _pending_rights = _pending(yk, drp_id, utcnow())
     agent = get_agent(yk, row.agent_id)
     rights = _rights(yk, drp_id)
     labels = {lang: ", ".join(dict.fromkeys(RIGHT_LABELS[r.right][lang] for r in rights))

@@ -41,7 +41,7 @@ MAX_WINDOW = dt.timedelta(hours=1)
 #: Tolerated clock difference for ``issued-at`` (an agent's clock a little ahead of ours).
 CLOCK_SKEW = dt.timedelta(seconds=60)
 
-_ENVELOPE = ("agent-id", "business-id", "issued-at", "expires-at")
+ENVELOPE = ("agent-id", "business-id", "issued-at", "expires-at")
 
 
 def _fatal(exc: YaksokError) -> YaksokError:
@@ -134,7 +134,7 @@ def _timestamp(message: dict, name: str) -> dt.datetime:
 def check_envelope(message: dict, *, agent_id: str, business: str,
                    now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """Check the message's envelope in the order of DRP 3.07; returns (issued-at, expires-at)."""
-    for name in _ENVELOPE:
+    for name in ENVELOPE:
         if name not in message:
             raise ValidationError("is missing from the signed message", field=name,
                                   fix="include agent-id, business-id, issued-at and expires-at")

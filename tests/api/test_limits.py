@@ -306,3 +306,19 @@ def test_a_rate_limited_drp_resend_spends_no_code(yk, vault, app, officer):
         drp.resend_code(yk, rid, ip="203.0.113.50",
                         now=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2))
     assert sent() == before
+
+
+@pytest.mark.promise("P7.6")
+def test_a_login_lookup_is_logged_with_the_address_and_the_request_id(yk):
+    """The safety-measures standard's log items: the lookup of the email at login carries the
+    client's address and the request id like every other access."""
+    from yaksok.auditlog.log import iter_entries
+
+    client = at(yk, HOME)
+    sign_up(client, 1)
+    r = client.post("/members/login", json={"email": "singer1@example.com",
+                                            "password": MEMBER_PASSWORD},
+                    headers={"X-Request-ID": "login-trace-1"})
+    assert r.status_code == 200, r.text
+    [entry] = [e for e in iter_entries(yk.engine, actor_id="system:member-login")]
+    assert (entry.source_ip, entry.request_id) == (HOME[0], "login-trace-1")

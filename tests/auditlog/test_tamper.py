@@ -106,9 +106,9 @@ def test_a_deleted_entry_with_the_rest_renumbered_is_named(sealed, yk):
 
 
 def test_a_swapped_pair_is_named(sealed, yk):
-    raw(yk.engine, "UPDATE access_log SET seq = -1 WHERE seq = 41")
+    raw(yk.engine, "UPDATE access_log SET seq = 9000041 WHERE seq = 41")
     raw(yk.engine, "UPDATE access_log SET seq = 41 WHERE seq = 42")
-    raw(yk.engine, "UPDATE access_log SET seq = 42 WHERE seq = -1")
+    raw(yk.engine, "UPDATE access_log SET seq = 42 WHERE seq = 9000041")
     assert "entry 41 holds the entry signed as 42" in failed(sealed, 41)[0]
 
 

@@ -131,7 +131,7 @@ def post_member_login(body: LoginIn, request: Request, response: Response) -> Lo
     now = dt.datetime.now(dt.UTC)
     seconds = session_seconds(yk.settings)
     actor, token = login_member(yk, body.email, body.password, now=now, seconds=seconds,
-                                ip=client_ip(request))
+                                **request_context(request))
     request.state.actor = actor
     response.headers.update(_NO_STORE)
     return LoginOut(token=token, member_id=actor.id,

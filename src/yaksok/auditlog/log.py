@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from yaksok.auditlog.encoding import FIELDS, LEAF_FORMAT, prepare
 from yaksok.auditlog.events import AccessEvent
-from yaksok.store.tables import access_log
+from yaksok.store.tables import access_log, access_log_head
 
 __all__ = ["append", "append_many", "StoredEntry", "iter_entries", "get_entry", "placeholder"]
 
@@ -94,10 +94,13 @@ def iter_entries(
 ) -> Iterator[StoredEntry]:
     """Entries in seq order, filtered; ``since`` inclusive, ``until`` exclusive (aware times).
 
-    Streams in batches of ``batch`` rows; a connection stays open until the iterator is done.
+    Only entries inside the range ``verify`` checks (``expired_before`` to ``next_seq``): a row
+    an attacker slipped in below or above it is never shown. Streams in batches of ``batch``
+    rows; a connection stays open until the iterator is done.
     """
     t = access_log
-    query = sa.select(*(t.c[name] for name in _COLUMNS[:-1])).order_by(t.c.seq)
+    query = (sa.select(*(t.c[name] for name in _COLUMNS[:-1])).where(*_in_range(t))
+             .order_by(t.c.seq))
     if subject_ref is not None:
         query = query.where(t.c.subject_ref == subject_ref)
     if actor_id is not None:
@@ -112,7 +115,14 @@ def iter_entries(
             yield _entry(row)
 
 
+def _in_range(t) -> tuple:
+    head = access_log_head.c
+    low = sa.select(head.expired_before).where(head.id == 1).scalar_subquery()
+    high = sa.select(head.next_seq).where(head.id == 1).scalar_subquery()
+    return t.c.seq >= low, t.c.seq < high
+
+
 def get_entry(conn: sa.Connection, seq: int) -> StoredEntry | None:
     row = conn.execute(sa.select(*(access_log.c[name] for name in _COLUMNS[:-1]))
-                       .where(access_log.c.seq == seq)).first()
+                       .where(access_log.c.seq == seq, *_in_range(access_log))).first()
     return _entry(row) if row is not None else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from hashlib import sha256
 
 import sqlalchemy as sa
 
@@ -210,7 +211,13 @@ def inclusion_proof(conn: sa.Connection, seq: int, size: int | None = None,
     if signed_root is not None and root != signed_root:
         raise IntegrityError(f"the stored tree does not reproduce checkpoint {size}",
                              fix="run `yaksok audit verify`")
-    return InclusionProof(seq, size, bytes(row[0]), tuple(path), root, note, row[1])
+    proof = InclusionProof(seq, size, bytes(row[0]), tuple(path), root, note, row[1])
+    # A proof is checked before it is handed out: of the entry as it reads now, up to the root.
+    if sha256(b"\x00" + row[1].encode("utf-8")).digest() != proof.leaf_hash or not proof.verify():
+        raise IntegrityError(f"entry {seq} as stored does not reach the signed root of size "
+                             f"{size}: the log was altered", first_bad_seq=seq,
+                             fix="run `yaksok audit verify` to find what changed")
+    return proof
 
 
 def consistency_proof(conn: sa.Connection, old: int, new: int,
@@ -229,4 +236,8 @@ def consistency_proof(conn: sa.Connection, old: int, new: int,
         if signed is not None and signed != computed:
             raise IntegrityError(f"the stored tree does not reproduce checkpoint {size}",
                                  fix="run `yaksok audit verify`")
-    return ConsistencyProof(old_size, new, root_old, root_new, tuple(path), old_note, new_note)
+    proof = ConsistencyProof(old_size, new, root_old, root_new, tuple(path), old_note, new_note)
+    if not proof.verify():
+        raise IntegrityError(f"the stored tree gives no valid proof that {old} is a prefix of "
+                             f"{new}: the log was altered", fix="run `yaksok audit verify`")
+    return proof

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from yaksok.auditlog import merkle
 from yaksok.auditlog.checkpoint import InvalidCheckpoint, verify_checkpoint
 from yaksok.auditlog.cpfile import read_notes
-from yaksok.auditlog.encoding import SEP, sql_expression
+from yaksok.auditlog.encoding import SEP, bad_rows, sql_expression, sql_noncanonical
 from yaksok.auditlog.tree import BLOCK, STORED_LEVEL, TreeReader, read_head
 from yaksok.errors import IntegrityError, YaksokError
 
@@ -83,6 +83,13 @@ def verify_log(engine: sa.Engine, public_keys: dict[int, bytes], *,
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         head = read_head(conn)
         r.expired_before, r.next_seq = head.expired_before, head.next_seq
+        outside = conn.exec_driver_sql(
+            f"SELECT min(seq), count(*) FROM access_log WHERE seq < {head.expired_before:d} "  # noqa: S608 - ints only
+            f"OR seq >= {head.next_seq:d}").first()
+        if outside[1]:
+            r.fail(f"{outside[1]} entries lie outside the log's range "
+                   f"{head.expired_before}..{head.next_seq - 1} (the first at seq {outside[0]}): "
+                   "they were inserted, and no reader shows them", outside[0])
         signed = _checkpoints(conn, head.origin, public_keys, checkpoint_path, r)
         cursor = conn.connection.driver_connection.cursor()
         cursor.execute(f"SELECT level, idx, hash FROM access_log_nodes WHERE level >= {STORED_LEVEL}")  # noqa: S608 - a constant
@@ -198,6 +205,11 @@ class _Stream:
             _mismatch(n + i, bytes(rows[i][2]).decode("utf-8", "replace"), bytes(stored[i]),
                       self.r)
             return None
+        i = bad_rows(rows, 2, 3, 4)
+        if i is not None:
+            self.r.fail(f"entry {n + i} is not stored in its canonical form (a second spelling "
+                        "of its time, or a control character in a field): it was altered", n + i)
+            return None
         return leaves
 
     def blocks(self, rows: list) -> bool:
@@ -277,7 +289,9 @@ def _stream(conn, start: int, nodes: dict, sealed: int, signed: dict[int, bytes]
         return None
     stream = _Stream(start, stack, nodes, sealed, signed, r)
     expr = sql_expression(conn.dialect.name, as_bytes=True)
-    sql = f"SELECT seq, leaf_hash, {expr} FROM access_log WHERE seq >= {start:d} ORDER BY seq"  # noqa: S608 - an int and constants only
+    odd_time, nulls = sql_noncanonical(conn.dialect.name)
+    sql = (f"SELECT seq, leaf_hash, {expr}, {odd_time}, {nulls} FROM access_log "  # noqa: S608 - an int and constants only
+           f"WHERE seq >= {start:d} ORDER BY seq")
     carry: list = []
     for batch in _batches(conn, sql):
         if carry:

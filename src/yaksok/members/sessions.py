@@ -52,19 +52,22 @@ def session_seconds(settings) -> int:
     return int(settings.member_session_seconds)
 
 
-def _member_id_for_email(yk: Services, email: str) -> str | None:
+def _member_id_for_email(yk: Services, email: str, ip: str | None,
+                         request_id: str | None) -> str | None:
     from yaksok.members.lookups import find_member
 
-    return find_member(yk, _EMAIL_CATEGORY, email)
+    return find_member(yk, _EMAIL_CATEGORY, email, ip=ip, request_id=request_id)
 
 
 def login_member(yk: Services, email: str, password: str, *, now: dt.datetime | None = None,
-                 seconds: int | None = None, ip: str | None = None) -> tuple[Actor, str]:
+                 seconds: int | None = None, ip: str | None = None,
+                 request_id: str | None = None) -> tuple[Actor, str]:
     """Check email and password; returns the member's actor and a new token ``ym_...``.
 
     Every failure is the same ``AuthenticationFailed``; too many tries are ``RateLimited``
-    (``ip``: the client's address, which the limits count by). ``seconds`` overrides the session
-    length (default: ``session_seconds``).
+    (``ip``: the client's address, which the limits count by and the access log records with
+    the lookup of the email, with ``request_id``). ``seconds`` overrides the session length
+    (default: ``session_seconds``).
     """
     now = _now(now)
     sessions = member_sessions
@@ -74,7 +77,7 @@ def login_member(yk: Services, email: str, password: str, *, now: dt.datetime | 
         typed = None  # a malformed email is just another unknown login
     account = "member-email:" + (typed or (email or "").strip().lower())
     throttle.before_login(yk.throttle, account, ip)
-    member_id = _member_id_for_email(yk, typed) if typed else None
+    member_id = _member_id_for_email(yk, typed, ip, request_id) if typed else None
     check = yk.vault.check_password(member_id, password, now=now)
     if not check.ok:
         throttle.login_failed(yk.throttle, account, ip)

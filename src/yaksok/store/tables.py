@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.sql.naming import conv
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -159,6 +160,8 @@ access_log = sa.Table(
     "access_log",
     metadata,
     sa.Column("seq", _SEQ, primary_key=True, autoincrement=False),
+    # Entries are numbered from 0; a row below can only be forged (migration 0018).
+    sa.CheckConstraint("seq >= 0", name=conv("ck_access_log_seq")),
     sa.Column("at", UTCDateTime, nullable=False, index=True),
     sa.Column("actor_id", sa.String(128), nullable=False),
     sa.Column("actor_kind", sa.String(32), nullable=False),

@@ -98,3 +98,27 @@ def test_the_cli_fails_loudly_on_such_a_proof(sealed, yk, monkeypatch, capsys):
         monkeypatch.setenv(name, str(value))
     assert main(["audit", "prove", "9"]) != 0
     assert "does not reach the signed root" in capsys.readouterr().err
+
+
+def test_entries_not_yet_sealed_are_marked_where_they_appear(sealed, yk, clock):
+    """A member's history and the monthly report say which entries no signed checkpoint covers
+    yet (until then they could change without verify noticing)."""
+    import datetime as dt
+
+    from tests.support.auditlog import T0
+    from yaksok.auditlog.history import subject_history
+    from yaksok.auditlog.inspect import monthly_report, report_html
+
+    sealed.record(event(999, subject_ref="m_fresh", at=T0 + dt.timedelta(minutes=5)))
+    sealed.record(event(5, subject_ref="m_fresh", at=T0 + dt.timedelta(minutes=1)))
+    items = {i.at.minute: i for i in subject_history(yk.engine, yk.policy, "m_fresh", lang="en")}
+    assert not any(i.sealed for i in items.values())
+    assert items[min(items)].to_dict()["sealed_label"] == "not yet sealed"
+    old = subject_history(yk.engine, yk.policy, "m_000000000003")
+    assert old and all(i.sealed and i.sealed_label is None for i in old)
+    sealed.seal(force=True)
+    assert all(i.sealed for i in subject_history(yk.engine, yk.policy, "m_fresh"))
+    sealed.record(event(7, subject_ref="m_later", at=T0 + dt.timedelta(minutes=9)))
+    report = monthly_report(yk.engine, yk.policy, T0.strftime("%Y-%m"), now=clock())
+    assert report.sealed_to == 42 and report.last_seq == 42
+    assert "not yet sealed" in report_html(report, lang="en")

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from yaksok.auditlog.events import AccessEvent
-from yaksok.auditlog.log import StoredEntry, iter_entries
+from yaksok.auditlog.log import StoredEntry, iter_entries, sealed_size
 from yaksok.errors import ValidationError
 from yaksok.policy.model import Policy
 
@@ -44,6 +44,7 @@ OPERATION_WORDS: dict[str, tuple[str, str]] = {
     "admin": ("관리 작업", "administrative work"),
 }
 _OUTCOME = {"granted": ("허용됨", "allowed"), "refused": ("거부됨", "refused")}
+_UNSEALED = ("아직 서명(봉인) 전인 기록", "not yet sealed")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
@@ -64,13 +65,17 @@ class HistoryItem:
     outcome: str  # granted | refused
     outcome_label: str
     lang: str
+    #: False for an entry no signed checkpoint covers yet (minutes at most): until then it
+    #: could still be changed without ``verify`` noticing, and the member is told so.
+    sealed: bool = True
+    sealed_label: str | None = None
 
     def to_dict(self) -> dict:
         return {"at": self.at.isoformat(), "when": self.when, "who": self.who,
                 "who_kind": self.who_kind, "operation": self.operation, "what": self.what,
                 "categories": list(self.categories), "purpose": self.purpose,
                 "outcome": self.outcome, "outcome_label": self.outcome_label,
-                "lang": self.lang}
+                "lang": self.lang, "sealed": self.sealed, "sealed_label": self.sealed_label}
 
 
 def _when(at: dt.datetime, lang: str) -> str:
@@ -153,6 +158,7 @@ def subject_history(
     # The log streams oldest first; a bounded deque keeps only the newest ``limit`` entries.
     newest: deque[StoredEntry] = deque(maxlen=limit)
     newest.extend(iter_entries(engine, subject_ref=subject_ref, since=since, until=until))
+    sealed_to = sealed_size(engine)
     ko = lang == "ko"
     items = []
     # Newest first by time (seq order and time order may differ by a little under concurrency).
@@ -166,7 +172,9 @@ def subject_history(
             what=what[0] if ko else what[1],
             categories=tuple(words.category(c) for c in e.categories),
             purpose=words.purpose(e.purpose), outcome=outcome,
-            outcome_label=_OUTCOME[outcome][0 if ko else 1], lang=lang))
+            outcome_label=_OUTCOME[outcome][0 if ko else 1], lang=lang,
+            sealed=e.seq < sealed_to,
+            sealed_label=None if e.seq < sealed_to else _UNSEALED[0 if ko else 1]))
     return items
 
 

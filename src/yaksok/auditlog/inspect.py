@@ -35,7 +35,7 @@ import sqlalchemy as sa
 
 from yaksok.auditlog.events import OPERATIONS
 from yaksok.auditlog.history import OPERATION_WORDS
-from yaksok.auditlog.log import StoredEntry, iter_entries
+from yaksok.auditlog.log import StoredEntry, iter_entries, sealed_size
 from yaksok.errors import ConfigError, ValidationError
 from yaksok.policy.model import Inspection, Policy, Text
 
@@ -148,6 +148,8 @@ class Report:
     actors: tuple[ActorCount, ...]
     purposes: tuple[PurposeCount, ...]
     flags: tuple[Flag, ...]
+    #: Entries from this seq on are not yet covered by a signed checkpoint (marked as such).
+    sealed_to: int = 0
 
 
 _DERIVED = {Flag: ("seqs", "first_at", "last_at"), ActorCount: ("granted", "denied")}
@@ -326,7 +328,7 @@ def monthly_report(engine: sa.Engine, policy: Policy, month: str, *,
             purpose=p, label=getattr(policy.purpose(p or ""), "label", None),
             granted=per_purpose[(p, True)], denied=per_purpose[(p, False)])
             for p in sorted({p for p, _ in per_purpose}, key=lambda k: (k is None, k or ""))),
-        flags=tuple(flags))
+        flags=tuple(flags), sealed_to=sealed_size(engine))
 
 
 def _ops(c: Counter) -> tuple[OpCount, ...]:

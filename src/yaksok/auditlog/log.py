@@ -115,6 +115,14 @@ def iter_entries(
             yield _entry(row)
 
 
+def sealed_size(engine: sa.Engine) -> int:
+    """How many entries the latest signed checkpoint covers: entries from this seq on are not
+    yet sealed (a reader says so beside them)."""
+    with engine.connect() as conn:
+        return int(conn.exec_driver_sql(
+            "SELECT max(size) FROM access_log_checkpoints").scalar() or 0)
+
+
 def _in_range(t) -> tuple:
     head = access_log_head.c
     low = sa.select(head.expired_before).where(head.id == 1).scalar_subquery()

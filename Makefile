@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export YAKSOK_DATA_DIR ?= ./yaksok-data
 export YAKSOK_POLICY ?= policies/somesing.yaml
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench audit clean
 
 $(BIN)/yaksok: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: lint
 # Every bench/*.py is a stand-alone benchmark printing its figures beside a same-run baseline.
 bench: $(BIN)/yaksok
 	@for f in bench/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Known vulnerabilities in the installed packages (pip-audit asks an advisory service). Not a CI
+# check: machines that reach no advisory service get empty answers, and it would pass silently.
+audit: $(BIN)/yaksok
+	$(BIN)/pip-audit --skip-editable --strict
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

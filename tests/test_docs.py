@@ -46,3 +46,15 @@ def test_the_pages_python_examples_run(page: Path, tmp_path: Path):
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, (
             f"{page.relative_to(ROOT)}, python example {i + 1}:\n{done.stderr[-3000:]}")
+
+
+def test_every_test_security_md_names_exists():
+    """SECURITY.md shows each promise by a test: each test it names is there, in that file."""
+    text = (ROOT / "SECURITY.md").read_text("utf-8")
+    named = re.findall(r"(tests/[\w/]+\.py)::(\w+)", text)
+    named += [(f, t) for f, group in re.findall(r"`(tests/[\w/]+\.py)` \(([^)]*)\)", text)
+              for t in re.findall(r"`(test_\w+)`", group)]
+    assert len(named) >= 10
+    missing = [f"{f}::{t}" for f, t in named
+               if not re.search(rf"^def {t}\(", (ROOT / f).read_text("utf-8"), re.MULTILINE)]
+    assert not missing, missing

@@ -122,3 +122,27 @@ def test_entries_not_yet_sealed_are_marked_where_they_appear(sealed, yk, clock):
     report = monthly_report(yk.engine, yk.policy, T0.strftime("%Y-%m"), now=clock())
     assert report.sealed_to == 42 and report.last_seq == 42
     assert "not yet sealed" in report_html(report, lang="en")
+
+
+def test_the_sealer_refuses_to_re_sign_a_log_whose_checkpoints_vanished(sealed, yk):
+    """The attacker edits an entry, wipes every checkpoint (database and file) and waits for
+    the sealer to sign the edited log afresh: it refuses."""
+    from yaksok.errors import IntegrityError
+
+    raw(yk.engine, "UPDATE access_log SET purpose = 'marketing' WHERE seq = 3")
+    raw(yk.engine, "DELETE FROM access_log_checkpoints")
+    path = yk.settings.effective_audit_checkpoint_path
+    path.write_text("")
+    sealed.record(event(50))
+    with pytest.raises(IntegrityError, match="signed before"):
+        sealed.seal(force=True)
+    assert raw(yk.engine, "SELECT count(*) FROM access_log_checkpoints")[0][0] == 0
+
+
+def test_the_sealer_refuses_while_the_external_file_is_gone(sealed, yk):
+    from yaksok.errors import IntegrityError
+
+    yk.settings.effective_audit_checkpoint_path.unlink()
+    sealed.record(event(51))
+    with pytest.raises(IntegrityError, match="missing or empty"):
+        sealed.seal(force=True)

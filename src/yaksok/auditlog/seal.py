@@ -70,6 +70,7 @@ def seal_tree(conn: sa.Connection, keyring, *, origin: str, checkpoint_path: Pat
     if new <= old or not (force or _due(conn, head, latest, every=every, seconds=seconds,
                                          now=now)):
         return None
+    _check_history(conn, head, latest, checkpoint_path)
     if head.origin is None:
         conn.execute(access_log_head.update().where(access_log_head.c.id == 1)
                      .values(origin=origin))
@@ -121,6 +122,26 @@ def seal_tree(conn: sa.Connection, keyring, *, origin: str, checkpoint_path: Pat
     conn.execute(access_log_checkpoints.insert().values(
         size=new, root_hash=root, note=note, key_version=version, created_at=now))
     return CheckpointInfo(new, root, note, version, now)
+
+
+def _check_history(conn, head, latest, path: Path | None) -> None:
+    """Never sign afresh a log that was signed before and whose checkpoints have vanished: an
+    attacker who edited entries would wipe the checkpoints and let the sealer re-sign."""
+    from yaksok.store.tables import access_log_nodes
+
+    if latest is None:
+        signed_before = head.origin is not None or conn.execute(
+            sa.select(access_log_nodes.c.level).limit(1)).first() is not None
+        if signed_before or (path is not None and last_note(path) is not None):
+            raise IntegrityError(
+                "this log was signed before, but its checkpoints are gone from the database; "
+                "refusing to sign it afresh", fix="restore the checkpoints (the external file "
+                "holds copies) and run `yaksok audit verify`")
+    elif path is not None and last_note(path) is None:
+        raise IntegrityError(
+            f"the database holds checkpoints but the external file {path} is missing or empty; "
+            "refusing to seal", fix="restore the checkpoint file from its copy, or point "
+            "YAKSOK_AUDIT_CHECKPOINTS at it, and run `yaksok audit verify`")
 
 
 def _check_file(conn, reader: TreeReader, path: Path, new: int, root: bytes) -> None:

@@ -546,3 +546,33 @@ def test_a_rectification_during_the_reindex_wins(yk, vault, app, monkeypatch):
     assert vault.lookup(EMAIL, "changed@somesing.kr", actor=app) == m
     assert vault.lookup(EMAIL, person(3)[EMAIL], actor=app) is None
     assert {r.blind_version for r in blind_rows(yk)} == {2}
+
+
+def test_a_write_in_flight_cannot_slip_a_blind_under_a_retired_index_version(yk, vault, app):
+    """PostgreSQL: a writer takes its lock on vault_values before it reads the active index
+    version, so while a retirement holds the table, the writer waits — and then makes its blind
+    under the version that is active once the retirement is done."""
+    if yk.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's single writer orders them already")
+    m = member(vault)
+    retiring = yk.engine.connect()
+    tx = retiring.begin()
+    retiring.exec_driver_sql("LOCK TABLE vault_values IN SHARE ROW EXCLUSIVE MODE")
+    errors = []
+
+    def write():
+        try:
+            vault.collect(m, EMAIL, "inflight@somesing.kr", channel="app", actor=app)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(0.7)
+    assert writer.is_alive(), "the write did not wait for the retirement's lock"
+    yk.keyring.rotate("index")  # what the retirement's side made active meanwhile
+    tx.commit()
+    retiring.close()
+    writer.join(30)
+    assert not errors, errors
+    assert [r.blind_version for r in blind_rows(yk)] == [2]

@@ -35,7 +35,7 @@ from yaksok.rights.external_sql import ExternalDatasets
 from yaksok.rotation import SealedRegistry
 from yaksok.settings import Settings
 from yaksok.store.idempotency import IdempotencyKeys
-from yaksok.throttle import Throttle
+from yaksok.throttle import Throttle, edge_key
 from yaksok.vault import Vault
 
 __all__ = ["Yaksok", "init_yaksok", "open_yaksok", "loaded_from_file", "wire"]
@@ -108,7 +108,7 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
         sealed.register(column)
     return Yaksok(settings, engine, keyring, policy, vault, audit, outbox, ExternalDatasets(),
                   expiry, sealed, Throttle.configured(settings, keyring),
-                  IdempotencyKeys.configured(engine, keyring))
+                  IdempotencyKeys.configured(engine, edge_key(keyring)))
 
 
 def _prepare_data_dir(path: Path) -> None:

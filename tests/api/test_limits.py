@@ -322,3 +322,19 @@ def test_a_login_lookup_is_logged_with_the_address_and_the_request_id(yk):
     assert r.status_code == 200, r.text
     [entry] = [e for e in iter_entries(yk.engine, actor_id="system:member-login")]
     assert (entry.source_ip, entry.request_id) == (HOME[0], "login-trace-1")
+
+
+def test_the_edge_keys_do_not_change_with_a_key_rotation(yk):
+    """Processes started before and after `keys rotate` count in the same counters and know the
+    same idempotency keys: the edge's key is the keyring's own, never rotated."""
+    from yaksok.rotation import rotate_index, rotate_kek
+    from yaksok.store.idempotency import IdempotencyKeys
+    from yaksok.throttle import edge_key
+
+    before = Throttle.configured(yk.settings, yk.keyring)._key
+    claim = IdempotencyKeys.configured(yk.engine, edge_key(yk.keyring)).begin("c", "op", "k", {})
+    rotate_kek(yk)
+    rotate_index(yk)
+    assert Throttle.configured(yk.settings, yk.keyring)._key == before
+    again = IdempotencyKeys.configured(yk.engine, edge_key(yk.keyring)).begin("c", "op", "k", {})
+    assert again.key_hash == claim.key_hash

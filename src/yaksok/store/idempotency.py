@@ -12,7 +12,7 @@ for that caller and operation:
 Only what the first write answered is kept: ids and codes, never a personal value (the result
 is written by the core, not copied from a response). The key is kept as an HMAC of the caller,
 the operation and the key; the body as an HMAC of its canonical JSON; both under a key derived
-from the keyring (HKDF, info ``yaksok-idempotency|1``). Rows live ``KEEP_HOURS`` (24) — as long
+from the keyring's ``edge`` key (HKDF, info ``yaksok-idempotency|1``). Rows live ``KEEP_HOURS`` (24) — as long
 as a client sensibly retries — and then expire (``yaksok.retention``).
 
 Two twins racing: both find nothing and both write; the second one's ``record`` collides on the
@@ -87,13 +87,14 @@ class IdempotencyKeys:
         self._key = key
 
     @classmethod
-    def configured(cls, engine: sa.Engine, keyring) -> IdempotencyKeys:
+    def configured(cls, engine: sa.Engine, secret: bytes) -> IdempotencyKeys:
+        """Over ``engine``, with a key derived from ``secret`` (the wiring hands it the
+        keyring's never-rotated ``edge`` key, so every process derives the same)."""
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-        _, index = keyring.active("index")
         return cls(engine, HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                                info=b"yaksok-idempotency|1").derive(index))
+                                info=b"yaksok-idempotency|1").derive(secret))
 
     def _mac(self, *parts: bytes) -> str:
         return hmac.new(self._key, b"\x1f".join(parts), hashlib.sha256).hexdigest()

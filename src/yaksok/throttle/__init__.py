@@ -1,8 +1,8 @@
 """Abuse limits: how often anyone may log in, sign up, ask for or check a one-time code, look a
 member up or call the Data Rights Protocol (see ``limiter`` and ``logins``)."""
 
-from yaksok.throttle.limiter import RULES, Rule, Throttle, parse_overrides
+from yaksok.throttle.limiter import EDGE_PURPOSE, RULES, Rule, Throttle, edge_key, parse_overrides
 from yaksok.throttle.logins import before_login, failed_here, login_failed, login_succeeded
 
-__all__ = ["RULES", "Rule", "Throttle", "before_login", "failed_here", "login_failed",
+__all__ = ["EDGE_PURPOSE", "RULES", "Rule", "Throttle", "edge_key", "before_login", "failed_here", "login_failed",
            "login_succeeded", "parse_overrides"]

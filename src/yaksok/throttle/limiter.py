@@ -30,7 +30,22 @@ from limits.strategies import MovingWindowRateLimiter
 
 from yaksok.errors import ConfigError, RateLimited, StorageError
 
-__all__ = ["RULES", "Rule", "Throttle", "parse_overrides"]
+__all__ = ["EDGE_PURPOSE", "RULES", "Rule", "Throttle", "edge_key", "parse_overrides"]
+
+#: The keyring purpose the edge's keys (rate-limit counters, idempotency keys) derive from. It is
+#: never rotated with the KEK or the index key: every process of a deployment must derive the
+#: same keys, whenever it started, or an attacker gets one allowance per key (and a retry one
+#: answer per key). What it keys holds nothing to recover: HMACs of addresses and identifiers
+#: for minutes, of idempotency keys for a day.
+EDGE_PURPOSE = "edge"
+
+
+def edge_key(keyring) -> bytes:
+    """The edge's secret, created in the keyring on first use (version 1, kept)."""
+    ensure = getattr(keyring, "ensure", None)
+    if ensure is not None:
+        ensure(EDGE_PURPOSE)
+    return keyring.get(EDGE_PURPOSE, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +154,8 @@ class Throttle:
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-        _, index = keyring.active("index")
         key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                   info=b"yaksok-throttle|1").derive(index)
+                   info=b"yaksok-throttle|1").derive(edge_key(keyring))
         return cls(settings.redis_url or "memory://", key,
                    overrides=parse_overrides(settings.rate_limits))
 

@@ -29,7 +29,13 @@ from yaksok.errors import (
 from yaksok.policy.model import shown_key
 from yaksok.store.sql import sql, to_db
 from yaksok.store.tables import utcnow
-from yaksok.vault.collect import NewValue, check_age, check_kind, text_bytes
+from yaksok.vault.collect import (
+    NewValue,
+    check_age,
+    check_kind,
+    hold_off_index_retirement,
+    text_bytes,
+)
 from yaksok.vault.subjects import lock_member
 
 if TYPE_CHECKING:
@@ -103,7 +109,10 @@ def rectify(v: Vault, member_id: str, target: str, new_value: str, *, actor: Act
                                 row[1], utcnow().date())
             aead = v.keys.aead(v.keyring, key_id, member_id, scope, wrapped, kek_version)
             now = to_db(v.sqlite, utcnow())
-            index = v.blind.active_version() if category in rules.lookup else None
+            index = None
+            if category in rules.lookup:
+                hold_off_index_retirement(conn)
+                index = v.blind.active_version()
             blind = v.blind.compute(category, new_value, index) if index is not None else None
             ct = seal_value(aead, value_aad(member_id, category, value_id, key_id), data)
             conn.exec_driver_sql(sql(conn, _UPDATE),

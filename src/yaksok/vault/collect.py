@@ -214,6 +214,15 @@ def _authorize(v: Vault, by_member: dict[str, list[NewValue]], actor: Actor,
     return out
 
 
+def hold_off_index_retirement(conn) -> None:
+    """Before reading the active index version in a write: on PostgreSQL take the lock an
+    insert would take anyway, now, so an index retirement (which locks ``vault_values`` against
+    writers) either waits for this write and counts its blind, or finishes first and this write
+    reads the new version (SQLite's write lock already orders them)."""
+    if conn.dialect.name != "sqlite":
+        conn.exec_driver_sql("LOCK TABLE vault_values IN ROW EXCLUSIVE MODE")
+
+
 def collect_batch(v: Vault, items: list[NewValue], *, actor: Actor, ip: str | None = None,
                   request_id: str | None = None, purpose: str | None = None,
                   task: str | None = None, idempotency: Claim | None = None) -> list[str]:
@@ -296,8 +305,10 @@ def collect_batch(v: Vault, items: list[NewValue], *, actor: Actor, ip: str | No
             rows = []
             at = to_db(v.sqlite, now)
             lookup = rules.lookup
-            index_version = (v.blind.active_version()
-                             if any(i.category in lookup for i in items) else None)
+            index_version = None
+            if any(i.category in lookup for i in items):
+                hold_off_index_retirement(conn)
+                index_version = v.blind.active_version()
             for member_id, its in by_member.items():
                 key_id, aead = member_key(v, conn, member_id, now)
                 encrypt = aead.encrypt

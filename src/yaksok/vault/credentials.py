@@ -28,7 +28,7 @@ __all__ = ["PasswordCheck", "check_password", "seal_password_hash"]
 _ROW = ("SELECT id, status, password_hash, password_key, password_sealed FROM members "
         "WHERE id = ?")
 _STORE = ("UPDATE members SET password_hash = NULL, password_key = ?, password_sealed = ? "
-          "WHERE id = ?")
+          "WHERE id = ? AND status = 'active'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +47,9 @@ def _aad(member_id: str, key_id: str) -> bytes:
 def seal_password_hash(v, conn, member_id: str, password_hash: str,
                        now: dt.datetime | None = None) -> None:
     """Keep ``password_hash`` sealed under the member's key, in the caller's write transaction."""
+    # Locked: an erasure that landed meanwhile wins (NotFound), no key is made for it anew.
     key_id, sealed = v.seal_for_member(conn, member_id, lambda k: _aad(member_id, k),
-                                       password_hash.encode("ascii"), now=now, lock=False)
+                                       password_hash.encode("ascii"), now=now, lock=True)
     conn.exec_driver_sql(sql(conn, _STORE), (key_id, sealed, member_id))
 
 
@@ -78,6 +79,9 @@ def check_password(v, member_id: str | None, password: str, now: dt.datetime) ->
     if not ok:
         return PasswordCheck(False, "wrong")
     if new_hash is not None or row[4] is None:  # older parameters, or not sealed yet
-        with v.core_write() as conn:
-            seal_password_hash(v, conn, row[0], new_hash or stored, now)
+        try:
+            with v.core_write() as conn:
+                seal_password_hash(v, conn, row[0], new_hash or stored, now)
+        except NotFound:  # erased while the password was checked: no login then
+            return PasswordCheck(False, "no-password")
     return PasswordCheck(True)

@@ -98,6 +98,7 @@ class RotationResult:
     resealed: int = 0                     # sealed secrets and values resealed by this run
     skipped: int = 0                      # rows changed meanwhile (erased, or rewrapped)
     retired: list[int] = field(default_factory=list)  # versions destroyed afterwards
+    sealed_passwords: int = 0             # plain password hashes sealed by this run
     seconds: float = 0.0
 
 
@@ -131,6 +132,8 @@ def rewrap_pending(yk: RotationServices, *, batch: int = 500,
     result.rewrapped, result.skipped = yk.vault.rewrap_data_keys(target, batch=batch,
                                                                  progress=progress)
     result.resealed, result.skipped = _reseal_values(yk, target, result.skipped)
+    # Old rows' plain password hashes too: backups made from now on hold none to crack.
+    result.sealed_passwords = yk.vault.seal_plain_passwords(batch=batch)
     result.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     return result
 

@@ -490,3 +490,16 @@ def test_a_closed_or_erased_member_cannot_log_in_or_use_a_session(yk, member):
     with pytest.raises(AuthenticationFailed) as info:
         login_member(yk, "member1@example.com", PASSWORD, now=NOW)
     assert info.value.message == "email or password is not right"
+
+
+def test_a_rotation_seals_the_plain_hashes_of_members_who_never_log_in(yk, member):
+    from yaksok.rotation import rotate_kek
+
+    old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    with yk.engine.begin() as conn:
+        conn.execute(sa.update(members).where(members.c.id == member).values(
+            password_hash=old, password_key=None, password_sealed=None))
+    assert rotate_kek(yk).sealed_passwords == 1
+    row = member_row(yk, member)
+    assert row.password_hash is None and row.password_sealed
+    login_member(yk, "member1@example.com", PASSWORD, now=NOW)  # still the same password

@@ -23,7 +23,7 @@ from yaksok.accounts.passwords import verify_password
 from yaksok.errors import NotFound
 from yaksok.store.sql import sql
 
-__all__ = ["PasswordCheck", "check_password", "seal_password_hash"]
+__all__ = ["PasswordCheck", "check_password", "seal_password_hash", "seal_plain_hashes"]
 
 _ROW = ("SELECT id, status, password_hash, password_key, password_sealed FROM members "
         "WHERE id = ?")
@@ -85,3 +85,28 @@ def check_password(v, member_id: str | None, password: str, now: dt.datetime) ->
         except NotFound:  # erased while the password was checked: no login then
             return PasswordCheck(False, "no-password")
     return PasswordCheck(True)
+
+
+_PLAIN = ("SELECT id, password_hash FROM members WHERE password_hash IS NOT NULL "
+          "AND status = 'active' AND id > ? ORDER BY id LIMIT ?")
+
+
+def seal_plain_hashes(v, *, batch: int = 500) -> int:
+    """Seal every plain hash still on an active member's row (rows from before migration 0016,
+    the demo's bulk members), without waiting for their next login; returns how many. A key
+    rotation runs it, so the procedure that makes erasures final leaves no crackable hash in
+    the backups made after it."""
+    done, last = 0, ""
+    while True:
+        with v.engine.connect() as conn:
+            rows = conn.exec_driver_sql(sql(conn, _PLAIN), (last, batch)).fetchall()
+        if not rows:
+            return done
+        last = rows[-1][0]
+        for member_id, plain in rows:
+            try:
+                with v.core_write() as conn:
+                    seal_password_hash(v, conn, member_id, plain)
+                    done += 1
+            except NotFound:  # erased meanwhile
+                continue

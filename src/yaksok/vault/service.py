@@ -426,6 +426,11 @@ class Vault:
         with storage_errors(self.engine):
             return credentials.check_password(self, member_id, password, now or utcnow())
 
+    def seal_plain_passwords(self, *, batch: int = 500) -> int:
+        """Seal the plain password hashes still on members' rows (``credentials``)."""
+        with storage_errors(self.engine):
+            return credentials.seal_plain_hashes(self, batch=batch)
+
     def value_category(self, member_id: str, value_id: str) -> str | None:
         """The category of one of the member's values (metadata only; None if none)."""
         with storage_errors(self.engine), self.engine.connect() as conn:

@@ -153,6 +153,12 @@ def revoke(yk: Services, token: str | None, drp_id: str, body: bytes | str, *, b
     if any(name in message for name in ENVELOPE):
         _issued, expires = check_envelope(message, agent_id=agent.id,
                                           business=business_id(yk.policy), now=now)
+    else:
+        # A bare {reason} has nothing that names a request or a time, and an agent signs the
+        # same reason to the same bytes for every request (libsodium signatures are
+        # deterministic): it is good once per request. Only the agent's own bearer token can
+        # send it, so nobody else can replay it anywhere.
+        sha = replay.per_request(sha, drp_id)
     replay.check_unused(yk.engine, sha, drp_id=drp_id)
     current = status(yk, drp_id, base_url=base_url, now=now)
     if current["status"] == "revoked":

@@ -4,7 +4,8 @@ A new exercise is kept by its SHA-256 on its own request row (``drp_requests.mes
 Every other signed message — an exercise answered with the request already open for it, a revoke,
 a key setup — is recorded here when it is accepted, so the same bytes are refused the next time:
 a revoke body cannot be replayed against another request, nor a repeated exercise sent again and
-again. A revoke may be sent again for the request it revoked (the answer is the same).
+again. A revoke may be sent again for the request it revoked (the answer is the same). DRP 2.04's
+bare signed ``{reason}`` names no request and no time: it is good once per request.
 """
 
 from __future__ import annotations
@@ -18,13 +19,20 @@ from yaksok.store.sql import storage_errors
 from yaksok.store.tables import drp_requests, drp_used_messages
 from yaksok.vault import ExpiryRule, Found, Vault, window
 
-__all__ = ["EXPIRY", "KEEP_WITHOUT_EXPIRY", "check_unused", "use"]
+__all__ = ["EXPIRY", "KEEP_WITHOUT_EXPIRY", "check_unused", "per_request", "use"]
 
 #: How long a message without an ``expires-at`` of its own (a bare signed revoke) is remembered.
 KEEP_WITHOUT_EXPIRY = dt.timedelta(days=365)
 
 _USED = Conflict("this signed message was used already", field="body",
                  fix="sign a new message; each one is used once")
+
+
+def per_request(sha: str, drp_id: str) -> str:
+    """The id under which a message good once *per request* is recorded."""
+    import hashlib
+
+    return hashlib.sha256(f"{sha}|{drp_id}".encode()).hexdigest()
 
 
 def check_unused(engine: sa.Engine, sha: str, *, drp_id: str | None = None) -> None:

@@ -591,3 +591,24 @@ def test_a_revoked_agent_leaves_nothing_open(yk, vault, app, officer, key):
         drp.verification_info(yk, rid)
     with pytest.raises(Conflict):
         drp.resend_code(yk, rid)
+
+
+def test_revoking_an_agent_again_finishes_closing_its_requests(yk, vault, app, officer, key,
+                                                               monkeypatch):
+    """A revocation that failed half-way (its agent revoked, its requests not yet closed) is
+    finished by running it again; once nothing is open, again is a Conflict."""
+    from yaksok.rights.drp import agents
+
+    californian(vault, app)
+    token = paired(yk, key, officer)
+    rid = drp.exercise(yk, token, request_body(key, "access"))["request_id"]
+    with monkeypatch.context() as m:
+        m.setattr(agents, "_close_open_requests", lambda *a, **k: (_ for _ in ()).throw(
+            RuntimeError("killed")))
+        with pytest.raises(RuntimeError):
+            drp.revoke_agent(yk, AGENT, actor=officer)
+    assert drp.status(yk, rid)["status"] != "revoked"
+    drp.revoke_agent(yk, AGENT, actor=officer)
+    assert drp.status(yk, rid)["status"] == "revoked"
+    with pytest.raises(Conflict, match="revoked already"):
+        drp.revoke_agent(yk, AGENT, actor=officer)

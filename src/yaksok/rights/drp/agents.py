@@ -136,14 +136,17 @@ def revoke_agent(yk: Services, agent_id: str, *, actor: Actor, now: dt.datetime 
                             .values(status="revoked", token_hash=None, revoked_at=now or utcnow(),
                                     revoked_by=actor.id[:128])).rowcount
     agent = get_agent(yk, agent_id)  # NotFound for an unknown id
-    if not done:
+    # Run again after a failure half-way, it finishes closing what is still open.
+    closed = _close_open_requests(yk, agent_id, now or utcnow()) if agent.status == "revoked" \
+        else 0
+    if not done and not closed:
         raise Conflict("the agent is revoked already", field="agent-id",
                        fix="register the agent again under a new agent-id")
-    _close_open_requests(yk, agent_id, now or utcnow())
     return agent
 
 
-def _close_open_requests(yk: Services, agent_id: str, now: dt.datetime) -> None:
+def _close_open_requests(yk: Services, agent_id: str, now: dt.datetime) -> int:
+    """Close the revoked agent's open requests; returns how many were open."""
     from yaksok.rights.drp.bridge import bridge_actor
     from yaksok.rights.requests import cancel
     from yaksok.store.tables import drp_request_rights, drp_requests, rights_requests
@@ -165,6 +168,7 @@ def _close_open_requests(yk: Services, agent_id: str, now: dt.datetime) -> None:
         with write(yk.engine) as conn:
             conn.execute(drp_requests.update().where(t.id.in_(open_ids), t.status == "open")
                          .values(status="revoked", reason=None, updated_at=now))
+    return len(open_ids)
 
 
 def _token_hash(token: str) -> str:

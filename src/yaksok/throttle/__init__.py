@@ -2,7 +2,7 @@
 member up or call the Data Rights Protocol (see ``limiter`` and ``logins``)."""
 
 from yaksok.throttle.limiter import EDGE_PURPOSE, RULES, Rule, Throttle, edge_key, parse_overrides
-from yaksok.throttle.logins import before_login, failed_here, login_failed, login_succeeded
+from yaksok.throttle.logins import before_login, login_failed, login_succeeded
 
-__all__ = ["EDGE_PURPOSE", "RULES", "Rule", "Throttle", "edge_key", "before_login", "failed_here", "login_failed",
+__all__ = ["EDGE_PURPOSE", "RULES", "Rule", "Throttle", "edge_key", "before_login", "login_failed",
            "login_succeeded", "parse_overrides"]

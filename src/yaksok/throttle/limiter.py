@@ -146,7 +146,6 @@ class Throttle:
         self._key = key
         self._items: dict[str, RateLimitItem] = {
             name: parse((overrides or {}).get(name, rule.limit)) for name, rule in RULES.items()}
-        self.storage_uri = "redis" if storage_uri.startswith("redis") else "memory"
 
     @classmethod
     def configured(cls, settings, keyring) -> Throttle:
@@ -214,7 +213,3 @@ class Throttle:
     def clear(self, rule: str, *parts: str | None) -> None:
         """Forget the subject's events under the rule (a good login clears its pair)."""
         self._call(self._limiter.clear, rule, _known(parts))
-
-    def reset(self) -> None:
-        """Forget every counter of this store (tests; an operator after an incident)."""
-        self._call(lambda _item, _key: self._storage.reset(), "login-address", ())

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from yaksok.crypto.envelope import open_value, value_aad
 from yaksok.store.sql import raw_write, sql, storage_errors
+from yaksok.vault.rewrap import hold_off_writers
 
 __all__ = ["reindex_blinds", "count_pending", "usage_by_version", "lock_for_retirement"]
 
@@ -72,11 +73,10 @@ def reindex_blinds(v, target: int, *, batch: int,
                 updates.append((v.blind.compute(category, plain.decode("utf-8"), target),
                                 target, vid, old))
             changed = 0
-            if updates:
-                with raw_write(engine) as conn:
-                    text = sql(conn, _UPDATE)
-                    for params in updates:
-                        changed += max(conn.exec_driver_sql(text, params).rowcount, 0)
+            with raw_write(engine) as conn:
+                text = sql(conn, _UPDATE)
+                for params in updates:
+                    changed += max(conn.exec_driver_sql(text, params).rowcount, 0)
             remade += changed
             skipped += len(updates) - changed
             done += len(rows)
@@ -94,8 +94,6 @@ def usage_by_version(conn) -> dict[int | None, int]:
 
 
 def lock_for_retirement(conn, other_tables=()) -> None:
-    """On PostgreSQL, hold off writers of blinds (and of ``other_tables``) until the caller's
-    transaction ends (SQLite's ``BEGIN IMMEDIATE`` already holds the database's write lock)."""
-    if conn.dialect.name != "sqlite":
-        tables = ", ".join(["vault_values", *sorted(set(other_tables))])
-        conn.exec_driver_sql(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+    """Hold off writers of blinds (and of ``other_tables``) until the caller's transaction
+    ends, so a retirement's count stays true."""
+    hold_off_writers(conn, "vault_values", *other_tables)

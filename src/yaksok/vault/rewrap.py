@@ -109,7 +109,12 @@ def lock_for_retirement(conn, other_tables=()) -> None:
     """On PostgreSQL, block inserts and updates of ``data_keys`` (and ``other_tables``) until
     the caller's transaction ends, so a retirement's count stays true (SQLite's ``BEGIN
     IMMEDIATE`` already holds the database's write lock)."""
-    if conn.dialect.name == "sqlite":
-        return
-    tables = ", ".join(["data_keys", *sorted(set(other_tables))])
-    conn.exec_driver_sql(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+    hold_off_writers(conn, "data_keys", *other_tables)
+
+
+def hold_off_writers(conn, *tables: str) -> None:
+    """On PostgreSQL, block inserts and updates of ``tables`` until the caller's transaction
+    ends (SQLite's ``BEGIN IMMEDIATE`` already holds the database's write lock)."""
+    if conn.dialect.name != "sqlite":
+        names = ", ".join([tables[0], *sorted(set(tables[1:]) - {tables[0]})])
+        conn.exec_driver_sql(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")

@@ -11,6 +11,7 @@ bare signed ``{reason}`` names no request and no time: it is good once per reque
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import sqlalchemy as sa
 
@@ -30,8 +31,6 @@ _USED = Conflict("this signed message was used already", field="body",
 
 def per_request(sha: str, drp_id: str) -> str:
     """The id under which a message good once *per request* is recorded."""
-    import hashlib
-
     return hashlib.sha256(f"{sha}|{drp_id}".encode()).hexdigest()
 
 

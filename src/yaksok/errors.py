@@ -30,7 +30,7 @@ and never carry a member's personal value.
     │       ├── ProcessingRestricted     the member restricted processing (P6.4)
     │       ├── ObjectedTo               the member objected to this purpose or decision (P6.6-7)
     │       └── ActorNotAllowed          the actor's role, scope or task does not cover it (P7.5)
-    ├── StorageError                 the database refused or is unreachable
+    ├── StorageError                 the database, or a store or witness it relies on, refused or is unreachable
     └── IntegrityError               stored records fail verification (the access log)
 
 A ``Refused`` carries ``rule``: a short stable slug of the rule (e.g. ``consent-required``) that

@@ -32,6 +32,13 @@ class Settings:
     audit_checkpoint_path: Path | None = None
     #: The access log's checkpoint origin line; empty means one derived from the data directory.
     audit_origin: str = ""
+    #: The pinned verifier key of the access log (``yaksok audit key``), or a file holding it:
+    #: ``audit verify`` then trusts no other key but those it was handed over to.
+    audit_key: str = ""
+    #: A witness that cosigns the access log's checkpoints (C2SP tlog-witness): its URL
+    #: prefix and its verifier key (``yaksok witness init`` prints both).
+    witness_url: str = ""
+    witness_key: str = ""
     #: The list of erasures a restore re-applies; empty means ``erasures.txt`` beside checkpoints.
     erasures_path: Path | None = None
     #: Outgoing mail for the outbox (``yaksok.notify``); an empty host means email is off and the
@@ -96,6 +103,9 @@ class Settings:
                 values[name] = _number(env, f"YAKSOK_{name.upper()}", int)
         if env.get("YAKSOK_AUDIT_ORIGIN"):
             values["audit_origin"] = env["YAKSOK_AUDIT_ORIGIN"]
+        for name in ("audit_key", "witness_url", "witness_key"):
+            if env.get(f"YAKSOK_{name.upper()}"):
+                values[name] = env[f"YAKSOK_{name.upper()}"]
         if env.get("YAKSOK_ERASURES"):
             values["erasures_path"] = Path(env["YAKSOK_ERASURES"])
         if env.get("YAKSOK_CONSENT_EVIDENCE_PERIOD"):

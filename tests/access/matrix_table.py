@@ -740,6 +740,12 @@ ROWS: list[Row] = [
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
     staff_only("GET", "/retention/status", "retention_status",
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
+    # "Verifying the access log and reading its keys: staff whose role has audit.verify" (the
+    # security auditor; the privacy officer's role does not list it).
+    row("GET", "/audit/verify", "audit_verify", anonymous=UNAUTH,
+        auditor=ok(200, "audit.verify"), rest=no("capability-required", "no audit.verify")),
+    row("GET", "/audit/key", "audit_verify", anonymous=UNAUTH,
+        auditor=ok(200, "audit.verify"), rest=no("capability-required", "no audit.verify")),
 
     # -- API keys: "API keys and staff are managed by staff whose role has staff.manage" ----------------
     staff_only("GET", "/api-keys", "staff_manage", officer=ok(200, "staff.manage")),

@@ -161,3 +161,23 @@ def test_a_bad_language_is_a_422(client, yk):
     _, auth = login(client, yk, "alice", "privacy_officer")
     r = client.get(f"/audit/subjects/{ME}/history", params={"lang": "fr"}, headers=auth)
     assert problem(r, 422)["field"] == "lang"
+
+
+@pytest.mark.promise("P7.6")
+def test_the_auditor_verifies_the_log_over_rest_with_a_pinned_key(client, yk, seeded):
+    yk.audit.seal(force=True)
+    _, auth = login(client, yk, "aud", "security_auditor")
+    keys = client.get("/audit/key", headers=auth).json()
+    assert keys["log_key"] == yk.audit.verifier_key() and keys["witness_url"] is None
+    r = client.get("/audit/verify", params={"key": keys["log_key"]}, headers=auth)
+    assert r.status_code == 200 and r.json()["ok"] and r.json()["pinned"], r.text
+    # Tampering is an answer, not an error.
+    from tests.support.auditlog import raw
+
+    raw(yk.engine, "UPDATE access_log SET purpose = 'marketing' WHERE seq = 0")
+    body = client.get("/audit/verify", headers=auth).json()
+    assert not body["ok"] and body["first_bad_seq"] == 0 and not body["pinned"]
+    body = problem(client.get("/audit/verify", params={"key": "no+such+key"}, headers=auth), 422)
+    assert body["field"] == "key"
+    _, officer = login(client, yk, "alice", "privacy_officer")
+    assert "audit.verify" in problem(client.get("/audit/verify", headers=officer), 403)["detail"]

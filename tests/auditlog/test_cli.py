@@ -136,3 +136,33 @@ def test_prove_before_any_checkpoint_is_not_found(run, logged):
 def test_expire_with_nothing_old_enough(run, logged):
     code, out, _ = run("audit", "expire")
     assert code == 0 and out.startswith("nothing to expire")
+
+
+@pytest.mark.promise("P7.6")
+def test_pinned_key_witness_and_rotation_from_the_command_line(run, logged, tmp_path,
+                                                               monkeypatch):
+    from tests.support.serving import serving
+    from yaksok.api.witness_app import create_witness_app
+    from yaksok.witness import Witness
+
+    code, log_key, _ = run("audit", "key")
+    assert code == 0 and log_key.startswith("yaksok.local/data/access-log+")
+    code, witness_key, _ = run("witness", "init", "--dir", str(tmp_path / "w"), "--name",
+                               "witness.test/w1", "--log-key", log_key.strip())
+    assert code == 0 and witness_key.startswith("witness.test/w1+")
+    with serving(create_witness_app(Witness(tmp_path / "w"))) as url:
+        monkeypatch.setenv("YAKSOK_WITNESS_URL", url)
+        monkeypatch.setenv("YAKSOK_WITNESS_KEY", witness_key.strip())
+        code, out, _ = run("audit", "checkpoint")
+        assert code == 0 and "the witness witness.test/w1 cosigned checkpoint 40" in out
+        pin_file = tmp_path / "log-key.txt"
+        pin_file.write_text(log_key, encoding="utf-8")
+        code, out, _ = run("audit", "verify", "--key", str(pin_file))
+        assert code == 0 and "signed by the pinned key, the witness's 40 reproduced" in out
+        code, out, _ = run("audit", "rotate-key")
+        assert code == 0 and out.startswith("signing key version 2 active; checkpoint 41 ")
+        assert run("audit", "verify", "--key", log_key.strip())[0] == 0
+        code, out, _ = run("witness", "status", "--dir", str(tmp_path / "w"))
+        assert "cosigned up to 41\t2 key(s)" in out
+    code, _, err = run("audit", "verify", "--no-witness", "--key", witness_key.strip())
+    assert code == 6 and "--key" in err and "log signing key" in err

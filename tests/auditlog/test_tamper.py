@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from hashlib import sha256
 
 import pytest
-import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.support.auditlog import T0, event, raw
-from yaksok.auditlog import merkle
+from tests.support.auditlog import T0, event, raw, rebuild_nodes, rehash
 from yaksok.auditlog.checkpoint import sign_checkpoint
 from yaksok.auditlog.cpfile import append_note
-from yaksok.auditlog.encoding import sql_expression
 from yaksok.errors import IntegrityError
 
 pytestmark = pytest.mark.promise("P7.6", "P12.8")
@@ -35,31 +31,6 @@ def sealed(audit):
     result = audit.verify()
     assert result.ok, result.problems
     return audit
-
-
-def rehash(engine: sa.Engine, *seqs: int) -> None:
-    """What an attacker who knows the encoding does after editing rows: fix their leaf hashes."""
-    with engine.begin() as conn:
-        expr = sql_expression(conn.dialect.name)
-        for seq in seqs:
-            text = conn.execute(sa.text(f"SELECT {expr} FROM access_log WHERE seq = :s"),  # noqa: S608
-                                {"s": seq}).scalar_one()
-            conn.execute(sa.text("UPDATE access_log SET leaf_hash = :h WHERE seq = :s"),
-                         {"h": sha256(b"\x00" + text.encode()).digest(), "s": seq})
-
-
-def rebuild_nodes(engine: sa.Engine) -> bytes:
-    """Recompute every stored subtree from the (tampered) leaves; returns the new root."""
-    leaves = [bytes(h) for (h,) in raw(engine, "SELECT leaf_hash FROM access_log ORDER BY seq")]
-    perfect = merkle.list_perfect(leaves)
-    rows = [{"l": level, "i": idx, "h": perfect(idx << level, level)}
-            for level in range(4, len(leaves).bit_length())
-            for idx in range(len(leaves) >> level)]
-    with engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM access_log_nodes"))
-        conn.execute(sa.text("INSERT INTO access_log_nodes (level, idx, hash) "
-                             "VALUES (:l, :i, :h)"), rows)
-    return merkle.root(leaves)
 
 
 def failed(audit, first_bad: int | None = None) -> list[str]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from yaksok.access.grants import AccessTables, Grant, grant_for
 from yaksok.access.operations import (
     AUDIT_READ,
+    AUDIT_VERIFY,
     OPERATIONS,
     RIGHTS_DECIDE,
     STAFF_MANAGE,
@@ -369,6 +370,9 @@ _RULES: dict[str, Callable[[_Ask], Decision]] = {
     "audit_report": _either(own=False, capability=AUDIT_READ, system=False,
                             rule="capability-required", what="read the inspection report",
                             fix=f"ask staff whose role has {AUDIT_READ}"),
+    "audit_verify": _either(own=False, capability=AUDIT_VERIFY, system=False,
+                            rule="capability-required", what="verify the access log",
+                            fix=f"ask staff whose role has {AUDIT_VERIFY}"),
     "retention_status": _either(own=False, capability=AUDIT_READ, system=False,
                                 rule="capability-required", what="read the retention status",
                                 fix=f"ask staff whose role has {AUDIT_READ}"),

@@ -13,12 +13,13 @@ from typing import Literal
 from yaksok.policy.model import CAPABILITIES
 
 __all__ = ["Operation", "OPERATIONS", "operation", "CAPABILITIES", "RIGHTS_DECIDE",
-           "AUDIT_READ", "STAFF_MANAGE"]
+           "AUDIT_READ", "AUDIT_VERIFY", "STAFF_MANAGE"]
 
 #: The capabilities ``decide`` asks for by name (all of ``CAPABILITIES``, which the policy's
 #: ``staff_roles[].capabilities`` may list; crossref refuses any other).
 RIGHTS_DECIDE = "rights.decide"
 AUDIT_READ = "audit.read"
+AUDIT_VERIFY = "audit.verify"
 STAFF_MANAGE = "staff.manage"
 
 Scope = Literal["categories", "member", "service"]
@@ -72,6 +73,8 @@ OPERATIONS: dict[str, Operation] = {op.key: op for op in (
               "권리 행사 요청 처리"),
     Operation("audit_report", "service", "read", "the monthly inspection report",
               "월간 접근 기록 점검 보고서"),
+    Operation("audit_verify", "service", "read", "verify the access log's integrity",
+              "접근 기록 무결성 검증"),
     Operation("retention_status", "service", "admin", "retention status", "보존 현황"),
     Operation("staff_manage", "service", "admin", "manage API keys and staff",
               "API 키와 직원 관리"),

@@ -23,6 +23,7 @@ from yaksok.api.problems import problem_responses, request_id_of
 from yaksok.auditlog import AccessEvent
 from yaksok.auditlog.history import history_event, report_event, subject_history
 from yaksok.auditlog.inspect import monthly_report, parse_month, report_html, report_json
+from yaksok.errors import ValidationError
 
 __all__ = ["router", "history_response", "HistoryOut", "client_ip"]
 
@@ -86,6 +87,67 @@ def audit_report(
     if fmt == "html":
         return HTMLResponse(report_html(report, lang), headers=_NO_STORE)
     return JSONResponse(report_json(report), headers=_NO_STORE)
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    summary: str
+    entries: int
+    checkpoints: int
+    latest_size: int | None
+    latest_root: str | None
+    first_bad_seq: int | None
+    problems: list[str]
+    pinned: bool
+    witnessed_size: int | None
+
+
+class KeysOut(BaseModel):
+    log_key: str
+    pinned_key: str | None
+    witness_key: str | None
+    witness_url: str | None
+
+
+@router.get("/audit/verify", response_model=VerifyOut,
+            responses=problem_responses(401, 403, 422, 503))
+def audit_verify(
+    request: Request,
+    key: str | None = Query(None, max_length=200, pattern=r"^[\x21-\x7e]+$",
+                            description="A pinned verifier key (`yaksok audit key`); default: "
+                                        "YAKSOK_AUDIT_KEY, else the keyring's keys."),
+    witness: bool = Query(True, description="Ask the configured witness (false: do not)."),
+    actor: Actor = Depends(authorized("audit_verify")),
+) -> VerifyOut:
+    """Recompute the access log and check it against every signed checkpoint and the witness.
+
+    A failed check is an answer (`ok: false`, the problems, the first entry that differs), not
+    an error. Example: `GET /audit/verify?key=yaksok.local%2Fyaksok-data%2Faccess-log%2B...`
+    """
+    from yaksok.auditlog.checkpoint import ED25519, InvalidCheckpoint
+    from yaksok.auditlog.cosign import parse_vkey
+
+    try:
+        pin = parse_vkey(key, ED25519) if key else None
+    except InvalidCheckpoint as exc:
+        raise ValidationError(str(exc), field="key",
+                              fix="pass the line `yaksok audit key` prints") from None
+    r = get_yaksok(request).audit.verify(pin=pin, use_witness=witness)
+    return VerifyOut(ok=r.ok, summary=r.summary(), entries=r.entries, checkpoints=r.checkpoints,
+                     latest_size=r.latest_size,
+                     latest_root=r.latest_root.hex() if r.latest_root else None,
+                     first_bad_seq=r.first_bad_seq, problems=r.problems[:50], pinned=r.pinned,
+                     witnessed_size=r.witnessed_size)
+
+
+@router.get("/audit/key", response_model=KeysOut, responses=problem_responses(401, 403))
+def audit_keys(request: Request, actor: Actor = Depends(authorized("audit_verify"))) -> KeysOut:
+    """The log's signing key as a verifier key (what to pin and give a witness), the pinned key
+    and the witness in use.  Example: `GET /audit/key`"""
+    log = get_yaksok(request).audit
+    return KeysOut(log_key=log.verifier_key(), pinned_key=str(log.pin) if log.pin else None,
+                   witness_key=str(log.witness.key) if log.witness else None,
+                   witness_url=log.witness.url if log.witness else None)
 
 
 def history_response(request: Request, actor: Actor, subject_ref: str, *, lang: str = "ko",

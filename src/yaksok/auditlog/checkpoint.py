@@ -69,25 +69,38 @@ def key_id(name: str, public_key: bytes) -> bytes:
     return hashlib.sha256(name.encode("utf-8") + b"\n" + ED25519 + public_key).digest()[:4]
 
 
-def checkpoint_body(origin: str, size: int, root: bytes) -> str:
+def checkpoint_body(origin: str, size: int, root: bytes, extensions: Iterable[str] = ()) -> str:
     if len(root) != 32 or size < 0:
         raise ValueError("a checkpoint needs a size >= 0 and a 32-byte root")
-    return f"{check_origin(origin)}\n{size}\n{base64.b64encode(root).decode('ascii')}\n"
+    lines = [check_origin(origin), str(size), base64.b64encode(root).decode("ascii")]
+    for line in extensions:
+        if not line or "\n" in line or _CONTROL.search(line):
+            raise ValueError("an extension line is non-empty, one line, no control characters")
+        lines.append(line)
+    return "".join(line + "\n" for line in lines)
 
 
-def sign_note(text: str, key_name: str, private_key: Ed25519PrivateKey) -> str:
-    """A signed note: ``text`` (ending in a newline), a blank line, one Ed25519 signature line."""
+def sign_note(text: str, key_name: str,
+              private_keys: Ed25519PrivateKey | Iterable[Ed25519PrivateKey]) -> str:
+    """A signed note: ``text`` (ending in a newline), a blank line, one Ed25519 signature line
+    per key (all named ``key_name``: a hand-over is signed by the old key and the new)."""
     if not text.endswith("\n") or _CONTROL.search(text):
         raise ValueError("note text ends with a newline and holds no control characters")
-    public = private_key.public_key().public_bytes_raw()
-    signature = private_key.sign(text.encode("utf-8"))
-    blob = base64.b64encode(key_id(key_name, public) + signature).decode("ascii")
-    return f"{text}\n{SIG_PREFIX}{key_name} {blob}\n"
+    keys = [private_keys] if isinstance(private_keys, Ed25519PrivateKey) else list(private_keys)
+    lines = []
+    for private_key in keys:
+        public = private_key.public_key().public_bytes_raw()
+        signature = private_key.sign(text.encode("utf-8"))
+        blob = base64.b64encode(key_id(key_name, public) + signature).decode("ascii")
+        lines.append(f"{SIG_PREFIX}{key_name} {blob}\n")
+    return f"{text}\n" + "".join(lines)
 
 
-def sign_checkpoint(origin: str, size: int, root: bytes, private_key: Ed25519PrivateKey) -> str:
-    """The signed note for tree (size, root), signed with the key named ``origin``."""
-    return sign_note(checkpoint_body(origin, size, root), origin, private_key)
+def sign_checkpoint(origin: str, size: int, root: bytes,
+                    private_keys: Ed25519PrivateKey | Iterable[Ed25519PrivateKey],
+                    extensions: Iterable[str] = ()) -> str:
+    """The signed note for tree (size, root), signed with the key(s) named ``origin``."""
+    return sign_note(checkpoint_body(origin, size, root, extensions), origin, private_keys)
 
 
 def split_note(note: str) -> tuple[str, tuple[tuple[str, bytes, bytes], ...]]:

@@ -17,7 +17,13 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from yaksok.auditlog import merkle
-from yaksok.auditlog.checkpoint import InvalidCheckpoint, parse_checkpoint, sign_checkpoint
+from yaksok.auditlog.checkpoint import (
+    ED25519,
+    InvalidCheckpoint,
+    parse_checkpoint,
+    sign_checkpoint,
+)
+from yaksok.auditlog.cosign import VerifierKey, handover_line
 from yaksok.auditlog.cpfile import append_note, last_note
 from yaksok.auditlog.tree import BLOCK, STORED_LEVEL, TreeReader, lock_tree, read_head
 from yaksok.errors import IntegrityError
@@ -115,13 +121,28 @@ def seal_tree(conn: sa.Connection, keyring, *, origin: str, checkpoint_path: Pat
 
     if checkpoint_path is not None:
         _check_file(conn, reader, checkpoint_path, new, root)
-    version, _ = keyring.active("log_signing")
-    note = sign_checkpoint(origin, new, root, keyring.ed25519_private(version))
+    version, keys, extensions = _signers(keyring, origin, latest)
+    note = sign_checkpoint(origin, new, root, keys, extensions)
     if checkpoint_path is not None:
         append_note(checkpoint_path, note)
     conn.execute(access_log_checkpoints.insert().values(
         size=new, root_hash=root, note=note, key_version=version, created_at=now))
     return CheckpointInfo(new, root, note, version, now)
+
+
+def _signers(keyring, origin: str, latest: CheckpointInfo | None):
+    """(version, keys, extension lines): the active key; after a rotation, also the key that
+    signed the last checkpoint, with a hand-over line naming both, so a pinned key or a witness
+    that trusts the old key learns the new one (``trust.py``)."""
+    version, _ = keyring.active("log_signing")
+    new = keyring.ed25519_private(version)
+    if latest is None or latest.key_version == version \
+            or latest.key_version not in keyring.versions("log_signing"):
+        return version, [new], ()
+    old = keyring.ed25519_private(latest.key_version)
+    line = handover_line(*(VerifierKey(origin, ED25519, k.public_key().public_bytes_raw())
+                           for k in (old, new)))
+    return version, [old, new], (line,)
 
 
 def _check_history(conn, head, latest, path: Path | None) -> None:

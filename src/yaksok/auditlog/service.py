@@ -20,10 +20,13 @@ import sqlalchemy as sa
 
 from yaksok.auditlog import retention, tree
 from yaksok.auditlog.checkpoint import InvalidCheckpoint, check_origin
+from yaksok.auditlog.cosign import VerifierKey, vkey
 from yaksok.auditlog.events import AccessEvent
 from yaksok.auditlog.log import append_many
 from yaksok.auditlog.seal import CheckpointInfo, latest_checkpoint, seal_tree
+from yaksok.auditlog.trust import Trust, load_pin
 from yaksok.auditlog.verify import VerifyResult, verify_log
+from yaksok.auditlog.witnessing import WitnessLink, fetch_latest, submit
 from yaksok.errors import ConfigError, StorageError, YaksokError
 from yaksok.store.engine import IMMEDIATE, driver_message, mask_url
 from yaksok.store.tables import utcnow
@@ -47,8 +50,13 @@ class AuditLog:
     def __init__(self, engine: sa.Engine, keyring, *, checkpoint_every: int = 1000,
                  checkpoint_seconds: int = 60, retention: str = "P2Y",
                  checkpoint_path: Path | None = None, origin: str = "yaksok.local/access-log",
-                 clock: Callable[[], dt.datetime] = utcnow):
+                 clock: Callable[[], dt.datetime] = utcnow, witness: WitnessLink | None = None,
+                 pin: VerifierKey | None = None):
         self.engine, self.keyring = engine, keyring
+        #: The witness that cosigns checkpoints (None: none configured).
+        self.witness = witness
+        #: The pinned log key ``verify`` trusts (None: the keyring's keys).
+        self.pin = pin
         self.checkpoint_every, self.checkpoint_seconds = checkpoint_every, checkpoint_seconds
         self.retention, self.checkpoint_path = retention, checkpoint_path
         try:
@@ -70,7 +78,10 @@ class AuditLog:
             checkpoint_every=section.checkpoint_every,
             checkpoint_seconds=section.checkpoint_seconds, retention=section.retention,
             checkpoint_path=settings.effective_audit_checkpoint_path,
-            origin=settings.audit_origin or default_origin(settings.data_dir))
+            origin=settings.audit_origin or default_origin(settings.data_dir),
+            witness=WitnessLink.configured(settings.witness_url, settings.witness_key),
+            pin=load_pin(settings.audit_key, field_name="YAKSOK_AUDIT_KEY")
+            if settings.audit_key else None)
         options.update(overrides)
         return cls(engine, keyring, **options)
 
@@ -120,6 +131,10 @@ class AuditLog:
                     self.seal()
                 except YaksokError as exc:  # keep trying; verify reports a stale tail anyway
                     _log.error("access-log seal failed: %s", exc)
+                try:
+                    self.submit_to_witness()
+                except YaksokError as exc:  # retried next round; verify reports the lag
+                    _log.error("access-log witness: %s", exc)
 
         thread = threading.Thread(target=run, name="yaksok-audit-sealer", daemon=True)
         thread.start()
@@ -149,13 +164,51 @@ class AuditLog:
         return {v: self.keyring.log_signing_public_key(v)
                 for v in self.keyring.versions("log_signing")}
 
+    def verifier_key(self) -> str:
+        """The active signing key as a verifier key line: what to pin and give a witness."""
+        with self.engine.connect() as conn:
+            origin = tree.read_head(conn).origin or self.origin
+        return vkey(origin, self.keyring.log_signing_public_key())
+
     def verify(self, checkpoint_path: Path | None = None, *, now: dt.datetime | None = None,
-               grace_seconds: int = 30) -> VerifyResult:
-        """Check everything (see ``verify.py``); ``checkpoint_path`` overrides the file."""
-        return verify_log(self.engine, self.public_keys(),
+               grace_seconds: int = 30, pin: VerifierKey | None = None,
+               use_witness: bool = True) -> VerifyResult:
+        """Check everything (see ``verify.py``); ``checkpoint_path`` overrides the file, ``pin``
+        the pinned key; with a witness configured, its latest cosigned checkpoint must be
+        reproduced (``use_witness=False`` skips asking it, and the summary says so)."""
+        pin = pin or self.pin
+        trust = Trust(pin=pin) if pin is not None else Trust(keyring=self.public_keys())
+        witnessed = None
+        if self.witness is not None and use_witness:
+            with self.engine.connect() as conn:
+                origin = tree.read_head(conn).origin or self.origin
+            witnessed = fetch_latest(self.witness, origin)
+        return verify_log(self.engine, trust,
                           checkpoint_path=checkpoint_path or self.checkpoint_path,
                           checkpoint_seconds=self.checkpoint_seconds, now=now or self.clock(),
-                          grace_seconds=grace_seconds)
+                          grace_seconds=grace_seconds, witnessed=witnessed)
+
+    # -- the witness and the signing key ---------------------------------------------------------
+
+    def submit_to_witness(self) -> int | None:
+        """Have the witness cosign the latest checkpoint; returns the size it now vouches for
+        (None: no witness configured, or nothing signed yet)."""
+        if self.witness is None:
+            return None
+        return submit(self.engine, self.witness,
+                      lambda old, new: self.prove_consistency(old, new).path, now=self.clock())
+
+    def rotate_signing_key(self) -> tuple[int, CheckpointInfo | None]:
+        """A new signing key, handed over at once: an entry records the rotation, and the next
+        checkpoint is signed by the old key and the new (see ``trust.py``)."""
+        version = self.keyring.rotate("log_signing")
+        self.record(AccessEvent(
+            actor_id="yaksok:keys", actor_kind="system", operation="admin",
+            outcome="granted", at=self.clock(),
+            reason=f"the access log's signing key was handed over to version {version}"))
+        info = self.seal(force=True)
+        self.submit_to_witness()
+        return version, info
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -21,10 +21,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from yaksok.auditlog import merkle
-from yaksok.auditlog.checkpoint import InvalidCheckpoint, verify_checkpoint
+from yaksok.auditlog.checkpoint import InvalidCheckpoint, parse_checkpoint
 from yaksok.auditlog.cpfile import read_notes
 from yaksok.auditlog.encoding import SEP, bad_rows, sql_expression, sql_noncanonical
 from yaksok.auditlog.tree import BLOCK, STORED_LEVEL, TreeReader, read_head
+from yaksok.auditlog.trust import Trust
 from yaksok.errors import IntegrityError, YaksokError
 
 __all__ = ["VerifyResult", "verify_log", "RETENTION_ACTOR", "RETENTION_REASON"]
@@ -47,6 +48,10 @@ class VerifyResult:
     latest_root: bytes | None = None
     first_bad_seq: int | None = None
     problems: list[str] = field(default_factory=list)
+    #: Whether signatures were checked against a pinned key (else: the keyring's keys).
+    pinned: bool = False
+    #: The size of the witness's latest cosigned checkpoint, when a witness was asked.
+    witnessed_size: int | None = None
 
     def fail(self, message: str, seq: int | None = None) -> None:
         self.ok = False
@@ -63,8 +68,11 @@ class VerifyResult:
                    f"{self.checkpoints} checkpoints"
         latest = (f"latest size {self.latest_size} root {self.latest_root.hex()}"
                   if self.latest_root else "none signed yet")
+        trust = "the pinned key" if self.pinned else "the keyring's keys (no pinned key)"
+        witness = (f", the witness's {self.witnessed_size} reproduced"
+                   if self.witnessed_size is not None else "")
         return (f"OK: {self.entries} entries (seq {self.expired_before}..{self.next_seq - 1}), "
-                f"{self.checkpoints} checkpoints, {latest}")
+                f"{self.checkpoints} checkpoints, {latest}; signed by {trust}{witness}")
 
     def raise_for_failure(self) -> None:
         if not self.ok:
@@ -73,10 +81,13 @@ class VerifyResult:
                 + f": {self.problems[0]}", first_bad_seq=self.first_bad_seq)
 
 
-def verify_log(engine: sa.Engine, public_keys: dict[int, bytes], *,
+def verify_log(engine: sa.Engine, trust: Trust, *,
                checkpoint_path: Path | None, checkpoint_seconds: int,
-               now: dt.datetime, grace_seconds: int = 30) -> VerifyResult:
-    r = VerifyResult()
+               now: dt.datetime, grace_seconds: int = 30,
+               witnessed: tuple[int, bytes, str] | None = None) -> VerifyResult:
+    """``witnessed``: the witness's latest cosigned (size, root, note), which the database must
+    reproduce like any checkpoint of its own."""
+    r = VerifyResult(pinned=trust.pinned)
     with engine.connect() as conn, conn.begin():
         if conn.dialect.name == "postgresql":
             # One snapshot for the whole pass, so concurrent appends cannot look like damage.
@@ -90,7 +101,7 @@ def verify_log(engine: sa.Engine, public_keys: dict[int, bytes], *,
             r.fail(f"{outside[1]} entries lie outside the log's range "
                    f"{head.expired_before}..{head.next_seq - 1} (the first at seq {outside[0]}): "
                    "they were inserted, and no reader shows them", outside[0])
-        signed = _checkpoints(conn, head.origin, public_keys, checkpoint_path, r)
+        signed = _checkpoints(conn, head.origin, trust, checkpoint_path, r, witnessed)
         cursor = conn.connection.driver_connection.cursor()
         cursor.execute(f"SELECT level, idx, hash FROM access_log_nodes WHERE level >= {STORED_LEVEL}")  # noqa: S608 - a constant
         nodes = {(lv, ix): bytes(h) for lv, ix, h in cursor.fetchall()}
@@ -128,42 +139,63 @@ def verify_log(engine: sa.Engine, public_keys: dict[int, bytes], *,
     return r
 
 
-def _checkpoints(conn, origin, public_keys, path, r: VerifyResult) -> dict[int, bytes]:
-    """Every validly signed checkpoint, size -> root, from the database and the file."""
-    signed: dict[int, bytes] = {}
-    seen: dict[str, object] = {}  # note text -> parsed checkpoint (notes repeat in DB and file)
-
-    def check(note: str, keys, where: str):
-        if note not in seen:
+def _checkpoints(conn, origin, trust: Trust, path, r: VerifyResult,
+                 witnessed: tuple[int, bytes, str] | None) -> dict[int, bytes]:
+    """Every validly signed checkpoint, size -> root, from the database, the file and the
+    witness's latest, each signed by a key ``trust`` accepts for its size."""
+    db_rows = [(int(size), bytes(root), note, version) for size, root, note, version in
+               conn.exec_driver_sql("SELECT size, root_hash, note, key_version "
+                                    "FROM access_log_checkpoints ORDER BY size")]
+    file_notes = list(read_notes(path)) if path is not None else []
+    parsed: dict[str, object] = {}  # note text -> Checkpoint or InvalidCheckpoint
+    for note in [row[2] for row in db_rows] + file_notes + ([witnessed[2]] if witnessed else []):
+        if note not in parsed:
             try:
-                seen[note] = verify_checkpoint(note, keys, origin=origin)
+                parsed[note] = parse_checkpoint(note)
             except InvalidCheckpoint as exc:
-                seen[note] = exc
-        cp = seen[note]
-        if isinstance(cp, InvalidCheckpoint):
-            r.fail(f"{where}: {cp}")
+                parsed[note] = exc
+    for problem in trust.follow([(n, cp) for n, cp in parsed.items()
+                                 if not isinstance(cp, InvalidCheckpoint)]):
+        r.fail(problem)
+    signed: dict[int, bytes] = {}
+    checked: dict[tuple[str, int | None], InvalidCheckpoint | None] = {}
+
+    def check(note: str, where: str, version: int | None = None):
+        cp = parsed[note]
+        if not isinstance(cp, InvalidCheckpoint) and (note, version) not in checked:
+            try:
+                if origin is not None and cp.origin != origin:
+                    raise InvalidCheckpoint(f"checkpoint origin {cp.origin!r} is not this "
+                                            f"log's ({origin!r})")
+                trust.check(note, cp, version)
+                checked[(note, version)] = None
+            except InvalidCheckpoint as exc:
+                checked[(note, version)] = exc
+        problem = cp if isinstance(cp, InvalidCheckpoint) else checked[(note, version)]
+        if problem is not None:
+            r.fail(f"{where}: {problem}")
             return None
         if signed.setdefault(cp.size, cp.root) != cp.root:
             r.fail(f"{where}: two different signed roots for size {cp.size} (a fork)")
         return cp
 
-    db_sizes = []
-    for size, root, note, version in conn.exec_driver_sql(
-            "SELECT size, root_hash, note, key_version FROM access_log_checkpoints ORDER BY size"):
-        db_sizes.append(size)
-        if version not in public_keys:
-            r.fail(f"checkpoint {size}: signed with key version {version}, not in the keyring")
-            continue
-        cp = check(note, public_keys[version], f"checkpoint {size} in the database")
-        if cp is not None and (cp.size != size or cp.root != bytes(root)):
+    for size, root, note, version in db_rows:
+        cp = check(note, f"checkpoint {size} in the database",
+                   None if trust.pinned else version)
+        if cp is not None and (cp.size != size or cp.root != root):
             r.fail(f"checkpoint {size} in the database: its columns disagree with its note")
+    if witnessed is not None:
+        cp = check(witnessed[2], f"the witness's latest checkpoint ({witnessed[0]})")
+        if cp is not None:
+            r.witnessed_size = cp.size
     if path is None:
         return signed
     file_sizes = set()
-    for i, note in enumerate(read_notes(path)):
-        cp = check(note, list(public_keys.values()), f"note {i + 1} of {path}")
+    for i, note in enumerate(file_notes):
+        cp = check(note, f"note {i + 1} of {path}")
         if cp is not None:
             file_sizes.add(cp.size)
+    db_sizes = [row[0] for row in db_rows]
     if db_sizes and not file_sizes:
         r.fail(f"the external checkpoint file {path} is missing or empty, but the database "
                f"has {len(db_sizes)} checkpoints")

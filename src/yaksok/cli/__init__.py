@@ -18,7 +18,18 @@ import typer
 
 import yaksok.cli.rights  # noqa: F401 - registers commands
 from yaksok import errors
-from yaksok.cli import accounts, audit, drp, keys, members, outbox, policy, retention, service  # noqa: F401 - registers commands
+from yaksok.cli import (  # noqa: F401 - registers commands
+    accounts,
+    audit,
+    drp,
+    keys,
+    members,
+    outbox,
+    policy,
+    retention,
+    service,
+    witness,
+)
 from yaksok.cli.base import EXIT_CODES, app
 
 __all__ = ["EXIT_CODES", "app", "exit_code", "main"]

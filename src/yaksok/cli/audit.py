@@ -35,13 +35,26 @@ def audit_verify(
     checkpoints: Annotated[Path | None, typer.Option(
         help="The external checkpoint file to check against (default: the configured one, "
              "<data-dir>/access-log-checkpoints.txt) [env YAKSOK_AUDIT_CHECKPOINTS].")] = None,
+    key: Annotated[str | None, typer.Option(
+        help="The pinned log key: the line `yaksok audit key` printed, or a file holding it; "
+             "only it and the keys it handed over to may sign [env YAKSOK_AUDIT_KEY].")] = None,
+    witness: Annotated[bool, typer.Option(
+        help="Check against the witness's latest cosigned checkpoint (when one is "
+             "configured: YAKSOK_WITNESS_URL).")] = True,
 ) -> None:
     """Recompute the access log and check it against every signed checkpoint.
 
     Prints one OK line and exits 0, or lists the problems, names the first entry that differs
-    and exits 1.  Example:  yaksok audit verify --checkpoints /mnt/offsite/checkpoints.txt
+    and exits 1. The OK line says whether a pinned key and a witness were used.
+
+    \b
+    Examples:  yaksok audit verify --checkpoints /mnt/offsite/checkpoints.txt
+               yaksok audit verify --key /etc/yaksok/log-key.txt
     """
-    result = _audit_log().verify(checkpoints)
+    from yaksok.auditlog.trust import load_pin
+
+    pin = load_pin(key) if key else None
+    result = _audit_log().verify(checkpoints, pin=pin, use_witness=witness)
     if result.ok:
         out(result.summary())
         return
@@ -87,8 +100,35 @@ def audit_checkpoint() -> None:
     if info is None:
         latest = log.latest_checkpoint()
         out("nothing new to sign" + (f"; latest checkpoint {latest.size}" if latest else ""))
-        return
-    out(f"checkpoint {info.size} root {info.root.hex()} (key version {info.key_version})")
+    else:
+        out(f"checkpoint {info.size} root {info.root.hex()} (key version {info.key_version})")
+    witnessed = log.submit_to_witness()
+    if witnessed is not None:
+        out(f"the witness {log.witness.key.name} cosigned checkpoint {witnessed}")
+
+
+@audit_app.command("key")
+def audit_key() -> None:
+    """Print the log's signing key as a verifier key: pin it (`audit verify --key`,
+    YAKSOK_AUDIT_KEY) somewhere the data directory is not, and give it to the witness.
+
+    Example:  yaksok audit key > /etc/yaksok/log-key.txt
+    """
+    out(_audit_log().verifier_key())
+
+
+@audit_app.command("rotate-key")
+def audit_rotate_key() -> None:
+    """A new signing key for the access log, handed over at once: the next checkpoint is
+    signed by the old key and the new, so a pinned key and the witness follow the change.
+
+    Example:  yaksok audit rotate-key
+    """
+    log = _audit_log()
+    version, info = log.rotate_signing_key()
+    size = f"checkpoint {info.size}" if info else "the next checkpoint"
+    out(f"signing key version {version} active; {size} hands over to it")
+    out(log.verifier_key())
 
 
 @audit_app.command("expire")

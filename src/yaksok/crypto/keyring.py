@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from yaksok.crypto._files import atomic_write, check_private, exclusive_lock, file_stamp
+from yaksok.crypto.secretfiles import atomic_write, check_private, exclusive_lock, file_stamp
 from yaksok.errors import ConfigError, Conflict, NotFound, NotInitialised
 
 __all__ = ["Keyring", "FileKeyring", "PASSPHRASE_ENV", "DEFAULT_PURPOSES"]

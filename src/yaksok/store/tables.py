@@ -27,6 +27,7 @@ __all__ = [
     "access_log_head",
     "access_log_nodes",
     "access_log_checkpoints",
+    "access_log_cosignatures",
 ]
 
 # Deterministic constraint names, so a later migration can drop or alter a constraint by name on
@@ -217,6 +218,16 @@ access_log_checkpoints = sa.Table(
     # The keyring version of the log_signing key that signed it; the key itself is never here.
     sa.Column("key_version", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+access_log_cosignatures = sa.Table(
+    "access_log_cosignatures",
+    metadata,
+    # A witness's cosignature line (C2SP tlog-cosignature) on the checkpoint of this size.
+    sa.Column("witness", sa.String(255), primary_key=True),
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("cosigned_at", UTCDateTime, nullable=False),
+    sa.Column("line", sa.Text, nullable=False),
 )
 
 

@@ -1,4 +1,5 @@
-"""Files that hold secrets: private mode, atomic replacement, and a cross-process lock."""
+"""Files that hold secrets (the keyring, a witness's key and state): private mode, atomic
+replacement, and a cross-process lock."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ __all__ = ["check_private", "file_stamp", "atomic_write", "exclusive_lock"]
 def check_private(path: Path, st: os.stat_result) -> None:
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise ConfigError(
-            f"keyring file {path} is accessible by group or others "
+            f"secret file {path} is accessible by group or others "
             f"(mode {stat.S_IMODE(st.st_mode):04o}); refusing to use it",
             fix=f"chmod 600 {path}",
         )
@@ -55,7 +56,7 @@ def atomic_write(path: Path, data: bytes, *, exclusive: bool) -> None:
             os.replace(tmp, path)
     except FileExistsError:
         raise ConfigError(
-            f"keyring file {path} already exists; refusing to overwrite it",
+            f"secret file {path} already exists; refusing to overwrite it",
             fix="keep it (data sealed with it needs it), or move it away first",
         ) from None
     finally:

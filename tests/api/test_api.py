@@ -151,6 +151,71 @@ def test_bad_body_is_a_422_naming_the_field_without_echoing_it(client):
     assert_problem(r, 422, "validation")
 
 
+def test_405_allows_every_method_of_the_path(client):
+    # GET and POST /api-keys are two routes; Starlette named only the first one's methods.
+    r = client.request("OPTIONS", "/api-keys")
+    body = assert_problem(r, 405, "method-not-allowed")
+    assert r.headers["allow"] == "GET, HEAD, POST"
+    assert body["fix"] == "use one of: GET, HEAD, POST"
+    r = client.put("/members/m_1/values")
+    assert_problem(r, 405, "method-not-allowed")
+    assert r.headers["allow"] == "GET, HEAD, POST"
+    assert client.delete("/healthz").headers["allow"] == "GET, HEAD"
+    # /members/login is its own resource, though DELETE /members/{member_id} matches it too.
+    assert client.get("/members/login").headers["allow"] == "POST"
+    assert client.get("/members/m_1/values/batch").headers["allow"] == "POST"
+
+
+def test_a_body_that_cannot_be_decoded_is_a_400_problem_naming_the_body(client):
+    r = client.post("/staff/login", content=b'{"username": "\xff"}',
+                    headers={"content-type": "application/json"})
+    body = assert_problem(r, 400, "bad-request")
+    assert body["field"] == "body" and "UTF-8" in body["fix"]
+
+
+def test_openapi_declares_every_error_as_a_problem(client):
+    doc = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    problem = {"$ref": "#/components/schemas/Problem"}
+    seen = set()
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            for code, response in op["responses"].items():
+                if code[0] in "45":
+                    seen.add(code)
+                    if "content" not in response:  # DRP 2.05.1: a bare 403 to a key setup
+                        assert (method, path, code) == ("post", "/v1/agent/{agent_id}", "403")
+                        continue
+                    media = response["content"]["application/problem+json"]
+                    assert media["schema"] == problem, (method, path, code)
+                    own = response["content"].get("application/json")
+                    if own:  # only the Data Rights Protocol's routes answer in its shape
+                        assert own["schema"]["$ref"].endswith("/DrpError"), (method, path, code)
+                        assert op["tags"] == ["data rights protocol"], (method, path, code)
+            if op.get("security"):
+                assert {"401", "403"} <= set(op["responses"]), (method, path)
+            if "requestBody" in op:
+                assert {"400", "413", "422"} <= set(op["responses"]), (method, path)
+            if "{" in path:
+                assert "404" in op["responses"], (method, path)
+    assert {"400", "401", "403", "404", "409", "413", "422", "429"} <= seen
+
+
+def test_openapi_declares_the_data_rights_protocol_as_it_answers(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    exercise = paths["/v1/data-rights-request"]["post"]
+    assert exercise["security"] == [{"DrpAgentToken": []}]
+    assert "text/plain" in exercise["requestBody"]["content"]
+    key_setup = paths["/v1/agent/{agent_id}"]["post"]
+    assert "security" not in key_setup and "content" not in key_setup["responses"]["403"]
+    r = client.post("/v1/data-rights-request", content="not signed",
+                    headers={"content-type": "text/plain"})
+    assert r.status_code == 401 and r.headers["content-type"] == "application/json"
+    assert {"code", "message", "fatal", "type", "title", "status"} <= set(r.json())
+    r = client.post("/v1/agent/agent-1", content="not signed")
+    assert r.status_code == 403 and not r.content
+
+
 def test_request_id_is_echoed_or_generated(client):
     r = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert r.headers["x-request-id"] == "abc-123"

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from yaksok import __version__
 from yaksok.api import routes_apikeys, routes_audit, routes_cookies, routes_public, routes_staff
 from yaksok.api.edges import EdgeMiddleware
+from yaksok.api.openapi import install_openapi
 from yaksok.api.problems import install_problem_handlers
 from yaksok.engine import Yaksok, open_yaksok
 from yaksok.settings import Settings
@@ -76,6 +77,7 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     app.add_middleware(EdgeMiddleware, trusted_proxies=yk.settings.trusted_proxies,
                        behind_proxy=yk.settings.behind_proxy)
     install_problem_handlers(app)
+    install_openapi(app)  # every error answer, as it is sent, in /openapi.json
     # First: every page view of the app calls these (no path overlaps; matching is in order).
     app.include_router(routes_cookies.router)
     app.include_router(routes_public.router)

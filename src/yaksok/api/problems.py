@@ -199,13 +199,54 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     elif status == 405:
         code, title = "method-not-allowed", "Method not allowed"
         detail = f"{request.method} is not allowed on {request.url.path}"
-        allow = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("allow")
-        fix = f"use one of: {allow}" if allow else None
+        # Starlette names the methods of the first route on the path only; RFC 9110 wants
+        # every method the resource answers to.
+        allow = ", ".join(allowed_methods(request.app, request.scope))
+        headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() != "allow"}
+        return problem_response(request, status, code, title, detail,
+                                fix=f"use one of: {allow}", headers={**headers, "Allow": allow})
+    elif status == 400:
+        # FastAPI's answer to a body it cannot decode (not UTF-8, say).
+        code, title, field = "bad-request", "Bad request", "body"
+        detail = f"body: {str(exc.detail).lower()}"
+        return problem_response(request, status, code, title, detail, field=field,
+                                fix="send the body as /openapi.json describes it, in UTF-8",
+                                headers=dict(exc.headers) if exc.headers else None)
     else:
         code, title, fix = f"http-{status}", str(exc.detail), None
         detail = str(exc.detail)
     return problem_response(request, status, code, title, detail, fix=fix,
                             headers=dict(exc.headers) if exc.headers else None)
+
+
+#: The methods a route of this API may answer to (``allowed_methods`` asks about each).
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(app, scope: Scope) -> list[str]:
+    """The methods the resource at the path of ``scope`` answers to, sorted (HEAD with GET:
+    ``edges.py`` answers it).
+
+    Each method is asked of the router as a request would be, so routers nested in routers
+    count too. Where paths overlap (``/members/login`` and ``/members/{member_id}``), the
+    resource is the most specific path ``/openapi.json`` documents: a method only the broader
+    path takes belongs to another resource."""
+    from starlette.routing import Match
+
+    methods = {method for method in _METHODS
+               if any(route.matches({**scope, "method": method})[0] is Match.FULL
+                      for route in app.router.routes)}
+    path = scope.get("path", "")
+    documented = [(template.count("{"), {m.upper() for m in item})
+                  for template, item in app.openapi().get("paths", {}).items()
+                  if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path)]
+    if documented:
+        fewest = min(n for n, _ in documented)
+        own = set().union(*(m for n, m in documented if n == fewest)) & methods
+        methods = own or methods
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from http import HTTPStatus
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel, ConfigDict
 
 from yaksok.api.auth import get_yaksok
 from yaksok.api.problems import error_headers, request_id_of, status_for
@@ -97,8 +100,38 @@ def _drp_limit(request: Request) -> None:
                                              "address")
 
 
+class DrpError(BaseModel):
+    """DRP 3.06's error body beside RFC 9457's members (``drp_error``), for /openapi.json."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+    fatal: bool
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    field: str | None = None
+    fix: str | None = None
+    trace_id: str | None = None
+
+
+#: The agent's pair-wise token, for /openapi.json: the routes read it themselves (``_token``),
+#: since a missing or wrong one is an error in DRP's shape, not the app's 401.
+agent_token = HTTPBearer(auto_error=False, scheme_name="DrpAgentToken",
+                         description="The agent's pair-wise token (`yd_...`) from "
+                                     "`POST /v1/agent/{agent_id}`.")
+#: A signed message: ``base64(signature || JSON)`` (DRP 2.01), for /openapi.json: the routes
+#: read the raw body.
+_SIGNED = {"requestBody": {"required": True, "description": "base64(Ed25519 signature || JSON)",
+                           "content": {"text/plain": {"schema": {"type": "string"}}}}}
+
 router = APIRouter(tags=["data rights protocol"], route_class=DrpRoute,
-                   dependencies=[Depends(_drp_limit)])
+                   dependencies=[Depends(_drp_limit)],
+                   responses={status: {"model": DrpError, "description": HTTPStatus(status).phrase}
+                              for status in (401, 403, 404, 409, 422, 429, 503)})
 
 
 def _token(request: Request) -> str | None:
@@ -137,10 +170,13 @@ async def key_setup_route(agent_id: str, request: Request) -> JSONResponse:
 
 
 router.add_api_route("/v1/agent/{agent_id}", key_setup_route, methods=["POST"],
-                     route_class_override=KeySetupRoute)
+                     route_class_override=KeySetupRoute, openapi_extra=_SIGNED,
+                     responses={403: {"description": "The key-setup request failed "
+                                                     "validation (no body, DRP 2.05.1)",
+                                      "x-no-content": True}})
 
 
-@router.get("/v1/agent/{agent_id}")
+@router.get("/v1/agent/{agent_id}", dependencies=[Depends(agent_token)])
 def agent_info_route(agent_id: str, request: Request) -> JSONResponse:
     """``{}`` while the bearer token is the agent's valid token (DRP 2.06)."""
     from yaksok.rights.drp import agent_info
@@ -148,7 +184,8 @@ def agent_info_route(agent_id: str, request: Request) -> JSONResponse:
     return JSONResponse(agent_info(get_yaksok(request), _token(request), agent_id))
 
 
-@router.post("/v1/data-rights-request")
+@router.post("/v1/data-rights-request", dependencies=[Depends(agent_token)],
+             openapi_extra=_SIGNED)
 @router.post("/v1/data-rights-request/", include_in_schema=False)  # before 0.9.3
 async def exercise_route(request: Request, background: BackgroundTasks) -> JSONResponse:
     """Exercise a right: ``base64(signature || JSON)`` as text/plain (DRP 2.01)."""
@@ -160,7 +197,7 @@ async def exercise_route(request: Request, background: BackgroundTasks) -> JSONR
     return JSONResponse(status, headers=_NO_STORE)
 
 
-@router.get("/v1/data-rights-request/{request_id}")
+@router.get("/v1/data-rights-request/{request_id}", dependencies=[Depends(agent_token)])
 def status_route(request_id: str, request: Request) -> JSONResponse:
     """The request's status (DRP 3.03); 403 if another agent manages it."""
     from yaksok.rights.drp import status_for_agent
@@ -169,7 +206,8 @@ def status_route(request_id: str, request: Request) -> JSONResponse:
                                          base_url=_base(request)), headers=_NO_STORE)
 
 
-@router.delete("/v1/data-rights-request/{request_id}")
+@router.delete("/v1/data-rights-request/{request_id}", dependencies=[Depends(agent_token)],
+                openapi_extra=_SIGNED)
 async def revoke_route(request_id: str, request: Request,
                        background: BackgroundTasks) -> JSONResponse:
     """Revoke an open or in-progress request (signed body with an optional ``reason``)."""

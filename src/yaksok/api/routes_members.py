@@ -98,7 +98,7 @@ def request_context(request: Request) -> dict:
 
 
 @router.post("/members", response_model=SignUpOut, status_code=201,
-             responses=problem_responses(403, 409, 422))
+             responses=problem_responses(403, 409, 422, 429))
 def post_member(body: SignUpIn, request: Request, response: Response) -> SignUpOut:
     """Sign up: age gate, password rules, email/phone/SNS accounts (no token: log in next).
     With an `Idempotency-Key` header, a retry answers with the same member and creates none.
@@ -124,7 +124,8 @@ def post_member(body: SignUpIn, request: Request, response: Response) -> SignUpO
                         answer=lambda result: result)
 
 
-@router.post("/members/login", response_model=LoginOut, responses=problem_responses(401, 422))
+@router.post("/members/login", response_model=LoginOut,
+             responses=problem_responses(401, 422, 429))
 def post_member_login(body: LoginIn, request: Request, response: Response) -> LoginOut:
     """Start a member session; the token goes in `Authorization: Bearer ym_...` from then on."""
     yk = get_yaksok(request)

@@ -78,7 +78,7 @@ class VerifyIn(BaseModel):
     password: str | None = Field(None, min_length=1, max_length=256)
 
 
-@router.post("/rights/requests", status_code=201)
+@router.post("/rights/requests", status_code=201, responses=problem_responses(429))
 def submit_request(body: SubmitIn, request: Request,
                    actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
     """Make a request from the account menu (P6.8).
@@ -142,7 +142,8 @@ def get_rights_request(request: Request, request_id: str = RequestId,
     return _json(_own_request(request, actor, request_id).to_dict())
 
 
-@router.post("/rights/requests/{request_id}/code", status_code=202)
+@router.post("/rights/requests/{request_id}/code", status_code=202,
+             responses=problem_responses(429))
 def send_request_code(request: Request, request_id: str = RequestId,
                       actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
     """Email a one-time code to the member's address on file (valid 10 minutes, 5 tries)."""
@@ -153,7 +154,7 @@ def send_request_code(request: Request, request_id: str = RequestId,
     return _json({"request_id": request_id, "sent": "email"}, 202)
 
 
-@router.post("/rights/requests/{request_id}/verify")
+@router.post("/rights/requests/{request_id}/verify", responses=problem_responses(429))
 def verify_request(body: VerifyIn, request: Request, request_id: str = RequestId,
                    actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
     """Verify the requester (P6.11): the one-time code, or the member's password."""

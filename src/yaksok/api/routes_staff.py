@@ -57,7 +57,8 @@ class WhoAmI(BaseModel):
     purposes: list[str]
 
 
-@router.post("/staff/login", response_model=LoginOut, responses=problem_responses(401, 422))
+@router.post("/staff/login", response_model=LoginOut,
+             responses=problem_responses(401, 422, 429))
 def staff_login(body: LoginIn, request: Request, response: Response) -> LoginOut:
     """Start a staff session; the token goes in ``Authorization: Bearer`` from then on."""
     yk = get_yaksok(request)

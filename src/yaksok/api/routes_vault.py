@@ -252,7 +252,7 @@ class LookupOut(BaseModel):
     member_id: str | None = Field(description="The member holding the value, or null.")
 
 
-@router.post("/lookup", response_model=LookupOut)
+@router.post("/lookup", response_model=LookupOut, responses=problem_responses(429))
 def lookup(body: LookupIn, request: Request,
            actor: Actor = Depends(current_actor)) -> JSONResponse:
     """Find the member holding an email, mobile number or SNS id (`provider:uid`), through the

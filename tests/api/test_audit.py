@@ -181,3 +181,32 @@ def test_the_auditor_verifies_the_log_over_rest_with_a_pinned_key(client, yk, se
     assert body["field"] == "key"
     _, officer = login(client, yk, "alice", "privacy_officer")
     assert "audit.verify" in problem(client.get("/audit/verify", headers=officer), 403)["detail"]
+
+
+@pytest.mark.promise("P12.8")
+def test_denials_for_another_members_data_say_what_was_asked_and_for_what(client, yk):
+    """The safety-measures standard's log items for a refused access: who, when, from where,
+    whose data, which data and what for -- not only that it was refused."""
+    from tests.support.api import bearer, sign_up
+    from tests.support.api import login as member_login
+
+    sign_up(client, 1)
+    other = sign_up(client, 2)
+    token = bearer(member_login(client, 1))
+    before = len(entries(yk))
+    client.get(f"/members/{other}/values", headers=token,
+               params={"categories": "user.contact.email", "purpose": "member_management"})
+    client.post(f"/members/{other}/values", headers=token,
+                json={"category": "user.contact.phone_number", "value": "010-2222-3333",
+                      "channel": "app", "purpose": "member_management"})
+    _, auth = login(client, yk, "eve", "engineer")
+    client.get(f"/audit/subjects/{other}/history", headers=auth)
+    read, collect, history = entries(yk)[before:]
+    assert (read.operation, read.categories, read.purpose) == (
+        "read", ("user.contact.email",), "member_management")
+    assert (collect.operation, collect.categories, collect.purpose) == (
+        "collect", ("user.contact.phone_number",), "member_management")
+    assert (history.operation, history.purpose) == ("read", "legal_compliance")
+    for entry in (read, collect, history):
+        assert entry.outcome == "denied" and entry.subject_ref == other
+        assert entry.source_ip == CLIENT_IP and entry.request_id and entry.reason

@@ -82,12 +82,15 @@ def client_ip(request: Request) -> str | None:
         return None
 
 
-def authorized(op: str, *, member_param: str | None = None) -> Callable[..., Actor]:
+def authorized(op: str, *, member_param: str | None = None,
+               staff_purpose: str | None = None) -> Callable[..., Actor]:
     """A dependency that asks the core whether the caller may do ``op`` (``yaksok.access``).
 
     The member it acts on is the path parameter ``member_param`` if one is named; otherwise,
     for an operation on a member, the caller's own id when the caller is a member (the ``/me``
-    routes). A refusal is in the access log before the 403 goes out. No rule lives here.
+    routes). ``staff_purpose`` is the purpose the route acts under for anyone but the member
+    themself, so a refusal says what the access was for. A refusal is in the access log before
+    the 403 goes out. No rule lives here.
     """
 
     def dependency(request: Request, actor: Actor = Depends(current_actor)) -> Actor:
@@ -99,8 +102,9 @@ def authorized(op: str, *, member_param: str | None = None) -> Callable[..., Act
             member = actor.id
         else:
             member = None
+        purpose = staff_purpose if actor.kind != "member" else None
         get_yaksok(request).vault.authorize(
-            actor, op, member_id=member, ip=client_ip(request),
+            actor, op, member_id=member, purpose=purpose, ip=client_ip(request),
             request_id=request_id_of(request))
         return actor
 

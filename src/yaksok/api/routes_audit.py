@@ -25,7 +25,13 @@ from yaksok.auditlog.history import history_event, report_event, subject_history
 from yaksok.auditlog.inspect import monthly_report, parse_month, report_html, report_json
 from yaksok.errors import ValidationError
 
-__all__ = ["router", "history_response", "HistoryOut", "client_ip"]
+__all__ = ["ONE_LINE", "router", "history_response", "HistoryOut", "client_ip"]
+
+#: An id in a path: one line, no control characters (the access log refuses them:
+#: ``auditlog.encoding``), so /openapi.json says so and a bad one is a 422 naming the parameter.
+ONE_LINE = r"^[^\x00-\x1f\x7f]+$"
+#: A month the access log can hold, YYYY-MM from 1970-01 to 9998-12 (``inspect.parse_month``).
+MONTH = r"^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$"
 
 router = APIRouter(tags=["audit"])
 
@@ -71,7 +77,7 @@ def _context(request: Request) -> dict:
 def audit_report(
     request: Request,
     month: str = Query(description="The month to inspect, YYYY-MM (inspection time zone).",
-                       examples=["2026-11"]),
+                       examples=["2026-11"], pattern=MONTH),
     fmt: Literal["json", "html"] = Query("json", alias="format"),
     lang: Literal["ko", "en"] = Query("ko", description="Language of the HTML report."),
     actor: Actor = Depends(authorized("audit_report")),
@@ -150,8 +156,12 @@ def audit_keys(request: Request, actor: Actor = Depends(authorized("audit_verify
                    witness_url=log.witness.url if log.witness else None)
 
 
+#: Staff read a member's access history to answer for it (the safety-measures standard).
+HISTORY_PURPOSE = "legal_compliance"
+
+
 def history_response(request: Request, actor: Actor, subject_ref: str, *, lang: str = "ko",
-                     limit: int | None = None, purpose: str | None = "legal_compliance",
+                     limit: int | None = None, purpose: str | None = HISTORY_PURPOSE,
                      ) -> JSONResponse:
     """Log the read, then answer with ``subject_ref``'s history (for any route that may read it).
 
@@ -170,11 +180,12 @@ def history_response(request: Request, actor: Actor, subject_ref: str, *, lang: 
             responses=problem_responses(401, 403, 422))
 def audit_subject_history(
     request: Request,
-    subject_ref: str = Path(min_length=1, max_length=64,
+    subject_ref: str = Path(min_length=1, max_length=64, pattern=ONE_LINE,
                             description="The member's internal id (the log's subject_ref)."),
     lang: Literal["ko", "en"] = "ko",
     limit: int | None = Query(None, ge=1, le=10_000, description="Only the newest this many."),
-    actor: Actor = Depends(authorized("access_history", member_param="subject_ref")),
+    actor: Actor = Depends(authorized("access_history", member_param="subject_ref",
+                                      staff_purpose=HISTORY_PURPOSE)),
 ) -> JSONResponse:
     """Who saw a member's data, in plain terms: who, when, which data, for what, and the outcome.
 

@@ -108,7 +108,7 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
         sealed.register(column)
     return Yaksok(settings, engine, keyring, policy, vault, audit, outbox, ExternalDatasets(),
                   expiry, sealed, Throttle.configured(settings, keyring),
-                  IdempotencyKeys.configured(engine, edge_key(keyring)))
+                  IdempotencyKeys.configured(engine, edge_key(keyring), keyring))
 
 
 def _prepare_data_dir(path: Path) -> None:

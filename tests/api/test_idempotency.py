@@ -56,6 +56,52 @@ def test_the_same_key_with_another_body_is_refused(client, yk, member):
     assert count(yk, vault_values, vault_values.c.category == "user.device.device_id") == 1
 
 
+@pytest.mark.promise("P6.3")
+def test_a_body_mac_outlives_no_index_key_and_a_retry_still_replays(client, yk, member):
+    """The body MAC is keyed by the index key: after `keys rotate` a retry still matches (under
+    the old version), another body is still refused; after `--retire` destroys that version the
+    stored MAC is made by no key anyone holds (a backup's phone numbers cannot be enumerated
+    against it), and the key alone still replays the first answer."""
+    from yaksok.rotation import retire_index, rotate_index
+    from yaksok.store.idempotency import _canonical, _derive
+
+    app = key(yk, "members")
+    headers = {**app, HEADER: "k-rotate"}
+    body = {"category": "user.device.device_id", "value": "dev-42", "channel": "collection_tool"}
+    first = client.post(f"/members/{member}/values", json=body, headers=headers)
+    assert first.status_code == 201
+
+    from yaksok.api.routes_vault import ValueIn
+    from yaksok.throttle import edge_key
+
+    as_kept = _canonical({"member_id": member, **ValueIn(**body).model_dump(mode="json")})
+
+    def makeable() -> set[str]:  # every body MAC today's keyring can make of the true body
+        import hashlib
+        import hmac
+
+        secrets = [yk.keyring.get("index", v) for v in yk.keyring.versions("index")]
+        secrets.append(edge_key(yk.keyring))
+        return {hmac.new(_derive(s, info), b"\x1f".join((b"body", b"collect", as_kept)),
+                         hashlib.sha256).hexdigest()
+                for s in secrets for info in (b"yaksok-idempotency-body|1",
+                                              b"yaksok-idempotency|1")}
+
+    [(stored,)] = yk.engine.connect().execute(sa.select(idempotency_keys.c.body_mac)).all()
+    assert stored in makeable()  # control: with the key that made it, the value is findable
+    rotate_index(yk)
+    again = client.post(f"/members/{member}/values", json=body, headers=headers)
+    assert again.status_code == 201 and again.json() == first.json()
+    other = client.post(f"/members/{member}/values", headers=headers,
+                        json={**body, "value": "dev-43"})
+    assert_problem(other, 422, "validation")
+    retire_index(yk, 1)
+    assert stored not in makeable()
+    again = client.post(f"/members/{member}/values", json=body, headers=headers)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert count(yk, vault_values, vault_values.c.category == "user.device.device_id") == 1
+
+
 @pytest.mark.parametrize("bad", ["has space", "x" * 256, ""])
 def test_a_malformed_key_is_a_clear_422(client, yk, member, bad):
     headers = {**key(yk, "members"), HEADER: bad}
@@ -150,7 +196,7 @@ def test_the_key_commits_with_the_write_or_not_at_all(yk, member, monkeypatch):
         collect_values(yk, member, items, actor=actor, channel="collection_tool",
                        idempotency=claim)
     assert count(yk, vault_values, vault_values.c.category == "user.device.device_id") == 1
-    assert yk.idempotency.settled(claim) == Replay(201, {"value_ids": ids})
+    assert yk.idempotency.settled(claim, {"v": 1}) == Replay(201, {"value_ids": ids})
 
 
 def test_kept_answers_expire(yk, member):

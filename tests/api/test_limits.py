@@ -256,7 +256,7 @@ def test_a_sign_up_twin_that_collides_leaves_the_first_answer(yk):
     with pytest.raises(Exception):  # noqa: B017 - the collision, whatever the driver calls it
         core_sign_up(yk, email=other["email"], password=other["password"], phone=other["phone"],
                      birth_date=other["birth_date"], idempotency=claim)
-    assert yk.idempotency.settled(claim) == Replay(201, {"member_id": first,
+    assert yk.idempotency.settled(claim, body) == Replay(201, {"member_id": first,
                                                          "jurisdiction": "KR"})
 
 
@@ -332,9 +332,11 @@ def test_the_edge_keys_do_not_change_with_a_key_rotation(yk):
     from yaksok.throttle import edge_key
 
     before = Throttle.configured(yk.settings, yk.keyring)._key
-    claim = IdempotencyKeys.configured(yk.engine, edge_key(yk.keyring)).begin("c", "op", "k", {})
+    claim = IdempotencyKeys.configured(yk.engine, edge_key(yk.keyring),
+                                       yk.keyring).begin("c", "op", "k", {})
     rotate_kek(yk)
     rotate_index(yk)
     assert Throttle.configured(yk.settings, yk.keyring)._key == before
-    again = IdempotencyKeys.configured(yk.engine, edge_key(yk.keyring)).begin("c", "op", "k", {})
+    again = IdempotencyKeys.configured(yk.engine, edge_key(yk.keyring),
+                                       yk.keyring).begin("c", "op", "k", {})
     assert again.key_hash == claim.key_hash

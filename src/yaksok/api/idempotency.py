@@ -33,7 +33,7 @@ def idempotently(request: Request, *, caller: str, operation: str, body: dict,
     try:
         return write(claim)
     except Exception:
-        twin = keys.settled(claim) if claim is not None else None
+        twin = keys.settled(claim, body) if claim is not None else None
         if twin is None:
             raise
         return _replayed(twin, answer)  # a twin with the same key committed first

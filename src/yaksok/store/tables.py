@@ -803,6 +803,8 @@ idempotency_keys = sa.Table(
     sa.Column("member_id", sa.String(32), nullable=True, index=True),
     sa.Column("operation", sa.String(32), nullable=False),
     sa.Column("body_mac", sa.String(64), nullable=False),
+    # The index-key version the body MAC was made under (destroyed by ``keys rotate --retire``).
+    sa.Column("mac_version", sa.Integer, nullable=True),
     sa.Column("status", sa.Integer, nullable=False),
     sa.Column("result", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),

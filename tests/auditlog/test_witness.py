@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tests.support.auditlog import event, raw, rebuild_nodes, rehash
 from tests.support.serving import serving
 from yaksok.api.witness_app import create_witness_app
-from yaksok.auditlog.checkpoint import sign_checkpoint, split_note
+from yaksok.auditlog.checkpoint import sign_checkpoint, split_note, verify_checkpoint
 from yaksok.auditlog.cosign import VerifierKey, cosignatures, parse_vkey
 from yaksok.auditlog.cpfile import append_note
 from yaksok.auditlog.witnessing import WitnessLink
@@ -55,6 +55,10 @@ def test_checkpoints_are_cosigned_and_verify_reproduces_the_witness(audit, witne
     assert "the witness's 137 reproduced" in result.summary()
     # Nothing new: no request, same answer.
     assert audit.submit_to_witness() == 137
+    # A proof carries the cosigned checkpoint: checkable offline with both public keys.
+    proof = audit.prove_inclusion(41)
+    assert proof.verify() and cosignatures(proof.note, witness.key)
+    assert verify_checkpoint(proof.note, audit.keyring.log_signing_public_key()).size == 137
 
 
 def test_database_and_checkpoint_file_rolled_back_together(audit, witness, yk):

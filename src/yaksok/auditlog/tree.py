@@ -157,12 +157,21 @@ class ConsistencyProof:
 
 
 def _checkpoint(conn: sa.Connection, size: int | None):
+    """(size, root, note) of the latest checkpoint or of ``size``; the note carries the
+    witnesses' cosignatures kept for it, so a proof handed out can be checked offline."""
     p = "?" if conn.dialect.name == "sqlite" else "%s"
     if size is None:
-        return conn.exec_driver_sql("SELECT size, root_hash, note FROM access_log_checkpoints "
-                                    "ORDER BY size DESC LIMIT 1").first()
-    return conn.exec_driver_sql("SELECT size, root_hash, note FROM access_log_checkpoints "  # noqa: S608 - placeholders and constants only
-                                f"WHERE size = {p}", (size,)).first()
+        row = conn.exec_driver_sql("SELECT size, root_hash, note FROM access_log_checkpoints "
+                                   "ORDER BY size DESC LIMIT 1").first()
+    else:
+        row = conn.exec_driver_sql("SELECT size, root_hash, note FROM access_log_checkpoints "  # noqa: S608 - placeholders and constants only
+                                   f"WHERE size = {p}", (size,)).first()
+    if row is None:
+        return None
+    lines = [line for (line,) in conn.exec_driver_sql(
+        f"SELECT line FROM access_log_cosignatures WHERE size = {p} ORDER BY witness",  # noqa: S608 - placeholders and constants only
+        (row[0],))]
+    return row[0], row[1], row[2] + "".join(lines)
 
 
 def _signed_size(conn: sa.Connection, size: int | None, head: Head) -> tuple[int, bytes | None,

@@ -165,3 +165,22 @@ def test_init_refuses_to_overwrite_a_witness_and_bad_names(tmp_path):
         init_witness(tmp_path / "x", "a witness")
     with pytest.raises(ConfigError, match="no witness key"):
         Witness(tmp_path / "nothing")
+
+
+def test_the_http_face_speaks_the_spec_and_refuses_a_huge_body(witness, log_key):
+    from fastapi.testclient import TestClient
+
+    from yaksok.api.witness_app import MAX_BODY, create_witness_app
+
+    client = TestClient(create_witness_app(witness))
+    note = sign_checkpoint(ORIGIN, 10, root(10), log_key)
+    first = client.post("/add-checkpoint", content=add_checkpoint_body(0, [], note))
+    assert first.status_code == 200 and cosignatures(note + first.text, witness.key)
+    r = client.post("/add-checkpoint", content=add_checkpoint_body(0, [], note))
+    assert (r.status_code, r.text, r.headers["content-type"]) == (409, "10\n", "text/x.tlog.size")
+    assert client.post("/add-checkpoint", content=b"x" * (MAX_BODY + 1)).status_code == 413
+    assert client.get("/latest", params={"origin": ORIGIN}).text == note + first.text
+    assert client.get("/latest", params={"origin": "nobody"}).status_code == 404
+    assert client.get("/key").text == f"{witness.key}\n"
+    assert client.get("/add-checkpoint").status_code == 405
+

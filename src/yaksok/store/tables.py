@@ -831,3 +831,76 @@ drp_used_messages = sa.Table(
 )
 
 __all__ += ["drp_used_messages"]  # noqa: PLE0605
+
+# -- the breach register (yaksok.incidents, migration 0021) --------------------------------------
+# Every incident is kept (GDPR 33(5)), notified or not. Nothing here is a member's value: the
+# affected members by internal id, the texts the officer wrote for each stage, the reports.
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("nature", sa.Text, nullable=False),
+    sa.Column("cause", sa.Text, nullable=False),
+    # JSON list of category keys.
+    sa.Column("categories", sa.Text, nullable=False),
+    sa.Column("measures", sa.Text, nullable=False),
+    # A *possible* breach (PIPA 34 since 2026-09-11: notify within 72 h of suspecting one).
+    sa.Column("possible", sa.Boolean, nullable=False),
+    sa.Column("sensitive", sa.Boolean, nullable=False),
+    sa.Column("unique_ids", sa.Boolean, nullable=False),
+    sa.Column("outside_access", sa.Boolean, nullable=False),
+    # GDPR 34: likely to result in a high risk to the rights and freedoms of the members.
+    sa.Column("high_risk", sa.Boolean, nullable=False),
+    sa.Column("occurred_from", UTCDateTime, nullable=True),
+    sa.Column("occurred_until", UTCDateTime, nullable=True),
+    sa.Column("discovered_at", UTCDateTime, nullable=False),
+    # When the controller became aware: the 72-hour clocks run from here.
+    sa.Column("aware_at", UTCDateTime, nullable=False),
+    sa.Column("contained_at", UTCDateTime, nullable=True),
+    # Decree 40: no report when retrieval or deletion lowered the risk enough (the ground).
+    sa.Column("exemption", sa.Text, nullable=True),
+    sa.Column("affected_frozen_at", UTCDateTime, nullable=True),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+incident_members = sa.Table(
+    "incident_members",
+    metadata,
+    sa.Column("member_id", sa.String(32), primary_key=True),
+    sa.Column("incident_id", sa.String(32), primary_key=True, index=True),
+    # The member's jurisdiction when the list was frozen (which clocks apply).
+    sa.Column("jurisdiction", sa.String(8), nullable=False),
+    # "access_log" (computed from entries) or "list" (given by the officer).
+    sa.Column("source", sa.String(16), nullable=False),
+)
+
+incident_stages = sa.Table(
+    "incident_stages",
+    metadata,
+    sa.Column("incident_id", sa.String(32), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    # preliminary | supplement | final
+    sa.Column("kind", sa.String(16), nullable=False),
+    # JSON {"ko": {item: text}, "en": {...}}: the items the law names, in both languages.
+    sa.Column("texts", sa.Text, nullable=False),
+    # Posted on the public notice board until then (members whose contact is unknown).
+    sa.Column("board_until", UTCDateTime, nullable=True),
+    sa.Column("recipients", sa.Integer, nullable=False),
+    sa.Column("issued_by", sa.String(64), nullable=False),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+)
+
+incident_reports = sa.Table(
+    "incident_reports",
+    metadata,
+    sa.Column("incident_id", sa.String(32), primary_key=True),
+    # pipc (PIPC/KISA) | eu_sa (an EU supervisory authority) | ca_ag (California's AG)
+    sa.Column("authority", sa.String(32), primary_key=True),
+    sa.Column("reference", sa.String(128), nullable=True),
+    sa.Column("reported_at", UTCDateTime, nullable=False),
+    sa.Column("recorded_by", sa.String(64), nullable=False),
+)
+
+__all__ += ["incidents", "incident_members", "incident_stages", "incident_reports"]  # noqa: PLE0605

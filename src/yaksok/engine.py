@@ -83,7 +83,7 @@ class Yaksok:
 
 def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
     """Build the services over an engine and keyring and register what later layers add."""
-    from yaksok import consent, notify, retention, rights
+    from yaksok import consent, incidents, notify, retention, rights
     from yaksok import vault as vault_package
     from yaksok.accounts import staff
     from yaksok.publishing import notices
@@ -97,6 +97,7 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
     outbox = Outbox(engine, keyring, vault, settings)
     outbox.register(notices.TEMPLATES)
     outbox.register(rights.templates(vault))
+    outbox.register(incidents.TEMPLATES)
     expiry = ExpiryRegistry()
     # The worker runs them in this order: holds (records before their keys), sessions, consent
     # evidence, then what the rights layer keeps for a while.
@@ -104,7 +105,9 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
                  *vault_package.EVIDENCE_EXPIRY_RULES, *rights.EXPIRY_RULES):
         expiry.register(rule)
     sealed = SealedRegistry()
-    for column in (staff.SEALED_TOTP, *rights.SEALED_COLUMNS):
+    from yaksok import disclosures
+
+    for column in (staff.SEALED_TOTP, *rights.SEALED_COLUMNS, *disclosures.SEALED_COLUMNS):
         sealed.register(column)
     return Yaksok(settings, engine, keyring, policy, vault, audit, outbox, ExternalDatasets(),
                   expiry, sealed, Throttle.configured(settings, keyring),

@@ -43,7 +43,7 @@ from tests.access.matrix_table import (
 )
 from yaksok.accounts import create_api_key
 from yaksok.accounts.staff import add_staff
-from yaksok.actors import system_actor
+from yaksok.actors import staff_actor, system_actor
 from yaksok.api import create_app
 from yaksok.auditlog import iter_entries
 from yaksok.crypto.keyring import PASSPHRASE_ENV
@@ -254,6 +254,15 @@ class World:
                 r = self.client.post(f"/rights/exports/{refs[f'@export_{who}']}/link",
                                      headers=headers)
                 refs["@token"] = self.ok(r, 201)["token"]
+            elif kind == "incident":
+                from yaksok.incidents import open_incident
+
+                officer = staff_actor(self.yk.policy, "st_matrix_officer", "matrix-officer",
+                                      "privacy_officer")
+                refs["@incident"] = open_incident(
+                    self.yk, officer, title="matrix", nature="n", cause="c",
+                    categories=["user.contact.email"], measures="m",
+                    discovered_at="2026-12-01T09:00+09:00")
             elif kind == "api_key":
                 info, _ = create_api_key(self.yk.engine, self.yk.policy,
                                          f"throwaway-{next(_seq)}", ["analytics"])

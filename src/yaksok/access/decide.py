@@ -20,6 +20,7 @@ from yaksok.access.operations import (
     AUDIT_READ,
     AUDIT_VERIFY,
     OPERATIONS,
+    REGISTERS_MANAGE,
     RIGHTS_DECIDE,
     STAFF_MANAGE,
 )
@@ -370,6 +371,30 @@ _RULES: dict[str, Callable[[_Ask], Decision]] = {
     "audit_report": _either(own=False, capability=AUDIT_READ, system=False,
                             rule="capability-required", what="read the inspection report",
                             fix=f"ask staff whose role has {AUDIT_READ}"),
+    "incidents_manage": _either(own=False, capability=REGISTERS_MANAGE, system=False,
+                                rule="capability-required", what="keep the breach register",
+                                fix=f"ask staff whose role has {REGISTERS_MANAGE}"),
+    "incident_inquiry": _either(app=True, capability=REGISTERS_MANAGE, system=False,
+                                rule="capability-required",
+                                what="see which breaches touched this member",
+                                fix="log in as the member (GET /me/incidents), or ask staff "
+                                    f"whose role has {REGISTERS_MANAGE}"),
+    # Recording what an authority asked for is the register keeper's; deciding on it and
+    # producing the data is the officer's (P4.1). Scope, recipient and basis are checked after
+    # this, by yaksok.disclosures and the vault (docs/disclosures.md).
+    "disclosures_keep": _either(own=False, capability=REGISTERS_MANAGE, system=False,
+                                rule="capability-required", what="keep the disclosure register",
+                                fix=f"ask staff whose role has {REGISTERS_MANAGE}"),
+    "disclosure_approve": _either(own=False, capability=RIGHTS_DECIDE, system=False,
+                                  rule="capability-required", what="approve a disclosure",
+                                  fix=_OFFICER),
+    "disclose": _either(own=False, capability=RIGHTS_DECIDE, system=False,
+                        rule="capability-required",
+                        what="produce a member's data for an authority", fix=_OFFICER),
+    "provide": _either(own=False, app=True, capability=RIGHTS_DECIDE, system=False,
+                       rule="capability-required",
+                       what="provide a member's data to a third party",
+                       fix=f"an API key whose scopes grant {ACCOUNT_PURPOSE}, or {_OFFICER}"),
     "audit_verify": _either(own=False, capability=AUDIT_VERIFY, system=False,
                             rule="capability-required", what="verify the access log",
                             fix=f"ask staff whose role has {AUDIT_VERIFY}"),

@@ -13,13 +13,14 @@ from typing import Literal
 from yaksok.policy.model import CAPABILITIES
 
 __all__ = ["Operation", "OPERATIONS", "operation", "CAPABILITIES", "RIGHTS_DECIDE",
-           "AUDIT_READ", "AUDIT_VERIFY", "STAFF_MANAGE"]
+           "AUDIT_READ", "AUDIT_VERIFY", "REGISTERS_MANAGE", "STAFF_MANAGE"]
 
 #: The capabilities ``decide`` asks for by name (all of ``CAPABILITIES``, which the policy's
 #: ``staff_roles[].capabilities`` may list; crossref refuses any other).
 RIGHTS_DECIDE = "rights.decide"
 AUDIT_READ = "audit.read"
 AUDIT_VERIFY = "audit.verify"
+REGISTERS_MANAGE = "registers.manage"
 STAFF_MANAGE = "staff.manage"
 
 Scope = Literal["categories", "member", "service"]
@@ -73,6 +74,20 @@ OPERATIONS: dict[str, Operation] = {op.key: op for op in (
               "권리 행사 요청 처리"),
     Operation("audit_report", "service", "read", "the monthly inspection report",
               "월간 접근 기록 점검 보고서"),
+    Operation("incidents_manage", "service", "admin", "keep the breach register",
+              "개인정보 유출 사고 대장 관리"),
+    Operation("incident_inquiry", "member", "read", "ask whether one's data was in a breach",
+              "개인정보 유출 여부 확인"),
+    # Disclosures to authorities (P4.1) and provision to third parties (P9.1): keeping the
+    # register, the officer's approval, producing the data, a provision attempt.
+    Operation("disclosures_keep", "service", "admin", "keep the disclosure register",
+              "제공 요청 대장 관리"),
+    Operation("disclosure_approve", "service", "admin", "approve or reject a disclosure",
+              "제공 요청 승인·거부"),
+    Operation("disclose", "member", "disclose", "produce data for an approved disclosure",
+              "승인된 제공 요청에 따른 자료 제공"),
+    Operation("provide", "member", "disclose", "provide data to a third party",
+              "제3자 제공"),
     Operation("audit_verify", "service", "read", "verify the access log's integrity",
               "접근 기록 무결성 검증"),
     Operation("retention_status", "service", "admin", "retention status", "보존 현황"),

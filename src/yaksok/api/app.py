@@ -87,13 +87,21 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     app.include_router(routes_staff.router)
     app.include_router(routes_apikeys.router)
     app.include_router(routes_audit.router)
-    from yaksok.api import routes_drp, routes_members, routes_retention, routes_rights, routes_vault
+    from yaksok.api import (
+        routes_drp,
+        routes_incidents,
+        routes_members,
+        routes_retention,
+        routes_rights,
+        routes_vault,
+    )
 
     app.include_router(routes_members.router)
     app.include_router(routes_vault.router)
     app.include_router(routes_retention.router)
     app.include_router(routes_drp.router)
     app.include_router(routes_rights.router)
+    app.include_router(routes_incidents.router)
     return app
 
 

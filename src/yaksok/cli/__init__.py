@@ -22,6 +22,7 @@ from yaksok.cli import (  # noqa: F401 - registers commands
     accounts,
     audit,
     drp,
+    incidents,
     keys,
     members,
     outbox,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, insert, select, update
 
+from yaksok.accounts.rights_log import record_change
 from yaksok.actors import Actor, api_key_actor
 from yaksok.errors import AuthenticationFailed, NotFound, ValidationError
 from yaksok.policy.model import Policy
@@ -92,8 +93,10 @@ def _check_scopes(policy: Policy, scopes: list[str]) -> tuple[str, ...]:
 
 
 def create_api_key(engine: Engine, policy: Policy, name: str, scopes: list[str], *,
-                   now: dt.datetime | None = None) -> tuple[ApiKeyInfo, str]:
-    """Create a key with ``scopes``; returns its info and the secret, which is shown only once."""
+                   now: dt.datetime | None = None, by: str = "cli:operator"
+                   ) -> tuple[ApiKeyInfo, str]:
+    """Create a key with ``scopes``; returns its info and the secret, which is shown only once.
+    The grant of its scopes is recorded (``rights_log``), as done ``by`` that actor."""
     name = (name or "").strip()
     if not name or len(name) > _NAME_MAX or not name.isprintable():
         raise ValidationError(
@@ -107,6 +110,8 @@ def create_api_key(engine: Engine, policy: Policy, name: str, scopes: list[str],
     with engine.begin() as conn:
         conn.execute(insert(t).values(id=key_id, name=name, key_hash=_hash(secret),
                                       scopes=" ".join(scopes_t), created_at=created))
+        record_change(conn, by=by, subject=key_id, subject_kind="api_key", change="granted",
+                      rights="scopes:" + ",".join(scopes_t), at=created)
     return ApiKeyInfo(key_id, name, scopes_t, created, None, None), secret
 
 
@@ -153,13 +158,19 @@ def get_api_key(engine: Engine, key_id: str) -> ApiKeyInfo:
     return _info(row)
 
 
-def revoke_api_key(engine: Engine, key_id: str, *, now: dt.datetime | None = None) -> ApiKeyInfo:
-    """Revoke a key for good; revoking it again changes nothing (``NotFound`` if unknown)."""
+def revoke_api_key(engine: Engine, key_id: str, *, now: dt.datetime | None = None,
+                   by: str = "cli:operator") -> ApiKeyInfo:
+    """Revoke a key for good; revoking it again changes nothing (``NotFound`` if unknown).
+    The revocation is recorded (``rights_log``)."""
     info = get_api_key(engine, key_id)
     if info.revoked_at is not None:
         return info
     t = _table()
+    at = _now(now)
     with engine.begin() as conn:
-        conn.execute(update(t).where(t.c.id == key_id, t.c.revoked_at.is_(None))
-                     .values(revoked_at=_now(now)))
+        done = conn.execute(update(t).where(t.c.id == key_id, t.c.revoked_at.is_(None))
+                            .values(revoked_at=at))
+        if done.rowcount:
+            record_change(conn, by=by, subject=key_id, subject_kind="api_key",
+                          change="revoked", rights="scopes:" + ",".join(info.scopes), at=at)
     return get_api_key(engine, key_id)

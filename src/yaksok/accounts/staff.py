@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from yaksok import throttle as limits
 from yaksok.accounts.passwords import check_password_rules, hash_password, verify_password
+from yaksok.accounts.rights_log import record_change
 from yaksok.accounts.sessions import (
     RESTRICT_AFTER,
     burn_dummy_verification,
@@ -124,8 +125,10 @@ def _check_role(policy: Policy, role: str) -> None:
 
 
 def add_staff(engine: Engine, keyring, policy: Policy, username: str, role: str, password: str,
-              *, now: dt.datetime | None = None) -> tuple[StaffInfo, str]:
-    """Create a staff account; returns its info and the TOTP secret (base32), shown only once."""
+              *, now: dt.datetime | None = None, by: str = "cli:operator"
+              ) -> tuple[StaffInfo, str]:
+    """Create a staff account; returns its info and the TOTP secret (base32), shown only once.
+    The grant of its role is recorded (``rights_log``), as done ``by`` that actor."""
     from yaksok.crypto.secretbox import seal_b64
 
     name = _normalise_username(username)
@@ -141,6 +144,8 @@ def add_staff(engine: Engine, keyring, policy: Policy, username: str, role: str,
             conn.execute(insert(accounts).values(
                 id=staff_id, username=name, role=role, password_hash=hash_password(password),
                 totp_secret_enc=sealed, failed_logins=0, created_at=created))
+            record_change(conn, by=by, subject=staff_id, subject_kind="staff",
+                          change="granted", rights=f"role:{role}", at=created)
     except IntegrityError:
         raise Conflict(f"a staff account named {name!r} exists already", field="username",
                        fix="choose another username") from None
@@ -265,14 +270,18 @@ def _get(engine: Engine, username: str):
     return row
 
 
-def disable_staff(engine: Engine, username: str, *, now: dt.datetime | None = None) -> StaffInfo:
-    """Disable an account for good and end all its sessions (``NotFound`` if unknown)."""
+def disable_staff(engine: Engine, username: str, *, now: dt.datetime | None = None,
+                  by: str = "cli:operator") -> StaffInfo:
+    """Disable an account for good and end all its sessions (``NotFound`` if unknown); the
+    revocation of its role is recorded (``rights_log``)."""
     row = _get(engine, username)
     now = _now(now)
     accounts, sessions = _tables()
     with engine.begin() as conn:
         if row.disabled_at is None:
             conn.execute(update(accounts).where(accounts.c.id == row.id).values(disabled_at=now))
+            record_change(conn, by=by, subject=row.id, subject_kind="staff",
+                          change="revoked", rights=f"role:{row.role}", at=now)
         conn.execute(update(sessions)
                      .where(sessions.c.staff_id == row.id, sessions.c.revoked_at.is_(None))
                      .values(revoked_at=now))

@@ -8,6 +8,7 @@ nowhere else, ever.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from yaksok.accounts.apikeys import ApiKeyInfo, create_api_key, list_api_keys, revoke_api_key
 from yaksok.actors import Actor
 from yaksok.api.auth import authorized, get_yaksok
+from yaksok.api.openapi import POLICY_KEYS
 from yaksok.api.problems import problem_responses
 
 router = APIRouter(tags=["api keys"], responses=problem_responses(401, 403))
@@ -26,7 +28,8 @@ class ApiKeyIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=128,
                       description="Which application uses the key, e.g. `web-backend`.")
-    scopes: list[str] = Field(min_length=1, description="Scope keys from the policy's api_scopes.")
+    scopes: list[Annotated[str, Field(json_schema_extra={POLICY_KEYS: "api_scopes"})]] = Field(
+        min_length=1, description="Scope keys from the policy's api_scopes.")
 
 
 class ApiKeyOut(BaseModel):
@@ -62,7 +65,7 @@ def post_api_key(body: ApiKeyIn, request: Request, response: Response,
                  actor: Actor = Depends(authorized("staff_manage"))) -> ApiKeyCreated:
     """Create an API key with policy scopes; the response holds its secret, once."""
     yk = get_yaksok(request)
-    info, secret = create_api_key(yk.engine, yk.policy, body.name, body.scopes)
+    info, secret = create_api_key(yk.engine, yk.policy, body.name, body.scopes, by=actor.id)
     response.headers["Cache-Control"] = "no-store"
     return ApiKeyCreated(**ApiKeyOut.of(info).model_dump(), secret=secret)
 
@@ -71,4 +74,4 @@ def post_api_key(body: ApiKeyIn, request: Request, response: Response,
 def delete_api_key(key_id: str, request: Request,
                    actor: Actor = Depends(authorized("staff_manage"))) -> ApiKeyOut:
     """Revoke an API key for good (it stays listed, as revoked)."""
-    return ApiKeyOut.of(revoke_api_key(get_yaksok(request).engine, key_id))
+    return ApiKeyOut.of(revoke_api_key(get_yaksok(request).engine, key_id, by=actor.id))

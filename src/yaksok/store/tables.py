@@ -904,3 +904,162 @@ incident_reports = sa.Table(
 )
 
 __all__ += ["incidents", "incident_members", "incident_stages", "incident_reports"]  # noqa: PLE0605
+
+# -- disclosures to authorities and provisions to third parties (yaksok.disclosures, 0023) -------
+# P4.1 and P9.1: nothing leaves for an authority or a third party unless it is recorded here
+# first. No member's value is stored: members by internal id; the authority's request document
+# (which may name the member) only sealed under the KEK (``request_document``, rewrapped on
+# ``keys rotate``).
+disclosures = sa.Table(
+    "disclosures",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    # The policy's ``disclosure.exceptions[].key`` it rests on (statute | investigation).
+    sa.Column("exception", sa.String(64), nullable=False),
+    sa.Column("authority", sa.String(200), nullable=False),
+    sa.Column("authority_ref", sa.String(200), nullable=False),
+    sa.Column("legal_citation", sa.String(500), nullable=False),
+    # KEK-sealed bytes of the request document (investigation); NULL when none is required.
+    sa.Column("request_document", sa.LargeBinary, nullable=True),
+    sa.Column("document_sha256", sa.String(64), nullable=True),
+    sa.Column("document_type", sa.String(100), nullable=True),
+    # JSON list of category keys; the period values were collected in (both ends optional).
+    sa.Column("categories", sa.Text, nullable=False),
+    sa.Column("period_from", UTCDateTime, nullable=True),
+    sa.Column("period_until", UTCDateTime, nullable=True),
+    # recorded -> approved | rejected
+    sa.Column("status", sa.String(16), nullable=False),
+    # When a statute defers telling the member: until when, and on which ground.
+    sa.Column("notice_deferred_until", UTCDateTime, nullable=True),
+    sa.Column("deferral_ground", sa.String(500), nullable=True),
+    sa.Column("policy_version", sa.String(64), nullable=False),
+    sa.Column("recorded_by", sa.String(64), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Column("decided_by", sa.String(64), nullable=True),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.Column("decision_note", sa.String(500), nullable=True),
+)
+
+disclosure_members = sa.Table(
+    "disclosure_members",
+    metadata,
+    sa.Column("member_id", sa.String(32), primary_key=True),
+    sa.Column("disclosure_id", sa.String(32), primary_key=True, index=True),
+    # Times data of this member was produced under the disclosure (last one kept).
+    sa.Column("produced", sa.Integer, nullable=False, default=0),
+    sa.Column("last_produced_at", UTCDateTime, nullable=True),
+)
+
+third_party_provisions = sa.Table(
+    "third_party_provisions",
+    metadata,
+    sa.Column("member_id", sa.String(32), primary_key=True),
+    sa.Column("id", sa.String(32), primary_key=True),
+    # The policy's ``third_party_provision.recipients[].key``.
+    sa.Column("recipient", sa.String(64), nullable=False),
+    sa.Column("basis", sa.String(16), nullable=False),  # consent | law
+    sa.Column("consent_item", sa.String(64), nullable=True),
+    sa.Column("legal_citation", sa.String(500), nullable=True),
+    sa.Column("categories", sa.Text, nullable=False),
+    sa.Column("policy_version", sa.String(64), nullable=False),
+    sa.Column("provided_by", sa.String(64), nullable=False),
+    sa.Column("provided_at", UTCDateTime, nullable=False),
+)
+
+# An access-log entry the law lets us keep from its member for a while (a disclosure whose
+# notice is deferred): the entry stays in the log, provable like any other; the member's history
+# and export leave it out until ``until``.
+access_log_withheld = sa.Table(
+    "access_log_withheld",
+    metadata,
+    sa.Column("subject_ref", sa.String(64), primary_key=True),
+    sa.Column("seq", _SEQ, primary_key=True, autoincrement=False),
+    sa.Column("until", UTCDateTime, nullable=False),
+    sa.Column("ground", sa.String(500), nullable=False),
+)
+
+__all__ += ["disclosures", "disclosure_members", "third_party_provisions",  # noqa: PLE0605
+            "access_log_withheld"]
+
+# -- connected accounts (issue 16 item 7, P12.9) ----------------------------------------------------
+# One row per member and provider (the policy's ``integrations[].key``): the vault value that
+# holds the OAuth tokens (its id only), the token a revocation needs sealed under the KEK (it
+# must outlive the member's data key: closure and erasure revoke too), and the revocation's
+# queue state, retried with the outbox's back-off (``yaksok.connected``). Never a token in clear.
+connected_accounts = sa.Table(
+    "connected_accounts",
+    metadata,
+    sa.Column("member_id", sa.String(32), primary_key=True),
+    sa.Column("provider", sa.String(64), primary_key=True),
+    # "ca_" + hex: the row's own id, which the sealed copy's AAD names (KEK rotation rewraps by it).
+    sa.Column("id", sa.String(32), nullable=False, unique=True),
+    sa.Column("value_id", sa.String(64), nullable=True),
+    sa.Column("sealed", sa.LargeBinary, nullable=True),
+    # connected | revoking | revoked | dead (given up; the sealed copy is wiped)
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(16), nullable=True),  # member | erasure
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=True),
+    sa.Column("claimed_by", sa.String(64), nullable=True),
+    sa.Column("claimed_until", UTCDateTime, nullable=True),
+    # The provider's status and error code, or the kind of network failure; never a token.
+    sa.Column("last_error", sa.String(300), nullable=True),
+    sa.Column("connected_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.Index(None, "status", "next_attempt_at"),
+)
+
+__all__ += ["connected_accounts"]  # noqa: PLE0605
+
+# -- organisational measures (yaksok.measures, yaksok.accounts.rights_log; migration 0025) -------
+# Evidence that the organisation does what the policy's organisational security measures say,
+# staff training, and every change of access rights. No member's data.
+measure_evidence = sa.Table(
+    "measure_evidence",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    # The key of a ``security_measures`` entry enforced by the organisation.
+    sa.Column("measure", sa.String(64), nullable=False, index=True),
+    sa.Column("owner", sa.String(128), nullable=False),
+    # SHA-256 of the evidence document, and where the document itself lives.
+    sa.Column("document_sha256", sa.String(64), nullable=False),
+    sa.Column("location", sa.String(512), nullable=False),
+    sa.Column("done_on", sa.Date, nullable=False),
+    sa.Column("next_review", sa.Date, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("recorded_by", sa.String(128), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+staff_training = sa.Table(
+    "staff_training",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("staff_id", sa.String(32), nullable=False, index=True),
+    sa.Column("course", sa.String(256), nullable=False),
+    sa.Column("completed_on", sa.Date, nullable=False),
+    sa.Column("next_due", sa.Date, nullable=False),
+    sa.Column("document_sha256", sa.String(64), nullable=True),
+    sa.Column("recorded_by", sa.String(128), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+access_right_changes = sa.Table(
+    "access_right_changes",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+    # The actor's id, or ``cli:operator`` for a command run on the server itself.
+    sa.Column("by", sa.String(128), nullable=False),
+    # A staff account id or an API key id.
+    sa.Column("subject", sa.String(64), nullable=False),
+    sa.Column("subject_kind", sa.String(16), nullable=False),
+    # granted | revoked
+    sa.Column("change", sa.String(16), nullable=False),
+    # ``role:<key>`` or ``scopes:<a,b>``
+    sa.Column("rights", sa.String(512), nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+)
+
+__all__ += ["measure_evidence", "staff_training", "access_right_changes"]  # noqa: PLE0605

@@ -11,7 +11,10 @@ report and tells, for each promise, whether it is
     at least one *behaviour* test carrying its ID passed;
 ``recorded``
     no test proves it, but it is an organisational measure (kind ``R`` or ``E/R``) and the policy
-    file records it (an organisational measure there names the promise IDs it records);
+    file records it (an organisational measure there names the promise IDs it records) — with
+    current evidence in the measures register (``yaksok.measures``) when the CLI asks;
+``overdue``
+    such a promise whose measures' evidence is missing or past its review date;
 ``described``
     only tests of its wording passed: the policy says it, nothing shows the system does it;
 ``open``
@@ -74,8 +77,8 @@ KINDS = ("E", "R", "E/R")
 DEFAULT_REPORT = "build/promise-report.json"
 REPORT_ENV = "YAKSOK_PROMISE_REPORT"
 
-Status = Literal["proven", "recorded", "described", "open"]
-STATUSES: tuple[str, ...] = ("proven", "recorded", "described", "open")
+Status = Literal["proven", "recorded", "overdue", "described", "open"]
+STATUSES: tuple[str, ...] = ("proven", "recorded", "overdue", "described", "open")
 Outcome = Literal["passed", "failed", "skipped"]
 _OUTCOMES: tuple[str, ...] = ("passed", "failed", "skipped")
 
@@ -199,12 +202,14 @@ def status(
     table: Iterable[Promise],
     report: Mapping[str, Any] | None,
     recorded_ids: Collection[str] | Callable[[str], bool] | None = None,
+    overdue_ids: Collection[str] = (),
 ) -> list[PromiseStatus]:
     """The status of every promise of ``table``, in table order.
 
     ``report`` is what :func:`load_report` returns (``None``: no tests ran). ``recorded_ids`` are
-    the promise IDs the policy's organisational measures record (or a predicate over an ID); they
-    only count for promises of kind ``R`` or ``E/R`` that no passing test proves.
+    the promise IDs the policy's organisational measures record with current evidence (or a
+    predicate over an ID), ``overdue_ids`` those whose evidence is missing or lapsed; both only
+    count for promises of kind ``R`` or ``E/R`` that no passing test proves.
     """
     tests: Mapping[str, Any] = (report or {}).get("promises") or {}
     if recorded_ids is None:
@@ -226,6 +231,8 @@ def status(
             state: Status = "proven"
         elif promise.recordable and is_recorded(promise.id):
             state = "recorded"
+        elif promise.recordable and promise.id in overdue_ids:
+            state = "overdue"
         elif described:
             state = "described"
         else:
@@ -235,11 +242,13 @@ def status(
 
 
 def format_summary(statuses: Collection[PromiseStatus]) -> str:
-    """``proven 12, recorded 3, described 2, open 47 of 64``."""
+    """``proven 12, recorded 3, described 2, open 47 of 64`` (and ``, overdue N`` after
+    ``open`` when some recorded promise's evidence is missing or lapsed)."""
     counts = {state: sum(1 for s in statuses if s.status == state) for state in STATUSES}
+    overdue = f", overdue {counts['overdue']}" if counts["overdue"] else ""
     return (
         f"proven {counts['proven']}, recorded {counts['recorded']}, "
-        f"described {counts['described']}, open {counts['open']} of {len(statuses)}"
+        f"described {counts['described']}, open {counts['open']}{overdue} of {len(statuses)}"
     )
 
 

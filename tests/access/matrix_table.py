@@ -172,6 +172,8 @@ def batch(items: list[tuple[str, str]], channel: str, **extra) -> dict:
 
 
 TOOL, APP = "collection_tool", "app"
+#: A well-formed disclosure id that names no disclosure.
+NO_DISCLOSURE = "dsc_000000000000"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 #: Staff-only routes of rights handling: "staff whose role has rights.decide enter requests
 #: received by letter, phone, email or fax, and verify, check agents, start, extend, refuse,
@@ -782,6 +784,21 @@ ROWS: list[Row] = [
         officer=ok(200, "registers.manage: answering a member's call"),
         rest=no("capability-required", "no registers.manage")),
     public("GET", "/breach-notices", 200),
+    # -- organisational measures: evidence and training, "staff whose role has registers.manage";
+    # the record of access-right changes, "staff whose role has audit.read" ---------------------
+    staff_only("GET", "/measures", "measures_manage", officer=ok(200, "registers.manage")),
+    staff_only("POST", "/measures/{measure}/evidence", "measures_manage",
+               path={"measure": "antivirus"},
+               json={"owner": "CISO", "document_sha256": "ab" * 32, "location": "x",
+                     "done_on": "2026-12-01", "next_review": "2027-12-01"},
+               officer=ok(201, "registers.manage")),
+    staff_only("GET", "/staff/training", "measures_manage", officer=ok(200, "registers.manage")),
+    staff_only("POST", "/staff/training", "measures_manage",
+               json={"username": "no-such-staff", "course": "c", "completed_on": "2026-12-01",
+                     "next_due": "2027-12-01"},
+               officer=ok(404, "registers.manage; no staff account of that name")),
+    staff_only("GET", "/staff/access-changes", "access_changes",
+               officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
 
     # -- API keys: "API keys and staff are managed by staff whose role has staff.manage" ----------------
     staff_only("GET", "/api-keys", "staff_manage", officer=ok(200, "staff.manage")),
@@ -957,6 +974,39 @@ ROWS: list[Row] = [
                     setup=("link:member:bob",), subject="@bob", op="")],
         rest=no("export-owner-or-officer", "the member's link, not the owner's session",
                 setup=("link:member:bob",), subject="@bob")),
+
+    # -- disclosures to authorities and third parties (docs/disclosures.md) ------------------------
+    # "Recording and listing the register: staff whose role has registers.manage; approving,
+    # rejecting and producing: staff whose role has rights.decide (the privacy officer)."
+    staff_only("POST", "/disclosures", "disclosures_keep",
+               json={"exception": "statute", "authority": "국세청", "authority_ref": "2026-77",
+                     "legal_citation": "국세기본법 제81조의13", "members": ["@bob"],
+                     "categories": [EMAIL]},
+               officer=ok(201, "registers.manage")),
+    staff_only("GET", "/disclosures", "disclosures_keep", officer=ok(200, "registers.manage")),
+    staff_only("GET", "/disclosures/{disclosure_id}", "disclosures_keep",
+               path={"disclosure_id": NO_DISCLOSURE},
+               officer=ok(404, "registers.manage; the disclosure named does not exist")),
+    staff_only("POST", "/disclosures/{disclosure_id}/approve", "disclosure_approve",
+               path={"disclosure_id": NO_DISCLOSURE},
+               officer=ok(404, "rights.decide; the disclosure named does not exist")),
+    staff_only("POST", "/disclosures/{disclosure_id}/reject", "disclosure_approve",
+               path={"disclosure_id": NO_DISCLOSURE}, json={"note": "no exception applies"},
+               officer=ok(404, "rights.decide; the disclosure named does not exist")),
+    # The actor is decided before the disclosure is looked up (ids cannot be probed).
+    staff_only("POST", "/disclosures/{disclosure_id}/produce", "disclose",
+               path={"disclosure_id": NO_DISCLOSURE}, json={"member_id": "@bob"},
+               officer=ok(404, "rights.decide; the disclosure named does not exist")),
+    staff_only("GET", "/third-parties/provisions", "disclosures_keep",
+               officer=ok(200, "registers.manage")),
+    # "Provision only to a recipient the policy names" -- SOMESING's names none, so the policy
+    # refuses every caller before any actor rule (the matrix cannot express it: op "").
+    row("POST", "/third-parties/provisions", "",
+        req={"json": {"member_id": "@bob", "recipient": "ad_partner", "categories": [EMAIL],
+                      "basis": "consent", "consent_item": "customised_ads"}},
+        anonymous=UNAUTH,
+        rest=no("recipient-not-named", "SOMESING's policy names no recipient", op="",
+                subject="@bob")),
 ]
 
 TABLE: dict[tuple[str, str], Row] = {(r.method, r.path): r for r in ROWS}

@@ -395,6 +395,14 @@ _RULES: dict[str, Callable[[_Ask], Decision]] = {
                        rule="capability-required",
                        what="provide a member's data to a third party",
                        fix=f"an API key whose scopes grant {ACCOUNT_PURPOSE}, or {_OFFICER}"),
+    "measures_manage": _either(own=False, capability=REGISTERS_MANAGE, system=False,
+                               rule="capability-required",
+                               what="keep the evidence of organisational measures",
+                               fix=f"ask staff whose role has {REGISTERS_MANAGE}"),
+    "access_changes": _either(own=False, capability=AUDIT_READ, system=False,
+                              rule="capability-required",
+                              what="read the record of access-right changes",
+                              fix=f"ask staff whose role has {AUDIT_READ}"),
     "audit_verify": _either(own=False, capability=AUDIT_VERIFY, system=False,
                             rule="capability-required", what="verify the access log",
                             fix=f"ask staff whose role has {AUDIT_VERIFY}"),
@@ -406,5 +414,9 @@ _RULES: dict[str, Callable[[_Ask], Decision]] = {
                             fix=f"ask staff whose role has {STAFF_MANAGE}"),
     "drp_agents": _either(own=False, capability=RIGHTS_DECIDE, system=False,
                           rule="capability-required", what="manage DRP agents", fix=_OFFICER),
+    # A connected Google account (P12.9): whoever may act on the member's behalf may see it
+    # and revoke it; the tokens themselves are read only through the vault's purpose rules.
+    "connected_view": _either(**_ON_BEHALF, what="see this member's connected accounts"),
+    "connected_revoke": _either(**_ON_BEHALF, what="revoke this member's connected account"),
 }
 assert set(_RULES) == set(OPERATIONS), set(OPERATIONS) ^ set(_RULES)  # noqa: S101

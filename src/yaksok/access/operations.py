@@ -88,12 +88,21 @@ OPERATIONS: dict[str, Operation] = {op.key: op for op in (
               "승인된 제공 요청에 따른 자료 제공"),
     Operation("provide", "member", "disclose", "provide data to a third party",
               "제3자 제공"),
+    Operation("measures_manage", "service", "admin",
+              "keep the evidence of organisational measures and training",
+              "관리적·물리적 보호조치 증빙과 교육 기록 관리"),
+    Operation("access_changes", "service", "read", "read the record of access-right changes",
+              "접근권한 부여·변경·말소 기록 열람"),
     Operation("audit_verify", "service", "read", "verify the access log's integrity",
               "접근 기록 무결성 검증"),
     Operation("retention_status", "service", "admin", "retention status", "보존 현황"),
     Operation("staff_manage", "service", "admin", "manage API keys and staff",
               "API 키와 직원 관리"),
     Operation("drp_agents", "service", "admin", "manage DRP agents", "DRP 대리인 관리"),
+    Operation("connected_view", "member", "read", "see a member's connected accounts",
+              "연결된 계정 조회"),
+    Operation("connected_revoke", "member", "erase", "revoke a connected account",
+              "연결된 계정 접근 철회"),
 )}
 
 

@@ -90,6 +90,7 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     from yaksok.api import (
         routes_drp,
         routes_incidents,
+        routes_measures,
         routes_members,
         routes_retention,
         routes_rights,
@@ -101,7 +102,11 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     app.include_router(routes_retention.router)
     app.include_router(routes_drp.router)
     app.include_router(routes_rights.router)
+    from yaksok.api import routes_disclosures
+
+    app.include_router(routes_disclosures.router)
     app.include_router(routes_incidents.router)
+    app.include_router(routes_measures.router)
     return app
 
 

@@ -21,9 +21,11 @@ from yaksok import errors
 from yaksok.cli import (  # noqa: F401 - registers commands
     accounts,
     audit,
+    disclosures,
     drp,
     incidents,
     keys,
+    measures,
     members,
     outbox,
     policy,

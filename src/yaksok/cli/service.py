@@ -88,18 +88,21 @@ def promises(
     verbose: Annotated[bool, typer.Option(help="List every test of a proven promise.")] = False,
 ) -> None:
     """Show each promise of the policy as proven (a test of its behaviour passed), recorded (an
-    organisational measure the policy records), described (only tests of its wording passed), or
-    open.
+    organisational measure the policy records, with current evidence in the measures register),
+    overdue (its evidence is missing or past review: `yaksok measures status`), described (only
+    tests of its wording passed), or open.
 
     Example:  make test && yaksok promises --verbose
     """
     from yaksok import promises as pr
+    from yaksok.measures import evidenced_promises
     from yaksok.policy.loader import load_policy
 
     try:
-        recorded = open_store().policy.recorded_promises()
-    except errors.YaksokError:
-        recorded = load_policy(settings().policy_path).recorded_promises()
+        yk = open_store()
+        recorded, overdue = evidenced_promises(yk.engine, yk.policy)
+    except errors.YaksokError:  # no data directory: no evidence anywhere to count
+        recorded, overdue = set(), load_policy(settings().policy_path).recorded_promises()
     data = pr.load_report(report) if report.exists() else None
-    statuses = pr.status(pr.load_table(), data, recorded)
+    statuses = pr.status(pr.load_table(), data, recorded, overdue)
     out(pr.format_summary(statuses) if summary else pr.format_table(statuses, verbose=verbose))

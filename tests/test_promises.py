@@ -278,6 +278,14 @@ def test_status_without_report_or_records_is_all_open_and_takes_a_predicate():
     assert [s.id for s in by_predicate if s.status == "recorded"] == ["P7.4"]
 
 
+def test_a_recorded_promise_without_current_evidence_is_overdue():
+    got = {s.id: s.status for s in status(TABLE, REPORT, {"P7.3"}, {"P7.4", "P6.3", "P7.5"})}
+    assert (got["P7.3"], got["P7.4"]) == ("recorded", "overdue")
+    assert got["P6.3"] == "open" and got["P7.5"] == "proven"  # kind E; a passing test wins
+    assert format_summary(status(TABLE, REPORT, {"P7.3"}, {"P7.4"})).endswith(
+        "open 4, overdue 1 of 8")
+
+
 def test_format_table_lists_one_line_per_promise_and_a_summary():
     statuses = status(TABLE, REPORT, RECORDED)
     text = format_table(statuses, verbose=False)

@@ -109,6 +109,9 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
 
     for column in (staff.SEALED_TOTP, *rights.SEALED_COLUMNS, *disclosures.SEALED_COLUMNS):
         sealed.register(column)
+    from yaksok.connected import SEALED as CONNECTED_SEALED
+
+    sealed.register(CONNECTED_SEALED)  # connected accounts' revocation tokens (P12.9)
     return Yaksok(settings, engine, keyring, policy, vault, audit, outbox, ExternalDatasets(),
                   expiry, sealed, Throttle.configured(settings, keyring),
                   IdempotencyKeys.configured(engine, edge_key(keyring), keyring))

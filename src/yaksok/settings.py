@@ -82,6 +82,11 @@ class Settings:
     #: Rate-limit rules tuned (``login-pair=5/15 minutes;signup-address=20/hour``); empty: the
     #: shipped rules of ``yaksok.throttle.RULES``.
     rate_limits: str = ""
+    #: The OAuth 2.0 token revocation endpoint (RFC 7009) of Google, for the members' connected
+    #: Google accounts (YouTube API Services, ``yaksok.connected``). https, or http on loopback.
+    google_revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    #: Seconds to wait for the revocation endpoint (connecting and answering).
+    revoke_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
@@ -123,6 +128,10 @@ class Settings:
         if env.get("YAKSOK_SMTP_TIMEOUT"):
             values["smtp_timeout"] = _number(env, "YAKSOK_SMTP_TIMEOUT", float)
         values.update(_edge(env))
+        if env.get("YAKSOK_GOOGLE_REVOKE_URL"):
+            values["google_revoke_url"] = env["YAKSOK_GOOGLE_REVOKE_URL"].strip()
+        if env.get("YAKSOK_REVOKE_TIMEOUT"):
+            values["revoke_timeout"] = _number(env, "YAKSOK_REVOKE_TIMEOUT", float)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

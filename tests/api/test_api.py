@@ -340,3 +340,72 @@ def test_create_app_from_settings(settings):
     init_yaksok(settings).close()
     with TestClient(create_app_from_settings(settings)) as c:
         assert c.get("/healthz").status_code == 200
+
+
+# -- what /openapi.json says a request may hold is what the app takes --------------------------
+
+
+def _parameter(doc, method: str, path: str, name: str) -> dict:
+    op = doc["paths"][path][method]
+    return next(p for p in op["parameters"] if p["name"] == name)["schema"]
+
+
+def test_ids_in_paths_are_one_line_and_a_control_character_names_the_parameter(client, yk):
+    doc = client.get("/openapi.json").json()
+    for method, path, name in (("delete", "/members/{member_id}", "member_id"),
+                               ("get", "/audit/subjects/{subject_ref}/history", "subject_ref")):
+        assert _parameter(doc, method, path, name)["pattern"] == r"^[^\x00-\x1f\x7f]+$"
+    officer = bearer(staff_token(client, yk, "yoon", "privacy_officer"))
+    # Before: the access log refused the id as `subject_ref`, a name the caller never sent.
+    body = assert_problem(client.delete("/members/m%01x", headers=officer), 422, "validation")
+    assert body["field"] == "member_id"
+    body = assert_problem(client.get("/audit/subjects/m%7Fx/history", headers=officer), 422,
+                          "validation")
+    assert body["field"] == "subject_ref"
+
+
+def test_the_audit_month_is_declared_as_the_log_reads_it(client, yk):
+    import re
+
+    pattern = _parameter(client.get("/openapi.json").json(), "get", "/audit/report",
+                         "month")["pattern"]
+    for good in ("1970-01", "2026-11", "9998-12"):
+        assert re.fullmatch(pattern, good)
+    for bad in ("", "1969-12", "9999-01", "2026-13", "2026-1", " 2026-11"):
+        assert not re.fullmatch(pattern, bad)
+    officer = bearer(staff_token(client, yk, "yoon", "privacy_officer"))
+    r = client.get("/audit/report", params={"month": " 2026-11"}, headers=officer)
+    assert assert_problem(r, 422, "validation")["field"] == "month"
+
+
+def test_rights_codes_are_enumerated(client):
+    from yaksok.rights.grounds import EXTENSION_REASONS, REFUSAL_GROUNDS, STAFF_METHODS
+    from yaksok.rights.lifecycle import STATUSES
+
+    doc = client.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert _parameter(doc, "get", "/rights/requests", "status")["anyOf"][0]["enum"] == \
+        list(STATUSES)
+    assert schemas["StaffVerifyIn"]["properties"]["method"]["enum"] == list(STAFF_METHODS)
+    assert schemas["ExtendIn"]["properties"]["reason"]["enum"] == list(EXTENSION_REASONS)
+    assert schemas["RefuseIn"]["properties"]["reason"]["enum"] == list(REFUSAL_GROUNDS)
+
+
+def test_the_policy_s_scopes_and_consent_items_are_enumerated(client, yk):
+    doc = client.get("/openapi.json").json()
+    scopes = doc["components"]["schemas"]["ApiKeyIn"]["properties"]["scopes"]["items"]
+    assert scopes["enum"] == [s.key for s in yk.policy.api_scopes]
+    item = _parameter(doc, "post", "/members/{member_id}/consents/{item}", "item")
+    assert item["enum"] == [c.key for c in yk.policy.consents]
+    assert "x-policy-keys" not in str(doc)
+
+
+def test_the_document_follows_the_policy_in_force(client, yk, monkeypatch):
+    client.get("/openapi.json")
+    published = yk.published
+    fewer = published.policy.model_copy(update={"consents": published.policy.consents[:1]})
+    monkeypatch.setattr(type(yk), "published", property(lambda self: type(published)(
+        **{**published.__dict__, "version": "test-next", "policy": fewer})))
+    item = _parameter(client.get("/openapi.json").json(), "post",
+                      "/members/{member_id}/consents/{item}", "item")
+    assert item["enum"] == [published.policy.consents[0].key]

@@ -10,6 +10,11 @@ operation takes, and declares every 4xx and 5xx answer under ``application/probl
 the ``Problem`` schema. One place, so no route has to repeat them; a route declares only the
 statuses its own work may answer (``problems.problem_responses``: 409, 429 ...).
 
+``document_policy`` puts the policy's own vocabularies into the document: a parameter or field
+marked ``POLICY_KEYS`` (``x-policy-keys: api_scopes``) lists the keys of the published policy
+as its ``enum``, so what a client may send is what the policy in force defines (the document is
+made again when a new version is published).
+
 A response that a route declared with a schema of its own under another media type (the Data
 Rights Protocol's error shape, ``application/json``) keeps it beside the problem; one it
 declared with ``x-no-content`` (DRP's bare 403 to a failed key setup) has no body.
@@ -23,7 +28,10 @@ from fastapi import FastAPI
 
 from yaksok.api.problems import PROBLEM_JSON, Problem
 
-__all__ = ["document_problems", "install_openapi"]
+__all__ = ["POLICY_KEYS", "document_policy", "document_problems", "install_openapi"]
+
+#: The marker a schema carries for ``document_policy``: ``{POLICY_KEYS: "api_scopes"}``.
+POLICY_KEYS = "x-policy-keys"
 
 _METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 _REF = "#/components/schemas/{model}"
@@ -90,14 +98,44 @@ def document_problems(schema: dict) -> dict:
     return schema
 
 
+def _vocabularies(policy) -> dict[str, list[str]]:
+    return {"api_scopes": [s.key for s in policy.api_scopes],
+            "consents": [c.key for c in policy.consents]}
+
+
+def document_policy(schema: dict, policy) -> dict:
+    """Amend an OpenAPI document (in place, and return it): every schema marked with
+    ``POLICY_KEYS`` gets the keys of that vocabulary of ``policy`` as its ``enum``."""
+    vocabularies = _vocabularies(policy)
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            name = node.pop(POLICY_KEYS, None)
+            if name is not None:
+                node["enum"] = vocabularies[name]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return schema
+
+
 def install_openapi(app: FastAPI) -> None:
-    """Make ``app.openapi()`` (and so ``/openapi.json``) return the amended document."""
+    """Make ``app.openapi()`` (and so ``/openapi.json``) return the amended document, for the
+    policy version in force (``app.state.yaksok``)."""
     generate = app.openapi
+    made_for: list[str] = []  # the version the document in app.openapi_schema was made for
 
     def openapi() -> dict:
-        if app.openapi_schema is None:
-            # FastAPI keeps what it generated in app.openapi_schema; amend that once.
-            document_problems(generate())
+        published = app.state.yaksok.published
+        if app.openapi_schema is None or made_for != [published.version]:
+            # FastAPI keeps what it generates in app.openapi_schema: made afresh, then amended.
+            app.openapi_schema = None
+            document_policy(document_problems(generate()), published.policy)
+            made_for[:] = [published.version]
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -77,7 +77,10 @@ def _context(request: Request) -> dict:
 def audit_report(
     request: Request,
     month: str = Query(description="The month to inspect, YYYY-MM (inspection time zone).",
-                       examples=["2026-11"], pattern=MONTH),
+                       examples=["2026-11"],
+                       # The pattern for /openapi.json; parse_month checks the same, with
+                       # messages that say what is wrong (the year, the month).
+                       json_schema_extra={"pattern": MONTH}),
     fmt: Literal["json", "html"] = Query("json", alias="format"),
     lang: Literal["ko", "en"] = Query("ko", description="Language of the HTML report."),
     actor: Actor = Depends(authorized("audit_report")),
@@ -86,7 +89,11 @@ def audit_report(
 
     Example: `GET /audit/report?month=2026-11&format=html&lang=en`
     """
-    parse_month(month)  # a bad month is refused before anything is logged
+    # A bad month is refused before anything is logged; the pattern leaves no room for spaces.
+    if month != month.strip():
+        raise ValidationError(f"{month[:20]!r} is not a month: no spaces", field="month",
+                              fix="write it as YYYY-MM, e.g. 2026-11")
+    parse_month(month)
     yk = get_yaksok(request)
     record_access(request, report_event(request.state.actor, month, **_context(request)))
     report = monthly_report(yk.engine, yk.policy, month)

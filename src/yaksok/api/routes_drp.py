@@ -176,7 +176,8 @@ router.add_api_route("/v1/agent/{agent_id}", key_setup_route, methods=["POST"],
                                       "x-no-content": True}})
 
 
-@router.get("/v1/agent/{agent_id}", dependencies=[Depends(agent_token)])
+# No security scheme in /openapi.json: without a valid token this is DRP 2.06.1's 403, not a 401.
+@router.get("/v1/agent/{agent_id}")
 def agent_info_route(agent_id: str, request: Request) -> JSONResponse:
     """``{}`` while the bearer token is the agent's valid token (DRP 2.06)."""
     from yaksok.rights.drp import agent_info

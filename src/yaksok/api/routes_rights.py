@@ -25,6 +25,8 @@ from yaksok.api.auth import authorized, client_ip, current_actor, get_yaksok
 from yaksok.api.idempotency import idempotently
 from yaksok.api.problems import problem_responses
 from yaksok.errors import ValidationError
+from yaksok.rights.grounds import EXTENSION_REASONS, REFUSAL_GROUNDS, STAFF_METHODS
+from yaksok.rights.lifecycle import STATUSES
 
 __all__ = ["router"]
 
@@ -122,7 +124,7 @@ def submit_request(body: SubmitIn, request: Request,
 @router.get("/rights/requests")
 def list_rights_requests(
     request: Request,
-    status: str | None = Query(None, max_length=16, description="Only requests in this status."),
+    status: Literal[STATUSES] | None = Query(None, description="Only requests in this status."),
     member_id: str | None = Query(None, max_length=64, description="Staff: one member's."),
     limit: int = Query(100, ge=1, le=1000),
     actor: Actor = Depends(current_actor),
@@ -211,9 +213,9 @@ class StaffSubmitIn(BaseModel):
 class StaffVerifyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    method: str = Field(min_length=1, max_length=48, examples=["id-card-seen"],
-                        description="How identity was checked (a code of GET "
-                                    "/rights/refusal-grounds → `staff_methods`).")
+    method: Literal[STAFF_METHODS] = Field(
+        examples=["id-card-seen"], description="How identity was checked (a code of GET "
+                                               "/rights/refusal-grounds → `staff_methods`).")
 
 
 class AgentCheckIn(BaseModel):
@@ -222,11 +224,18 @@ class AgentCheckIn(BaseModel):
     outcome: Literal["accepted", "rejected"]
 
 
-class ReasonIn(BaseModel):
+class ExtendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=64,
-                        description="A code: an extension reason, or a refusal ground.")
+    reason: Literal[tuple(EXTENSION_REASONS)] = Field(description="An extension reason.")
+
+
+class RefuseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal[tuple(REFUSAL_GROUNDS)] = Field(
+        description="A refusal ground (GET /rights/refusal-grounds): one that applies to the "
+                    "request's right and the member's law, else a 422.")
 
 
 class CarryOutIn(BaseModel):
@@ -315,7 +324,7 @@ def start_request(request: Request, request_id: str = RequestId,
 
 
 @router.post("/rights/requests/{request_id}/extend")
-def extend_request(body: ReasonIn, request: Request, request_id: str = RequestId,
+def extend_request(body: ExtendIn, request: Request, request_id: str = RequestId,
                    actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Extend the deadline as the member's law allows, telling the member why."""
     from yaksok.rights.requests import extend
@@ -325,7 +334,7 @@ def extend_request(body: ReasonIn, request: Request, request_id: str = RequestId
 
 
 @router.post("/rights/requests/{request_id}/refuse")
-def refuse_request(body: ReasonIn, request: Request, request_id: str = RequestId,
+def refuse_request(body: RefuseIn, request: Request, request_id: str = RequestId,
                    actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Refuse on a ground the law recognises (P6.9); the member is told the ground and how to
     appeal."""

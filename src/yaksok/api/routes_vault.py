@@ -28,7 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from yaksok.actors import Actor
 from yaksok.api.auth import current_actor, get_yaksok
 from yaksok.api.idempotency import idempotently
+from yaksok.api.openapi import POLICY_KEYS
 from yaksok.api.problems import problem_responses
+from yaksok.api.routes_audit import ONE_LINE
 from yaksok.api.routes_members import request_context
 from yaksok.errors import ValidationError
 from yaksok.members import identifiers
@@ -44,7 +46,8 @@ router = APIRouter(tags=["vault"], responses=problem_responses(401, 403, 404, 42
 _NO_STORE = {"Cache-Control": "no-store"}
 #: What a member reads their own data for when no purpose is named.
 MEMBER_READ_PURPOSE = "member_management"
-MemberId = Path(min_length=1, max_length=64, description="The member's id (`m_...`).")
+MemberId = Path(min_length=1, max_length=64, pattern=ONE_LINE,
+                description="The member's id (`m_...`).")
 
 
 def _vault(request: Request):
@@ -295,7 +298,9 @@ class ConsentOut(BaseModel):
 @router.post("/members/{member_id}/consents/{item}", response_model=ConsentOut,
              status_code=201, responses=problem_responses(409))
 def record_consent(body: ConsentIn, request: Request, member_id: str = MemberId,
-                   item: str = Path(min_length=1, max_length=64),
+                   item: str = Path(min_length=1, max_length=64,
+                                    json_schema_extra={POLICY_KEYS: "consents"},
+                                    description="A consent item of the policy in force."),
                    actor: Actor = Depends(current_actor)) -> ConsentOut:
     """Give, refuse or withdraw a consent item; a withdrawal stops the purposes that need it at
     once. Members act for themselves; API keys relay what the member chose in the app; the

@@ -88,7 +88,7 @@ def test_the_command_line_records_and_shows_an_incident(tmp_path, monkeypatch, c
     monkeypatch.setenv("YAKSOK_STAFF_TOKEN", token)
     code, out, err = run("incidents", "open", "--title", "도용", "--nature", "n", "--cause", "c",
                          "--category", "user.contact.email", "--measures", "m",
-                         "--discovered-at", "2026-12-06T09:00+09:00", "--outside-access")
+                         "--discovered-at", "2026-01-06T09:00+09:00", "--outside-access")
     assert code == 0, err
     inc = out.strip()
     code, _, err = run("incidents", "notify", inc, "--kind", "final", "--texts",
@@ -99,3 +99,6 @@ def test_the_command_line_records_and_shows_an_incident(tmp_path, monkeypatch, c
     assert code == 0 and json.loads(out)["id"] == inc
     code, out, _ = run("incidents", "list")
     assert inc in out and "members_kr" not in out  # nobody affected yet: no member clock
+    # The PIPC report (outside access) was due 72 hours after 2026-01-06 09:00 KST.
+    assert "overdue      pipc" in out
+    assert run("incidents", "list", "--fail-on-overdue")[0] == 1

@@ -63,20 +63,29 @@ def _clock_line(c: dict) -> str:
 
 
 @incidents_app.command("list")
-def incidents_list() -> None:
+def incidents_list(
+    fail_on_overdue: Annotated[bool, typer.Option(
+        "--fail-on-overdue", help="Exit 1 when a clock is overdue, for cron alerts.")] = False,
+) -> None:
     """Every incident, newest first, with its affected count and open clocks.
 
-    Example:  yaksok incidents list
+    \b
+    Examples:  yaksok incidents list
+               yaksok incidents list --fail-on-overdue     # from cron: exit 1 on a late duty
     """
     from yaksok.incidents import list_incidents
 
     yk, actor = _staff()
+    overdue = False
     for view in list_incidents(yk, actor):
         d = view.to_dict()
         out(f"{d['id']}\t{d['discovered_at']}\t{d['affected_total']} affected\t{d['title']}")
         for c in d["clocks"]:
             if c["state"] in ("due", "overdue"):
                 out(_clock_line(c))
+            overdue = overdue or c["state"] == "overdue"
+    if fail_on_overdue and overdue:
+        raise typer.Exit(1)
 
 
 @incidents_app.command("show")

@@ -192,3 +192,32 @@ def test_witness_settings_are_checked():
     with pytest.raises(ConfigError, match="YAKSOK_WITNESS_KEY"):
         WitnessLink.configured("http://127.0.0.1:8700", "not a key")
     assert WitnessLink.configured("", "") is None
+
+
+def test_a_history_re_signed_under_another_origin_cannot_hide_from_the_witness(audit, witness,
+                                                                              yk):
+    # Attack 2 once more, but the sealer is made to sign the new history under another origin
+    # (the database's, which the attacker writes): the witness knows no such log and has nothing
+    # to show. That is not "nothing to reproduce", with the pin or without it.
+    pin = parse_vkey(audit.verifier_key())
+    grow(audit, 0, 100)
+    grow(audit, 100, 137)
+    raw(yk.engine, "UPDATE access_log SET actor_id = 'st_9' WHERE seq = 41")
+    rehash(yk.engine, 41)
+    for table in ("access_log_checkpoints", "access_log_nodes", "access_log_cosignatures"):
+        raw(yk.engine, f"DELETE FROM {table}")  # noqa: S608 - a constant
+    raw(yk.engine, "UPDATE access_log_head SET origin = NULL")
+    audit.checkpoint_path.unlink()
+    audit.seal(force=True)
+    raw(yk.engine, "UPDATE access_log_head SET origin = 'elsewhere.example/log'")
+    audit.record(event(137))
+    renamed = audit.seal(force=True)  # the keyring's (pinned) key signs the new name
+    raw(yk.engine, "DELETE FROM access_log_checkpoints WHERE size = 137")
+    audit.checkpoint_path.write_text(renamed.note + "\n", encoding="utf-8")
+    assert audit.verify(use_witness=False).ok  # a consistent history, freshly signed
+    result = audit.verify()
+    assert not result.ok and any("the witness has cosigned no checkpoint of" in p
+                                 for p in result.problems), result.summary()
+    result = audit.verify(pin=pin)
+    assert not result.ok, result.summary()
+    assert any("not the pinned key's" in p for p in result.problems), result.problems

@@ -178,15 +178,19 @@ class AuditLog:
         reproduced (``use_witness=False`` skips asking it, and the summary says so)."""
         pin = pin or self.pin
         trust = Trust(pin=pin) if pin is not None else Trust(keyring=self.public_keys())
-        witnessed = None
+        witnessed = origin = None
         if self.witness is not None and use_witness:
-            with self.engine.connect() as conn:
-                origin = tree.read_head(conn).origin or self.origin
+            if pin is not None:
+                origin = pin.name  # the pin names the log; the database cannot rename it
+            else:
+                with self.engine.connect() as conn:
+                    origin = tree.read_head(conn).origin or self.origin
             witnessed = fetch_latest(self.witness, origin)
         return verify_log(self.engine, trust,
                           checkpoint_path=checkpoint_path or self.checkpoint_path,
                           checkpoint_seconds=self.checkpoint_seconds, now=now or self.clock(),
-                          grace_seconds=grace_seconds, witnessed=witnessed)
+                          grace_seconds=grace_seconds, witnessed=witnessed,
+                          witness_origin=origin)
 
     # -- the witness and the signing key ---------------------------------------------------------
 

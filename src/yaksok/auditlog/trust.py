@@ -58,6 +58,8 @@ class Trust:
             return []
         problems, steps = [], []
         for note, cp in notes:
+            if cp.origin != self.pin.name:
+                continue  # another log's keys (signed-note: a key is its name and its bytes)
             try:
                 steps += [(cp.size, old.public, new.public) for old, new in handovers(cp, note)]
             except InvalidCheckpoint as exc:
@@ -90,6 +92,10 @@ class Trust:
 
     def check(self, note: str, cp: Checkpoint, version: int | None = None) -> None:
         """Raise InvalidCheckpoint unless a key trusted for its size signed ``note``."""
+        if self.pin is not None and cp.origin != self.pin.name:
+            # The pin names the log: the same key bytes under another name are another key.
+            raise InvalidCheckpoint(f"checkpoint origin {cp.origin!r} is not the pinned key's "
+                                    f"({self.pin.name!r})")
         keys = self.keys_for(cp.size, version)
         if not keys:
             raise InvalidCheckpoint(

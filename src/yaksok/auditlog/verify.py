@@ -84,9 +84,11 @@ class VerifyResult:
 def verify_log(engine: sa.Engine, trust: Trust, *,
                checkpoint_path: Path | None, checkpoint_seconds: int,
                now: dt.datetime, grace_seconds: int = 30,
-               witnessed: tuple[int, bytes, str] | None = None) -> VerifyResult:
+               witnessed: tuple[int, bytes, str] | None = None,
+               witness_origin: str | None = None) -> VerifyResult:
     """``witnessed``: the witness's latest cosigned (size, root, note), which the database must
-    reproduce like any checkpoint of its own."""
+    reproduce like any checkpoint of its own; ``witness_origin``: the origin the witness was
+    asked about (None: no witness was asked), for when it had nothing to show."""
     r = VerifyResult(pinned=trust.pinned)
     with engine.connect() as conn, conn.begin():
         if conn.dialect.name == "postgresql":
@@ -101,7 +103,8 @@ def verify_log(engine: sa.Engine, trust: Trust, *,
             r.fail(f"{outside[1]} entries lie outside the log's range "
                    f"{head.expired_before}..{head.next_seq - 1} (the first at seq {outside[0]}): "
                    "they were inserted, and no reader shows them", outside[0])
-        signed = _checkpoints(conn, head.origin, trust, checkpoint_path, r, witnessed)
+        signed = _checkpoints(conn, head.origin, trust, checkpoint_path, r, witnessed,
+                              witness_origin)
         cursor = conn.connection.driver_connection.cursor()
         cursor.execute(f"SELECT level, idx, hash FROM access_log_nodes WHERE level >= {STORED_LEVEL}")  # noqa: S608 - a constant
         nodes = {(lv, ix): bytes(h) for lv, ix, h in cursor.fetchall()}
@@ -140,7 +143,8 @@ def verify_log(engine: sa.Engine, trust: Trust, *,
 
 
 def _checkpoints(conn, origin, trust: Trust, path, r: VerifyResult,
-                 witnessed: tuple[int, bytes, str] | None) -> dict[int, bytes]:
+                 witnessed: tuple[int, bytes, str] | None,
+                 witness_origin: str | None = None) -> dict[int, bytes]:
     """Every validly signed checkpoint, size -> root, from the database, the file and the
     witness's latest, each signed by a key ``trust`` accepts for its size."""
     db_rows = [(int(size), bytes(root), note, version) for size, root, note, version in
@@ -188,6 +192,12 @@ def _checkpoints(conn, origin, trust: Trust, path, r: VerifyResult,
         cp = check(witnessed[2], f"the witness's latest checkpoint ({witnessed[0]})")
         if cp is not None:
             r.witnessed_size = cp.size
+    elif witness_origin is not None and (db_rows or file_notes):
+        # Not "nothing to reproduce": the origin asked about comes from the pin or from the
+        # database, and a history re-signed under a new origin is one the witness never saw.
+        r.fail(f"the witness has cosigned no checkpoint of {witness_origin!r}, yet the log "
+               "holds signed checkpoints: it was never shown one (run `yaksok audit "
+               "checkpoint`), or the log was re-signed under another origin")
     if path is None:
         return signed
     file_sizes = set()

@@ -17,7 +17,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tests.support.auditlog import event, raw, rebuild_nodes, rehash
 from tests.support.serving import serving
 from yaksok.api.witness_app import create_witness_app
-from yaksok.auditlog.checkpoint import sign_checkpoint, split_note, verify_checkpoint
+from yaksok.auditlog.checkpoint import (
+    parse_checkpoint,
+    sign_checkpoint,
+    split_note,
+    verify_checkpoint,
+)
 from yaksok.auditlog.cosign import VerifierKey, cosignatures, parse_vkey
 from yaksok.auditlog.cpfile import append_note
 from yaksok.auditlog.witnessing import WitnessLink
@@ -221,3 +226,33 @@ def test_a_history_re_signed_under_another_origin_cannot_hide_from_the_witness(a
     result = audit.verify(pin=pin)
     assert not result.ok, result.summary()
     assert any("not the pinned key's" in p for p in result.problems), result.problems
+
+
+def test_the_sealer_hands_over_to_no_key_on_its_own(audit, yk):
+    # A key planted as the keyring's active one must not get a hand-over from the pinned key
+    # at the next seal: that would make it "reached from the pin", and everything the attacker
+    # then signs with it would verify. Only rotate_signing_key hands over.
+    pin = parse_vkey(audit.verifier_key())
+    audit.record_many([event(i) for i in range(50)])
+    audit.seal(force=True)
+    version = yk.keyring.rotate("log_signing")  # the attacker's key becomes the active one
+    key = yk.keyring.ed25519_private(version)
+    audit.record_many([event(i) for i in range(50, 80)])
+    with pytest.raises(IntegrityError, match="no hand-over"):
+        audit.seal(force=True)
+    assert audit.latest_checkpoint().size == 50
+    # So the attacker signs with their key alone, which the pin does not reach.
+    raw(yk.engine, "UPDATE access_log SET purpose = 'marketing' WHERE seq = 60")
+    rehash(yk.engine, 60)
+    with audit.engine.connect() as conn:
+        from yaksok.auditlog.tree import read_head
+
+        origin = read_head(conn).origin
+    note = sign_checkpoint(origin, 80, rebuild_nodes(yk.engine), key)
+    raw(yk.engine, "INSERT INTO access_log_checkpoints (size, root_hash, note, key_version, "
+                   "created_at) SELECT 80, :r, :n, :v, created_at FROM access_log_checkpoints "
+                   "WHERE size = 50", {"r": parse_checkpoint(note).root, "n": note, "v": version})
+    append_note(audit.checkpoint_path, note)
+    assert audit.verify().ok  # the keyring's keys are believed: the documented gap
+    result = audit.verify(pin=pin)
+    assert not result.ok and any("not signed by the pinned key" in p for p in result.problems)

@@ -64,8 +64,12 @@ def _due(conn, head, latest, *, every: int, seconds: int, now: dt.datetime) -> b
 
 def seal_tree(conn: sa.Connection, keyring, *, origin: str, checkpoint_path: Path | None,
               every: int, seconds: int, force: bool, now: dt.datetime,
-              cache: dict | None = None) -> CheckpointInfo | None:
-    """Seal in the caller's transaction; returns the new checkpoint, or None if none was due."""
+              cache: dict | None = None, handover: bool = False) -> CheckpointInfo | None:
+    """Seal in the caller's transaction; returns the new checkpoint, or None if none was due.
+
+    ``handover``: sign with the key of the last checkpoint and the active key, with a hand-over
+    line (``AuditLog.rotate_signing_key`` only); without it, a change of key is refused.
+    """
     from yaksok.store.tables import access_log_checkpoints, access_log_head, access_log_nodes
 
     lock_tree(conn)
@@ -121,7 +125,7 @@ def seal_tree(conn: sa.Connection, keyring, *, origin: str, checkpoint_path: Pat
 
     if checkpoint_path is not None:
         _check_file(conn, reader, checkpoint_path, new, root)
-    version, keys, extensions = _signers(keyring, origin, latest)
+    version, keys, extensions = _signers(keyring, origin, latest, handover)
     note = sign_checkpoint(origin, new, root, keys, extensions)
     if checkpoint_path is not None:
         append_note(checkpoint_path, note)
@@ -130,15 +134,30 @@ def seal_tree(conn: sa.Connection, keyring, *, origin: str, checkpoint_path: Pat
     return CheckpointInfo(new, root, note, version, now)
 
 
-def _signers(keyring, origin: str, latest: CheckpointInfo | None):
-    """(version, keys, extension lines): the active key; after a rotation, also the key that
-    signed the last checkpoint, with a hand-over line naming both, so a pinned key or a witness
-    that trusts the old key learns the new one (``trust.py``)."""
+def _signers(keyring, origin: str, latest: CheckpointInfo | None, handover: bool):
+    """(version, keys, extension lines): the active key; for a rotation's hand-over, also the
+    key that signed the last checkpoint, with a hand-over line naming both, so a pinned key or a
+    witness that trusts the old key learns the new one (``trust.py``).
+
+    Never on its own: a key that became active without ``rotate_signing_key`` (one put in the
+    keyring) would otherwise be vouched for by the old key at the next seal, and everything its
+    holder signed afterwards would verify under the pin.
+    """
     version, _ = keyring.active("log_signing")
     new = keyring.ed25519_private(version)
-    if latest is None or latest.key_version == version \
-            or latest.key_version not in keyring.versions("log_signing"):
+    if latest is None or latest.key_version == version:
         return version, [new], ()
+    if not handover:
+        raise IntegrityError(
+            f"the keyring's active signing key (version {version}) did not sign checkpoint "
+            f"{latest.size} (version {latest.key_version}) and no hand-over was made to it; "
+            "refusing to sign", fix="change the key only with `yaksok audit rotate-key` (it "
+            "hands over), and run `yaksok audit verify --key ...`")
+    if latest.key_version not in keyring.versions("log_signing"):
+        raise IntegrityError(
+            f"key version {latest.key_version}, which signed checkpoint {latest.size}, is not "
+            "in the keyring: it cannot hand over", fix="restore the keyring from the backup "
+            "that holds it, or run `yaksok audit verify`")
     old = keyring.ed25519_private(latest.key_version)
     line = handover_line(*(VerifierKey(origin, ED25519, k.public_key().public_bytes_raw())
                            for k in (old, new)))

@@ -99,11 +99,14 @@ class AuditLog:
 
     def seal(self, force: bool = False) -> CheckpointInfo | None:
         """Hash new entries into the tree and sign a checkpoint if due (or ``force``)."""
+        return self._seal(force)
+
+    def _seal(self, force: bool, handover: bool = False) -> CheckpointInfo | None:
         with self._begin() as conn:
             info = seal_tree(conn, self.keyring, origin=self.origin,
                              checkpoint_path=self.checkpoint_path, every=self.checkpoint_every,
                              seconds=self.checkpoint_seconds, force=force, now=self.clock(),
-                             cache=self._nodes())
+                             cache=self._nodes(), handover=handover)
         with self._lock:
             self._since_seal = 0
             self._next_check = time.monotonic() + self.checkpoint_seconds
@@ -204,13 +207,15 @@ class AuditLog:
 
     def rotate_signing_key(self) -> tuple[int, CheckpointInfo | None]:
         """A new signing key, handed over at once: an entry records the rotation, and the next
-        checkpoint is signed by the old key and the new (see ``trust.py``)."""
+        checkpoint is signed by the old key and the new (see ``trust.py``). The only hand-over:
+        the sealer refuses a key that became active any other way."""
         version = self.keyring.rotate("log_signing")
-        self.record(AccessEvent(
-            actor_id="yaksok:keys", actor_kind="system", operation="admin",
-            outcome="granted", at=self.clock(),
-            reason=f"the access log's signing key was handed over to version {version}"))
-        info = self.seal(force=True)
+        with self._begin() as conn:  # not record(): a seal it starts would refuse the new key
+            append_many(conn, (AccessEvent(
+                actor_id="yaksok:keys", actor_kind="system", operation="admin",
+                outcome="granted", at=self.clock(),
+                reason=f"the access log's signing key was handed over to version {version}"),))
+        info = self._seal(True, handover=True)
         self.submit_to_witness()
         return version, info
 

@@ -184,3 +184,17 @@ def test_the_http_face_speaks_the_spec_and_refuses_a_huge_body(witness, log_key)
     assert client.get("/key").text == f"{witness.key}\n"
     assert client.get("/add-checkpoint").status_code == 405
 
+
+
+def test_a_key_handed_over_to_two_keys_at_one_size_is_a_fork_of_keys():
+    from yaksok.auditlog.checkpoint import parse_checkpoint
+    from yaksok.auditlog.trust import Trust
+
+    a, b, c = (Ed25519PrivateKey.generate() for _ in range(3))
+    keys = {k: VerifierKey(ORIGIN, b"\x01", k.public_key().public_bytes_raw()) for k in (a, b, c)}
+    notes = [sign_checkpoint(ORIGIN, 10, root(10), [a, new],
+                             (handover_line(keys[a], keys[new]),)) for new in (b, c)]
+    problems = Trust(pin=keys[a]).follow([(n, parse_checkpoint(n)) for n in notes])
+    assert any("handed over twice" in p for p in problems), problems
+    # One hand-over alone is no fork.
+    assert Trust(pin=keys[a]).follow([(notes[0], parse_checkpoint(notes[0]))]) == []

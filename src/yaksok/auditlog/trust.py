@@ -65,11 +65,16 @@ class Trust:
             except InvalidCheckpoint as exc:
                 problems.append(f"checkpoint {cp.size}: a hand-over that is not valid ({exc})")
         steps = sorted(set(steps))
-        starts: dict[bytes, float] = {}
-        ends: dict[bytes, float] = {}
+        # One successor per key and one predecessor per key: the same key handed over to two
+        # keys, even at one size, is a fork of keys.
+        handed: dict[bytes, tuple[int, bytes]] = {}  # old key -> (size, new key)
+        taken: dict[bytes, tuple[int, bytes]] = {}  # new key -> (size, old key)
         for size, old, new in steps:
-            if ends.setdefault(old, size) != size or starts.setdefault(new, size) != size:
+            if handed.setdefault(old, (size, new)) != (size, new) \
+                    or taken.setdefault(new, (size, old)) != (size, old):
                 problems.append(f"checkpoint {size}: a key is handed over twice (a fork of keys)")
+        starts: dict[bytes, float] = {new: size for new, (size, _) in taken.items()}
+        ends: dict[bytes, float] = {old: size for old, (size, _) in handed.items()}
         trusted = {self.pin.public}
         grew = True
         while grew:

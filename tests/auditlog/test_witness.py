@@ -256,3 +256,14 @@ def test_the_sealer_hands_over_to_no_key_on_its_own(audit, yk):
     assert audit.verify().ok  # the keyring's keys are believed: the documented gap
     result = audit.verify(pin=pin)
     assert not result.ok and any("not signed by the pinned key" in p for p in result.problems)
+
+
+def test_a_forged_record_of_the_witness_does_not_stop_the_submissions(audit, witness, yk):
+    grow(audit, 0, 100)
+    # The database's record of what the witness cosigned is the attacker's to write; the
+    # witness is asked, and its own answer (409 with its size) decides.
+    raw(yk.engine, "INSERT INTO access_log_cosignatures (witness, size, cosigned_at, line) "
+                   "SELECT 'witness.test/w1', 1000000, cosigned_at, line "
+                   "FROM access_log_cosignatures WHERE size = 100")
+    grow(audit, 100, 137)
+    assert witness.logs()[audit.origin]["size"] == 137

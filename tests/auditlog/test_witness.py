@@ -9,6 +9,7 @@ and the pin add — and fails with them. The witness is the real one, over HTTP 
 
 from __future__ import annotations
 
+import base64
 import shutil
 
 import pytest
@@ -267,3 +268,27 @@ def test_a_forged_record_of_the_witness_does_not_stop_the_submissions(audit, wit
                    "FROM access_log_cosignatures WHERE size = 100")
     grow(audit, 100, 137)
     assert witness.logs()[audit.origin]["size"] == 137
+
+
+def test_the_stored_cosignature_line_is_the_one_by_the_witness_key(audit, witness, yk):
+    # tlog-witness: the answer may hold several signature lines; the client keeps only the one
+    # whose name *and* key ID are the witness's (a line with its name but another ID is ignored).
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from yaksok.auditlog.checkpoint import SIG_PREFIX
+
+    async def add(request):
+        answer = witness.add_checkpoint(await request.body())
+        stranger = base64.b64encode(b"\0" * 76).decode()
+        body = f"{SIG_PREFIX}{witness.name} {stranger}\n{answer.body}" \
+            if answer.status == 200 else answer.body
+        return Response(body, status_code=answer.status,
+                        headers={"content-type": answer.content_type})
+
+    with serving(Starlette(routes=[Route("/add-checkpoint", add, methods=["POST"])])) as url:
+        audit.witness = WitnessLink.configured(url, str(witness.key))
+        grow(audit, 0, 20)
+    [(line,)] = raw(yk.engine, "SELECT line FROM access_log_cosignatures WHERE size = 20")
+    assert cosignatures(audit.latest_checkpoint().note + line, witness.key)

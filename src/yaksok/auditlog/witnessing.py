@@ -13,6 +13,8 @@ wiped and re-signed, cannot reproduce a tree the witness saw.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import urllib.error
 import urllib.parse
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from yaksok.auditlog.checkpoint import InvalidCheckpoint, parse_checkpoint
+from yaksok.auditlog.checkpoint import SIG_PREFIX, InvalidCheckpoint, parse_checkpoint
 from yaksok.auditlog.cosign import (
     COSIGNATURE,
     VerifierKey,
@@ -127,7 +129,7 @@ def submit(engine: sa.Engine, link: WitnessLink, prove, *, now: dt.datetime) -> 
         if not stamps:
             raise IntegrityError("the witness answered without a cosignature by its key",
                                  fix="check YAKSOK_WITNESS_KEY")
-        line = next(x for x in text.splitlines() if x.startswith("\u2014 " + link.key.name + " "))
+        line = _own_line(text, link.key)
         with engine.begin() as conn:
             conn.execute(t.delete().where(t.c.witness == link.key.name,
                                           t.c.size == latest.size))
@@ -138,6 +140,22 @@ def submit(engine: sa.Engine, link: WitnessLink, prove, *, now: dt.datetime) -> 
         f"the witness has cosigned a tree of {old} entries but this database's latest "
         f"checkpoint is {latest.size}: the database was rolled back", first_bad_seq=latest.size,
         fix="restore the database that matches the witness and run `yaksok audit verify`")
+
+
+def _own_line(text: str, key: VerifierKey) -> str:
+    """The answer's signature line by ``key``: its name *and* key ID (tlog-witness: lines by
+    other keys, even under the same name, are ignored)."""
+    for line in text.splitlines():
+        name, _, blob = line.removeprefix(SIG_PREFIX).rpartition(" ")
+        if not line.startswith(SIG_PREFIX) or name != key.name:
+            continue
+        try:
+            if base64.b64decode(blob, validate=True)[:4] == key.key_id:
+                return line
+        except (binascii.Error, ValueError):
+            continue
+    raise IntegrityError("the witness answered without a cosignature by its key",
+                         fix="check YAKSOK_WITNESS_KEY")
 
 
 def fetch_latest(link: WitnessLink, origin: str) -> tuple[int, bytes, str] | None:

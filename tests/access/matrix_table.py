@@ -994,7 +994,7 @@ ROWS: list[Row] = [
                path={"disclosure_id": NO_DISCLOSURE}, json={"note": "no exception applies"},
                officer=ok(404, "rights.decide; the disclosure named does not exist")),
     # The actor is decided before the disclosure is looked up (ids cannot be probed).
-    staff_only("POST", "/disclosures/{disclosure_id}/produce", "disclose",
+    staff_only("POST", "/disclosures/{disclosure_id}/produce", "",
                path={"disclosure_id": NO_DISCLOSURE}, json={"member_id": "@bob"},
                officer=ok(404, "rights.decide; the disclosure named does not exist")),
     staff_only("GET", "/third-parties/provisions", "disclosures_keep",

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from yaksok.auditlog.events import AccessEvent
 from yaksok.auditlog.log import StoredEntry, iter_entries, sealed_size
+from yaksok.auditlog.withheld import withheld_seqs
 from yaksok.errors import ValidationError
 from yaksok.policy.model import Policy
 
@@ -139,11 +140,12 @@ class _Words:
 def subject_history(
     engine: sa.Engine, policy: Policy, subject_ref: str, *, lang: str = "ko",
     since: dt.datetime | None = None, until: dt.datetime | None = None,
-    limit: int | None = None,
+    limit: int | None = None, now: dt.datetime | None = None,
 ) -> list[HistoryItem]:
     """The accesses to ``subject_ref``'s data, newest first (``limit``: the newest that many).
 
-    ``since`` is inclusive and ``until`` exclusive (aware datetimes).
+    ``since`` is inclusive and ``until`` exclusive (aware datetimes). Entries a deferred notice
+    withholds at ``now`` (``withheld.py``: a disclosure the law lets us tell later) are left out.
     """
     if lang not in ("ko", "en"):
         raise ValidationError(f"unknown language {lang!r}", field="lang", fix="use ko or en")
@@ -157,7 +159,9 @@ def subject_history(
     words = _Words(policy, lang)
     # The log streams oldest first; a bounded deque keeps only the newest ``limit`` entries.
     newest: deque[StoredEntry] = deque(maxlen=limit)
-    newest.extend(iter_entries(engine, subject_ref=subject_ref, since=since, until=until))
+    hidden = withheld_seqs(engine, subject_ref, now or dt.datetime.now(dt.UTC))
+    newest.extend(e for e in iter_entries(engine, subject_ref=subject_ref, since=since,
+                                          until=until) if e.seq not in hidden)
     sealed_to = sealed_size(engine)
     ko = lang == "ko"
     items = []

@@ -133,6 +133,9 @@ def cross_reference_problems(loaded: LoadedPolicy) -> list[Problem]:
         path = ("consents", i)
         c.refs((*path, "categories"), con.categories, categories, "category", "categories")
         c.refs((*path, "purposes"), con.purposes, purposes, "purpose", "purposes")
+        c.refs((*path, "recipients"), con.recipients,
+               {r.key for r in p.third_party_provision.recipients}, "third-party recipient",
+               "third_party_provision recipients")
         for j, key in enumerate(con.categories):
             cat = p.category(key)
             if cat is not None and cat.collection in ("required", "automatic"):

@@ -153,6 +153,9 @@ class Consent(Sourced):
     categories: list[CategoryKey] = []
     purposes: list[Key] = Field(min_length=1)
     retention: Text
+    #: Third parties (``third_party_provision.recipients``) this item's consent lets the
+    #: categories be provided to (PIPA 17(2): the consent names the recipient).
+    recipients: list[Key] = []
 
 
 class Flow(Strict):

@@ -25,6 +25,7 @@ every denial goes to the access log. The pieces:
 - ``rewrap``        the data keys' side of a KEK rotation
 - ``reindex``       the blind indexes' side of an index-key rotation
 - ``subject_access`` every value of a member, for answering a rights request
+- ``release``       data leaving for an authority or a third party, within an approved scope
 
 Only this package's ``__all__`` is for other packages: the modules are its rooms.
 """
@@ -41,6 +42,7 @@ from yaksok.vault.held import HOLD_MEMBER, HeldRecord, hold_scope
 from yaksok.vault.ledger import notice_sha256
 from yaksok.vault.minors import adult_from_age, adult_from_birth
 from yaksok.vault.read import Value
+from yaksok.vault.release import Release
 from yaksok.vault.restrictions import Objection, Restriction
 from yaksok.vault.rules import RESTRICTION_REASONS, SINGLE_VALUED
 from yaksok.vault.service import Vault
@@ -61,6 +63,7 @@ __all__ = [
     # what its operations take and return
     "Value",
     "NewValue",
+    "Release",
     "Erasure",
     "ClosureReceipt",
     "HeldRecord",

@@ -39,6 +39,7 @@ from yaksok.vault import (
     minors,
     read,
     reindex,
+    release,
     renewal,
     restrictions,
     rewrap,
@@ -296,6 +297,12 @@ class Vault:
         """{category: [Value, ...]} for ``purpose``, if every rule allows it (``read.py``)."""
         return read.read(self, member_id, categories, purpose, actor=actor, ip=ip,
                          request_id=request_id, task=task, decision=decision, reason=reason)
+
+    def release(self, scope, member_id: str, categories, *, actor, **kwargs
+                ) -> dict[str, list[read.Value]]:
+        """{category: [Value, ...]} of ``member_id`` leaving within an approved ``Release``
+        (a disclosure or a provision), logged as ``disclose`` (``release.py``)."""
+        return release.release(self, scope, member_id, categories, actor=actor, **kwargs)
 
     def read_one(self, member_id: str, category: str, purpose: str, **kwargs) -> str | None:
         """The plain value of a single-valued category (None if the member has none)."""

@@ -77,6 +77,7 @@ TXN = "user.payment.transaction_id"      # automatic; contract_performance, lega
 PRODUCT = "user.payment.product_code"    # automatic; contract_performance, legal_compliance
 JOIN_REASON = "user.behavior.join_reason"  # optional (user_analysis); service_improvement,
 #                                          usage_statistics: no purpose of the officer
+CRED = "user.authorization.credentials"  # automatic; contract_performance only (P12.9)
 EVENT = "user.behavior.event_participation"  # optional (customised_ads); consented_marketing,
 #                                              promotional_events
 
@@ -799,6 +800,55 @@ ROWS: list[Row] = [
                officer=ok(404, "registers.manage; no staff account of that name")),
     staff_only("GET", "/staff/access-changes", "access_changes",
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
+
+    # -- connected Google accounts (P12.9): handing over and refreshing the tokens "as collect" and
+    # "as rectify" for user.authorization.credentials (automatic: never a member's own input; listed
+    # by contract_performance only: the members scope and the officer); "seeing the connections
+    # and revoking one: the member themself, an API key whose scopes grant member_management, staff
+    # whose role has rights.decide". Each cell on a member of its own. ---------------------------------
+    row("POST", "/members/{member_id}/connected-accounts/{provider}", "collect",
+        req={"path": {"member_id": "@fresh", "provider": "youtube_api"}, "setup": ("fresh",),
+             "json": {"access_token": "ya29.matrix", "refresh_token": "1//matrix"},
+             "cats": (CRED,)},
+        anonymous=Cell("401", "no token", op=""),
+        member_own=no("member-supplies-own-data-only", "own tokens: automatic",
+                      path={"member_id": "@alice", "provider": "youtube_api"}, setup=()),
+        member_other=no("not-own-data", "another member's tokens"),
+        key_members=ok(201, "contract_performance lists the category"),
+        officer=ok(201, "the officer's contract_performance lists the category"),
+        processor_agent=no("processor-task-required", "no task", op=""),
+        rest=no("no-purpose-for-category", "no purpose listing the tokens")),
+    row("PUT", "/members/{member_id}/connected-accounts/{provider}", "rectify",
+        req={"path": {"member_id": "@fresh", "provider": "youtube_api"},
+             "setup": ("fresh", "connected:fresh"),
+             "json": {"access_token": "ya29.refreshed"}, "cats": (CRED,)},
+        anonymous=Cell("401", "no token", op=""),
+        member_own=no("member-supplies-own-data-only", "own tokens: automatic",
+                      path={"member_id": "@alice", "provider": "youtube_api"},
+                      setup=("connected:alice",)),
+        member_other=no("not-own-data", "another member's tokens"),
+        key_members=ok(200, "a refreshed token"),
+        officer=ok(200, "the officer's contract_performance lists the category"),
+        processor_agent=no("processor-task-required", "no task", op=""),
+        rest=no("no-purpose-for-category", "no purpose listing the tokens")),
+    row("GET", "/members/{member_id}/connected-accounts", "connected_view",
+        req={"path": {"member_id": "@bob"}},
+        anonymous=UNAUTH,
+        member_own=ok(200, "own", path={"member_id": "@alice"}),
+        member_other=no("not-own-data", "another member's connections"),
+        key_members=ok(200, "an app key acting for members"),
+        officer=ok(200, "rights.decide"),
+        rest=no("on-behalf-not-allowed")),
+    row("DELETE", "/members/{member_id}/connected-accounts/{provider}", "connected_revoke",
+        req={"path": {"member_id": "@fresh", "provider": "youtube_api"},
+             "setup": ("fresh", "connected:fresh")},
+        anonymous=Cell("401", "no token", op=""),
+        member_own=ok(200, "own connection",
+                      setup=("fresh", "login_fresh", "connected:fresh")),
+        member_other=no("not-own-data", "another member's connection"),
+        key_members=ok(200, "an app key acting for members"),
+        officer=ok(200, "rights.decide"),
+        rest=no("on-behalf-not-allowed")),
 
     # -- API keys: "API keys and staff are managed by staff whose role has staff.manage" ----------------
     staff_only("GET", "/api-keys", "staff_manage", officer=ok(200, "staff.manage")),

@@ -43,7 +43,7 @@ from tests.access.matrix_table import (
 )
 from yaksok.accounts import create_api_key
 from yaksok.accounts.staff import add_staff
-from yaksok.actors import staff_actor, system_actor
+from yaksok.actors import api_key_actor, staff_actor, system_actor
 from yaksok.api import create_app
 from yaksok.auditlog import iter_entries
 from yaksok.crypto.keyring import PASSPHRASE_ENV
@@ -263,6 +263,12 @@ class World:
                     self.yk, officer, title="matrix", nature="n", cause="c",
                     categories=["user.contact.email"], measures="m",
                     discovered_at="2026-12-01T09:00+09:00")
+            elif kind == "connected":
+                from yaksok.connected import Tokens, connect
+
+                app_key = api_key_actor(self.yk.policy, "ak_matrix_setup", "setup", ["members"])
+                connect(self.yk, refs[f"@{arg}"], "youtube_api",
+                        Tokens("ya29.setup", f"1//setup-{next(_seq)}"), actor=app_key)
             elif kind == "api_key":
                 info, _ = create_api_key(self.yk.engine, self.yk.policy,
                                          f"throwaway-{next(_seq)}", ["analytics"])
@@ -325,7 +331,9 @@ def world(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv(PASSPHRASE_ENV, raising=False)
         base = tmp_path_factory.mktemp("access-matrix")
-        yk = init_yaksok(Settings(data_dir=base / "data", policy_path=POLICY_PATH))
+        # Revocations go to a closed loopback port, never to Google (connected accounts).
+        yk = init_yaksok(Settings(data_dir=base / "data", policy_path=POLICY_PATH,
+                                  google_revoke_url="http://127.0.0.1:9/revoke"))
         try:
             yield World(yk)
         finally:

@@ -13,13 +13,10 @@ import random
 import pytest
 import sqlalchemy as sa
 
-from tests.support.paths import POLICY
-from tests.support.revoke_server import RevokeServer
 from yaksok import connected
 from yaksok.actors import member_actor, system_actor
 from yaksok.auditlog import iter_entries
 from yaksok.connected import CATEGORY, PURPOSE, Tokens
-from yaksok.engine import init_yaksok
 from yaksok.errors import ConfigError, Conflict, NotFound, Refused, ValidationError
 from yaksok.notify import RetryPolicy
 from yaksok.retention import close_account
@@ -30,22 +27,6 @@ from yaksok.store.tables import connected_accounts
 P = "youtube_api"
 REFRESH = "1//0gRefresh-token_of.the/member~A"
 ACCESS = "ya29.a0Access-token_of.the-member"
-
-
-@pytest.fixture
-def google():
-    server = RevokeServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def cyk(tmp_path, db_url, keyring_path, google):
-    y = init_yaksok(Settings(data_dir=tmp_path / "data", database_url=db_url,
-                             policy_path=POLICY, keyring_path=keyring_path,
-                             google_revoke_url=google.url))
-    yield y
-    y.close()
 
 
 def connect(cyk, app, google, *, refresh=REFRESH, access=ACCESS):

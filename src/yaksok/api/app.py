@@ -107,6 +107,12 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     app.include_router(routes_disclosures.router)
     app.include_router(routes_incidents.router)
     app.include_router(routes_measures.router)
+    from yaksok.api import routes_registers
+
+    app.include_router(routes_registers.router)
+    from yaksok.api import routes_connected
+
+    app.include_router(routes_connected.router)
     return app
 
 

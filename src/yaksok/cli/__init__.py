@@ -21,6 +21,7 @@ from yaksok import errors
 from yaksok.cli import (  # noqa: F401 - registers commands
     accounts,
     audit,
+    connected,
     disclosures,
     drp,
     incidents,
@@ -29,6 +30,7 @@ from yaksok.cli import (  # noqa: F401 - registers commands
     members,
     outbox,
     policy,
+    registers,
     retention,
     service,
     witness,

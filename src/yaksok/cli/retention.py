@@ -99,6 +99,17 @@ def _pass_with_bar(yk: Yaksok, batch: int, stream):
     return done
 
 
+def _revocations(yk: Yaksok) -> None:
+    """Connected accounts of closed or erased members are revoked at the provider, and due
+    retries delivered, on every pass (yaksok.connected; `yaksok connected retry` alone too)."""
+    from yaksok import connected
+
+    done = connected.run_due(yk)
+    if done.claimed or done.queued:
+        out(f"connected accounts: revoked {done.revoked}, retrying {done.retrying}, "
+            f"given up {done.dead}")
+
+
 @app.command("worker")
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Run one pass and exit.")] = False,
@@ -142,6 +153,7 @@ def worker(
                     if bar else _pass_with_lines(yk, batch))
             out(f"destroyed {done.destroyed} item(s) in {len(done.records)} batch(es); "
                 f"purged {done.purged} row(s) of erased members")
+            _revocations(yk)
             if once:
                 return
             due = next_run(schedule, utcnow())

@@ -130,9 +130,11 @@ def rule_problems(policy: Policy) -> Iterator[tuple[tuple, str, str, str]]:
 
 
 def law_problems(policy: Policy, file: str, locations: Locations) -> list[Problem]:
-    """:func:`rule_problems` as located problems."""
+    """:func:`rule_problems` (and the transfer covers' routes) as located problems."""
+    from yaksok.policy.transfers import route_problems
+
     found = []
-    for path, severity, message, fix in rule_problems(policy):
+    for path, severity, message, fix in (*rule_problems(policy), *route_problems(policy)):
         line, col = locations.of_value(path)
         found.append(Problem(file, line, col, severity, message, fix))
     return found

@@ -228,6 +228,22 @@ TransferMechanism = Literal[
 ]
 
 
+class TransferCover(Sourced):
+    """One mechanism as it really covers a route of this transfer (``yaksok.policy.transfers``):
+    an instrument signed with named recipients (standard contractual clauses, a Data Privacy
+    Framework certification, a consent item), or an adequacy decision, with the days it holds."""
+
+    mechanism: TransferMechanism
+    #: Processor (or third-party recipient) keys it covers; empty: any recipient in ``to``
+    #: (only an adequacy decision covers a country rather than a recipient).
+    recipients: list[Key] = []
+    since: Date
+    until: Date | None = None
+    #: For ``consent``: the consent item the member must have given.
+    consent_item: Key | None = None
+    reference: str | None = None
+
+
 class Transfer(Sourced):
     key: Key
     label: Text
@@ -235,6 +251,9 @@ class Transfer(Sourced):
     #: Where the data goes; the SOMESING text never said, so it may be left out.
     to: list[str] = []
     mechanisms: list[TransferMechanism] = Field(min_length=1)
+    #: What the runtime transfer gate accepts: the mechanisms really in place, with their days
+    #: and recipients. ``mechanisms`` is what the policy says; ``covers`` is what holds.
+    covers: list[TransferCover] = []
 
 
 class Integration(Sourced):

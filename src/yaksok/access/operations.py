@@ -88,6 +88,11 @@ OPERATIONS: dict[str, Operation] = {op.key: op for op in (
               "승인된 제공 요청에 따른 자료 제공"),
     Operation("provide", "member", "disclose", "provide data to a third party",
               "제3자 제공"),
+    # Processors' contracts and supervision, transfer records, the record of processing
+    # (P10.1-P10.3, P12.1; GDPR 30).
+    Operation("registers_keep", "service", "admin",
+              "keep the processor and transfer registers and the record of processing",
+              "수탁자·국외 이전 대장과 처리 활동 기록 관리"),
     Operation("measures_manage", "service", "admin",
               "keep the evidence of organisational measures and training",
               "관리적·물리적 보호조치 증빙과 교육 기록 관리"),

@@ -1063,3 +1063,52 @@ access_right_changes = sa.Table(
 )
 
 __all__ += ["measure_evidence", "staff_training", "access_right_changes"]  # noqa: PLE0605
+
+# -- processors' contracts and supervision, transfer records (yaksok.processors, migration 0024) --
+# No member's value and no per-member row: processors by policy key, the contract by its SHA-256
+# (the file itself stays where the company keeps its contracts), transfers by route.
+
+processor_contracts = sa.Table(
+    "processor_contracts",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("processor", sa.String(64), nullable=False, index=True),
+    sa.Column("signed_on", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=True),
+    # JSON {clause key: the contract's article}: each clause PIPA 26(1), Decree 28(1) and, for EU
+    # members' data, GDPR 28(3) require, ticked with where the contract says it.
+    sa.Column("clauses", sa.Text, nullable=False),
+    sa.Column("document_sha256", sa.String(64), nullable=False),
+    sa.Column("recorded_by", sa.String(128), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+processor_checks = sa.Table(
+    "processor_checks",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("processor", sa.String(64), nullable=False, index=True),
+    sa.Column("checked_on", sa.Date, nullable=False),
+    sa.Column("checked_by", sa.String(128), nullable=False),
+    sa.Column("findings", sa.Text, nullable=False),
+    sa.Column("next_due", sa.Date, nullable=False),
+    sa.Column("recorded_by", sa.String(128), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+transfer_records = sa.Table(
+    "transfer_records",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("origin", sa.String(8), nullable=False),
+    sa.Column("destination", sa.String(8), nullable=False),
+    sa.Column("recipient", sa.String(64), nullable=False),
+    sa.Column("categories", sa.Text, nullable=False),  # JSON list of category keys
+    sa.Column("mechanism", sa.String(48), nullable=False),
+    sa.Column("transferred_on", sa.Date, nullable=False, index=True),
+    sa.Column("policy_version", sa.String(64), nullable=False),
+    sa.Column("recorded_by", sa.String(128), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+__all__ += ["processor_contracts", "processor_checks", "transfer_records"]  # noqa: PLE0605

@@ -10,6 +10,9 @@ The checks of ``read``, in order (each refusal its own type, logged with its rul
                                act outside a task covering the purpose and every category
                                (P7.5, P10.1); the rule is the decision's;
 4. ``NotFound``                no such member, or erased;
+4b. ``Refused`` (rule ``transfer-not-covered`` / ``transfer-mechanism-lapsed``)  processor
+                               staff reaching an EU or Swiss member's data from another
+                               country without a mechanism in force (P12.1, ``transfer``);
 5. ``ProcessingRestricted``    an active restriction covers the purpose (P6.4);
 6. ``ObjectedTo``              the member objected to the purpose (P6.6) or decision (P6.7),
                                or refused an automated decision made for this purpose when it
@@ -56,6 +59,7 @@ from yaksok.vault.collect import text_bytes
 from yaksok.vault.minors import adult_from, still_minor
 from yaksok.vault.renewal import pending_renewal, renewal_refusal
 from yaksok.vault.rules import PurposeRule, Rules
+from yaksok.vault.transfer import processor_transfer
 
 if TYPE_CHECKING:
     from yaksok.actors import Actor
@@ -220,6 +224,8 @@ def read(v: Vault, member_id: str, categories, purpose: str, *, actor: Actor,
             if state is None or state[0] == "erased":
                 raise NotFound("no such member", field="member_id",
                                fix="check the member id; an erased member is gone for good")
+            # P12.1: an EU or Swiss member's data reaching a processor abroad is a transfer.
+            processor_transfer(v, conn, actor, member_id)
             if state[1]:
                 raise ProcessingRestricted(
                     f"processing of this member's data for {purpose} is restricted",

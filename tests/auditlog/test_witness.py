@@ -10,7 +10,12 @@ and the pin add — and fails with them. The witness is the real one, over HTTP 
 from __future__ import annotations
 
 import base64
+import contextlib
+import dataclasses
 import shutil
+import socket
+import threading
+import time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -292,3 +297,68 @@ def test_the_stored_cosignature_line_is_the_one_by_the_witness_key(audit, witnes
         grow(audit, 0, 20)
     [(line,)] = raw(yk.engine, "SELECT line FROM access_log_cosignatures WHERE size = 20")
     assert cosignatures(audit.latest_checkpoint().note + line, witness.key)
+
+
+@contextlib.contextmanager
+def _bad_server(answer):
+    """A TCP server on loopback that runs ``answer(connection)`` for each connection."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    stop = threading.Event()
+
+    def run():
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            threading.Thread(target=_serve_one, args=(answer, conn, stop), daemon=True).start()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(5)
+        sock.close()
+
+
+def _serve_one(answer, conn, stop) -> None:
+    with conn, contextlib.suppress(OSError):
+        conn.recv(65536)
+        answer(conn, stop)
+
+
+def _garbage(conn, stop) -> None:
+    conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+
+def _drip(conn, stop) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    for _ in range(50):  # a header byte every 0.2 s: no single read waits long
+        if stop.is_set():
+            return
+        conn.sendall(b"X")
+        time.sleep(0.2)
+
+
+def test_a_witness_that_is_not_one_or_drips_is_an_error_in_bounded_time(audit, tmp_path):
+    w = init_witness(tmp_path / "w", "witness.test/w1")
+    audit.record_many([event(i) for i in range(20)])
+    audit.seal(force=True)
+    with _bad_server(_garbage) as url:
+        audit.witness = WitnessLink.configured(url, str(w.key))
+        with pytest.raises(StorageError, match="witness"):
+            audit.submit_to_witness()
+        with pytest.raises(StorageError, match="witness"):
+            audit.verify()
+    with _bad_server(_drip) as url:
+        audit.witness = dataclasses.replace(WitnessLink.configured(url, str(w.key)),
+                                            timeout=1.0)
+        started = time.monotonic()
+        with pytest.raises(StorageError, match="witness"):
+            audit.verify()
+        assert time.monotonic() - started < 4

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
+import http.client
+import socket
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -44,6 +48,7 @@ class WitnessLink:
 
     url: str
     key: VerifierKey
+    #: Seconds one whole call may take: connecting, sending and the whole answer.
     timeout: float = 5.0
 
     @classmethod
@@ -67,21 +72,117 @@ class WitnessLink:
         return cls(url.rstrip("/"), vkey)
 
     def _call(self, method: str, path: str, body: bytes | None = None) -> tuple[int, str, str]:
+        """(status, content type, text) of one request, all within ``timeout`` seconds: the
+        socket timeout bounds each read, not the answer (one byte every few seconds)."""
         request = urllib.request.Request(self.url + path, data=body, method=method)  # noqa: S310 - the scheme is checked in configured()
+        deadline = _Deadline(self.timeout)
+        opener = urllib.request.build_opener(_Handler(deadline), _TLSHandler(deadline))
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 - the scheme is checked in configured()
-                return answer.status, answer.headers.get_content_type(), _text(answer.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.headers.get_content_type(), _text(exc.read())
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
+            with deadline:
+                try:
+                    answer = opener.open(request, timeout=self.timeout)
+                except urllib.error.HTTPError as exc:
+                    answer = exc
+                with answer:
+                    data = answer.read(_MAX_ANSWER)
+                    result = answer.getcode(), answer.headers.get_content_type(), _text(data)
+        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
+            # ValueError: a port that is not a number, a host name IDNA cannot encode. What a
+            # bad answer said (http.client quotes it) is the remote's text: name the kind only.
+            reason = exc.__class__.__name__ if isinstance(exc, http.client.HTTPException) \
+                else getattr(exc, "reason", exc)
+        else:
+            reason = None
+        if deadline.fired:  # a cut answer can look whole (headers ended by the cut)
+            reason = f"no whole answer within {self.timeout:g} s"
+        if reason is not None:
             raise StorageError(f"the witness at {self.url} cannot be reached ({reason})",
-                              fix="start it (`yaksok witness serve`) or check "
-                                  "YAKSOK_WITNESS_URL") from None
+                               fix="start it (`yaksok witness serve`) or check "
+                                   "YAKSOK_WITNESS_URL")
+        return result
+
+
+#: What is read of an answer: a cosignature line, or a note with a few signatures.
+_MAX_ANSWER = 4096
 
 
 def _text(data: bytes) -> str:
-    return data[:4096].decode("utf-8", "replace")
+    return data[:_MAX_ANSWER].decode("utf-8", "replace")
+
+
+class _Deadline:
+    """Shuts a call's sockets down once ``seconds`` have passed, whatever they are waiting for."""
+
+    def __init__(self, seconds: float):
+        self.fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+    def watch(self, sock: socket.socket) -> socket.socket:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.fired:
+                _shut(sock)
+        return sock
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed, or handed to the TLS socket
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Connection(http.client.HTTPConnection):
+    def __init__(self, *args, deadline: _Deadline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = lambda *a, **k: deadline.watch(socket.create_connection(*a, **k))
+
+
+class _TLSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, deadline: _Deadline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deadline = deadline
+        self._create_connection = lambda *a, **k: deadline.watch(socket.create_connection(*a, **k))
+
+    def connect(self) -> None:
+        # HTTPSConnection.connect, with the TLS socket watched before its handshake.
+        http.client.HTTPConnection.connect(self)
+        sock = self._context.wrap_socket(self.sock, do_handshake_on_connect=False,
+                                         server_hostname=self._tunnel_host or self.host)
+        self.sock = self._deadline.watch(sock)
+        sock.do_handshake()
+
+
+class _Handler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(_Connection, req, deadline=self.deadline)
+
+
+class _TLSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req):
+        return self.do_open(_TLSConnection, req, deadline=self.deadline)
 
 
 def witnessed_size(conn: sa.Connection, witness: str) -> int:

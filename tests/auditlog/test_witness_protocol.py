@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import struct
+import threading
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -184,6 +185,29 @@ def test_the_http_face_speaks_the_spec_and_refuses_a_huge_body(witness, log_key)
     assert client.get("/key").text == f"{witness.key}\n"
     assert client.get("/add-checkpoint").status_code == 405
 
+
+
+def test_a_damaged_state_is_a_503_and_does_not_lock_the_witness_up(witness, log_key, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from yaksok.api.witness_app import create_witness_app
+
+    client = TestClient(create_witness_app(witness))
+    note = sign_checkpoint(ORIGIN, 10, root(10), log_key)
+    state = tmp_path / "w" / "logs.json"
+    good = state.read_text()
+    state.write_text("{", encoding="utf-8")
+    for r in (client.post("/add-checkpoint", content=add_checkpoint_body(0, [], note)),
+              client.get("/latest", params={"origin": ORIGIN})):
+        assert r.status_code == 503 and "damaged" in r.text and "Traceback" not in r.text
+    state.write_text(good, encoding="utf-8")
+    # The refused request let go of its locks: the next one is answered, not left waiting.
+    done = []
+    thread = threading.Thread(target=lambda: done.append(add(witness, 0, 10, log_key)[0]),
+                              daemon=True)
+    thread.start()
+    thread.join(5)
+    assert done and done[0].status == 200
 
 
 def test_a_key_handed_over_to_two_keys_at_one_size_is_a_fork_of_keys():

@@ -9,16 +9,20 @@ verify`` compares with the database.
 
 from __future__ import annotations
 
+import logging
+
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from yaksok.errors import NotFound
+from yaksok.errors import NotFound, YaksokError
 from yaksok.witness.core import Witness
 
 __all__ = ["create_witness_app", "MAX_BODY"]
+
+_log = logging.getLogger("yaksok.witness")
 
 #: 63 proof lines and a checkpoint with a few signatures fit in well under this.
 MAX_BODY = 64 * 1024
@@ -35,7 +39,10 @@ def create_witness_app(witness: Witness) -> Starlette:
             if len(body) > MAX_BODY:
                 return PlainTextResponse("request body too large\n", status_code=413)
         # The check-and-persist holds a file lock and fsyncs: off the event loop.
-        answer = await run_in_threadpool(witness.add_checkpoint, body)
+        try:
+            answer = await run_in_threadpool(witness.add_checkpoint, body)
+        except (YaksokError, OSError) as exc:
+            return _unavailable(exc)
         # Exactly the spec's type (Starlette would add a charset to a text/* media type).
         return Response(answer.body.encode("utf-8"), status_code=answer.status,
                         headers={"content-type": answer.content_type})
@@ -46,9 +53,17 @@ def create_witness_app(witness: Witness) -> Starlette:
             return PlainTextResponse(witness.latest(origin))
         except NotFound as exc:
             return PlainTextResponse(f"{exc}\n", status_code=404)
+        except (YaksokError, OSError) as exc:
+            return _unavailable(exc)
 
     async def key(request: Request) -> Response:
         return PlainTextResponse(f"{witness.key}\n")
+
+    def _unavailable(exc: Exception) -> Response:
+        # The details (paths of the state directory) are for the operator's log only.
+        _log.error("witness: %s", exc)
+        return PlainTextResponse("the witness cannot answer: its state is damaged or cannot "
+                                 "be written; its operator has the details\n", status_code=503)
 
     return Starlette(routes=[
         Route("/add-checkpoint", add_checkpoint, methods=["POST"]),

@@ -12,6 +12,7 @@ State directory (all files 0600):
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import time
@@ -178,20 +179,20 @@ class _Locked:
         self.w = witness
 
     def __enter__(self) -> dict:
-        self.w._lock.acquire()
-        self.file_lock = exclusive_lock(self.w.dir / LOGS_FILE)
-        self.file_lock.__enter__()
-        self.logs = self.w._read()
-        self.before = json.dumps(self.logs, sort_keys=True)
+        # A state that cannot be read must let go of both locks, or every later request waits.
+        with contextlib.ExitStack() as stack:
+            self.w._lock.acquire()
+            stack.callback(self.w._lock.release)
+            stack.enter_context(exclusive_lock(self.w.dir / LOGS_FILE))
+            self.logs = self.w._read()
+            self.before = json.dumps(self.logs, sort_keys=True)
+            self.locks = stack.pop_all()
         return self.logs
 
     def __exit__(self, kind, exc, tb) -> bool:
-        try:
+        with self.locks:
             after = json.dumps(self.logs, sort_keys=True)
             if kind is None and after != self.before:
                 atomic_write(self.w.dir / LOGS_FILE, after.encode(), exclusive=False)
-        finally:
-            self.file_lock.__exit__(None, None, None)
-            self.w._lock.release()
         return False
 

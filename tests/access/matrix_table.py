@@ -800,6 +800,31 @@ ROWS: list[Row] = [
                officer=ok(404, "registers.manage; no staff account of that name")),
     staff_only("GET", "/staff/access-changes", "access_changes",
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
+    # -- the processors' and transfers' registers and the record of processing: "staff whose role
+    # has registers.manage" (the privacy officer) -------------------------------------------------
+    staff_only("GET", "/registers/clauses", "registers_keep", officer=ok(200, "registers.manage")),
+    staff_only("GET", "/registers/processors", "registers_keep",
+               officer=ok(200, "registers.manage")),
+    staff_only("POST", "/registers/processors/{processor}/contracts", "registers_keep",
+               path={"processor": "btc_korea_service"},
+               json={"signed_on": "2026-11-01", "clauses": {"purpose_limitation": "art. 3"},
+                     "document_sha256": "ab" * 32},
+               officer=ok(201, "registers.manage")),
+    staff_only("POST", "/registers/processors/{processor}/checks", "registers_keep",
+               path={"processor": "btc_korea_service"},
+               json={"checked_on": "2026-12-01", "checked_by": "CPO", "findings": "none",
+                     "next_due": "2027-06-01"},
+               officer=ok(201, "registers.manage")),
+    staff_only("GET", "/registers/transfers", "registers_keep",
+               officer=ok(200, "registers.manage")),
+    staff_only("POST", "/registers/transfers", "registers_keep",
+               json={"origin": "EU", "recipient": "btc_korea_service",
+                     "categories": ["user.social.nickname"], "transferred_on": "2026-12-01"},
+               officer=ok(201, "registers.manage; EU -> KR under the adequacy decision")),
+    staff_only("GET", "/registers/transfers/check", "registers_keep",
+               params={"origin": "CH", "recipient": "btc_korea_service"},
+               officer=ok(200, "registers.manage")),
+    staff_only("GET", "/registers/ropa", "registers_keep", officer=ok(200, "registers.manage")),
 
     # -- connected Google accounts (P12.9): handing over and refreshing the tokens "as collect" and
     # "as rectify" for user.authorization.credentials (automatic: never a member's own input; listed

@@ -244,3 +244,19 @@ def test_the_record_of_processing_in_korean_and_english(yk, officer):
     assert md.startswith("# Record of processing activities") and "## Transfers" in md
     ko = ropa_markdown(ropa(yk, officer, lang="ko"))
     assert "개인정보 처리 활동 기록" in ko and "주식회사 비티씨코리아서비스" in ko
+
+
+@pytest.mark.promise("P12.1")
+def test_a_release_abroad_of_an_eu_members_data_needs_a_mechanism(yk, officer):
+    from yaksok.vault import Release
+
+    de = sign_up(yk, **signup_args(2, country="DE"))
+    kr = sign_up(yk, **signup_args(1))
+    abroad = Release(ref="disclosure:test", operation="disclose", members=frozenset({de, kr}),
+                     categories=frozenset({NICK}), recipient="us_authority", country="US")
+    with pytest.raises(Refused) as exc:
+        yk.vault.release(abroad, de, [NICK], actor=officer)
+    assert exc.value.rule == "transfer-not-covered"
+    [entry] = denials(yk, "transfer-not-covered")
+    assert entry.subject_ref == de and entry.operation == "disclose"
+    assert yk.vault.release(abroad, kr, [NICK], actor=officer)[NICK]  # a Korean member's data

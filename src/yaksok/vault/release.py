@@ -33,6 +33,7 @@ from yaksok.crypto.envelope import open_value, value_aad
 from yaksok.errors import NotFound, Refused, ValidationError, YaksokError
 from yaksok.store.sql import from_db, sql
 from yaksok.vault.read import Value, _values_sql
+from yaksok.vault.transfer import check_transfer
 
 if TYPE_CHECKING:
     from yaksok.actors import Actor
@@ -56,6 +57,11 @@ class Release:
     period_from: dt.datetime | None = None
     period_until: dt.datetime | None = None
     withholding: Withholding | None = None
+    #: Who receives it and in which country (ISO alpha-2): when the country is given, an EU or
+    #: Swiss member's data leaves only under a transfer mechanism in force (P12.1,
+    #: ``yaksok.vault.transfer``); None: the recipient is in the controller's own country.
+    recipient: str | None = None
+    country: str | None = None
 
 
 def _outside(message: str, field: str, fix: str) -> Refused:
@@ -112,6 +118,9 @@ def release(v: Vault, r: Release, member_id: str, categories, *, actor: Actor,
             if status is None or status == "erased":
                 raise NotFound("no such member", field="member_id",
                                fix="check the member id; an erased member is gone for good")
+            if r.country is not None:
+                check_transfer(v, conn, member_id, recipient=r.recipient or r.ref,
+                               country=r.country)
             rows = conn.exec_driver_sql(_values_sql(len(cats), v.sqlite),
                                         (member_id, *cats)).fetchall()
             for (vid, cat, ct, channel, flow, collected, updated, key_id, wrapped, kek_version,

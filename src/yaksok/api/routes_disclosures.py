@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from yaksok.actors import Actor
 from yaksok.api.auth import client_ip, current_actor, get_yaksok
+from yaksok.api.fields import Timestamp
 from yaksok.api.problems import problem_responses, request_id_of
 from yaksok.api.routes_audit import ONE_LINE
 from yaksok.disclosures import (
@@ -67,14 +67,14 @@ class DisclosureIn(BaseModel):
     members: list[str] = Field(min_length=1, max_length=10_000)
     categories: list[str] = Field(min_length=1, max_length=200,
                                   examples=[["user.contact.email"]])
-    period_from: dt.datetime | None = None
-    period_until: dt.datetime | None = None
+    period_from: Timestamp | None = None
+    period_until: Timestamp | None = None
     request_document_base64: str | None = Field(
         None, max_length=1_000_000, description="The authority's written request or warrant, "
         "base64 (required for an investigation); stored sealed under the KEK.")
     document_type: str | None = Field(None, max_length=100, pattern=ONE_LINE,
                                       examples=["application/pdf"])
-    notice_deferred_until: dt.datetime | None = Field(
+    notice_deferred_until: Timestamp | None = Field(
         None, description="When the law defers telling the member: until when.")
     deferral_ground: str | None = Field(None, max_length=500, pattern=ONE_LINE,
                                         examples=["통신비밀보호법 제13조의3 제2항"])
@@ -98,8 +98,8 @@ class ProduceIn(BaseModel):
     member_id: str = Field(min_length=1, max_length=64, pattern=ONE_LINE)
     categories: list[str] | None = Field(None, min_length=1, max_length=200,
                                          description="Default: every approved category.")
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: Timestamp | None = None
+    until: Timestamp | None = None
 
 
 class ProvisionIn(BaseModel):

@@ -8,15 +8,15 @@ Every call goes to a library function that asks the core (``incidents_manage`` /
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from yaksok.actors import Actor
 from yaksok.api.auth import authorized, client_ip, current_actor, get_yaksok
+from yaksok.api.fields import Timestamp
 from yaksok.api.problems import problem_responses, request_id_of
 from yaksok.api.routes_audit import ONE_LINE
 
@@ -41,17 +41,17 @@ class IncidentIn(BaseModel):
     categories: list[str] = Field(min_length=1, max_length=200,
                                   examples=[["user.contact.email", "user.contact.phone_number"]])
     measures: str = Field(min_length=1, max_length=4000, description="What was done about it.")
-    discovered_at: dt.datetime
-    aware_at: dt.datetime | None = Field(None, description="Default: discovered_at. The "
+    discovered_at: Timestamp
+    aware_at: Timestamp | None = Field(None, description="Default: discovered_at. The "
                                          "72-hour clocks run from here.")
-    occurred_from: dt.datetime | None = None
-    occurred_until: dt.datetime | None = None
-    contained_at: dt.datetime | None = None
-    possible: bool = Field(False, description="A possible breach, not yet confirmed.")
-    sensitive: bool = False
-    unique_ids: bool = Field(False, description="Unique identifiers (e.g. resident numbers).")
-    outside_access: bool = Field(False, description="Unlawful access from outside.")
-    high_risk: bool = Field(False, description="GDPR 34: likely a high risk to the members.")
+    occurred_from: Timestamp | None = None
+    occurred_until: Timestamp | None = None
+    contained_at: Timestamp | None = None
+    possible: StrictBool = Field(False, description="A possible breach, not yet confirmed.")
+    sensitive: StrictBool = False
+    unique_ids: StrictBool = Field(False, description="Unique identifiers (e.g. resident numbers).")
+    outside_access: StrictBool = Field(False, description="Unlawful access from outside.")
+    high_risk: StrictBool = Field(False, description="GDPR 34: likely a high risk to the members.")
 
 
 class AffectedIn(BaseModel):
@@ -60,8 +60,8 @@ class AffectedIn(BaseModel):
     member_ids: list[str] | None = Field(None, max_length=1_000_000)
     actor_id: str | None = Field(None, max_length=128, pattern=ONE_LINE,
                                  description="Only what this actor reached (access log).")
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: Timestamp | None = None
+    until: Timestamp | None = None
     categories: list[str] | None = Field(None, max_length=200)
 
 
@@ -72,7 +72,7 @@ class StageIn(BaseModel):
     texts: dict[str, dict[str, str]] = Field(description='{"ko": {item: text}, "en": {...}}; '
                                              "items: what, when_how, member_can_do, "
                                              "company_does, contact, remedies")
-    post_on_board: bool = Field(False, description="Also post it on the public board for "
+    post_on_board: StrictBool = Field(False, description="Also post it on the public board for "
                                 "30 days (members whose contact is unknown).")
 
 
@@ -80,7 +80,7 @@ class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     authority: Literal["pipc", "eu_sa", "ca_ag"]
-    reported_at: dt.datetime | None = None
+    reported_at: Timestamp | None = None
     reference: str | None = Field(None, max_length=128, pattern=ONE_LINE)
 
 

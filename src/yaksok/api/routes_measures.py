@@ -4,14 +4,13 @@ that asks the core (``measures_manage`` / ``access_changes``); nothing is decide
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from yaksok.actors import Actor
 from yaksok.api.auth import client_ip, current_actor, get_yaksok
+from yaksok.api.fields import Day, Timestamp
 from yaksok.api.problems import problem_responses, request_id_of
 
 __all__ = ["router"]
@@ -32,8 +31,8 @@ class EvidenceIn(BaseModel):
     document_sha256: str = Field(pattern=_SHA, description="SHA-256 of the evidence document.")
     location: str = Field(min_length=1, max_length=512,
                           examples=["사내 문서함 /보안/내부관리계획-2026.pdf"])
-    done_on: dt.date
-    next_review: dt.date
+    done_on: Day
+    next_review: Day
     note: str | None = Field(None, max_length=4000)
 
 
@@ -42,8 +41,8 @@ class TrainingIn(BaseModel):
 
     username: str = Field(min_length=1, max_length=64)
     course: str = Field(min_length=1, max_length=256)
-    completed_on: dt.date
-    next_due: dt.date
+    completed_on: Day
+    next_due: Day
     document_sha256: str | None = Field(None, pattern=_SHA)
 
 
@@ -94,7 +93,7 @@ def record_training_route(body: TrainingIn, request: Request,
 
 
 @router.get("/staff/access-changes", responses=problem_responses(401, 403))
-def access_changes_route(request: Request, since: dt.datetime | None = Query(None),
+def access_changes_route(request: Request, since: Timestamp | None = Query(None),
                          actor: Actor = Depends(current_actor)) -> JSONResponse:
     """Every grant and revocation of access rights (staff roles, API key scopes), oldest first."""
     from yaksok.measures import access_changes

@@ -8,7 +8,6 @@ decided here. Answers carry ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from yaksok.actors import Actor
 from yaksok.api.auth import client_ip, current_actor, get_yaksok
+from yaksok.api.fields import Day
 from yaksok.api.problems import problem_responses, request_id_of
 
 __all__ = ["router"]
@@ -40,8 +40,8 @@ def _answer(body, status: int = 200) -> JSONResponse:
 class ContractIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    signed_on: dt.date
-    ends_on: dt.date | None = None
+    signed_on: Day
+    ends_on: Day | None = None
     clauses: dict[str, str] = Field(min_length=1, max_length=64, description=(
         "Each clause the contract carries -> its article, e.g. "
         '{"purpose_limitation": "art. 3", "purpose_and_scope": "art. 2"}; keys: '
@@ -53,10 +53,10 @@ class ContractIn(BaseModel):
 class CheckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    checked_on: dt.date
+    checked_on: Day
     checked_by: str = Field(min_length=1, max_length=128)
     findings: str = Field(min_length=1, max_length=4000)
-    next_due: dt.date
+    next_due: Day
 
 
 class TransferIn(BaseModel):
@@ -67,7 +67,7 @@ class TransferIn(BaseModel):
     destination: str | None = Field(None, pattern=_COUNTRY,
                                     description="Default: the processor's country.")
     categories: list[str] = Field(min_length=1, max_length=200)
-    transferred_on: dt.date
+    transferred_on: Day
 
 
 @router.get("/registers/clauses", responses=problem_responses(401, 403))
@@ -113,7 +113,7 @@ def check_route_(body: CheckIn, request: Request, processor: str = ProcessorKey,
 
 
 @router.get("/registers/transfers", responses=problem_responses(401, 403))
-def transfers_route(request: Request, since: dt.date | None = None,
+def transfers_route(request: Request, since: Day | None = None,
                     actor: Actor = Depends(current_actor)) -> JSONResponse:
     """Transfer records, newest first."""
     from yaksok.processors import list_transfers
@@ -137,7 +137,7 @@ def record_transfer_route(body: TransferIn, request: Request,
 @router.get("/registers/transfers/check", responses=problem_responses(401, 403, 422))
 def gate_route(request: Request, origin: Literal["EU", "CH"], recipient: str = Query(
         min_length=1, max_length=64, pattern=_KEY),
-        destination: str | None = Query(None, pattern=_COUNTRY), on: dt.date | None = None,
+        destination: str | None = Query(None, pattern=_COUNTRY), on: Day | None = None,
         actor: Actor = Depends(current_actor)) -> JSONResponse:
     """The transfer gate's answer for a route on a day, recording nothing."""
     from yaksok.processors import check_route
@@ -146,7 +146,10 @@ def gate_route(request: Request, origin: Literal["EU", "CH"], recipient: str = Q
                                destination=destination, on=on, **_ctx(request)).to_dict())
 
 
-@router.get("/registers/ropa", responses=problem_responses(401, 403))
+@router.get("/registers/ropa", responses={
+    **problem_responses(401, 403),
+    200: {"content": {"application/json": {}, "text/markdown": {}},
+          "description": "The record as JSON, or as a Markdown document."}})
 def ropa_route(request: Request, lang: Literal["ko", "en"] = "en",
                format: Literal["json", "md"] = "json",
                actor: Actor = Depends(current_actor)):

@@ -362,3 +362,18 @@ def test_a_witness_that_is_not_one_or_drips_is_an_error_in_bounded_time(audit, t
         with pytest.raises(StorageError, match="witness"):
             audit.verify()
         assert time.monotonic() - started < 4
+
+
+def test_a_log_stripped_of_every_checkpoint_and_renamed_does_not_pass(audit, witness, yk):
+    # No checkpoint left anywhere and the head renamed, so the witness is asked about a log it
+    # does not know: an edited history must not pass as one that was "never signed yet".
+    grow(audit, 0, 100)
+    raw(yk.engine, "UPDATE access_log SET actor_id = 'st_9' WHERE seq = 41")
+    rehash(yk.engine, 41)
+    for table in ("access_log_checkpoints", "access_log_nodes", "access_log_cosignatures"):
+        raw(yk.engine, f"DELETE FROM {table}")  # noqa: S608 - a constant
+    raw(yk.engine, "UPDATE access_log_head SET origin = 'elsewhere.example/log'")
+    audit.checkpoint_path.unlink()
+    result = audit.verify()
+    assert not result.ok, result.summary()
+    assert any("no checkpoint remains" in p for p in result.problems), result.problems

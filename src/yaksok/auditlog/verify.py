@@ -188,6 +188,12 @@ def _checkpoints(conn, origin, trust: Trust, path, r: VerifyResult,
                    None if trust.pinned else version)
         if cp is not None and (cp.size != size or cp.root != root):
             r.fail(f"checkpoint {size} in the database: its columns disagree with its note")
+    if origin is not None and not (db_rows or file_notes or witnessed):
+        # The first checkpoint fixes the origin in the same transaction: a log with an origin
+        # and no checkpoint anywhere had them removed (and an edited history is then "unsigned").
+        r.fail(f"the log was signed before (its origin {origin!r} is fixed by its first "
+               "checkpoint), but no checkpoint remains in the database or the external file: "
+               "they were removed")
     if witnessed is not None:
         cp = check(witnessed[2], f"the witness's latest checkpoint ({witnessed[0]})")
         if cp is not None:

@@ -194,7 +194,7 @@ def test_bad_input_names_the_field_and_never_echoes_the_token(cyk, app, google):
     with pytest.raises(ValidationError) as caught:
         connected.connect(cyk, member, P, Tokens(), actor=app)
     assert caught.value.field == "refresh_token"
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(NotFound) as caught:
         connected.connect(cyk, member, "dropbox", Tokens(ACCESS), actor=app)
     assert caught.value.field == "provider" and P in caught.value.fix
     member = connect(cyk, app, google)

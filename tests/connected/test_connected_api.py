@@ -71,7 +71,7 @@ def test_bad_input_is_a_problem_naming_the_field_never_the_token(cyk, client):
     assert assert_problem(r, 422, "validation")["field"] == "refresh_token"
     r = client.post(f"/members/{member}/connected-accounts/dropbox", headers=app,
                     json={"access_token": ACCESS})
-    assert assert_problem(r, 422, "validation")["field"] == "provider"
+    assert assert_problem(r, 404, "not-found")["field"] == "provider"
     r = client.post(URL.format(member), headers=app, json={"refresh_token": "x" * 5000})
     assert assert_problem(r, 422, "validation")["field"] and "xxxx" not in r.text
     r = client.put(URL.format(member), headers=app, json={"access_token": ACCESS})

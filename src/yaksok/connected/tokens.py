@@ -107,12 +107,13 @@ class Connection:
 
 
 def integration(yk: Services, provider: str):
-    """The policy's integration ``provider`` (its key), or ``ValidationError`` naming them."""
+    """The policy's integration ``provider`` (its key), or ``NotFound`` naming them (the
+    provider is a resource in the path: an unknown one is a 404)."""
     found = next((i for i in yk.policy.integrations if i.key == provider), None)
     if found is None:
         keys = ", ".join(i.key for i in yk.policy.integrations) or "none"
-        raise ValidationError("the policy declares no such integration", field="provider",
-                              fix=f"use one of the policy's integrations: {keys}")
+        raise NotFound("the policy declares no such integration", field="provider",
+                       fix=f"use one of the policy's integrations: {keys}")
     return found
 
 

@@ -159,7 +159,10 @@ def _field_of(loc: tuple) -> tuple[str, str]:
     return where, ".".join(parts) or where
 
 
-def _fix_for(kind: str, field: str, where: str) -> str:
+def _fix_for(kind: str, field: str, where: str, ctx: dict | None = None) -> str:
+    if kind in ("literal_error", "enum") and ctx and "expected" in ctx:
+        # The schema's own values, never the input.
+        return f"use one of: {ctx['expected']}"
     if kind == "missing":
         return f"add `{field}` to the request {where}"
     if kind == "extra_forbidden":
@@ -172,14 +175,14 @@ def _fix_for(kind: str, field: str, where: str) -> str:
 
 
 async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-    # Rebuilt from the parts we trust: pydantic's ``input`` (which may be a password), ``ctx``
-    # and ``url`` (pydantic.dev links) never reach the client.
+    # Rebuilt from the parts we trust: pydantic's ``input`` (which may be a password) and
+    # ``url`` (pydantic.dev links) never reach the client, nor ``ctx`` but an enum's values.
     errors = []
     for err in exc.errors():
         where, field = _field_of(tuple(err.get("loc", ())))
         kind = str(err.get("type", "invalid"))
         errors.append({"field": field, "in": where, "rule": str(err.get("msg", kind)),
-                       "fix": _fix_for(kind, field, where)})
+                       "fix": _fix_for(kind, field, where, err.get("ctx"))})
     first = errors[0] if errors else {"field": None, "rule": "the request is not valid",
                                       "fix": "see /openapi.json"}
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -36,13 +36,16 @@ def _ctx(request: Request) -> dict:
 
 
 class TokensIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # At least one of the two: the schema says so, as the core does.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "anyOf": [{"required": ["access_token"]}, {"required": ["refresh_token"]}]})
 
-    # Checked in the core (RFC 6749's token syntax) so that a bad token is named, never echoed.
-    access_token: str | None = Field(None, max_length=4096, description="The access token.")
-    refresh_token: str | None = Field(None, max_length=4096,
-                                      description="The refresh token (what a revocation "
-                                                  "sends, when there is one).")
+    # RFC 6749 appendix A: 1*VSCHAR. The core checks it again, naming the field, never the token.
+    access_token: str = Field(None, min_length=1, max_length=4096, pattern=r"^[\x20-\x7e]+$",
+                              description="The access token.")
+    refresh_token: str = Field(None, min_length=1, max_length=4096, pattern=r"^[\x20-\x7e]+$",
+                               description="The refresh token (what a revocation sends, when "
+                                           "there is one).")
 
     def tokens(self) -> connected.Tokens:
         return connected.Tokens(self.access_token, self.refresh_token)

@@ -47,7 +47,6 @@ def denials(yk, rule: str) -> list:
     return [e for e in iter_entries(yk.engine) if e.outcome == "denied" and e.reason == rule]
 
 
-@pytest.mark.promise("P10.2")
 def test_a_contract_ticks_every_clause_pipa_and_gdpr_require_with_its_article(yk, officer):
     need = required_clauses(yk.policy, BTC)
     assert {"purpose_limitation", "protection_measures", "purpose_and_scope", "no_subprocessing",
@@ -65,6 +64,24 @@ def test_a_contract_ticks_every_clause_pipa_and_gdpr_require_with_its_article(yk
     [row] = processor_status(yk, officer)
     assert row["contract"]["id"] == done["id"] and row["missing"] == []
     assert row["roles"] == ["processor_support_agent"]
+
+
+def test_no_test_claims_to_prove_an_organisational_promise():
+    """A kind-R promise (P10.2: contracts and supervision) is kept by the organisation and
+    believed only while its evidence is current; a ``promise`` marker would show it proven for
+    ever (``yaksok promises`` could never show it overdue)."""
+    import re
+    from pathlib import Path
+
+    from yaksok.promises import load_table
+
+    organisational = {p.id for p in load_table() if p.kind == "R"}
+    assert "P10.2" in organisational
+    marker = re.compile(r"@pytest\.mark\.promise\(([^)]*)\)")
+    found = [(f.name, pid) for f in Path(__file__).resolve().parents[1].rglob("*.py")
+             for m in marker.finditer(f.read_text("utf-8"))
+             for pid in re.findall(r"P\d+\.\d+", m.group(1)) if pid in organisational]
+    assert found == []
 
 
 def test_bad_contract_input_names_the_field_and_records_nothing(yk, officer, agent):
@@ -87,7 +104,6 @@ def test_bad_contract_input_names_the_field_and_records_nothing(yk, officer, age
     assert processor_status(yk, officer)[0]["contract"] is None
 
 
-@pytest.mark.promise("P10.2")
 def test_supervision_checks_and_the_overdue_warning(yk, officer):
     [row] = processor_status(yk, officer)
     assert "never supervised (Decree 28(1)4)" in row["warnings"]

@@ -40,9 +40,10 @@ def texts(*items: str) -> dict:
     return {lang: {i: f"{lang}:{i}" for i in items} for lang in ("ko", "en")}
 
 
-def enrol(yk, n: int, jurisdiction: str = "KR", start: int = 0) -> list[str]:
+def enrol(yk, n: int, jurisdiction: str = "KR", start: int = 0, status: str = "active"
+          ) -> list[str]:
     ids = [f"m_{jurisdiction[:2].lower()}{i:010x}" for i in range(start, start + n)]
-    yk.vault.bulk_enrol([dict(id=m, jurisdiction=jurisdiction, status="active",
+    yk.vault.bulk_enrol([dict(id=m, jurisdiction=jurisdiction, status=status,
                               failed_logins=0, created_at=T0) for m in ids], [])
     return ids
 
@@ -164,8 +165,35 @@ def test_clocks_for_eu_and_california_and_an_exemption(yk, officer):
     view = get_incident(yk, officer, inc)
     first = dt.datetime.fromisoformat(view.stages[0]["issued_at"])
     assert clock(view, "ca_ag").due_at == first + dt.timedelta(days=15)
-    record_exemption(yk, officer, inc, "the leaked file was retrieved and deleted")
-    assert clock(get_incident(yk, officer, inc), "eu_sa").state == "not_required"
+    # Each law has its own test: a PIPA exemption leaves the GDPR 33 report owed.
+    record_exemption(yk, officer, inc, "pipc", "the leaked file was retrieved and deleted")
+    assert clock(get_incident(yk, officer, inc), "eu_sa").required
+    record_exemption(yk, officer, inc, "eu_sa", "hashed passwords only: unlikely a risk")
+    view = get_incident(yk, officer, inc)
+    assert clock(view, "eu_sa").state == "not_required"
+    assert [h["kind"] for h in view.history] == ["exemption", "exemption"]
+
+
+def test_reports_are_appended_and_the_board_counts_as_telling(yk, officer):
+    """A second report never overwrites the first (GDPR 33(5)); members with no known contact
+    are told by the board, which stops their clock; California needs the notice with every item."""
+    ca = enrol(yk, 2, "US-CA", status="closed")  # closed accounts: no contact to write to
+    inc = incident(yk, officer)
+    freeze_affected(yk, officer, inc, member_ids=ca)
+    first = T0 + dt.timedelta(days=1, hours=5)
+    record_report(yk, officer, inc, "pipc", reported_at=first, reference="A-1")
+    record_report(yk, officer, inc, "pipc", reported_at=first + dt.timedelta(days=1),
+                  reference="A-1 supplement")
+    view = get_incident(yk, officer, inc)
+    assert view.reports["pipc"] == first and len(view.history) == 2
+    issue_stage(yk, officer, inc, "preliminary", texts("what", "company_does", "contact"),
+                post_on_board=True)
+    view = get_incident(yk, officer, inc)
+    assert view.stages[0]["recipients"] == 0  # nobody to email: the board tells them
+    assert clock(view, "members_kr").state == "done"
+    assert clock(view, "ca_members").state == "due"  # a preliminary is not 1798.82(d)'s notice
+    issue_stage(yk, officer, inc, "final", texts(), post_on_board=True)
+    assert clock(get_incident(yk, officer, inc), "ca_members").state == "done"
 
 
 def test_bad_input_is_refused_and_nothing_half_written(yk, officer, app):

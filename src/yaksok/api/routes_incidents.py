@@ -87,6 +87,9 @@ class ReportIn(BaseModel):
 class ExemptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    authority: Literal["pipc", "eu_sa"] = Field(description="pipc: retrieval or deletion "
+                                                "lowered the risk significantly (Decree 40); "
+                                                "eu_sa: unlikely to result in a risk (GDPR 33(1)).")
     ground: str = Field(min_length=1, max_length=4000)
 
 
@@ -165,11 +168,13 @@ def report_route(body: ReportIn, request: Request, incident_id: str = IncidentId
              responses=problem_responses(401, 403, 404, 422))
 def exemption_route(body: ExemptionIn, request: Request, incident_id: str = IncidentId,
                     actor: Actor = Depends(current_actor)) -> JSONResponse:
-    """Record why no report is owed (retrieval or deletion lowered the risk enough)."""
+    """Record why no report is owed to one authority; kept beside the reports."""
     from yaksok.incidents import record_exemption
 
-    record_exemption(get_yaksok(request), actor, incident_id, body.ground, **_ctx(request))
-    return _answer({"incident_id": incident_id, "exemption": True})
+    record_exemption(get_yaksok(request), actor, incident_id, body.authority, body.ground,
+                     **_ctx(request))
+    return _answer({"incident_id": incident_id, "authority": body.authority,
+                    "exemption": True})
 
 
 @router.get("/me/incidents", responses=problem_responses(401, 403))

@@ -184,16 +184,20 @@ def incidents_report(
 @incidents_app.command("exempt")
 def incidents_exempt(
     incident_id: Annotated[str, typer.Argument(help="The incident's id.")],
+    authority: Annotated[str, typer.Option(
+        help="pipc (retrieval or deletion lowered the risk significantly) or eu_sa "
+             "(unlikely to result in a risk).")],
     ground: Annotated[str, typer.Option(help="Why no report is owed.")],
 ) -> None:
-    """Record why no report is owed (retrieval or deletion lowered the risk enough).
+    """Record why no report is owed to one authority (kept beside the reports).
 
-    Example:  yaksok incidents exempt inc_1a2b3c4d5e6f --ground "유출 파일 회수 및 삭제 확인"
+    Example:  yaksok incidents exempt inc_1a2b3c4d5e6f --authority pipc \
+                  --ground "유출 파일 회수 및 삭제 확인"
     """
     from yaksok.incidents import record_exemption
 
     yk, actor = _staff()
-    record_exemption(yk, actor, incident_id, ground)
+    record_exemption(yk, actor, incident_id, authority, ground)
     out("exemption recorded")
 
 

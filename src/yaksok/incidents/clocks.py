@@ -10,13 +10,17 @@ report made). ``clocks`` answers for one incident at ``now``; a clock is *due*, 
   too since 2026-09-11 (a preliminary notice, supplemented later);
 - PIPC/KISA (PIPA 34(3), Decree 40): within 72 hours when 1,000 or more people, sensitive or
   unique-identifier data, or unlawful access from outside are involved — unless retrieval or
-  deletion lowered the risk enough (the exemption, recorded with its ground);
+  deletion lowered the risk significantly (an exemption from ``pipc``, with its ground);
 - an EU supervisory authority (GDPR 33(1)): within 72 hours when EU members are affected, unless
-  the breach is unlikely to result in a risk (the same recorded exemption);
+  the breach is unlikely to result in a risk (an exemption from ``eu_sa``: another test);
 - EU members (GDPR 34(1)): without undue delay when the risk is high;
 - California residents (Civ. Code 1798.82(a), as amended by SB 446 from 2026-01-01): within 30
-  calendar days of discovery; when more than 500 are notified, a sample notice to the Attorney
-  General (1798.82(f)) within 15 days after they are.
+  calendar days of discovery, by a notice with every item (1798.82(d): the final notice, not a
+  preliminary one); when more than 500 are notified, a sample notice to the Attorney General
+  (1798.82(f)) within 15 days after they are.
+
+Members count as told by an email to each, or by the board posting when their contact is
+unknown (Decree 40(2)); the first such stage stops the 72-hour and "without undue delay" clocks.
 """
 
 from __future__ import annotations
@@ -63,14 +67,17 @@ def _state(required: bool, due: dt.datetime | None, done: dt.datetime | None,
 
 
 def clocks(incident, *, affected: dict[str, int], first_notice: dt.datetime | None,
-           reports: dict[str, dt.datetime], now: dt.datetime) -> list[Clock]:
+           reports: dict[str, dt.datetime], now: dt.datetime,
+           complete_notice: dt.datetime | None = None,
+           exemptions: dict[str, str] | None = None) -> list[Clock]:
     """The clocks of ``incident`` (a row of ``incidents``) at ``now``.
 
-    ``affected``: affected members by jurisdiction; ``first_notice``: when the first stage went
-    to members; ``reports``: authority -> when reported.
+    ``affected``: affected members by jurisdiction; ``first_notice``: when members were first
+    told; ``complete_notice``: when a notice with every item went out; ``reports``: authority ->
+    when first reported; ``exemptions``: authority -> the recorded ground for not reporting.
     """
     total = sum(affected.values())
-    exempt = bool(incident.exemption)
+    exemptions = exemptions or {}
     serious = (total >= PIPC_THRESHOLD or incident.sensitive or incident.unique_ids
                or incident.outside_access)
     eu, ca = affected.get(EU, 0), affected.get(CA, 0)
@@ -87,15 +94,17 @@ def clocks(incident, *, affected: dict[str, int], first_notice: dt.datetime | No
     add("members_kr", *members_label, "PIPA 34(1); Decree 39", total > 0, aware + _72H,
         first_notice)
     add("pipc", "개인정보보호위원회·KISA 신고", "report to the PIPC / KISA",
-        "PIPA 34(3); Decree 40", serious and not exempt, aware + _72H, reports.get("pipc"))
+        "PIPA 34(3); Decree 40", serious and "pipc" not in exemptions, aware + _72H,
+        reports.get("pipc"))
     add("eu_sa", "EU 감독기관 신고", "report to the EU supervisory authority", "GDPR 33(1)",
-        eu > 0 and not exempt, aware + _72H, reports.get("eu_sa"))
+        eu > 0 and "eu_sa" not in exemptions, aware + _72H, reports.get("eu_sa"))
     add("eu_members", "EU 정보주체 통지 (지체 없이)", "notice to EU members (without undue delay)",
         "GDPR 34(1)", eu > 0 and incident.high_risk, None, first_notice)
     add("ca_members", "캘리포니아 거주자 통지 (30일)", "notice to California residents (30 days)",
-        "Cal. Civ. Code 1798.82(a) (SB 446)", ca > 0,
-        incident.discovered_at + dt.timedelta(days=30), first_notice)
+        "Cal. Civ. Code 1798.82(a), (d) (SB 446)", ca > 0,
+        incident.discovered_at + dt.timedelta(days=30), complete_notice)
     add("ca_ag", "캘리포니아 법무장관에 통지문 사본 제출", "sample notice to the California Attorney General",
         "Cal. Civ. Code 1798.82(f) (SB 446)", ca > CA_AG_THRESHOLD,
-        first_notice + dt.timedelta(days=15) if first_notice else None, reports.get("ca_ag"))
+        complete_notice + dt.timedelta(days=15) if complete_notice else None,
+        reports.get("ca_ag"))
     return out

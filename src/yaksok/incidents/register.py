@@ -56,22 +56,26 @@ class IncidentView:
     discovered_at: dt.datetime
     aware_at: dt.datetime
     contained_at: dt.datetime | None
-    exemption: str | None
+    #: authority -> the ground recorded for not reporting to it
+    exemptions: dict[str, str]
     affected: dict[str, int]
     frozen: bool
     stages: tuple[dict, ...]
     reports: dict[str, dt.datetime]
     clocks: tuple[Clock, ...]
+    #: every report and exemption, in the order recorded
+    history: tuple[dict, ...] = ()
 
     def to_dict(self) -> dict:
         return {"id": self.id, "title": self.title, "nature": self.nature, "cause": self.cause,
                 "categories": list(self.categories), "measures": self.measures,
                 "possible": self.possible, "discovered_at": iso(self.discovered_at),
                 "aware_at": iso(self.aware_at), "contained_at": iso(self.contained_at),
-                "exemption": self.exemption, "affected": self.affected,
+                "exemptions": self.exemptions, "affected": self.affected,
                 "affected_total": sum(self.affected.values()), "frozen": self.frozen,
                 "stages": list(self.stages),
                 "reports": {k: iso(v) for k, v in self.reports.items()},
+                "history": list(self.history),
                 "clocks": [c.to_dict() for c in self.clocks]}
 
 
@@ -211,41 +215,62 @@ def freeze_affected(yk: Services, actor: Actor, incident_id: str, *,
     return len(rows)
 
 
-def record_report(yk: Services, actor: Actor, incident_id: str, authority: str, *,
-                  reported_at=None, reference: str | None = None, ip: str | None = None,
-                  request_id: str | None = None) -> None:
-    """Record that ``authority`` (pipc | eu_sa | ca_ag) was told, when, under which reference."""
-    require_manager(yk, actor, ip=ip, request_id=request_id)
+def _append_report(yk: Services, actor: Actor, incident_id: str, *, kind: str, authority: str,
+                   at: dt.datetime, reference: str | None, ground: str | None, ip, request_id):
     if authority not in AUTHORITIES:
         raise ValidationError(f"unknown authority {authority!r}", field="authority",
                               fix="use one of " + ", ".join(AUTHORITIES))
-    if reference is not None and (not isinstance(reference, str) or len(reference) > 128):
-        raise ValidationError("reference is at most 128 characters", field="reference")
-    at = _time(reported_at, "reported_at") or utcnow()
     with yk.vault.core_write() as conn:
         _load(conn, incident_id)
-        conn.execute(incident_reports.delete().where(
-            incident_reports.c.incident_id == incident_id,
-            incident_reports.c.authority == authority))
+        if conn.dialect.name == "postgresql":  # one append at a time per incident
+            conn.execute(sa.select(incidents.c.id).where(incidents.c.id == incident_id)
+                         .with_for_update())
+        seq = (conn.execute(sa.select(sa.func.max(incident_reports.c.seq)).where(
+            incident_reports.c.incident_id == incident_id)).scalar() or 0) + 1
         conn.execute(incident_reports.insert().values(
-            incident_id=incident_id, authority=authority, reference=reference,
-            reported_at=at, recorded_by=actor.id[:64]))
-        yk.vault.append(conn, _event(yk, actor, f"incident {incident_id}: reported to "
+            incident_id=incident_id, seq=seq, kind=kind, authority=authority,
+            reference=reference, ground=ground, at=at, recorded_by=actor.id[:64],
+            recorded_at=utcnow()))
+        yk.vault.append(conn, _event(yk, actor, f"incident {incident_id}: {kind} for "
                                      f"{authority}", ip, request_id))
 
 
-def record_exemption(yk: Services, actor: Actor, incident_id: str, ground: str, *,
-                     ip: str | None = None, request_id: str | None = None) -> None:
-    """Record why no report is owed (Decree 40: retrieval or deletion lowered the risk
-    significantly; GDPR 33(1): unlikely to result in a risk) — the ground, in words."""
+def record_report(yk: Services, actor: Actor, incident_id: str, authority: str, *,
+                  reported_at=None, reference: str | None = None, ip: str | None = None,
+                  request_id: str | None = None) -> None:
+    """Record that ``authority`` (pipc | eu_sa | ca_ag) was told, when, under which reference.
+    Every report is kept (a supplement to an authority is a second one); none is replaced."""
     require_manager(yk, actor, ip=ip, request_id=request_id)
-    text = _text(ground, "ground")
-    with yk.vault.core_write() as conn:
-        _load(conn, incident_id)
-        conn.execute(incidents.update().where(incidents.c.id == incident_id)
-                     .values(exemption=text))
-        yk.vault.append(conn, _event(yk, actor, f"incident {incident_id}: exemption recorded",
-                                     ip, request_id))
+    if reference is not None and (not isinstance(reference, str) or len(reference) > 128
+                                  or not reference.isprintable()):
+        raise ValidationError("reference is one line of at most 128 characters",
+                              field="reference")
+    _append_report(yk, actor, incident_id, kind="report", authority=authority,
+                   at=_time(reported_at, "reported_at") or utcnow(), reference=reference,
+                   ground=None, ip=ip, request_id=request_id)
+
+
+def record_exemption(yk: Services, actor: Actor, incident_id: str, authority: str,
+                     ground: str, *, ip: str | None = None,
+                     request_id: str | None = None) -> None:
+    """Record why no report is owed to ``authority`` — each law has its own test: for ``pipc``
+    retrieval or deletion lowered the risk significantly (Decree 40); for ``eu_sa`` the breach is
+    unlikely to result in a risk (GDPR 33(1)). Kept beside the reports, never replacing one."""
+    require_manager(yk, actor, ip=ip, request_id=request_id)
+    if authority not in ("pipc", "eu_sa"):
+        raise ValidationError("an exemption is from the PIPC report or the GDPR 33 report",
+                              field="authority", fix="use pipc or eu_sa")
+    _append_report(yk, actor, incident_id, kind="exemption", authority=authority,
+                   at=utcnow(), reference=None, ground=_text(ground, "ground"), ip=ip,
+                   request_id=request_id)
+
+
+def _complete(stage) -> bool:
+    """A stage that says every item the law names, in both languages (a final notice)."""
+    from yaksok.incidents.notices import ITEMS
+
+    texts = json.loads(stage.texts)
+    return all(set(ITEMS) <= set(texts.get(lang, {})) for lang in ("ko", "en"))
 
 
 def _view(conn, row, now: dt.datetime) -> IncidentView:
@@ -255,20 +280,33 @@ def _view(conn, row, now: dt.datetime) -> IncidentView:
         .group_by(incident_members.c.jurisdiction)).all())
     stages = conn.execute(sa.select(incident_stages).where(
         incident_stages.c.incident_id == row.id).order_by(incident_stages.c.seq)).all()
-    reports = dict(conn.execute(sa.select(incident_reports.c.authority,
-                                          incident_reports.c.reported_at)
-                                .where(incident_reports.c.incident_id == row.id)).all())
-    first = next((s.issued_at for s in stages if s.recipients), None)
+    kept = conn.execute(sa.select(incident_reports).where(
+        incident_reports.c.incident_id == row.id).order_by(incident_reports.c.seq)).all()
+    reports: dict[str, dt.datetime] = {}
+    exemptions: dict[str, str] = {}
+    for r in kept:
+        if r.kind == "report":
+            reports.setdefault(r.authority, r.at)  # the first report is the one on time
+        else:
+            exemptions[r.authority] = r.ground
+    # Told means told: an email to each member, or the board when their contact is unknown.
+    told = [s for s in stages if s.recipients or s.board_until is not None]
+    first = told[0].issued_at if told else None
+    complete = next((s.issued_at for s in told if _complete(s)), None)
     return IncidentView(
         row.id, row.title, row.nature, row.cause, tuple(json.loads(row.categories)),
         row.measures, row.possible, row.discovered_at, row.aware_at, row.contained_at,
-        row.exemption, counts, row.affected_frozen_at is not None,
+        exemptions, counts, row.affected_frozen_at is not None,
         tuple({"seq": s.seq, "kind": s.kind, "issued_at": s.issued_at.isoformat(),
                "recipients": s.recipients,
                "board_until": s.board_until.isoformat() if s.board_until else None}
               for s in stages),
-        reports, tuple(clocks(row, affected=counts, first_notice=first, reports=reports,
-                              now=now)))
+        reports, tuple(clocks(row, affected=counts, first_notice=first,
+                              complete_notice=complete, reports=reports,
+                              exemptions=exemptions, now=now)),
+        tuple({"seq": r.seq, "kind": r.kind, "authority": r.authority,
+               "reference": r.reference, "ground": r.ground, "at": r.at.isoformat()}
+              for r in kept))
 
 
 def get_incident(yk: Services, actor: Actor, incident_id: str, *, now=None,

@@ -858,8 +858,6 @@ incidents = sa.Table(
     # When the controller became aware: the 72-hour clocks run from here.
     sa.Column("aware_at", UTCDateTime, nullable=False),
     sa.Column("contained_at", UTCDateTime, nullable=True),
-    # Decree 40: no report when retrieval or deletion lowered the risk enough (the ground).
-    sa.Column("exemption", sa.Text, nullable=True),
     sa.Column("affected_frozen_at", UTCDateTime, nullable=True),
     sa.Column("created_by", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
@@ -895,12 +893,19 @@ incident_stages = sa.Table(
 incident_reports = sa.Table(
     "incident_reports",
     metadata,
+    # Appended, never overwritten (GDPR 33(5): the record of every incident and what was done).
     sa.Column("incident_id", sa.String(32), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    # report | exemption (why no report is owed to that authority: Decree 40, GDPR 33(1))
+    sa.Column("kind", sa.String(16), nullable=False),
     # pipc (PIPC/KISA) | eu_sa (an EU supervisory authority) | ca_ag (California's AG)
-    sa.Column("authority", sa.String(32), primary_key=True),
+    sa.Column("authority", sa.String(32), nullable=False),
     sa.Column("reference", sa.String(128), nullable=True),
-    sa.Column("reported_at", UTCDateTime, nullable=False),
+    sa.Column("ground", sa.Text, nullable=True),
+    # When the report was made (an exemption: when it was recorded).
+    sa.Column("at", UTCDateTime, nullable=False),
     sa.Column("recorded_by", sa.String(64), nullable=False),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
 )
 
 __all__ += ["incidents", "incident_members", "incident_stages", "incident_reports"]  # noqa: PLE0605
@@ -918,6 +923,8 @@ disclosures = sa.Table(
     sa.Column("exception", sa.String(64), nullable=False),
     sa.Column("authority", sa.String(200), nullable=False),
     sa.Column("authority_ref", sa.String(200), nullable=False),
+    # The authority's country (ISO 3166 alpha-2): the transfer gate's destination.
+    sa.Column("recipient_country", sa.String(2), nullable=False),
     sa.Column("legal_citation", sa.String(500), nullable=False),
     # KEK-sealed bytes of the request document (investigation); NULL when none is required.
     sa.Column("request_document", sa.LargeBinary, nullable=True),

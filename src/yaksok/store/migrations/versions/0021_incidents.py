@@ -7,7 +7,8 @@ Hand-written (issue 16). ``incidents`` keeps every incident, notified or not (GD
 ``incident_members`` the affected members, frozen with the incident (member_id leads the key,
 so a member's own question "was I affected?" reads one shard); ``incident_stages`` what was said
 at each stage (preliminary, supplements, final) in Korean and English — no personal value, the
-notices render from it at send time; ``incident_reports`` the reports to authorities.
+notices render from it at send time; ``incident_reports`` every report to an authority and
+every exemption from one, appended, never overwritten.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ def upgrade() -> None:
         sa.Column("discovered_at", _TS, nullable=False),
         sa.Column("aware_at", _TS, nullable=False),
         sa.Column("contained_at", _TS, nullable=True),
-        sa.Column("exemption", sa.Text, nullable=True),
         sa.Column("affected_frozen_at", _TS, nullable=True),
         sa.Column("created_by", sa.String(64), nullable=False),
         sa.Column("created_at", _TS, nullable=False),
@@ -72,11 +72,15 @@ def upgrade() -> None:
     op.create_table(
         "incident_reports",
         sa.Column("incident_id", sa.String(32), nullable=False),
+        sa.Column("seq", sa.Integer, nullable=False, autoincrement=False),
+        sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("authority", sa.String(32), nullable=False),
         sa.Column("reference", sa.String(128), nullable=True),
-        sa.Column("reported_at", _TS, nullable=False),
+        sa.Column("ground", sa.Text, nullable=True),
+        sa.Column("at", _TS, nullable=False),
         sa.Column("recorded_by", sa.String(64), nullable=False),
-        sa.PrimaryKeyConstraint("incident_id", "authority", name="pk_incident_reports"),
+        sa.Column("recorded_at", _TS, nullable=False),
+        sa.PrimaryKeyConstraint("incident_id", "seq", name="pk_incident_reports"),
     )
 
 

@@ -161,3 +161,21 @@ def test_yaksok_promises_counts_evidence_from_the_data_directory(tmp_path, monke
     assert main(["promises", "--report", str(missing)]) == 0
     after = capsys.readouterr().out
     assert any(line.startswith("P7.4") and "recorded" in line for line in after.splitlines())
+
+
+@pytest.mark.promise("P12.8")
+def test_lifting_a_restriction_is_a_recorded_change(yk, officer):
+    import sqlalchemy as sa
+
+    from yaksok.accounts.staff import lift_restriction
+    from yaksok.store.tables import staff_accounts
+
+    info, _ = add_staff(yk.engine, yk.keyring, yk.policy, "eun", "engineer", PASSWORD)
+    lift_restriction(yk.engine, "eun", by="st_boss")  # not restricted: nothing given back
+    with yk.engine.begin() as conn:
+        conn.execute(sa.update(staff_accounts).where(staff_accounts.c.id == info.id)
+                     .values(restricted_at=dt.datetime.now(dt.UTC)))
+    lift_restriction(yk.engine, "eun", by="st_boss")
+    last = access_changes(yk, officer)[-1]
+    assert (last.subject, last.change, last.by) == (info.id, "restored", "st_boss")
+    assert len(access_changes(yk, officer)) == 2

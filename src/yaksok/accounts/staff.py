@@ -288,14 +288,19 @@ def disable_staff(engine: Engine, username: str, *, now: dt.datetime | None = No
     return _info(_get(engine, username))
 
 
-def lift_restriction(engine: Engine, username: str) -> StaffInfo:
+def lift_restriction(engine: Engine, username: str, *, by: str = "cli:operator") -> StaffInfo:
     """Lift the restriction repeated failed logins put on an account, and restart its failure
-    count (the privacy officer's act; ``NotFound`` if unknown)."""
+    count (the privacy officer's act; ``NotFound`` if unknown). Access given back is a change of
+    access rights: recorded (``rights_log``)."""
     row = _get(engine, username)
     accounts, _ = _tables()
     with engine.begin() as conn:
         conn.execute(update(accounts).where(accounts.c.id == row.id)
                      .values(failed_logins=0, restricted_at=None))
+        if row.restricted_at is not None:
+            record_change(conn, by=by, subject=row.id, subject_kind="staff", change="restored",
+                          rights=f"role:{row.role}", at=_now(None),
+                          reason="restriction after failed logins lifted")
     return _info(_get(engine, username))
 
 

@@ -123,4 +123,5 @@ def post_lift_restriction(username: str, request: Request,
                           actor: Actor = Depends(authorized("staff_manage"))) -> StaffAccountOut:
     """Lift the restriction repeated failed logins put on a staff account (the privacy
     officer's act). Example: `POST /staff/accounts/alice/lift-restriction`."""
-    return _account_out(lift_restriction(get_yaksok(request).engine, username[:64]))
+    return _account_out(lift_restriction(get_yaksok(request).engine, username[:64],
+                                         by=actor.id))

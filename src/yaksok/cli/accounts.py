@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from yaksok.cli.base import app, open_store, out, read_password
+from yaksok.cli.base import acting_as, app, open_store, out, read_password
 
 apikey_app = typer.Typer(help="API keys for app backends.", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
@@ -30,7 +30,8 @@ def apikey_create(
 
     yk = open_store()
     info, secret = create_api_key(yk.engine, yk.policy, name,
-                                  [s.strip() for s in scopes.split(",") if s.strip()])
+                                  [s.strip() for s in scopes.split(",") if s.strip()],
+                                  by=acting_as(yk))
     out(f"id: {info.id}\nscopes: {' '.join(info.scopes)}\nsecret (shown once): {secret}")
 
 
@@ -49,7 +50,8 @@ def apikey_revoke(key_id: str) -> None:
     """Revoke an API key at once.  Example:  yaksok apikey revoke ak_3f9c"""
     from yaksok.accounts.apikeys import revoke_api_key
 
-    revoke_api_key(open_store().engine, key_id)
+    yk = open_store()
+    revoke_api_key(yk.engine, key_id, by=acting_as(yk))
     out(f"revoked {key_id}")
 
 
@@ -68,7 +70,8 @@ def staff_add(
 
     password = read_password(password_stdin)
     yk = open_store()
-    info, secret = add_staff(yk.engine, yk.keyring, yk.policy, username, role, password)
+    info, secret = add_staff(yk.engine, yk.keyring, yk.policy, username, role, password,
+                             by=acting_as(yk))
     out(f"staff {info.username} ({info.role}) added")
     out(f"TOTP secret (shown once): {secret}")
     out(f"provisioning URI: {totp_uri(secret, info.username)}")
@@ -89,7 +92,8 @@ def staff_disable(username: str) -> None:
     """Disable a staff account and end its sessions.  Example:  yaksok staff disable alice"""
     from yaksok.accounts.staff import disable_staff
 
-    disable_staff(open_store().engine, username)
+    yk = open_store()
+    disable_staff(yk.engine, username, by=acting_as(yk))
     out(f"disabled {username}")
 
 
@@ -99,7 +103,8 @@ def staff_lift_restriction(username: str) -> None:
     officer's act).  Example:  yaksok staff lift-restriction alice"""
     from yaksok.accounts.staff import lift_restriction
 
-    lift_restriction(open_store().engine, username)
+    yk = open_store()
+    lift_restriction(yk.engine, username, by=acting_as(yk))
     out(f"restriction lifted: {username}")
 
 

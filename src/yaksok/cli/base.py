@@ -115,6 +115,13 @@ def staff_session(yk: Yaksok):
     return authenticate_staff_token(yk.engine, yk.policy, token)
 
 
+def acting_as(yk: Yaksok) -> str:
+    """Who a command that changes access rights is recorded as having run it: the signed-in
+    staff account when a session is given, else ``cli:operator`` (the server's own operator,
+    e.g. creating the first officer)."""
+    return staff_session(yk).id if staff_token() else "cli:operator"
+
+
 def authorize(yk: Yaksok, actor, op: str, *, member_id: str | None = None) -> None:
     """Ask the core (``yaksok.access``) whether ``actor`` may do ``op``; a refusal is logged
     and raised. The CLI holds no rule of its own."""

@@ -4,6 +4,7 @@ law never gave (adequacy for Switzerland → Korea, a Privacy Shield to Korea), 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -11,7 +12,7 @@ from tests.support.paths import POLICY
 from tests.support.policy import variant
 from yaksok.policy import load_policy
 from yaksok.policy.loader import file_problems, load_source
-from yaksok.policy.transfers import origin_of, transfer_decision
+from yaksok.policy.transfers import origin_of, signed_contracts, transfer_decision
 
 BTC = "btc_korea_service"
 DAY = dt.date(2026, 12, 20)
@@ -36,13 +37,46 @@ def test_eu_to_korea_rests_on_the_adequacy_decision_from_its_day(somesing):
     assert gate(somesing, "EU", "KR", on=dt.date(2021, 12, 17)).allowed
 
 
+def _row(processor, signed_on, clauses, ends_on=None):
+    return (processor, signed_on, ends_on, json.dumps({c: "art. 1" for c in clauses}))
+
+
+SIGNED = signed_contracts([_row(BTC, dt.date(2026, 12, 16), ["standard_contractual_clauses"])])
+
+
 @pytest.mark.promise("P12.1")
 def test_switzerland_to_korea_only_under_the_clauses_signed_with_the_processor(somesing):
-    d = gate(somesing, "CH", "KR")
+    d = gate(somesing, "CH", "KR", contracts=SIGNED)
     assert d.allowed and d.mechanism == "standard_contractual_clauses"
-    other = gate(somesing, "CH", "KR", recipient="someone_else")
+    other = gate(somesing, "CH", "KR", recipient="someone_else", contracts=SIGNED)
     assert not other.allowed and other.rule == "transfer-not-covered"
-    assert not gate(somesing, "CH", "KR", on=dt.date(2026, 12, 13)).allowed  # not yet signed
+    # The cover holds from the contract's signing day, not from the policy's declaration.
+    assert not gate(somesing, "CH", "KR", on=dt.date(2026, 12, 15), contracts=SIGNED).allowed
+    assert gate(somesing, "CH", "KR", on=dt.date(2026, 12, 16), contracts=SIGNED).allowed
+
+
+@pytest.mark.promise("P12.1")
+def test_the_clauses_hold_only_with_a_contract_in_the_register_that_ticks_them(somesing):
+    none = gate(somesing, "CH", "KR")
+    assert not none.allowed and none.rule == "transfer-not-covered"
+    assert "contract register" in none.fix
+    unticked = signed_contracts([_row(BTC, dt.date(2026, 1, 1), ["purpose_limitation"])])
+    assert unticked == {}
+    assert not gate(somesing, "CH", "KR", contracts=unticked).allowed
+    elsewhere = signed_contracts([_row("other", dt.date(2026, 1, 1),
+                                       ["standard_contractual_clauses"])])
+    assert not gate(somesing, "CH", "KR", contracts=elsewhere).allowed
+    ended = signed_contracts([_row(BTC, dt.date(2026, 1, 1), ["standard_contractual_clauses"],
+                                   ends_on=dt.date(2026, 12, 18))])
+    lapsed = gate(somesing, "CH", "KR", contracts=ended)
+    assert not lapsed.allowed and lapsed.rule == "transfer-mechanism-lapsed"
+    assert "standard_contractual_clauses (ended 2026-12-18)" in lapsed.message
+    # Signed before the policy declared the cover: it holds from the declaration on.
+    early = signed_contracts([_row(BTC, dt.date(2026, 1, 1), ["standard_contractual_clauses"])])
+    assert not gate(somesing, "CH", "KR", on=dt.date(2026, 12, 13), contracts=early).allowed
+    assert gate(somesing, "CH", "KR", on=dt.date(2026, 12, 14), contracts=early).allowed
+    # EU -> KR rests on the adequacy decision: no contract needed.
+    assert gate(somesing, "EU", "KR").allowed
 
 
 @pytest.mark.promise("P12.1")

@@ -171,7 +171,8 @@ def _swiss_members(d: dict) -> None:
 
 
 @pytest.mark.promise("P12.1")
-def test_processor_staff_reach_eu_and_swiss_members_only_under_a_mechanism_in_force(yk, agent):
+def test_processor_staff_reach_eu_and_swiss_members_only_under_a_mechanism_in_force(yk, agent,
+                                                                                   officer):
     kr = sign_up(yk, **signup_args(1))
     de = sign_up(yk, **signup_args(2, country="DE"))
     assert yk.vault.read(de, [NICK], "contract_performance", actor=agent, task="community")[NICK]
@@ -187,6 +188,13 @@ def test_processor_staff_reach_eu_and_swiss_members_only_under_a_mechanism_in_fo
     assert exc.value.rule == "transfer-not-covered" and exc.value.field == "recipient"
     [entry] = denials(yk, "transfer-not-covered")
     assert entry.subject_ref == de and entry.actor_id == "st_btc" and entry.categories == (NICK,)
+    # The clauses the policy declares hold only once the register holds the signed contract.
+    with pytest.raises(Refused) as exc:
+        yk.vault.read(ch, [NICK], "contract_performance", actor=agent, task="community")
+    assert exc.value.rule == "transfer-not-covered" and "contract register" in exc.value.fix
+    assert [e.subject_ref for e in denials(yk, "transfer-not-covered")] == [de, ch]
+    record_contract(yk, officer, BTC, signed_on=TODAY - dt.timedelta(days=1),
+                    clauses=all_clauses(yk), document_sha256=SHA)
     assert yk.vault.read(ch, [NICK], "contract_performance", actor=agent, task="community")[NICK]
     assert yk.vault.read(kr, [NICK], "contract_performance", actor=agent, task="community")[NICK]
 

@@ -20,7 +20,13 @@ A route is covered on a day when the policy's ``transfers`` lists it (``from`` h
   corporate rules and other safeguards any country, but only with a recipient that signed them);
 - the cover names the recipient (unless it is an adequacy decision, which covers a country);
 - the cover's own days hold (``since`` ≤ day < ``until``);
-- for ``consent`` (GDPR 49(1)(a), FADP 17(1)(a)): the member gave the cover's consent item.
+- for ``consent`` (GDPR 49(1)(a), FADP 17(1)(a)): the member gave the cover's consent item;
+- for a mechanism signed with the recipient (``NEEDS_CONTRACT``: standard contractual clauses):
+  the processors' contract register holds a contract with that recipient that ticks the clause,
+  in force that day — the cover holds from the later of its ``since`` and the day the contract
+  was signed, and not at all without one. The policy's cover is the declaration; the register
+  is the evidence (``contracts``: recipient → the ``(signed_on, ends_on)`` of such contracts,
+  built by ``signed_contracts`` from the register's rows).
 
 Switzerland → Korea: the Federal Council's list of adequate states (Annex 1 of the Data
 Protection Ordinance, DPO, binding since 2023-09-01; the US added for certified recipients on
@@ -31,16 +37,23 @@ it. The EU's decision for Korea (Decision (EU) 2022/254, adopted 2021-12-17) cov
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from yaksok.policy.model import Policy
 
-__all__ = ["MECHANISMS", "Mechanism", "TransferDecision", "origin_of", "route_problems",
-           "transfer_decision", "RULE_NOT_COVERED", "RULE_LAPSED"]
+__all__ = ["MECHANISMS", "Mechanism", "NEEDS_CONTRACT", "TransferDecision", "origin_of",
+           "route_problems", "signed_contracts", "transfer_decision", "RULE_NOT_COVERED",
+           "RULE_LAPSED"]
 
 RULE_NOT_COVERED = "transfer-not-covered"
 RULE_LAPSED = "transfer-mechanism-lapsed"
+#: Mechanisms that hold only with a contract the recipient signed, recorded in the processors'
+#: contract register with this clause ticked (``yaksok.processors.contracts.CLAUSES``).
+NEEDS_CONTRACT = frozenset({"standard_contractual_clauses"})
+#: recipient -> the (signed_on, ends_on) of its contracts carrying the clauses.
+Contracts = Mapping[str, Sequence[tuple[dt.date, dt.date | None]]]
 
 _D = dt.date
 _EU_STATES = frozenset({
@@ -143,12 +156,39 @@ def _same_area(origin: str, destination: str) -> bool:
     return destination in EEA if origin == "EU" else destination == "CH"
 
 
+def signed_contracts(rows: Iterable) -> dict[str, tuple[tuple[dt.date, dt.date | None], ...]]:
+    """``contracts`` for ``transfer_decision`` from the contract register's rows, each
+    ``(processor, signed_on, ends_on, clauses as JSON)``: those that tick a contract mechanism."""
+    out: dict[str, list[tuple[dt.date, dt.date | None]]] = {}
+    for processor, signed_on, ends_on, clauses in rows:
+        ticked = json.loads(clauses) if isinstance(clauses, str) else clauses
+        if NEEDS_CONTRACT & set(ticked or ()):
+            out.setdefault(processor, []).append((_day(signed_on), _day(ends_on)))
+    return {k: tuple(sorted(v, key=lambda c: c[0])) for k, v in out.items()}
+
+
+def _day(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _contract_since(contracts: Contracts | None, recipient: str, on: dt.date
+                    ) -> tuple[dt.date | None, dt.date | None]:
+    """(the signing day of the contract in force on ``on``, or None; the latest end before)."""
+    held = [(s, e) for s, e in (contracts or {}).get(recipient, ())]
+    live = [s for s, e in held if s <= on and (e is None or on < e)]
+    ended = [e for s, e in held if e is not None and e <= on]
+    return (min(live) if live else None), (max(ended) if ended else None)
+
+
 def transfer_decision(policy: Policy, *, origin: str | None, destination: str, recipient: str,
-                      on: dt.date, has_consent: Callable[[str], bool] | None = None
-                      ) -> TransferDecision:
+                      on: dt.date, has_consent: Callable[[str], bool] | None = None,
+                      contracts: Contracts | None = None) -> TransferDecision:
     """May data of ``origin`` (``origin_of`` the member's jurisdiction) go to ``recipient`` in
     ``destination`` on ``on``? ``has_consent(item)`` says whether the member gave a consent
-    item (asked only for a ``consent`` cover)."""
+    item (asked only for a ``consent`` cover); ``contracts`` what the contract register holds
+    (``signed_contracts``; none: no cover that needs a contract holds)."""
     dest = (destination or "").upper()
     base = dict(origin=origin, destination=dest, recipient=recipient)
     if origin is None:
@@ -156,7 +196,7 @@ def transfer_decision(policy: Policy, *, origin: str | None, destination: str, r
     if _same_area(origin, dest):
         return TransferDecision(True, mechanism=None, message="not a transfer", **base)
     lapsed: list[str] = []
-    listed = False
+    listed = unsigned = False
     for tr in policy.transfers:
         if origin not in tr.from_ or dest not in tr.to:
             continue
@@ -171,8 +211,14 @@ def transfer_decision(policy: Policy, *, origin: str | None, destination: str, r
                 continue
             holds_law = law.holds(on)
             holds_cover = cover.since <= on and (cover.until is None or on < cover.until)
+            ended = None
+            if cover.mechanism in NEEDS_CONTRACT:
+                signed, ended = _contract_since(contracts, recipient, on)
+                unsigned = unsigned or (signed is None and ended is None)
+                holds_cover = holds_cover and signed is not None
             if not (holds_law and holds_cover):
-                ends = [d for d in (law.valid_until, cover.until) if d is not None and on >= d]
+                ends = [d for d in (law.valid_until, cover.until, ended)
+                        if d is not None and on >= d]
                 if ends:
                     lapsed.append(f"{cover.mechanism} (ended {min(ends).isoformat()})")
                 continue
@@ -193,9 +239,13 @@ def transfer_decision(policy: Policy, *, origin: str | None, destination: str, r
         False, rule=RULE_NOT_COVERED,
         message=(f"no mechanism valid on {on.isoformat()} covers the transfer {route}"
                  if listed else f"the policy names no transfer {route}"),
-        fix="add the route to the policy's transfers with a mechanism that covers it (covers: "
-            "mechanism, recipients, since) and publish it, or ask the member's separate "
-            "consent (P12.1)", **base)
+        fix=("record the contract signed with the recipient, with the clause "
+             "standard_contractual_clauses ticked, in the processors' contract register (the "
+             "cover holds from its signing day), or ask the member's separate consent (P12.1)"
+             if unsigned else
+             "add the route to the policy's transfers with a mechanism that covers it (covers: "
+             "mechanism, recipients, since) and publish it, or ask the member's separate "
+             "consent (P12.1)"), **base)
 
 
 def route_problems(policy: Policy) -> Iterator[tuple[tuple, str, str, str]]:

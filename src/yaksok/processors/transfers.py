@@ -21,10 +21,15 @@ import sqlalchemy as sa
 
 from yaksok.actors import Actor
 from yaksok.errors import Refused, ValidationError
-from yaksok.policy.transfers import TransferDecision, origin_of, transfer_decision
+from yaksok.policy.transfers import (
+    TransferDecision,
+    origin_of,
+    signed_contracts,
+    transfer_decision,
+)
 from yaksok.processors.common import as_date, require_keeper, today
 from yaksok.services import Services
-from yaksok.store.tables import transfer_records, utcnow
+from yaksok.store.tables import processor_contracts, transfer_records, utcnow
 
 __all__ = ["check_route", "list_transfers", "record_transfer"]
 
@@ -46,6 +51,14 @@ def _route(yk: Services, origin, recipient, destination) -> tuple[str, str, str]
     return origin_of(origin), recipient, dest.upper()
 
 
+def _contracts(yk: Services, recipient: str):
+    """The register's contracts with ``recipient`` that carry a contract mechanism."""
+    c = processor_contracts.c
+    q = sa.select(c.processor, c.signed_on, c.ends_on, c.clauses).where(c.processor == recipient)
+    with yk.engine.connect() as conn:
+        return signed_contracts(conn.execute(q))
+
+
 def check_route(yk: Services, actor: Actor, *, origin: str, recipient: str,
                 destination: str | None = None, on=None, ip: str | None = None,
                 request_id: str | None = None) -> TransferDecision:
@@ -53,7 +66,7 @@ def check_route(yk: Services, actor: Actor, *, origin: str, recipient: str,
     require_keeper(yk, actor, ip=ip, request_id=request_id)
     o, r, d = _route(yk, origin, recipient, destination)
     return transfer_decision(yk.policy, origin=o, destination=d, recipient=r,
-                             on=as_date(on, "on") or today())
+                             on=as_date(on, "on") or today(), contracts=_contracts(yk, r))
 
 
 def record_transfer(yk: Services, actor: Actor, *, origin: str, recipient: str, categories,
@@ -71,7 +84,8 @@ def record_transfer(yk: Services, actor: Actor, *, origin: str, recipient: str, 
     if not cats or any(not isinstance(c, str) or c not in known for c in cats):
         raise ValidationError("categories name the policy's categories transferred",
                               field="categories", fix="e.g. user.contact.email")
-    decision = transfer_decision(yk.policy, origin=o, destination=d, recipient=r, on=day)
+    decision = transfer_decision(yk.policy, origin=o, destination=d, recipient=r, on=day,
+                                 contracts=_contracts(yk, r))
     if not decision.allowed:
         yk.vault.deny(Refused(decision.message, rule=decision.rule, field="recipient",
                               fix=decision.fix),

@@ -2,7 +2,9 @@
 
 ``yaksok.policy.transfers.transfer_decision`` decides (pure, from the published policy); this
 module gives it what only the vault knows — the member's jurisdiction and the consent items in
-force — inside the caller's transaction, and raises the refusal, which the caller logs with the
+force, and the contracts the processors' register holds with the recipient (a cover resting
+on standard contractual clauses holds only from the signing day of one) — inside the caller's
+transaction, and raises the refusal, which the caller logs with the
 entry it was about to write (so a refused transfer is a ``denied`` access-log entry whose reason
 is the rule, ``transfer-not-covered`` or ``transfer-mechanism-lapsed``).
 
@@ -24,7 +26,12 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from yaksok.errors import Refused
-from yaksok.policy.transfers import TransferDecision, origin_of, transfer_decision
+from yaksok.policy.transfers import (
+    TransferDecision,
+    origin_of,
+    signed_contracts,
+    transfer_decision,
+)
 from yaksok.store.sql import sql
 
 if TYPE_CHECKING:
@@ -34,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["check_transfer", "processor_transfer"]
 
 _JURISDICTION = "SELECT jurisdiction FROM members WHERE id = ?"
+_CONTRACTS = ("SELECT processor, signed_on, ends_on, clauses FROM processor_contracts "
+              "WHERE processor = ?")
 
 
 def check_transfer(v: Vault, conn, member_id: str, *, recipient: str, country: str,
@@ -54,8 +63,10 @@ def check_transfer(v: Vault, conn, member_id: str, *, recipient: str, country: s
             consents = v.effective_raw(conn, member_id)
         return item in consents
 
+    contracts = signed_contracts(conn.exec_driver_sql(sql(conn, _CONTRACTS), (recipient,)))
     d = transfer_decision(v.policy_in_force.published.policy, origin=origin, destination=country,
-                          recipient=recipient, on=day, has_consent=has_consent)
+                          recipient=recipient, on=day, has_consent=has_consent,
+                          contracts=contracts)
     if not d.allowed:
         raise Refused(d.message, rule=d.rule, field="recipient", fix=d.fix)
     return d

@@ -228,3 +228,63 @@ def test_the_worker_actor_reads_nothing_but_the_tokens(cyk, app, google):
     worker = system_actor("connected-accounts", (PURPOSE,))
     with pytest.raises(Refused):
         cyk.vault.read(member, ("user.contact.email",), "member_management", actor=worker)
+
+
+@pytest.mark.promise("P12.9")
+def test_every_departed_members_connection_is_queued_however_many_rows_exist(cyk, app, google,
+                                                                              officer):
+    # More active connections than the sweep's page (and than its old cap of 20 pages' worth,
+    # taken in no order): the departed members' rows come last and must still be found.
+    batch = 2
+    for _ in range(batch * 20 + 1):
+        connect(cyk, app, google, refresh=f"1//active-{_}")
+    gone = [connect(cyk, app, google, refresh=f"1//gone-{i}") for i in range(batch + 1)]
+    for member in gone:
+        close_account(cyk, member, actor=officer)
+    queued, _deleted = connected.sweep_departed(cyk, batch=batch)
+    assert queued == len(gone)
+    assert all(row(cyk, m).status == "revoking" for m in gone)
+    done = connected.run_due(cyk, sweep_batch=batch)
+    assert done.queued == 0 and done.revoked == len(gone)
+    assert sorted(google.revoked) == sorted(f"1//gone-{i}" for i in range(batch + 1))
+
+
+@pytest.mark.promise("P12.9")
+@pytest.mark.parametrize("status", [404, 401])
+def test_a_refusal_a_configuration_fix_can_cure_keeps_the_copy_for_retry_dead(cyk, app, google,
+                                                                             status):
+    member = connect(cyk, app, google)
+    google.refuse = (status, "")
+    done = connected.revoke(cyk, member, P, actor=app)
+    assert done.status == "dead" and done.last_error == f"HTTP {status}"
+    r = row(cyk, member)
+    assert r.sealed is not None  # kept: the grant is still alive at Google
+    assert REFRESH not in (r.last_error or "")
+    google.refuse = None  # the endpoint is fixed
+    assert connected.retry_dead(cyk) == 1
+    assert connected.run_due(cyk).revoked == 1 and google.revoked == [REFRESH]
+    assert row(cyk, member).sealed is None
+
+
+@pytest.mark.promise("P12.9")
+def test_an_unsupported_token_type_is_final_and_wipes_the_copy(cyk, app, google):
+    member = connect(cyk, app, google)
+    google.refuse = (400, "unsupported_token_type")
+    done = connected.revoke(cyk, member, P, actor=app)
+    assert done.status == "dead" and row(cyk, member).sealed is None
+    assert connected.retry_dead(cyk) == 0
+
+
+def test_a_refused_probe_cannot_tell_a_connected_member_from_another(cyk, app, google):
+    connected_member = connect(cyk, app, google)
+    bare = cyk.vault.create_member()
+    prober = member_actor(cyk.vault.create_member())
+    for member in (connected_member, bare):
+        for op in (connected.connect, connected.refresh):
+            with pytest.raises(Refused) as caught:
+                op(cyk, member, P, Tokens(ACCESS, REFRESH), actor=prober)
+            assert caught.value.rule == "not-own-data"
+        denied = [e for e in entries(cyk, member) if e.outcome == "denied"]
+        assert {e.operation for e in denied} == {"collect", "update"}
+        assert all(e.actor_id == prober.id and e.reason == "not-own-data" for e in denied)
+    assert row(cyk, bare) is None and row(cyk, connected_member).status == "connected"

@@ -89,3 +89,28 @@ def test_cli_help_has_examples_and_status_shows_the_queue(cyk, google, capsys):
     assert main([*base, "connected", "status", "--json"]) == 0
     assert '"counts"' in capsys.readouterr().out
     assert main([*base, "connected", "list", "m_x"]) == 5  # no staff session: refused
+
+
+def test_another_members_probe_is_refused_alike_and_logged(cyk, client, google):
+    from yaksok.auditlog import iter_entries
+
+    app = key(cyk, "members")
+    target, bare, prober = sign_up(client, 4), sign_up(client, 5), sign_up(client, 6)
+    google.issue(REFRESH)
+    assert client.post(URL.format(target), headers=app,
+                       json={"refresh_token": REFRESH}).status_code == 201
+    me = bearer(login(client, 6))
+    answers = []
+    for member in (target, bare):
+        post = client.post(URL.format(member), headers=me, json={"access_token": ACCESS})
+        put = client.put(URL.format(member), headers=me, json={"access_token": ACCESS})
+        for r in (post, put):
+            assert r.status_code == 403, r.text
+            body = r.json()
+            assert body["rule"] == "not-own-data" and ACCESS not in r.text
+            answers.append((r.status_code, body["type"], body.get("rule")))
+        denied = [e for e in iter_entries(cyk.engine, subject_ref=member)
+                  if e.outcome == "denied"]
+        assert {e.operation for e in denied} == {"collect", "update"}
+        assert all(e.actor_id == prober and e.reason == "not-own-data" for e in denied)
+    assert len(set(answers)) == 1  # a connected member and a bare one answer the same

@@ -9,7 +9,9 @@ It checks each request as RFC 7009 2.1 and Google's guide specify, and answers a
   ``unsupported_token_type``), and no token in the query string;
 - 200 for a token it issued (revoking it), and 400 ``invalid_token`` for one it does not know or
   already revoked, as Google does;
-- 503 with ``Retry-After`` while ``down`` is set (RFC 7009 2.2.1).
+- 503 with ``Retry-After`` while ``down`` is set (RFC 7009 2.2.1);
+- ``refuse = (status, error)``: that answer to every POST while it is set (a misconfigured
+  endpoint's 404, rejected client credentials' 401, ...).
 
 ``requests`` records what arrived (method, path, query, content type, parsed body), so a test
 can also see that nothing but the token went out.
@@ -30,6 +32,7 @@ class RevokeServer:
         self.requests: list[dict] = []
         self.down = False
         self.retry_after: str | None = None
+        self.refuse: tuple[int, str] | None = None
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,6 +65,9 @@ class RevokeServer:
                 if outer.down:
                     headers = [("Retry-After", outer.retry_after)] if outer.retry_after else []
                     return self._answer(503, {"error": "temporarily_unavailable"}, headers)
+                if outer.refuse is not None:
+                    status, error = outer.refuse
+                    return self._answer(status, {"error": error} if error else {})
                 if ctype != "application/x-www-form-urlencoded" or parts.query:
                     return self._answer(400, {"error": "invalid_request"})
                 if set(form) - {"token", "token_type_hint"} or len(form.get("token", [])) != 1:

@@ -77,7 +77,8 @@ def connected_retry(
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
     interval: Annotated[float, typer.Option(min=1, help="Seconds between passes.")] = 60.0,
     dead: Annotated[bool, typer.Option(
-        "--dead", help="First requeue the revocations given up on a failing provider.")] = False,
+        "--dead", help="First requeue the revocations given up whose copy is kept (a failing "
+        "provider, or a refusal a configuration fix cures: 401, 403, 404, ...).")] = False,
 ) -> None:
     """Deliver the due revocations (the members' own, and those of closed or erased accounts)
     with the outbox's back-off; `yaksok worker` runs the same pass after each of its own.

@@ -15,15 +15,20 @@ the outbox's (``yaksok.notify``), applied to one HTTP POST instead of an email:
   ``yaksok connected status``, requeued by ``yaksok connected retry --dead``.
 - *Done.* 200 is a revocation (RFC 7009 2.2, also for a token the server no longer knows).
   Google answers 400 ``invalid_token`` for a token that is already revoked or expired: nothing
-  is left to revoke, so that is done too. Another 4xx is final (``dead``): retrying cannot help.
-- Revoked, or refused for good, the sealed copy is wiped in the same transaction, and an
-  access-log entry records it; a row of a member who is gone is deleted then. Given up on a
-  provider that kept failing, the copy is kept for ``retry_dead``: a grant left alive at the
-  provider is worse for the member than a token sealed here.
+  is left to revoke, so that is done too. 400 ``unsupported_token_type`` is final (``dead``):
+  the provider will never take that token. Any other 4xx (404 or 405: a wrong endpoint; 401 or
+  403: rejected credentials; another 400) is ``dead`` too, not retried, but a configuration
+  fix can cure it: the copy is kept for ``retry_dead``.
+- Revoked, or refused for good (the two 400s above), the sealed copy is wiped in the same
+  transaction, and an access-log entry records it; a row of a member who is gone is deleted
+  then. Given up on a provider that kept failing or on another 4xx, the copy is kept for
+  ``retry_dead``: a grant left alive at the provider is worse for the member than a token
+  sealed here.
 
 Closure and erasure (by any path: ``DELETE /members/{id}``, an erasure request, ``yaksok member
 erase``, a restore that re-applies erasures) revoke too: ``sweep_departed`` finds connected rows
-whose member the vault no longer knows as active and queues them, at the start of every run
+whose member the vault no longer knows as active (every row, walked by a keyset cursor)
+and queues them, at the start of every run
 (``yaksok worker`` and ``yaksok connected retry`` run it). Their tokens died with the data key;
 the sealed copy under the KEK is what lets the revocation go out after that.
 
@@ -155,24 +160,50 @@ class RunResult:
 def sweep_departed(yk: Services, *, now: dt.datetime | None = None, batch: int = 500) -> tuple[
         int, int]:
     """Queue the revocation of every connected account whose member is closed or erased, and
-    delete the finished rows of such members. Returns (queued, deleted)."""
+    delete the finished rows of such members. Returns (queued, deleted).
+
+    Every row that calls for it is looked at, however many there are: the rows are walked in
+    pages of ``batch`` by a keyset cursor on their id (each page's members asked of the vault
+    in one query), never a capped sample in no order, which left a departed member's grant
+    alive at the provider once the active rows outnumbered the cap."""
     t, now = connected_accounts, now or utcnow()
-    with yk.engine.connect() as conn:
-        rows = conn.execute(sa.select(t.c.member_id, t.c.provider, t.c.status).where(
-            t.c.status != "revoking").limit(batch * 20)).all()
-    statuses = yk.vault.member_statuses({r.member_id for r in rows})
-    gone = [r for r in rows if statuses.get(r.member_id) != "active"]
+    # Only rows that call for something: a live connection, or a finished row with nothing
+    # sealed left (a dead row still holding its copy waits for ``retry_dead``).
+    actionable = sa.or_(t.c.status == "connected",
+                        sa.and_(t.c.status != "revoking", t.c.sealed.is_(None)))
     queued = deleted = 0
+    after = ""
+    while True:
+        with yk.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.c.id, t.c.member_id, t.c.provider, t.c.status)
+                                .where(actionable, t.c.id > after).order_by(t.c.id)
+                                .limit(batch)).all()
+        if not rows:
+            break
+        after = rows[-1].id
+        statuses = yk.vault.member_statuses({r.member_id for r in rows})
+        gone = [r for r in rows if statuses.get(r.member_id) != "active"]
+        if gone:
+            q, d = _queue_gone(yk, gone, now)
+            queued, deleted = queued + q, deleted + d
+        if len(rows) < batch:
+            break
+    return queued, deleted
+
+
+def _queue_gone(yk: Services, gone: list, now: dt.datetime) -> tuple[int, int]:
+    t, queued, deleted = connected_accounts, 0, 0
     with yk.vault.core_write() as conn:
-        for r in gone[:batch]:
-            where = (t.c.member_id == r.member_id, t.c.provider == r.provider)
+        for r in gone:
             if r.status == "connected":
-                queued += conn.execute(t.update().where(*where, t.c.status == "connected")
+                queued += conn.execute(t.update().where(t.c.id == r.id,
+                                                        t.c.status == "connected")
                                        .values(status="revoking", reason="erasure",
                                                attempts=0, next_attempt_at=now,
                                                updated_at=now)).rowcount
             else:  # revoked, or given up for good: nothing of a gone member is kept
-                deleted += conn.execute(t.delete().where(*where, t.c.status == r.status,
+                deleted += conn.execute(t.delete().where(t.c.id == r.id,
+                                                         t.c.status == r.status,
                                                          t.c.sealed.is_(None))).rowcount
     return queued, deleted
 
@@ -196,14 +227,14 @@ def _claim(yk: Services, now: dt.datetime, token: str, lease: dt.timedelta, batc
 
 def run_due(yk: Services, *, client=None, retry: RetryPolicy | None = None,
             batch: int = 50, lease_seconds: float = 120.0, now: dt.datetime | None = None,
-            only: tuple[str, str] | None = None, rng: random.Random | None = None
-            ) -> RunResult:
+            only: tuple[str, str] | None = None, rng: random.Random | None = None,
+            sweep_batch: int = 500) -> RunResult:
     """Sweep departed members' connections into the queue, then deliver the due revocations
     (``only``: one member's one provider, for the member's own request)."""
     result, retry = RunResult(), retry or RetryPolicy()
     now = now or utcnow()
     if only is None:
-        result.queued, result.purged = sweep_departed(yk, now=now)
+        result.queued, result.purged = sweep_departed(yk, now=now, batch=sweep_batch)
     client = client or HttpRevoker(yk.settings.revoke_timeout)
     token = f"{socket.gethostname()[:24]}:{os.getpid()}:{secrets.token_hex(4)}"
     rows = _claim(yk, now, token, dt.timedelta(seconds=lease_seconds), batch, only)
@@ -236,9 +267,15 @@ def _deliver(yk: Services, row, token: str, client, retry: RetryPolicy, rng,
                                                  "invalid_token)"
         return _finish(yk, row, token, "revoked", note, result, active)
     reason = f"HTTP {answer.status} {answer.error}".strip() if answer.status else answer.error
-    transient = answer.status in (0, 408, 429) or answer.status >= 500
-    if not transient:  # retrying cannot help: the copy goes
+    if answer.status == 400 and answer.error == "unsupported_token_type":
+        # The provider will never take this token: resending it cannot help, the copy goes.
         return _finish(yk, row, token, "dead", reason, result, active)
+    transient = answer.status in (0, 408, 429) or answer.status >= 500
+    if not transient:
+        # Refused for a reason a fix here can cure (a wrong endpoint: 404 or 405; rejected
+        # client credentials: 401 or 403; another 400): given up, the copy KEPT so that
+        # ``yaksok connected retry --dead`` resends it once the configuration is fixed.
+        return _finish(yk, row, token, "dead", reason, result, active, keep_copy=True)
     if row.attempts >= retry.max_attempts:  # the provider kept failing: kept for a retry
         return _finish(yk, row, token, "dead", reason, result, active, keep_copy=True)
     wait = retry.delay(row.attempts, rng)
@@ -289,8 +326,9 @@ def _finish(yk: Services, row, token: str, status: str, note: str | None,
 
 
 def retry_dead(yk: Services, *, now: dt.datetime | None = None) -> int:
-    """Requeue revocations given up because the provider kept failing, while their copy is
-    still there (a wiped copy cannot be sent again)."""
+    """Requeue revocations given up (the provider kept failing, or refused them in a way a
+    configuration fix can cure: 401, 403, 404, 405, ...) while their copy is still there (a
+    wiped copy cannot be sent again)."""
     t = connected_accounts
     with yk.vault.core_write() as conn:
         return conn.execute(t.update().where(t.c.status == "dead", t.c.sealed.is_not(None))

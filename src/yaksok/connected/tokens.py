@@ -152,11 +152,16 @@ def _shown(row) -> Connection:
 
 def connect(yk: Services, member_id: str, provider: str, tokens: Tokens, *, actor: Actor,
             ip: str | None = None, request_id: str | None = None) -> Connection:
-    """Keep the tokens of a newly connected account: a vault collect (the vault decides and
-    logs), then the revocation copy. ``Conflict`` if the account is connected already (refresh
+    """Keep the tokens of a newly connected account: the core's ``collect`` decision first
+    (a refusal logged, before any read), a vault collect (the vault decides and logs), then
+    the revocation copy. ``Conflict`` if the account is connected already (refresh
     it instead) or its last revocation is still under way."""
     integration(yk, provider)
     tokens = tokens.checked()
+    # The core decides (and logs a refusal) before anything of the member is read: a caller
+    # who may not collect the tokens learns nothing of whether an account is connected.
+    yk.vault.authorize(actor, "collect", member_id=member_id, categories=[CATEGORY], ip=ip,
+                       request_id=request_id)
     with yk.engine.connect() as conn:
         row = connection_row(conn, member_id, provider)
     if row is not None and row.status in ("connected", "revoking"):
@@ -198,6 +203,10 @@ def refresh(yk: Services, member_id: str, provider: str, tokens: Tokens, *, acto
     copy held only an access token)."""
     integration(yk, provider)
     tokens = tokens.checked()
+    # As in ``connect``: the core's decision first, so a refused caller cannot tell a member
+    # with a connected account (403) from one without (404).
+    yk.vault.authorize(actor, "rectify", member_id=member_id, categories=[CATEGORY], ip=ip,
+                       request_id=request_id)
     with yk.engine.connect() as conn:
         row = connection_row(conn, member_id, provider)
     if row is None or row.status != "connected":

@@ -1056,7 +1056,8 @@ ROWS: list[Row] = [
     # rejecting and producing: staff whose role has rights.decide (the privacy officer)."
     staff_only("POST", "/disclosures", "disclosures_keep",
                json={"exception": "statute", "authority": "국세청", "authority_ref": "2026-77",
-                     "recipient_country": "KR", "legal_citation": "국세기본법 제81조의13", "members": ["@bob"],
+                     "recipient_country": "KR", "legal_citation": "국세기본법 제81조의13",
+                     "members": ["@bob"],
                      "categories": [EMAIL]},
                officer=ok(201, "registers.manage")),
     staff_only("GET", "/disclosures", "disclosures_keep", officer=ok(200, "registers.manage")),

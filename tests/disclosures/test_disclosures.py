@@ -25,7 +25,7 @@ from yaksok.disclosures import (
     reject_disclosure,
     request_document,
 )
-from yaksok.errors import Conflict, Refused, ValidationError
+from yaksok.errors import Conflict, Refused, StorageError, ValidationError
 from yaksok.publishing.notices import publish_with_notice
 from yaksok.rotation import rotate_kek
 from yaksok.store.tables import disclosure_members, disclosures, third_party_provisions
@@ -44,7 +44,8 @@ def minsu(yk, app) -> str:
 
 def investigation(yk, officer, members=None, **kw):
     args = dict(exception="investigation", authority="서울중앙지방검찰청",
-                authority_ref="2026형제1234", legal_citation="형사소송법 제215조",
+                authority_ref="2026형제1234", recipient_country="KR",
+                legal_citation="형사소송법 제215조",
                 members=members, categories=[EMAIL, NAME], request_document=DOC,
                 document_type="application/pdf")
     args.update(kw)
@@ -243,3 +244,110 @@ def test_a_named_recipient_under_a_consent_item_or_a_recorded_law(yk, app, offic
     law = provide(yk, officer, basis="law", legal_citation="전자상거래법 제6조", **ask)
     assert [x.id for x in list_provisions(yk, officer)] == [law.id, p.id] or \
         {x.id for x in list_provisions(yk, officer)} == {law.id, p.id}
+
+
+# -- the transfer gate, the register's own log entries, atomic records (review fixes) -----------
+
+@pytest.mark.promise("P12.1")
+def test_an_eu_members_data_to_an_authority_abroad_needs_a_mechanism(yk, app, officer):
+    de = member(yk.vault, jurisdiction="EU")
+    yk.vault.collect(de, EMAIL, MINSU[EMAIL], channel="app", actor=app)
+    kr = minsu(yk, app)
+    for bad in (None, "USA", "u1", ""):
+        with pytest.raises(ValidationError) as exc:
+            investigation(yk, officer, [de, kr], recipient_country=bad)
+        assert exc.value.field == "recipient_country"
+    abroad = investigation(yk, officer, [de, kr], recipient_country="us")
+    assert abroad.recipient_country == "US"
+    approve_disclosure(yk, officer, abroad.id)
+    start = next_seq(yk)
+    with pytest.raises(Refused) as exc:
+        produce(yk, officer, abroad.id, de, [EMAIL])
+    assert exc.value.rule == "transfer-not-covered" and exc.value.field == "recipient"
+    [entry] = denied(yk, start)
+    assert (entry.subject_ref, entry.operation, entry.reason) == (
+        de, "disclose", "transfer-not-covered")
+    with yk.engine.connect() as conn:  # nothing produced, nothing counted
+        assert conn.execute(sa.select(disclosure_members.c.produced).where(
+            disclosure_members.c.member_id == de)).scalar() == 0
+    # A Korean member's data to the same authority is not a transfer from the EU.
+    assert [v.value for v in produce(yk, officer, abroad.id, kr, [EMAIL]).values[EMAIL]] == [
+        MINSU[EMAIL]]
+
+
+def _admin_entries(yk, since: int) -> list:
+    return [(e.operation, e.outcome, e.subject_ref, e.actor_id, e.reason)
+            for e in iter_entries(yk.engine) if e.seq >= since and e.operation == "admin"]
+
+
+@pytest.mark.promise("P4.1")
+def test_the_registers_own_acts_are_in_the_access_log(yk, app, officer):
+    m = minsu(yk, app)
+    start = next_seq(yk)
+    d = investigation(yk, officer, [m])
+    approve_disclosure(yk, officer, d.id)
+    other = investigation(yk, officer, [m], exception="statute", request_document=None)
+    reject_disclosure(yk, officer, other.id, note="no exception applies")
+    assert request_document(yk, officer, d.id)[0] == DOC
+    who = officer.id
+    assert _admin_entries(yk, start) == [
+        ("admin", "granted", None, who, f"disclosure-recorded:{d.id}"),
+        ("admin", "granted", None, who, f"disclosure-approved:{d.id}"),
+        ("admin", "granted", None, who, f"disclosure-recorded:{other.id}"),
+        ("admin", "granted", None, who, f"disclosure-rejected:{other.id}"),
+        ("admin", "granted", None, who, f"disclosure-document:{d.id}")]
+    # A refused step writes no admin entry (its refusal is logged instead).
+    start = next_seq(yk)
+    with pytest.raises(Conflict):
+        approve_disclosure(yk, officer, d.id)
+    assert _admin_entries(yk, start) == []
+
+
+@pytest.mark.promise("P9.1")
+def test_a_provision_under_law_needs_the_officers_decision(yk, app, officer):
+    publish_with_notice(yk, variant(change=_name_a_recipient), published_by="test")
+    m = minsu(yk, app)
+    ask = dict(member_id=m, recipient="karaoke_partner", categories=[NAME], basis="law",
+               legal_citation="아무 법 제1조")
+    start = next_seq(yk)
+    with pytest.raises(Refused) as exc:
+        provide(yk, app, **ask)
+    assert exc.value.rule == "capability-required"
+    assert [(e.actor_id, e.subject_ref, e.reason) for e in denied(yk, start)] == [
+        (app.id, m, "capability-required")]
+    with yk.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count())
+                            .select_from(third_party_provisions)).scalar() == 0
+    assert provide(yk, officer, **ask).basis == "law"
+
+
+@pytest.mark.promise("P9.1")
+def test_no_logged_provision_without_its_record(yk, app, officer, monkeypatch):
+    import yaksok.disclosures.provision as provision
+
+    publish_with_notice(yk, variant(change=_name_a_recipient), published_by="test")
+    m = minsu(yk, app)
+    ask = dict(member_id=m, recipient="karaoke_partner", categories=[NAME], basis="law",
+               legal_citation="전자상거래법 제6조")
+    monkeypatch.setattr(provision.secrets, "token_hex", lambda n: "0" * (2 * n))
+    first = provide(yk, officer, **ask)
+    start = next_seq(yk)
+    with pytest.raises(StorageError):  # the record cannot be written: the same id
+        provide(yk, officer, **ask)
+    assert [e for e in iter_entries(yk.engine) if e.seq >= start and e.outcome == "granted"] == []
+    assert [p.id for p in list_provisions(yk, officer)] == [first.id]
+
+
+@pytest.mark.promise("P4.1")
+def test_no_logged_production_without_its_count(yk, app, officer, monkeypatch):
+    import sys
+
+    production = sys.modules["yaksok.disclosures.produce"]
+    m = minsu(yk, app)
+    d = investigation(yk, officer, [m])
+    approve_disclosure(yk, officer, d.id)
+    start = next_seq(yk)
+    monkeypatch.setattr(production, "utcnow", lambda: "not a time")
+    with pytest.raises(Exception):  # noqa: B017 -- the counter cannot be written
+        produce(yk, officer, d.id, m)
+    assert [e for e in iter_entries(yk.engine) if e.seq >= start and e.outcome == "granted"] == []

@@ -24,7 +24,8 @@ def _minsu(yk, app) -> str:
 
 def _body(m: str, **kw) -> dict:
     body = {"exception": "investigation", "authority": "경기남부경찰청",
-            "authority_ref": "2026-수사-55", "legal_citation": "형사소송법 제199조 제2항",
+            "authority_ref": "2026-수사-55", "recipient_country": "KR",
+            "legal_citation": "형사소송법 제199조 제2항",
             "members": [m], "categories": [EMAIL],
             "request_document_base64": base64.b64encode(DOC).decode(),
             "document_type": "application/pdf"}
@@ -61,6 +62,32 @@ def test_rest_record_approve_produce_and_scope(client, yk, app):
     assert [x["id"] for x in client.get("/disclosures", headers=officer).json()] == [d["id"]]
 
 
+@pytest.mark.promise("P4.1")
+def test_rest_request_document_and_country(client, yk, app):
+    officer = bearer(staff_token(client, yk, "yoon", "privacy_officer"))
+    keeper = bearer(staff_token(client, yk, "kim", "engineer"))
+    m = _minsu(yk, app)
+    body = _body(m)
+    del body["recipient_country"]
+    assert assert_problem(client.post("/disclosures", json=body, headers=officer),
+                          422, "validation")["field"] == "recipient_country"
+    r = client.post("/disclosures", json=_body(m, recipient_country="Korea"), headers=officer)
+    assert assert_problem(r, 422, "validation")["field"] == "recipient_country"
+    d = client.post("/disclosures", json=_body(m), headers=officer).json()
+    assert d["recipient_country"] == "KR"
+    r = client.get(f"/disclosures/{d['id']}/document", headers=officer)
+    assert r.status_code == 200 and r.content == DOC
+    assert r.headers["content-type"] == "application/octet-stream"
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    last = list(iter_entries(yk.engine))[-1]
+    assert (last.operation, last.outcome, last.subject_ref, last.reason) == (
+        "admin", "granted", None, f"disclosure-document:{d['id']}")
+    r = client.get(f"/disclosures/{d['id']}/document", headers=keeper)
+    assert assert_problem(r, 403, "processing-refused")["rule"] == "capability-required"
+    assert "minsu" not in r.text
+
+
 @pytest.mark.promise("P9.1")
 def test_rest_provision_is_refused_with_the_rule(client, yk, app):
     officer = bearer(staff_token(client, yk, "yoon", "privacy_officer"))
@@ -94,12 +121,18 @@ def test_cli_records_approves_and_produces_to_a_file(run, cli_officer, tmp_path)
     doc = tmp_path / "warrant.pdf"
     doc.write_bytes(DOC)
     code, stdout, err = run("disclosures", "record", "--exception", "investigation",
-                            "--authority", "경기남부경찰청", "--reference", "2026-55",
+                            "--authority", "경기남부경찰청", "--reference", "2026-55", "--country", "KR",
                             "--citation", "형사소송법 제199조", "--member", m,
                             "--category", EMAIL, "--document", str(doc))
     assert code == 0, err
     did = json.loads(stdout)["id"]
     assert run("disclosures", "approve", did)[1].strip() == "approved"
+    opened = tmp_path / "opened.pdf"
+    code, stdout, err = run("disclosures", "document", did, "-o", str(opened))
+    assert code == 0, err
+    assert opened.read_bytes() == DOC and opened.stat().st_mode & 0o777 == 0o600
+    assert "minsu" not in stdout
+    assert run("disclosures", "document", did, "-o", str(opened))[0] != 0  # never overwritten
     target = tmp_path / "out.json"
     code, stdout, err = run("disclosures", "produce", did, "--member", m, "-o", str(target))
     assert code == 0, err
@@ -109,5 +142,6 @@ def test_cli_records_approves_and_produces_to_a_file(run, cli_officer, tmp_path)
                        "--category", EMAIL, "--basis", "law", "--citation", "법")
     assert code == 5 and "recipient" in err
     for group, cmd in (("disclosures", "record"), ("disclosures", "produce"),
+                       ("disclosures", "document"),
                        ("third-parties", "provide")):
         assert "Example:" in run(group, cmd, "--help")[1]

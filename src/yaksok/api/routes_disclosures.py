@@ -1,7 +1,8 @@
 """Disclosures to authorities and provisions to third parties over REST (``yaksok.disclosures``).
 
 Record a disclosure (``POST /disclosures``), the officer's decision (``.../approve``,
-``.../reject``), producing an approved disclosure's data (``.../produce``), the register, and a
+``.../reject``), the sealed request document (``GET .../document``: opaque bytes, an
+attachment), producing an approved disclosure's data (``.../produce``), the register, and a
 provision to a third party (``POST /third-parties/provisions``). Every call goes to a library
 function that asks the core (``disclosures_keep``, ``disclosure_approve``, ``disclose``,
 ``provide``); nothing is decided here. Answers carry ``Cache-Control: no-store`` (a production
@@ -15,7 +16,7 @@ import binascii
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from yaksok.actors import Actor
@@ -32,6 +33,7 @@ from yaksok.disclosures import (
     provide,
     record_disclosure,
     reject_disclosure,
+    request_document,
 )
 from yaksok.errors import ValidationError
 
@@ -62,6 +64,10 @@ class DisclosureIn(BaseModel):
                            examples=["서울중앙지방검찰청"])
     authority_ref: str = Field(min_length=1, max_length=200, pattern=ONE_LINE,
                                examples=["2026형제1234"])
+    recipient_country: str = Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$",
+                                   examples=["KR"],
+                                   description="The authority's country (ISO 3166 alpha-2); "
+                                   "abroad, producing is a transfer (P12.1).")
     legal_citation: str = Field(min_length=1, max_length=500, pattern=ONE_LINE,
                                 examples=["형사소송법 제215조"])
     members: list[str] = Field(min_length=1, max_length=10_000)
@@ -150,6 +156,20 @@ def get_route(request: Request, disclosure_id: str = DisclosureId,
               actor: Actor = Depends(current_actor)) -> JSONResponse:
     return _answer(get_disclosure(get_yaksok(request), actor, disclosure_id,
                                   **_ctx(request)).to_dict())
+
+
+@router.get("/disclosures/{disclosure_id}/document",
+            responses={**problem_responses(401, 403, 404),
+                       200: {"content": {"application/octet-stream": {}},
+                             "description": "The request document's bytes."}})
+def document_route(request: Request, disclosure_id: str = DisclosureId,
+                   actor: Actor = Depends(current_actor)) -> Response:
+    """The sealed request document, unsealed for the officer who decides on it
+    (`rights.decide`); the opening is logged. Served as an attachment of opaque bytes."""
+    data, _ = request_document(get_yaksok(request), actor, disclosure_id, **_ctx(request))
+    return Response(data, media_type="application/octet-stream", headers={
+        **_NO_STORE, "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f'attachment; filename="{disclosure_id}.bin"'})
 
 
 @router.post("/disclosures/{disclosure_id}/approve",

@@ -56,6 +56,8 @@ def record(
     authority: Annotated[str, typer.Option(help="Who asks (e.g. 서울중앙지방검찰청).")],
     reference: Annotated[str, typer.Option(help="The authority's reference.")],
     citation: Annotated[str, typer.Option(help="The legal citation it rests on.")],
+    country: Annotated[str, typer.Option(help="The authority's country (ISO 3166 alpha-2, "
+                                              "e.g. KR).")],
     member: Annotated[list[str], typer.Option(help="A member's internal id (repeat).")],
     category: Annotated[list[str], typer.Option(help="A category asked for (repeat).")],
     document: Annotated[Path | None, typer.Option(help="The request document (warrant, "
@@ -71,7 +73,7 @@ def record(
 
     \b
     Example:  yaksok disclosures record --exception investigation \\
-                  --authority 서울중앙지방검찰청 --reference 2026형제1234 \\
+                  --authority 서울중앙지방검찰청 --reference 2026형제1234 --country KR \\
                   --citation "형사소송법 제215조" --member m_8c1f2a --category user.contact.email \\
                   --document warrant.pdf --document-type application/pdf
     """
@@ -85,7 +87,7 @@ def record(
     yk, actor = _staff()
     _json(record_disclosure(
         yk, actor, exception=exception, authority=authority, authority_ref=reference,
-        legal_citation=citation, members=member, categories=category, request_document=data,
+        recipient_country=country, legal_citation=citation, members=member, categories=category, request_document=data,
         document_type=document_type, period_from=_time(period_from, "period_from"),
         period_until=_time(period_until, "period_until"),
         notice_deferred_until=_time(defer_until, "defer_until"),
@@ -117,6 +119,34 @@ def show(disclosure_id: str) -> None:
 
     yk, actor = _staff()
     _json(get_disclosure(yk, actor, disclosure_id).to_dict())
+
+
+def _new_file(output: Path, data: bytes) -> None:
+    try:
+        output.touch(mode=0o600, exist_ok=False)
+        output.chmod(0o600)
+        output.write_bytes(data)
+    except OSError as exc:
+        raise errors.ValidationError(f"cannot write {output}: {exc.strerror}", field="output",
+                                     fix="name a new file in a writable directory") from None
+
+
+@disclosures_app.command("document")
+def document_(
+    disclosure_id: str,
+    output: Annotated[Path, typer.Option("-o", "--output", help="A new file to write it to "
+                                         "(mode 0600); never the terminal.")],
+) -> None:
+    """The sealed request document, unsealed for the officer (the opening is logged).
+
+    Example:  yaksok disclosures document dsc_1a2b3c4d5e6f -o warrant.pdf
+    """
+    from yaksok.disclosures import request_document
+
+    yk, actor = _staff()
+    data, kind = request_document(yk, actor, disclosure_id)
+    _new_file(output, data)
+    out(f"written to {output}" + (f" ({kind})" if kind else ""))
 
 
 @disclosures_app.command("approve")

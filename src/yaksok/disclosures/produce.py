@@ -8,7 +8,11 @@ then the vault releases the member's values within the approved scope (``Vault.r
 member, categories and period; anything outside is refused with ``outside-disclosure-scope`` and
 logged) as an access-log entry of its own (operation ``disclose``, purpose
 ``legal_compliance``, reason ``disclosure:<id>``). A deferred notice travels with the release, so
-its entries stay out of the member's history until the deferral ends.
+its entries stay out of the member's history until the deferral ends. The release names the
+authority and its country (``recipient_country``): an EU or Swiss member's data goes to an
+authority abroad only under a transfer mechanism in force (the vault's transfer gate, P12.1;
+refused and logged as ``disclose`` otherwise). The production counter is written in the
+release's own transaction, with its granted entry.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from yaksok.auditlog.withheld import Withholding
 from yaksok.disclosures.register import authorize
 from yaksok.errors import NotFound, Refused
 from yaksok.services import Services
-from yaksok.store.sql import write
 from yaksok.store.tables import disclosure_members, disclosures, utcnow
 from yaksok.vault import Release, Value
 
@@ -73,7 +76,8 @@ def _release(yk: Services, actor: Actor, disclosure_id: str, ip, request_id) -> 
     return Release(ref=f"disclosure:{disclosure_id}", operation="disclose", members=members,
                    categories=frozenset(json.loads(row.categories)), purpose=PURPOSE,
                    period_from=row.period_from, period_until=row.period_until,
-                   withholding=withholding)
+                   withholding=withholding, recipient=row.authority[:64],
+                   country=row.recipient_country)
 
 
 def produce(yk: Services, actor: Actor, disclosure_id: str, member_id: str,
@@ -85,12 +89,14 @@ def produce(yk: Services, actor: Actor, disclosure_id: str, member_id: str,
     authorize(yk, actor, "disclose", ip=ip, request_id=request_id)
     release = _release(yk, actor, disclosure_id, ip, request_id)
     cats = sorted(release.categories) if categories is None else categories
-    values = yk.vault.release(release, member_id, cats, actor=actor, since=since, until=until,
-                              ip=ip, request_id=request_id)
     now = utcnow()
     t = disclosure_members
-    with write(yk.engine) as conn:
+
+    def count(conn) -> None:  # in the release's transaction, with its granted entry
         conn.execute(t.update().where(t.c.member_id == member_id,
                                       t.c.disclosure_id == disclosure_id)
                      .values(produced=t.c.produced + 1, last_produced_at=now))
+
+    values = yk.vault.release(release, member_id, cats, actor=actor, since=since, until=until,
+                              ip=ip, request_id=request_id, on_granted=count)
     return Production(disclosure_id, member_id, values, now)

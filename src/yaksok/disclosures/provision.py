@@ -11,14 +11,19 @@ reason, whoever tries:
 2. the basis is one the policy allows                 rule ``provision-basis-not-allowed``
 3. consent: an item of the policy that names the recipient and lists every category
    (``consent-item-does-not-cover``), in force for the member (``consent-required``);
-   law: the legal citation is recorded (a ``ValidationError`` without one)
+   law: the officer's ``disclose`` decision (the capability a disclosure's approval needs:
+   an API key cannot assert a statute), then the legal citation is recorded (a
+   ``ValidationError`` without one)
 4. ``yaksok.access.decide`` for ``provide`` (an API key acting for member management, or the
    officer)
 
 Every refusal is an access-log entry (operation ``disclose``) naming the member and the
 categories. A granted provision releases the values through the vault (``Vault.release``) and
-is recorded in ``third_party_provisions``. SOMESING's policy names no recipient: every attempt
-is refused by rule 1.
+is recorded in ``third_party_provisions`` in the release's own transaction. SOMESING's policy
+names no recipient: every attempt is refused by rule 1. The policy's recipients carry no
+country (``third_party_provision.recipients`` are labels only), so a provision is not passed
+through the transfer gate: a recipient abroad cannot be named until the policy model says where
+it is, and until then every provision under SOMESING's policy is refused anyway.
 """
 
 from __future__ import annotations
@@ -33,7 +38,6 @@ import sqlalchemy as sa
 from yaksok.actors import Actor
 from yaksok.errors import Refused, ValidationError
 from yaksok.services import Services
-from yaksok.store.sql import write
 from yaksok.store.tables import third_party_provisions, utcnow
 from yaksok.vault import Release, Value
 
@@ -66,7 +70,7 @@ class Provision:
         return out
 
 
-def _check_policy(yk: Services, member_id: str, recipient: str, cats: tuple[str, ...],
+def _check_policy(yk: Services, actor: Actor, member_id: str, recipient: str, cats: tuple[str, ...],
                   basis: str, consent_item: str | None, legal_citation: str | None) -> str:
     """Rules 1-3; returns the purpose the provision is logged for."""
     tpp = yk.policy.third_party_provision
@@ -81,6 +85,11 @@ def _check_policy(yk: Services, member_id: str, recipient: str, cats: tuple[str,
                       rule="provision-basis-not-allowed", field="basis",
                       fix="use consent or law, as the policy allows")
     if basis == "law":
+        # A statute's ground is the officer's to judge, like a disclosure's approval: the same
+        # capability (``disclose``) before a citation is taken at its word.
+        d = yk.vault.decide(actor, "disclose")
+        if not d.allowed:
+            raise d.refusal()
         if not isinstance(legal_citation, str) or not legal_citation.strip() or len(
                 legal_citation) > 500:
             raise ValidationError("a provision under law needs the legal citation",
@@ -112,24 +121,25 @@ def provide(yk: Services, actor: Actor, *, member_id: str, recipient: str, categ
     log = dict(actor=actor, operation="disclose", member_id=member_id, categories=cats, ip=ip,
                request_id=request_id, policy_version=yk.published.version)
     try:
-        purpose = _check_policy(yk, member_id, recipient, cats, basis, consent_item,
+        purpose = _check_policy(yk, actor, member_id, recipient, cats, basis, consent_item,
                                 legal_citation)
     except Refused as exc:
         yk.vault.deny(exc, **log)
     pid = "tpp_" + secrets.token_hex(6)
     release = Release(ref=f"provision:{pid}", operation="provide", members=frozenset({member_id}),
                       categories=frozenset(cats), purpose=purpose)
-    values = yk.vault.release(release, member_id, cats, actor=actor, ip=ip,
-                              request_id=request_id)
     now = utcnow()
     row = {"member_id": member_id, "id": pid, "recipient": recipient, "basis": basis,
            "consent_item": consent_item if basis == "consent" else None,
            "legal_citation": legal_citation.strip() if basis == "law" else None,
            "categories": json.dumps(list(cats)), "policy_version": yk.published.version,
            "provided_by": actor.id, "provided_at": now}
-    # The values are handed out only once their record is written (a failure here raises).
-    with write(yk.engine) as conn:
-        conn.execute(third_party_provisions.insert().values(**row))
+    # The record is written in the release's own transaction, with its granted entry: never a
+    # logged provision without its record, nor a record of one that did not happen.
+    values = yk.vault.release(release, member_id, cats, actor=actor, ip=ip,
+                              request_id=request_id,
+                              on_granted=lambda conn: conn.execute(
+                                  third_party_provisions.insert().values(**row)))
     return Provision(pid, member_id, recipient, basis, row["consent_item"],
                      row["legal_citation"], cats, actor.id, now, values)
 

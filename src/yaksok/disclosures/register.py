@@ -15,7 +15,12 @@ Protection Act 13-3, 9-2), the record carries the deferral's legal ground and en
 access-log entries of what is produced are withheld from the member's history until then.
 
 Every step is authorised by the core (``disclosures_keep``, ``disclosure_approve``) and a refusal
-is logged. One transaction per step: a bad input leaves nothing half-written.
+is logged. One transaction per step: a bad input leaves nothing half-written. The register's
+own acts are access-log entries in that transaction (operation ``admin``, no member, the reason
+``disclosure-recorded:<id>``, ``disclosure-approved:<id>``, ``disclosure-rejected:<id>``,
+``disclosure-document:<id>`` for opening the sealed request document). The authority's country
+(``recipient_country``, ISO 3166 alpha-2) is recorded with it: producing for an authority
+abroad is a transfer, which the vault's transfer gate decides (P12.1).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -40,6 +46,7 @@ __all__ = ["DisclosureView", "SEALED", "record_disclosure", "approve_disclosure"
            "authorize", "MAX_MEMBERS", "MAX_DOCUMENT"]
 
 MAX_MEMBERS = 10_000
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_DOCUMENT = 8 * 1024 * 1024
 _SHORT, _LONG = 200, 500
 
@@ -60,6 +67,7 @@ class DisclosureView:
     exception: str
     authority: str
     authority_ref: str
+    recipient_country: str
     legal_citation: str
     has_document: bool
     document_sha256: str | None
@@ -80,7 +88,9 @@ class DisclosureView:
     def to_dict(self) -> dict:
         iso = (lambda t: t.isoformat() if t else None)  # noqa: E731
         return {"id": self.id, "exception": self.exception, "authority": self.authority,
-                "authority_ref": self.authority_ref, "legal_citation": self.legal_citation,
+                "authority_ref": self.authority_ref,
+                "recipient_country": self.recipient_country,
+                "legal_citation": self.legal_citation,
                 "has_document": self.has_document, "document_sha256": self.document_sha256,
                 "categories": list(self.categories), "period_from": iso(self.period_from),
                 "period_until": iso(self.period_until), "members": list(self.members),
@@ -108,6 +118,23 @@ def _text(value, field: str, limit: int, fix: str) -> str:
     return value
 
 
+def _country(value) -> str:
+    code = value.strip().upper() if isinstance(value, str) else None
+    if not code or not _COUNTRY.match(code):
+        raise ValidationError("recipient_country is the authority's country, ISO 3166 alpha-2",
+                              field="recipient_country",
+                              fix="give two letters, e.g. KR; an authority abroad is a "
+                                  "transfer (P12.1)")
+    return code
+
+
+def _admin(yk: Services, actor: Actor, reason: str, ip, request_id):
+    """The access-log entry of a register act: no member, the disclosure in the reason."""
+    return yk.vault.event(actor=actor, operation="admin", outcome="granted", member_id=None,
+                          reason=reason, ip=ip, request_id=request_id,
+                          policy_version=yk.published.version)
+
+
 def _aware(t: dt.datetime | None, field: str) -> dt.datetime | None:
     if t is not None and (t.tzinfo is None or t.utcoffset() is None):
         raise ValidationError(f"{field} must carry a time zone", field=field,
@@ -117,7 +144,7 @@ def _aware(t: dt.datetime | None, field: str) -> dt.datetime | None:
 
 def record_disclosure(
     yk: Services, actor: Actor, *, exception: str, authority: str, authority_ref: str,
-    legal_citation: str, members: list[str], categories: list[str],
+    legal_citation: str, members: list[str], categories: list[str], recipient_country: str,
     period_from: dt.datetime | None = None, period_until: dt.datetime | None = None,
     request_document: bytes | None = None, document_type: str | None = None,
     notice_deferred_until: dt.datetime | None = None, deferral_ground: str | None = None,
@@ -137,6 +164,7 @@ def record_disclosure(
     authority = _text(authority, "authority", _SHORT, "name the authority (e.g. 서울중앙지검)")
     authority_ref = _text(authority_ref, "authority_ref", _SHORT,
                           "give the authority's reference (case or document number)")
+    recipient_country = _country(recipient_country)
     legal_citation = _text(legal_citation, "legal_citation", _LONG,
                            "cite the provision the request rests on (e.g. 형사소송법 제215조)")
     if "request_document" in exc.requires:
@@ -171,7 +199,8 @@ def record_disclosure(
                                   fix="give the date the law lets the notice wait until")
     did = "dsc_" + secrets.token_hex(6)
     row = {"id": did, "exception": exc.key, "authority": authority,
-           "authority_ref": authority_ref, "legal_citation": legal_citation,
+           "authority_ref": authority_ref, "recipient_country": recipient_country,
+           "legal_citation": legal_citation,
            "request_document": seal(yk.keyring, "kek", request_document, _aad(did))
            if request_document else None,
            "document_sha256": hashlib.sha256(request_document).hexdigest()
@@ -185,6 +214,7 @@ def record_disclosure(
         conn.execute(disclosures.insert().values(**row))
         conn.execute(disclosure_members.insert(),
                      [{"member_id": m, "disclosure_id": did, "produced": 0} for m in ids])
+        yk.vault.append(conn, _admin(yk, actor, f"disclosure-recorded:{did}", ip, request_id))
     return get_disclosure(yk, actor, did, _authorized=True)
 
 
@@ -239,6 +269,8 @@ def _decide(yk: Services, actor: Actor, disclosure_id: str, status: str, note: s
                           fix="reject it, or record it again under an exception in force")
         conn.execute(disclosures.update().where(disclosures.c.id == disclosure_id).values(
             status=status, decided_by=actor.id, decided_at=now, decision_note=note))
+        yk.vault.append(conn, _admin(yk, actor, f"disclosure-{status}:{disclosure_id}", ip,
+                                     request_id))
     return get_disclosure(yk, actor, disclosure_id, _authorized=True)
 
 
@@ -264,7 +296,8 @@ def _view(conn, row) -> DisclosureView:
         .order_by(disclosure_members.c.member_id)).scalars())
     return DisclosureView(
         id=row.id, exception=row.exception, authority=row.authority,
-        authority_ref=row.authority_ref, legal_citation=row.legal_citation,
+        authority_ref=row.authority_ref, recipient_country=row.recipient_country,
+        legal_citation=row.legal_citation,
         has_document=row.request_document is not None, document_sha256=row.document_sha256,
         categories=tuple(json.loads(row.categories)), period_from=row.period_from,
         period_until=row.period_until, members=members, status=row.status,
@@ -304,14 +337,18 @@ def list_disclosures(yk: Services, actor: Actor, *, status: str | None = None,
 
 def request_document(yk: Services, actor: Actor, disclosure_id: str, *, ip: str | None = None,
                      request_id: str | None = None) -> tuple[bytes, str | None]:
-    """The request document, unsealed, for the officer who decides on it."""
+    """The request document, unsealed, for the officer who decides on it; the opening is an
+    access-log entry (operation ``admin``, reason ``disclosure-document:<id>``) committed with
+    it, before the bytes are returned."""
     authorize(yk, actor, "disclosure_approve", ip=ip, request_id=request_id)
-    with yk.engine.connect() as conn:
+    with write(yk.engine) as conn:
         row = conn.execute(sa.select(disclosures.c.request_document,
                                      disclosures.c.document_type)
                            .where(disclosures.c.id == disclosure_id)).first()
-    if row is None or row.request_document is None:
-        raise NotFound("no request document for this disclosure", field="disclosure_id",
-                       fix="check the id; a statute-based disclosure may have none")
-    return (open_sealed(yk.keyring, "kek", row.request_document, _aad(disclosure_id)),
-            row.document_type)
+        if row is None or row.request_document is None:
+            raise NotFound("no request document for this disclosure", field="disclosure_id",
+                           fix="check the id; a statute-based disclosure may have none")
+        document = open_sealed(yk.keyring, "kek", row.request_document, _aad(disclosure_id))
+        yk.vault.append(conn, _admin(yk, actor, f"disclosure-document:{disclosure_id}", ip,
+                                     request_id))
+    return document, row.document_type

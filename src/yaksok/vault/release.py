@@ -16,14 +16,16 @@ refuses anything outside it and logs every grant and refusal, in order:
 A restriction or objection of the member does not stop a release: PIPA 37(2)1 and GDPR 18(2)
 let a statute's requirement override them, and the register has already checked the ground.
 Values are chosen by the time they were collected (the period), decrypted here, and the entry
-commits before they are returned. When the release defers telling the member (a statute lets
-the authority ask for it), its entries — refusals too, which would tell as much — are withheld
+commits before they are returned, together with whatever the caller records of the release
+(``on_granted``: a provision's row, a production's counter), in the same transaction. When the
+release defers telling the member (a statute lets the authority ask for it), its entries — refusals too, which would tell as much — are withheld
 from the member's history until the deferral ends (``yaksok.auditlog.withheld``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -86,8 +88,14 @@ def _check_scope(r: Release, member_id: str, cats: tuple[str, ...],
 
 def release(v: Vault, r: Release, member_id: str, categories, *, actor: Actor,
             since: dt.datetime | None = None, until: dt.datetime | None = None,
-            ip: str | None = None, request_id: str | None = None) -> dict[str, list[Value]]:
-    """{category: [Value, ...]} of ``member_id`` within ``r``, or a logged refusal."""
+            ip: str | None = None, request_id: str | None = None,
+            on_granted: Callable[[object], None] | None = None) -> dict[str, list[Value]]:
+    """{category: [Value, ...]} of ``member_id`` within ``r``, or a logged refusal.
+
+    ``on_granted(conn)`` runs in the release's own transaction, after the values are decrypted
+    and before the granted entry commits with it: the register's own record of the release (a
+    provision's row, a production's counter) is written with its access-log entry or not at
+    all (an exception there rolls both back)."""
     cats = (categories,) if isinstance(categories, str) else tuple(categories)
     if not cats or not all(isinstance(c, str) for c in cats):
         raise ValidationError("name at least one category, as category keys",
@@ -137,6 +145,8 @@ def release(v: Vault, r: Release, member_id: str, categories, *, actor: Actor,
             refusal = exc
             _append(conn, r, member_id, v.event(outcome="denied", reason=v.reason(exc), **log))
         else:
+            if on_granted is not None:
+                on_granted(conn)
             _append(conn, r, member_id, granted)
     if refusal is not None:
         raise refusal

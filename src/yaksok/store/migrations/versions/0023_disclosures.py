@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("exception", sa.String(64), nullable=False),
         sa.Column("authority", sa.String(200), nullable=False),
         sa.Column("authority_ref", sa.String(200), nullable=False),
+        sa.Column("recipient_country", sa.String(2), nullable=False),
         sa.Column("legal_citation", sa.String(500), nullable=False),
         sa.Column("request_document", sa.LargeBinary, nullable=True),
         sa.Column("document_sha256", sa.String(64), nullable=True),

@@ -21,9 +21,11 @@ lint: $(BIN)/yaksok
 	$(BIN)/ruff check --no-cache src tests bench
 	$(BIN)/lint-imports
 
+# Two workers (pytest-xdist): the machines have 2 cores; a file's tests stay on one worker, so a
+# module's fixtures (a served app, a browser) are built once.
 test: lint
 	mkdir -p build
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 	$(BIN)/yaksok promises --report build/promise-report.json --summary
 
 # Every bench/*.py is a stand-alone benchmark printing its figures beside a same-run baseline.

@@ -199,6 +199,30 @@ def test_processor_staff_reach_eu_and_swiss_members_only_under_a_mechanism_in_fo
     assert yk.vault.read(kr, [NICK], "contract_performance", actor=agent, task="community")[NICK]
 
 
+@pytest.mark.promise("P12.1")
+def test_a_swiss_member_under_the_shipped_policy_is_gated_though_filed_under_korea(
+        yk, agent, officer):
+    """SOMESING's policy has no Swiss jurisdiction: a Swiss sign-up takes Korea's rights
+    deadlines, but their data is Swiss data and leaves Switzerland only under a mechanism."""
+    import sqlalchemy as sa
+
+    from yaksok.store.tables import members
+
+    ch = sign_up(yk, **signup_args(4, country="CH"))
+    kr = sign_up(yk, **signup_args(5))
+    with yk.engine.connect() as conn:
+        rows = dict(conn.execute(sa.select(members.c.id, members.c.transfer_origin)
+                                 .where(members.c.id.in_([ch, kr]))).all())
+        jurisdiction = conn.execute(sa.select(members.c.jurisdiction)
+                                    .where(members.c.id == ch)).scalar()
+    assert (jurisdiction, rows[ch], rows[kr]) == ("KR", "CH", None)
+    with pytest.raises(Refused) as exc:  # no signed clauses with BTC in the register yet
+        yk.vault.read(ch, [NICK], "contract_performance", actor=agent, task="community")
+    assert exc.value.rule == "transfer-not-covered"
+    assert [e.subject_ref for e in denials(yk, "transfer-not-covered")] == [ch]
+    assert yk.vault.read(kr, [NICK], "contract_performance", actor=agent, task="community")[NICK]
+
+
 def _mailer_under_shield(d: dict) -> None:
     d["processors"].append({
         "key": "mailer_co", "name": {"ko": "메일러", "en": "Mailer Co."}, "country": "US",

@@ -47,6 +47,7 @@ from yaksok.members.normalise import (
     normalise_phone,
     normalise_sns,
 )
+from yaksok.policy.transfers import origin_of
 from yaksok.services import Services
 from yaksok.vault import Vault, adult_from_age, adult_from_birth
 
@@ -238,7 +239,8 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
     actor = member_actor(member_id)
     v.enrol_member(member_id, jurisdiction=jur.key, password_hash=password_hash,
                    age_verified_min=jur.minimum_age, age_checked_at=now, consents=given,
-                   channel=channel, now=now, adult_from=adult if adult > today else None)
+                   channel=channel, now=now, adult_from=adult if adult > today else None,
+                   transfer_origin=origin_of(country_code[:2]))
     # 5b: the values, all or nothing; undone with the member on any failure.
     items = [NewValue(member_id, EMAIL, email_n, channel, "sign_up"),
              NewValue(member_id, PHONE, phone_n, channel, "sign_up")]

@@ -264,6 +264,9 @@ members = sa.Table(
     sa.Column("locked_until", UTCDateTime, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("closed_at", UTCDateTime, nullable=True),
+    # The coarse origin of the member's data under the transfer rules, from the sign-up
+    # country: EU, CH, or NULL (migration 0026; yaksok.vault.transfer).
+    sa.Column("transfer_origin", sa.String(8), nullable=True),
     sa.Column("erased_at", UTCDateTime, nullable=True),
 )
 

@@ -231,7 +231,8 @@ class Vault:
     def enrol_member(self, member_id: str, *, jurisdiction: str, password_hash: str | None,
                      age_verified_min: int | None, age_checked_at: dt.datetime | None,
                      consents: Mapping[str, str], channel: str, now: dt.datetime,
-                     adult_from: dt.date | None = None) -> None:
+                     adult_from: dt.date | None = None,
+                     transfer_origin: str | None = None) -> None:
         """Sign-up's write: the member row and the consents the member gave on the form
         (``consents``: consent key → the exact notice text shown), in one transaction, each
         consent checked against the policy in force and recorded as given by the member.
@@ -240,7 +241,8 @@ class Vault:
         with self.core_write() as conn:
             create_member(conn, jurisdiction=jurisdiction, now=now,
                           age_verified_min=age_verified_min, age_checked_at=age_checked_at,
-                          member_id=member_id, policy=published.policy)
+                          member_id=member_id, policy=published.policy,
+                          transfer_origin=transfer_origin)
             if password_hash is not None:
                 credentials.seal_password_hash(self, conn, member_id, password_hash, now)
             if adult_from is not None:

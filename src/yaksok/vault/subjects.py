@@ -30,7 +30,7 @@ def new_member_id() -> str:
 def create_member(conn: sa.Connection, *, jurisdiction: str, now: dt.datetime | None = None,
                   password_hash: str | None = None, age_verified_min: int | None = None,
                   age_checked_at: dt.datetime | None = None, member_id: str | None = None,
-                  policy=None) -> str:
+                  policy=None, transfer_origin: str | None = None) -> str:
     """Insert an active member in the caller's transaction; returns its id.
 
     ``policy`` (a ``Policy``), when given, checks the jurisdiction against it.
@@ -42,7 +42,8 @@ def create_member(conn: sa.Connection, *, jurisdiction: str, now: dt.datetime | 
     conn.execute(members.insert().values(
         id=member_id, jurisdiction=jurisdiction, status="active",
         age_verified_min=age_verified_min, age_checked_at=age_checked_at,
-        password_hash=password_hash, failed_logins=0, created_at=now or utcnow()))
+        password_hash=password_hash, failed_logins=0, created_at=now or utcnow(),
+        transfer_origin=transfer_origin))
     return member_id
 
 

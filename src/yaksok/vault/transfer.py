@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["check_transfer", "processor_transfer"]
 
-_JURISDICTION = "SELECT jurisdiction FROM members WHERE id = ?"
+_ORIGIN = "SELECT jurisdiction, transfer_origin FROM members WHERE id = ?"
 _CONTRACTS = ("SELECT processor, signed_on, ends_on, clauses FROM processor_contracts "
               "WHERE processor = ?")
 
@@ -49,9 +49,11 @@ def check_transfer(v: Vault, conn, member_id: str, *, recipient: str, country: s
                    on: dt.date | None = None) -> TransferDecision:
     """The gate's decision for ``member_id``'s data going to ``recipient`` in ``country``;
     a refusal is raised as ``Refused`` (rule, message, fix; field ``recipient``)."""
-    jurisdiction = conn.exec_driver_sql(sql(conn, _JURISDICTION), (member_id,)).scalar()
+    row = conn.exec_driver_sql(sql(conn, _ORIGIN), (member_id,)).first()
     day = on or dt.datetime.now(dt.UTC).date()
-    origin = origin_of(jurisdiction)
+    # The sign-up country's origin first: a policy without a Swiss jurisdiction files a Swiss
+    # member under its default for rights, but their data is still Swiss data.
+    origin = (origin_of(row[1]) or origin_of(row[0])) if row else None
     if origin is None:  # nothing to ask: no consent lookup on the hot path
         return TransferDecision(True, origin=None, destination=country, recipient=recipient,
                                 message="not a restricted origin")

@@ -98,6 +98,9 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
     outbox.register(notices.TEMPLATES)
     outbox.register(rights.templates(vault))
     outbox.register(incidents.TEMPLATES)
+    from yaksok.processors.transfers import contract_rows
+
+    vault.reads_contracts(contract_rows)  # the transfer gate's view of the contract register
     expiry = ExpiryRegistry()
     # The worker runs them in this order: holds (records before their keys), sessions, consent
     # evidence, then what the rights layer keeps for a while.

@@ -29,7 +29,7 @@ from yaksok.policy.transfers import (
 )
 from yaksok.processors.common import as_date, require_keeper, today
 from yaksok.services import Services
-from yaksok.store.tables import processor_contracts, transfer_records, utcnow
+from yaksok.store.tables import transfer_records, utcnow
 
 __all__ = ["check_route", "list_transfers", "record_transfer"]
 
@@ -51,12 +51,22 @@ def _route(yk: Services, origin, recipient, destination) -> tuple[str, str, str]
     return origin_of(origin), recipient, dest.upper()
 
 
+def contract_rows(conn, recipient: str) -> list:
+    """The register's contracts with ``recipient`` (processor, signed_on, ends_on, clauses), in
+    the caller's connection: what the vault's transfer gate reads (``Vault.reads_contracts``)."""
+    from yaksok.store.sql import sql
+
+    return list(conn.exec_driver_sql(sql(conn, _CONTRACTS), (recipient,)))
+
+
+_CONTRACTS = ("SELECT processor, signed_on, ends_on, clauses FROM processor_contracts "
+              "WHERE processor = ?")
+
+
 def _contracts(yk: Services, recipient: str):
     """The register's contracts with ``recipient`` that carry a contract mechanism."""
-    c = processor_contracts.c
-    q = sa.select(c.processor, c.signed_on, c.ends_on, c.clauses).where(c.processor == recipient)
     with yk.engine.connect() as conn:
-        return signed_contracts(conn.execute(q))
+        return signed_contracts(contract_rows(conn, recipient))
 
 
 def check_route(yk: Services, actor: Actor, *, origin: str, recipient: str,

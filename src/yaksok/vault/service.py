@@ -103,6 +103,15 @@ class Vault:
         self._access: AccessTables | None = None
         self.gate = ConsentGate(self)
         self.leftovers: tuple[erasure.Leftover, ...] = erasure.OWN_LEFTOVERS
+        #: (connection, recipient) -> the contract register's rows for the transfer gate;
+        #: registered by the wiring (``reads_contracts``). None: no contract is known, so no
+        #: cover that needs one holds (fail closed).
+        self.contract_rows = None
+
+    def reads_contracts(self, reader) -> None:
+        """Register how the transfer gate reads a recipient's signed contracts (the processors'
+        register lives above the vault; the wiring hands its reader down)."""
+        self.contract_rows = reader
 
     def __repr__(self) -> str:
         return f"Vault(engine={self.engine.dialect.name}, keys={self.keys!r})"

@@ -41,8 +41,6 @@ if TYPE_CHECKING:
 __all__ = ["check_transfer", "processor_transfer"]
 
 _ORIGIN = "SELECT jurisdiction, transfer_origin FROM members WHERE id = ?"
-_CONTRACTS = ("SELECT processor, signed_on, ends_on, clauses FROM processor_contracts "
-              "WHERE processor = ?")
 
 
 def check_transfer(v: Vault, conn, member_id: str, *, recipient: str, country: str,
@@ -65,7 +63,7 @@ def check_transfer(v: Vault, conn, member_id: str, *, recipient: str, country: s
             consents = v.effective_raw(conn, member_id)
         return item in consents
 
-    contracts = signed_contracts(conn.exec_driver_sql(sql(conn, _CONTRACTS), (recipient,)))
+    contracts = signed_contracts(v.contract_rows(conn, recipient) if v.contract_rows else ())
     d = transfer_decision(v.policy_in_force.published.policy, origin=origin, destination=country,
                           recipient=recipient, on=day, has_consent=has_consent,
                           contracts=contracts)

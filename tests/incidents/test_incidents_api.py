@@ -58,34 +58,11 @@ def test_the_officer_works_an_incident_and_the_member_asks_over_rest(client, yk)
 
 
 def test_the_command_line_records_and_shows_an_incident(tmp_path, monkeypatch, capsys):
-    import pyotp
+    from tests.support.cli import cli_runner, sign_in_officer
 
-    from tests.support.paths import POLICY
-    from yaksok.accounts.staff import add_staff, login_staff
-    from yaksok.cli import main
-    from yaksok.engine import open_yaksok
-    from yaksok.settings import Settings
-
-    monkeypatch.setenv("YAKSOK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("YAKSOK_POLICY", str(POLICY))
-    monkeypatch.delenv("YAKSOK_DATABASE_URL", raising=False)
-    monkeypatch.delenv("YAKSOK_STAFF_TOKEN", raising=False)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    assert run("init")[0] == 0
+    run = cli_runner(tmp_path, monkeypatch, capsys)
     assert run("incidents", "list")[0] == 5  # nobody signed in
-    store = open_yaksok(Settings.from_env())
-    _, secret = add_staff(store.engine, store.keyring, store.policy, "yoon", "privacy_officer",
-                          "correct horse battery staple 9")
-    _, token = login_staff(store.engine, store.keyring, store.policy, "yoon",
-                           "correct horse battery staple 9", pyotp.TOTP(secret).now(),
-                           throttle=store.throttle)
-    store.close()
-    monkeypatch.setenv("YAKSOK_STAFF_TOKEN", token)
+    sign_in_officer(monkeypatch)
     code, out, err = run("incidents", "open", "--title", "도용", "--nature", "n", "--cause", "c",
                          "--category", "user.contact.email", "--measures", "m",
                          "--discovered-at", "2026-01-06T09:00+09:00", "--outside-access")

@@ -55,34 +55,11 @@ def test_the_officer_keeps_the_registers_over_rest(client, yk):
 
 
 def test_the_registers_from_the_command_line(tmp_path, monkeypatch, capsys):
-    import pyotp
+    from tests.support.cli import cli_runner, sign_in_officer
 
-    from tests.support.paths import POLICY
-    from yaksok.accounts.staff import add_staff, login_staff
-    from yaksok.cli import main
-    from yaksok.engine import open_yaksok
-    from yaksok.settings import Settings
-
-    monkeypatch.setenv("YAKSOK_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("YAKSOK_POLICY", str(POLICY))
-    monkeypatch.delenv("YAKSOK_DATABASE_URL", raising=False)
-    monkeypatch.delenv("YAKSOK_STAFF_TOKEN", raising=False)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    assert run("init")[0] == 0
+    run = cli_runner(tmp_path, monkeypatch, capsys)
     assert run("registers", "processors")[0] == 5  # nobody signed in
-    store = open_yaksok(Settings.from_env())
-    _, secret = add_staff(store.engine, store.keyring, store.policy, "yoon", "privacy_officer",
-                          "correct horse battery staple 9")
-    _, token = login_staff(store.engine, store.keyring, store.policy, "yoon",
-                           "correct horse battery staple 9", pyotp.TOTP(secret).now(),
-                           throttle=store.throttle)
-    store.close()
-    monkeypatch.setenv("YAKSOK_STAFF_TOKEN", token)
+    sign_in_officer(monkeypatch)
     contract = tmp_path / "btc.pdf"
     contract.write_bytes(b"%PDF signed contract")
     code, out, err = run("registers", "contract", BTC, "--signed-on", "2026-11-02",

@@ -15,7 +15,7 @@ $(BIN)/yaksok: pyproject.toml
 
 run: $(BIN)/yaksok
 	$(BIN)/yaksok init
-	$(BIN)/yaksok serve --host 127.0.0.1 --port 8000
+	$(BIN)/yaksok serve --host $${YAKSOK_HOST:-127.0.0.1} --port $${YAKSOK_PORT:-8000}
 
 lint: $(BIN)/yaksok
 	$(BIN)/ruff check --no-cache src tests bench

@@ -169,7 +169,8 @@ def _cover(a: _Ask) -> Decision:
     if a.purpose is not None:
         if a.purpose not in tables.purpose_categories:
             return _refused(a.op, "unknown-purpose", "the purpose is not one of the policy",
-                            "use a purpose the policy declares", "purpose")
+                            "use one of the policy's purposes: "
+                            + ", ".join(sorted(tables.purpose_categories)), "purpose")
         if a.purpose not in grant.purposes:
             return _refused(a.op, "actor-not-allowed", f"{a.who} may not act for {a.purpose}",
                             "use an actor whose role, scopes or tasks grant this purpose "

@@ -91,12 +91,20 @@ def outbox_status_cmd(
     """
     from yaksok.notify import outbox_status
 
-    st = outbox_status(open_store().engine)
+    yk = open_store()
+    st = outbox_status(yk.engine)
+    # Email waits for SMTP: say so rather than let messages queue unseen (docs/notices.md).
+    st["email_configured"] = bool(yk.settings.smtp_host)
     if json_output:
         out(json.dumps(st, default=str, indent=2))
         return
     if not st["counts"]:
         out("the outbox is empty")
+    waiting = sum(v for k, v in st["counts"].get("email", {}).items()
+                  if k in ("pending", "failed"))
+    if waiting and not st["email_configured"]:
+        out(f"warning: {waiting} email(s) wait and no SMTP server is configured: set "
+            "YAKSOK_SMTP_HOST (docs/notices.md) and run `yaksok worker`")
     for channel, counts in sorted(st["counts"].items()):
         out(f"{channel}\t" + "\t".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if st["oldest_due"]:

@@ -133,8 +133,9 @@ def check_read(rules: Rules, categories: tuple[str, ...], purpose: str, actor: A
     if p is None:
         raise UnknownPurpose(
             f"{shown_key(purpose)} is not a purpose of the policy", field="purpose",
-            fix="use a purpose the policy declares; a new purpose needs a policy change and the "
-                "member's consent before any use (P3.2)")
+            fix="use one of the policy's purposes: " + ", ".join(sorted(rules.purposes))
+                + "; a new purpose needs a policy change and the member's consent before any "
+                "use (P3.2)")
     outside = [c for c in categories if c not in p.categories]
     if outside:
         raise CategoryNotForPurpose(

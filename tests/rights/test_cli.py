@@ -97,6 +97,8 @@ def test_a_letter_asking_for_erasure_goes_the_whole_way(cli, store):
     assert all(officer.id in line for line in lines)
     code, out, _ = cli("rights", "list", "--json")
     assert [r["id"] for r in json.loads(out)] == [rid]
+    code, out, _ = cli("rights", "list")  # a Korean request's deadline in Korean time, as
+    assert rid in out and " KST " in out and " UTC " not in out  # /rights/due shows it
     # The officer at the shell is in the access log as their staff account, in their role.
     logged = [e for e in iter_entries(store.engine) if e.request_id == rid]
     assert logged and all((e.actor_id, e.actor_role) == (officer.id, "privacy_officer")

@@ -159,9 +159,12 @@ def rights_list(
     if as_json:
         out(json.dumps([rq.to_dict() for rq in found], ensure_ascii=False, indent=2))
         return
+    from yaksok.rights.deadlines import local_time
+
     for rq in found:
+        due = local_time(rq.due_at, rq.jurisdiction)  # as /rights/due shows it
         out(f"{rq.id}  {rq.right:<18} {rq.status:<11} {rq.channel:<12} {rq.jurisdiction:<5} "
-            f"due {rq.due_at:%Y-%m-%d %H:%M} UTC  {rq.member_id or '-'}")
+            f"due {due:%Y-%m-%d %H:%M %Z}  {rq.member_id or '-'}")
     if not found:
         out("no requests")
 

@@ -40,6 +40,7 @@ __all__ = [
     "DueDates",
     "OPEN_STATUSES",
     "REGIMES",
+    "local_time",
     "Regime",
     "RIGHT_RULE_ALIASES",
     "add_business_days",
@@ -280,6 +281,12 @@ def _days_left(deadline: dt.datetime, now: dt.datetime, tz: ZoneInfo) -> int:
 def _zone_for(jurisdiction: str) -> ZoneInfo:
     reg = REGIMES.get(jurisdiction)
     return _zone(reg) if reg else ZoneInfo("UTC")
+
+
+def local_time(at: dt.datetime, jurisdiction: str) -> dt.datetime:
+    """``at`` in the time zone whose days the jurisdiction's deadlines count (KR: Asia/Seoul):
+    how every list shows a deadline, the CLI's and ``/rights/due`` alike."""
+    return at.astimezone(_zone_for(jurisdiction))
 
 
 def due_requests(yk: Services, *, now: dt.datetime | None = None, within_days: int = 3) -> list[dict]:

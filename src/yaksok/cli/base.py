@@ -115,6 +115,13 @@ def staff_session(yk: Yaksok):
     return authenticate_staff_token(yk.engine, yk.policy, token)
 
 
+def staff_store():
+    """The store and the staff account this command acts as (``staff_session``): what every
+    command of the registers starts with."""
+    yk = open_store()
+    return yk, staff_session(yk)
+
+
 def acting_as(yk: Yaksok) -> str:
     """Who a command that changes access rights is recorded as having run it: the signed-in
     staff account when a session is given, else ``cli:operator`` (the server's own operator,

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from yaksok import errors
-from yaksok.cli.base import app, open_store, out, staff_session
+from yaksok.cli.base import app, out, staff_store
 
 disclosures_app = typer.Typer(help="Disclosures to authorities: record under an exception, "
                                    "approve, produce within the scope (P4.1).",
@@ -24,11 +24,6 @@ third_app = typer.Typer(help="Provision to third parties the policy names (P9.1)
                         no_args_is_help=True)
 app.add_typer(disclosures_app, name="disclosures")
 app.add_typer(third_app, name="third-parties")
-
-
-def _staff():
-    yk = open_store()
-    return yk, staff_session(yk)
 
 
 def _time(value: str | None, option: str) -> dt.datetime | None:
@@ -84,7 +79,7 @@ def record(
     except OSError as exc:
         raise errors.ValidationError(f"cannot read the document: {exc.strerror}",
                                      field="document", fix="give a readable file") from None
-    yk, actor = _staff()
+    yk, actor = staff_store()
     _json(record_disclosure(
         yk, actor, exception=exception, authority=authority, authority_ref=reference,
         recipient_country=country, legal_citation=citation, members=member, categories=category, request_document=data,
@@ -103,7 +98,7 @@ def list_(status: Annotated[str | None, typer.Option(help="recorded, approved or
     """
     from yaksok.disclosures import list_disclosures
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     for v in list_disclosures(yk, actor, status=status):
         out(f"{v.id}\t{v.status}\t{v.exception}\t{v.authority}\t{v.authority_ref}\t"
             f"{len(v.members)} members")
@@ -117,7 +112,7 @@ def show(disclosure_id: str) -> None:
     """
     from yaksok.disclosures import get_disclosure
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     _json(get_disclosure(yk, actor, disclosure_id).to_dict())
 
 
@@ -143,7 +138,7 @@ def document_(
     """
     from yaksok.disclosures import request_document
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     data, kind = request_document(yk, actor, disclosure_id)
     _new_file(output, data)
     out(f"written to {output}" + (f" ({kind})" if kind else ""))
@@ -158,7 +153,7 @@ def approve(disclosure_id: str,
     """
     from yaksok.disclosures import approve_disclosure
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     out(approve_disclosure(yk, actor, disclosure_id, note=note).status)
 
 
@@ -171,7 +166,7 @@ def reject(disclosure_id: str, note: Annotated[str, typer.Option(help="Why (one 
     """
     from yaksok.disclosures import reject_disclosure
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     out(reject_disclosure(yk, actor, disclosure_id, note=note).status)
 
 
@@ -190,7 +185,7 @@ def produce_(
     """
     from yaksok.disclosures import produce
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     result = produce(yk, actor, disclosure_id, member, category or None)
     try:
         output.touch(mode=0o600, exist_ok=False)
@@ -220,7 +215,7 @@ def provide_(
     """
     from yaksok.disclosures import provide
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     _json(provide(yk, actor, member_id=member, recipient=recipient, categories=category,
                   basis=basis, consent_item=consent_item, legal_citation=citation).to_dict())
 
@@ -234,6 +229,6 @@ def provisions(member: Annotated[str | None, typer.Option(help="One member only.
     """
     from yaksok.disclosures import list_provisions
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     for p in list_provisions(yk, actor, member_id=member):
         out(f"{p.id}\t{p.provided_at.isoformat()}\t{p.recipient}\t{p.basis}\t{p.member_id}")

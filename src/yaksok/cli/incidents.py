@@ -13,17 +13,12 @@ from typing import Annotated
 import typer
 
 from yaksok import errors
-from yaksok.cli.base import app, open_store, out, staff_session
+from yaksok.cli.base import app, out, staff_store
 
 incidents_app = typer.Typer(help="The breach register: record, fix the affected members, "
                                  "notify stage by stage, report, follow the clocks.",
                             no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
-
-
-def _staff():
-    yk = open_store()
-    return yk, staff_session(yk)
 
 
 @incidents_app.command("open")
@@ -50,7 +45,7 @@ def incidents_open(
     """
     from yaksok.incidents import open_incident
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     out(open_incident(yk, actor, title=title, nature=nature, cause=cause, categories=category,
                       measures=measures, discovered_at=discovered_at, aware_at=aware_at,
                       possible=possible, sensitive=sensitive, unique_ids=unique_ids,
@@ -75,7 +70,7 @@ def incidents_list(
     """
     from yaksok.incidents import list_incidents
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     overdue = False
     for view in list_incidents(yk, actor):
         d = view.to_dict()
@@ -99,7 +94,7 @@ def incidents_show(
     """
     from yaksok.incidents import get_incident
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     d = get_incident(yk, actor, incident_id).to_dict()
     if json_output:
         out(json.dumps(d, ensure_ascii=False, indent=2))
@@ -132,7 +127,7 @@ def incidents_affected(
     """
     from yaksok.incidents import freeze_affected
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     n = freeze_affected(yk, actor, incident_id, member_ids=member or None, actor_id=actor_id,
                         since=since, until=until, categories=category)
     out(f"{n} affected members fixed")
@@ -157,7 +152,7 @@ def incidents_notify(
     except (OSError, ValueError) as exc:
         raise errors.ValidationError(f"cannot read {texts} as JSON ({exc.__class__.__name__})",
                                      field="--texts") from None
-    yk, actor = _staff()
+    yk, actor = staff_store()
     done = issue_stage(yk, actor, incident_id, kind, data, post_on_board=board)
     out(f"stage {done['seq']} ({done['kind']}) queued for {done['recipients']} members"
         + (f"; on the board until {done['board_until']}" if done["board_until"] else ""))
@@ -176,7 +171,7 @@ def incidents_report(
     """
     from yaksok.incidents import record_report
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     record_report(yk, actor, incident_id, authority, reported_at=at, reference=reference)
     out(f"reported to {authority}")
 
@@ -196,7 +191,7 @@ def incidents_exempt(
     """
     from yaksok.incidents import record_exemption
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     record_exemption(yk, actor, incident_id, authority, ground)
     out("exemption recorded")
 
@@ -212,6 +207,6 @@ def incidents_member(
     """
     from yaksok.incidents import my_incidents
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     out(json.dumps(my_incidents(yk, actor, member_id, lang=lang), ensure_ascii=False,
                    indent=2))

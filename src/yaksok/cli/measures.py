@@ -12,16 +12,11 @@ from typing import Annotated
 import typer
 
 from yaksok import errors
-from yaksok.cli.base import app, open_store, out, staff_session
+from yaksok.cli.base import app, out, staff_store
 
 measures_app = typer.Typer(help="Organisational measures: evidence, training, access changes.",
                            no_args_is_help=True)
 app.add_typer(measures_app, name="measures")
-
-
-def _staff():
-    yk = open_store()
-    return yk, staff_session(yk)
 
 
 @measures_app.command("status")
@@ -34,7 +29,7 @@ def measures_status(
     """
     from yaksok.measures import measure_states
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     states = measure_states(yk, actor)
     if json_output:
         out(json.dumps([s.to_dict() for s in states], ensure_ascii=False, indent=2))
@@ -68,7 +63,7 @@ def measures_evidence(
     except OSError as exc:
         raise errors.ValidationError(f"cannot read {document} ({exc.strerror})",
                                      field="--document") from None
-    yk, actor = _staff()
+    yk, actor = staff_store()
     out(record_evidence(yk, actor, measure, owner=owner, document_sha256=sha, location=location,
                         done_on=done_on, next_review=next_review, note=note))
 
@@ -83,7 +78,7 @@ def measures_training(
     """
     from yaksok.measures import training_states
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     states = training_states(yk, actor)
     if json_output:
         out(json.dumps([s.to_dict() for s in states], ensure_ascii=False, indent=2))
@@ -107,7 +102,7 @@ def measures_train(
     """
     from yaksok.measures import record_training
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     out(record_training(yk, actor, username, course=course, completed_on=completed_on,
                         next_due=next_due))
 
@@ -131,6 +126,6 @@ def measures_access_changes(
         except ValueError:
             raise errors.ValidationError("--since is not an ISO time", field="--since",
                                          fix="e.g. 2026-01-01T00:00+09:00") from None
-    yk, actor = _staff()
+    yk, actor = staff_store()
     for c in access_changes(yk, actor, since=start):
         out(f"{c.at.isoformat()}\t{c.change}\t{c.subject_kind}:{c.subject}\t{c.rights}\tby {c.by}")

@@ -15,16 +15,11 @@ from typing import Annotated
 import typer
 
 from yaksok import errors
-from yaksok.cli.base import app, open_store, out, staff_session
+from yaksok.cli.base import app, out, staff_store
 
 registers_app = typer.Typer(help="Processors' contracts and supervision, transfer records, the "
                                  "record of processing (GDPR 30).", no_args_is_help=True)
 app.add_typer(registers_app, name="registers")
-
-
-def _staff():
-    yk = open_store()
-    return yk, staff_session(yk)
 
 
 def _sha256(path: Path) -> str:
@@ -47,7 +42,7 @@ def registers_processors(
     """
     from yaksok.processors import processor_status
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     rows = processor_status(yk, actor)
     if json_output:
         out(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -87,7 +82,7 @@ def registers_contract(
                                          field="--clause", fix="e.g. liability='art. 9'")
         pairs[key.strip()] = article
     digest = _sha256(document)
-    yk, actor = _staff()
+    yk, actor = staff_store()
     done = record_contract(yk, actor, processor, signed_on=signed_on, ends_on=ends_on,
                            clauses=pairs, document_sha256=digest)
     out(f"{done['id']} recorded (sha256 {digest})")
@@ -111,7 +106,7 @@ def registers_check(
     """
     from yaksok.processors import record_check
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     done = record_check(yk, actor, processor, checked_on=checked_on, checked_by=checked_by,
                         findings=findings, next_due=next_due)
     out(f"{done['id']} recorded; next check due {done['next_due']}")
@@ -134,7 +129,7 @@ def registers_transfer(
     """
     from yaksok.processors import record_transfer
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     done = record_transfer(yk, actor, origin=origin, recipient=recipient, categories=category,
                            transferred_on=on, destination=destination)
     out(f"{done['id']} recorded under {done['mechanism']}")
@@ -150,7 +145,7 @@ def registers_transfers(
     """
     from yaksok.processors import list_transfers
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     for t in list_transfers(yk, actor, since=since):
         out(f"{t['id']}\t{t['transferred_on']}\t{t['origin']}→{t['destination']}\t"
             f"{t['recipient']}\t{t['mechanism']}\t{','.join(t['categories'])}")
@@ -169,7 +164,7 @@ def registers_gate(
     """
     from yaksok.processors import check_route
 
-    yk, actor = _staff()
+    yk, actor = staff_store()
     d = check_route(yk, actor, origin=origin, recipient=recipient, destination=destination,
                     on=on)
     out(json.dumps(d.to_dict(), ensure_ascii=False, indent=2))
@@ -193,7 +188,7 @@ def registers_ropa(
     if lang not in ("ko", "en") or format not in ("md", "json"):
         raise errors.ValidationError("--lang is ko or en, --format md or json",
                                      field="--lang" if lang not in ("ko", "en") else "--format")
-    yk, actor = _staff()
+    yk, actor = staff_store()
     record = ropa(yk, actor, lang=lang)
     text = (ropa_markdown(record) if format == "md"
             else json.dumps(record, ensure_ascii=False, indent=2) + "\n")

@@ -28,7 +28,8 @@ from yaksok.store.tables import measure_evidence, utcnow
 __all__ = ["MeasureState", "record_evidence", "measure_states", "evidenced_promises",
            "organisational", "require_manager", "parse_day"]
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: A SHA-256 in lower-case hex: how the register names a document it does not keep.
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def record_evidence(yk: Services, actor: Actor, measure: str, *, owner: str,
         raise NotFound("no organisational measure of that key in the policy", field="measure",
                        fix="one of: " + ", ".join(sorted(measures)))
     sha = (document_sha256 or "").lower()
-    if not _SHA256.match(sha):
+    if not SHA256.match(sha):
         raise ValidationError("document_sha256 is the SHA-256 of the evidence document in hex",
                               field="document_sha256", fix="e.g. `sha256sum plan.pdf`")
     done, review = parse_day(done_on, "done_on"), parse_day(next_review, "next_review")

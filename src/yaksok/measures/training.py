@@ -11,7 +11,6 @@ them for the officer and the auditor.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -20,14 +19,11 @@ import sqlalchemy as sa
 from yaksok.accounts.rights_log import AccessChange, changes
 from yaksok.actors import Actor
 from yaksok.errors import NotFound, ValidationError
-from yaksok.measures.evidence import parse_day, require_manager
+from yaksok.measures.evidence import SHA256, parse_day, require_manager
 from yaksok.services import Services
 from yaksok.store.tables import staff_accounts, staff_training, utcnow
 
 __all__ = ["TrainingState", "record_training", "training_states", "access_changes"]
-
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
 
 @dataclass(frozen=True)
 class TrainingState:
@@ -61,7 +57,7 @@ def record_training(yk: Services, actor: Actor, username: str, *, course: str, c
     if due <= done:
         raise ValidationError("next_due comes after completed_on", field="next_due")
     sha = document_sha256.lower() if isinstance(document_sha256, str) else None
-    if document_sha256 is not None and (sha is None or not _SHA256.match(sha)):
+    if document_sha256 is not None and (sha is None or not SHA256.match(sha)):
         raise ValidationError("document_sha256 is a SHA-256 in hex", field="document_sha256")
     with yk.engine.connect() as conn:
         staff_id = conn.execute(sa.select(staff_accounts.c.id).where(

@@ -60,6 +60,8 @@ __all__ = [
     "login_staff",
     "logout_staff",
     "lift_restriction",
+    "read_totp_secret",
+    "totp_code",
     "totp_uri",
 ]
 
@@ -155,6 +157,47 @@ def add_staff(engine: Engine, keyring, policy: Policy, username: str, role: str,
 def totp_uri(secret: str, username: str, issuer: str = "yaksok") -> str:
     """The ``otpauth://`` URI an authenticator app scans (as a QR code) to enrol ``secret``."""
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
+
+
+def read_totp_secret(path) -> str:
+    """The TOTP secret kept in the file at ``path`` (the base32 secret ``yaksok staff add
+    --totp-secret-file`` wrote, or an ``otpauth://`` URI), for a server without a phone.
+
+    The file must be private (mode 0600, like the keyring): anyone who reads it holds the
+    account's second factor. The secret is never part of an error message."""
+    import os
+    from pathlib import Path
+    from urllib.parse import parse_qs, urlsplit
+
+    from yaksok.crypto.secretfiles import check_private
+
+    path = Path(path)
+    try:
+        st = os.stat(path)
+        text = path.read_text("ascii").strip()
+    except FileNotFoundError:
+        raise NotFound(f"no TOTP secret file at {path}", field="--secret-file",
+                       fix="give the file `yaksok staff add --totp-secret-file` wrote") from None
+    except (OSError, UnicodeDecodeError):
+        raise ValidationError(f"the TOTP secret file {path} cannot be read as text",
+                              field="--secret-file",
+                              fix="give a file holding only the base32 secret") from None
+    check_private(path, st)
+    if text.startswith("otpauth://"):
+        text = (parse_qs(urlsplit(text).query).get("secret") or [""])[0]
+    secret = text.replace(" ", "").upper()
+    if not re.fullmatch(r"[A-Z2-7]{16,128}=*", secret):
+        raise ValidationError(f"the file {path} holds no base32 TOTP secret",
+                              field="--secret-file",
+                              fix="give a file holding only the secret `yaksok staff add` "
+                                  "printed (letters A-Z and digits 2-7), or its otpauth URI")
+    return secret
+
+
+def totp_code(secret: str, now: dt.datetime | None = None) -> str:
+    """The 6-digit code of ``secret`` at ``now`` (RFC 6238: SHA-1, 30-second steps), as an
+    authenticator app shows it."""
+    return pyotp.TOTP(secret).at(_now(now))
 
 
 def _totp_step(keyring, row, code: str, now: dt.datetime) -> int | None:

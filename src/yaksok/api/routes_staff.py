@@ -30,21 +30,38 @@ router = APIRouter(tags=["staff"])
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-class LoginIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class StaffLoginIn(BaseModel):
+    """Username, password and the current TOTP code, together (docs/staff.md)."""
 
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"username": "alice", "password": "correct-horse-42", "totp": "492039"}]})
+
+    username: str = Field(min_length=1, max_length=64,
+                          description="The staff account's username, as `yaksok staff add` "
+                                      "made it (case does not matter).")
+    password: str = Field(min_length=1, max_length=256,
+                          description="The account's password.")
     totp: str = Field(min_length=6, max_length=8,
-                      description="The 6-digit code the authenticator app shows now.")
+                      description="The 6-digit code the authenticator app shows now (RFC 6238: "
+                                  "SHA-1, 30-second steps), spaces allowed. On a server "
+                                  "without a phone: `yaksok staff totp-code --secret-file "
+                                  "FILE` (docs/staff.md). Each code signs in once.")
 
 
-class LoginOut(BaseModel):
-    token: str
-    expires_at: dt.datetime
-    role: str
-    kind: str
-    processor: str | None = None
+class StaffLoginOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"token": "ys_…", "expires_at": "2026-12-01T17:00:00Z", "role": "privacy_officer",
+         "kind": "staff", "processor": None}]})
+
+    token: str = Field(description="The session token (`ys_...`), shown only here: send it as "
+                                   "`Authorization: Bearer ys_...`, or set YAKSOK_STAFF_TOKEN "
+                                   "to it for the CLI. End it with `POST /staff/logout`.")
+    expires_at: dt.datetime = Field(description="When the session ends (YAKSOK_STAFF_SESSION_"
+                                                "SECONDS after login, 8 hours by default).")
+    role: str = Field(description="The account's role from the policy's staff_roles.")
+    kind: str = Field(description="`staff`, or `processor_staff` for a processor's people.")
+    processor: str | None = Field(None, description="The processor a processor's staff member "
+                                                    "works for.")
 
 
 class WhoAmI(BaseModel):
@@ -57,10 +74,16 @@ class WhoAmI(BaseModel):
     purposes: list[str]
 
 
-@router.post("/staff/login", response_model=LoginOut,
+@router.post("/staff/login", response_model=StaffLoginOut,
              responses=problem_responses(401, 422, 429))
-def staff_login(body: LoginIn, request: Request, response: Response) -> LoginOut:
-    """Start a staff session; the token goes in ``Authorization: Bearer`` from then on."""
+def staff_login(body: StaffLoginIn, request: Request, response: Response) -> StaffLoginOut:
+    """Start a staff session with username, password and the current TOTP code; the token goes
+    in `Authorization: Bearer` from then on. Any wrong part is the same 401.
+
+    Example: `curl -s https://privacy.example.com/staff/login -H 'Content-Type:
+    application/json' --data @body.json` with `{"username": "alice", "password": "…",
+    "totp": "492039"}`. No phone on the server: `yaksok staff totp-code --secret-file FILE`
+    makes the code (docs/staff.md)."""
     yk = get_yaksok(request)
     now = dt.datetime.now(dt.UTC)
     seconds = yk.settings.staff_session_seconds
@@ -70,7 +93,7 @@ def staff_login(body: LoginIn, request: Request, response: Response) -> LoginOut
     request.state.actor = actor
     response.headers.update(_NO_STORE)
     # Same ``now`` and length as the stored session, so this is its exact expiry.
-    return LoginOut(token=token, expires_at=now + dt.timedelta(seconds=seconds),
+    return StaffLoginOut(token=token, expires_at=now + dt.timedelta(seconds=seconds),
                     role=actor.role or "", kind=actor.kind, processor=actor.processor)
 
 

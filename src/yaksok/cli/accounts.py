@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -61,20 +62,80 @@ def staff_add(
     role: Annotated[str, typer.Option(help="A staff role key from the policy's staff_roles.")],
     password_stdin: Annotated[bool, typer.Option(
         help="Read the password from standard input instead of a prompt.")] = False,
+    totp_secret_file: Annotated[Path | None, typer.Option(
+        help="Write the TOTP secret to this new file (mode 0600) instead of printing it: "
+             "for a server without a phone, or a terminal whose output is logged.",
+        show_default=False)] = None,
 ) -> None:
-    """Add a staff account; prints the TOTP secret and provisioning URI once.
+    """Add a staff account; prints the TOTP secret and provisioning URI once (or writes the
+    secret to --totp-secret-file). docs/staff.md: enrolling, and codes on a headless server.
 
+    \b
     Example:  yaksok staff add alice --role privacy_officer
+              yaksok staff add alice --role privacy_officer --totp-secret-file ~/alice.totp
     """
     from yaksok.accounts.staff import add_staff, totp_uri
 
     password = read_password(password_stdin)
-    yk = open_store()
-    info, secret = add_staff(yk.engine, yk.keyring, yk.policy, username, role, password,
-                             by=acting_as(yk))
+    target = _reserve_secret_file(totp_secret_file) if totp_secret_file else None
+    try:
+        yk = open_store()
+        info, secret = add_staff(yk.engine, yk.keyring, yk.policy, username, role, password,
+                                 by=acting_as(yk))
+    except BaseException:
+        if target is not None:
+            target.unlink(missing_ok=True)
+        raise
     out(f"staff {info.username} ({info.role}) added")
-    out(f"TOTP secret (shown once): {secret}")
-    out(f"provisioning URI: {totp_uri(secret, info.username)}")
+    if target is None:
+        out(f"TOTP secret (shown once): {secret}")
+        out(f"provisioning URI: {totp_uri(secret, info.username)}")
+        return
+    from yaksok.crypto.secretfiles import atomic_write
+
+    atomic_write(target, (secret + "\n").encode("ascii"), exclusive=False)
+    out(f"TOTP secret written to {target} (mode 0600; not shown)")
+
+
+def _reserve_secret_file(path: Path) -> Path:
+    """Create the secret's file empty (0600) before the account is made: a path that cannot
+    be written never leaves an account whose secret nobody has, and no file is overwritten."""
+    import os
+
+    from yaksok import errors
+
+    path = path.expanduser()
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise errors.Conflict(f"{path} exists already; a TOTP secret never overwrites a file",
+                              field="--totp-secret-file",
+                              fix="name a file that does not exist") from None
+    except OSError as exc:
+        raise errors.ValidationError(f"cannot create {path}: {exc.strerror}",
+                                     field="--totp-secret-file",
+                                     fix="name a file in an existing folder you may write, "
+                                         "readable only by you") from None
+    return path
+
+
+@staff_app.command("totp-code")
+def staff_totp_code(
+    secret_file: Annotated[Path, typer.Option(
+        help="The file holding the TOTP secret (from `staff add --totp-secret-file`, or the "
+             "base32 secret or otpauth URI saved by hand); it must be mode 0600.")],
+) -> None:
+    """Print the current 6-digit TOTP code of a secret file, as an authenticator app would:
+    for signing in on a server without a phone. Prints the code only, never the secret; a
+    code works for one login.
+
+    \b
+    Example:  yaksok staff login --username alice \\
+                --totp "$(yaksok staff totp-code --secret-file ~/alice.totp)"
+    """
+    from yaksok.accounts.staff import read_totp_secret, totp_code
+
+    out(totp_code(read_totp_secret(secret_file.expanduser())))
 
 
 @staff_app.command("list")

@@ -76,6 +76,10 @@ class Settings:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     behind_proxy: bool = False
+    #: Origins of pages on other sites whose browsers may call the cookie banner's routes
+    #: (``/consent/config``, ``/consent/choice``): exact ``scheme://host[:port]``, never ``*``.
+    #: Empty (the default): only pages of yaksok's own origin, e.g. behind the app's proxy.
+    cors_origins: tuple[str, ...] = ()
     #: Redis for the rate-limit counters (``redis://host:6379/0``), shared by several processes;
     #: empty: counters in this process's memory (the embedded default).
     redis_url: str = ""
@@ -173,6 +177,8 @@ def _edge(env) -> dict:
         values["public_url"] = check_public_url(env["YAKSOK_PUBLIC_URL"])
     if env.get("YAKSOK_TRUSTED_PROXIES"):
         values["trusted_proxies"] = check_proxies(env["YAKSOK_TRUSTED_PROXIES"].split(","))
+    if env.get("YAKSOK_CORS_ORIGINS"):
+        values["cors_origins"] = check_cors_origins(env["YAKSOK_CORS_ORIGINS"].split(","))
     for name in ("cert", "key"):
         if env.get(f"YAKSOK_TLS_{name.upper()}"):
             values[f"tls_{name}"] = Path(env[f"YAKSOK_TLS_{name.upper()}"])
@@ -232,6 +238,48 @@ def check_proxies(items) -> tuple[str, ...]:
                               field="YAKSOK_TRUSTED_PROXIES",
                               fix="list addresses or networks, e.g. 10.0.0.5,10.1.0.0/16") from None
         out.append(item)
+    return tuple(out)
+
+
+def check_cors_origins(items) -> tuple[str, ...]:
+    """Origins allowed to call the banner's routes from a browser: each exactly
+    ``scheme://host[:port]`` as a browser sends it in ``Origin`` (lower case, no path, no
+    trailing slash), https unless on loopback; ``*`` is refused."""
+    from urllib.parse import urlsplit
+
+    from yaksok.errors import ConfigError
+
+    out: list[str] = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        shown = item[:60]
+        if "*" in item:
+            raise ConfigError(f"{shown!r}: a wildcard is not an origin", field="YAKSOK_CORS_ORIGINS",
+                              fix="list each page origin exactly, comma-separated, e.g. "
+                                  "https://www.example.com,https://m.example.com")
+        try:
+            parts = urlsplit(item)
+            port = parts.port
+        except ValueError:
+            parts, port = None, None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+                or parts.path or parts.query or parts.fragment or parts.username \
+                or parts.password or item.endswith("/"):
+            raise ConfigError(f"{shown!r} is not an origin", field="YAKSOK_CORS_ORIGINS",
+                              fix="write each as scheme://host[:port] with no path and no "
+                                  "trailing slash, e.g. https://www.example.com")
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
+            raise ConfigError(f"{shown!r}: a page off this machine must be https",
+                              field="YAKSOK_CORS_ORIGINS",
+                              fix="use the page's https:// origin")
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        # A browser's Origin leaves out the scheme's own port.
+        shown_port = "" if port in (None, {"http": 80, "https": 443}[parts.scheme]) \
+            else f":{port}"
+        origin = f"{parts.scheme}://{host}{shown_port}"
+        if origin not in out:
+            out.append(origin)
     return tuple(out)
 
 

@@ -19,11 +19,12 @@ from fastapi import FastAPI
 
 from yaksok import __version__
 from yaksok.api import routes_apikeys, routes_audit, routes_cookies, routes_public, routes_staff
+from yaksok.api.cors import BannerCors
 from yaksok.api.edges import EdgeMiddleware
 from yaksok.api.openapi import install_openapi
 from yaksok.api.problems import install_problem_handlers
 from yaksok.engine import Yaksok, open_yaksok
-from yaksok.settings import Settings
+from yaksok.settings import Settings, check_cors_origins
 
 __all__ = ["create_app", "create_app_from_settings"]
 
@@ -76,6 +77,8 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     # Inside the problem middleware: its refusals carry the request id.
     app.add_middleware(EdgeMiddleware, trusted_proxies=yk.settings.trusted_proxies,
                        behind_proxy=yk.settings.behind_proxy)
+    # The banner's routes only, for the page origins listed (api/cors.py, docs/cookies.md).
+    app.add_middleware(BannerCors, origins=check_cors_origins(yk.settings.cors_origins))
     install_problem_handlers(app)
     install_openapi(app)  # every error answer, as it is sent, in /openapi.json
     # First: every page view of the app calls these (no path overlaps; matching is in order).

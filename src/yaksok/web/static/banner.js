@@ -82,9 +82,18 @@
       init.body = JSON.stringify(body);
     }
     return fetch(BASE + path, init).then(function (r) {
-      if (!r.ok) throw new Error('yaksok: ' + r.status);
+      if (!r.ok) throw new Error('HTTP ' + r.status + ' from ' + BASE + path.split('?')[0]);
       return r.json();
     });
+  }
+  // Say why in the console: a failure is otherwise silent (nothing gated runs, by design).
+  function warn(e) {
+    if (!window.console) return;
+    var cross = new URL(BASE + '/', location.href).origin !== location.origin;
+    console.error('yaksok cookie banner: ' + (e && e.message || e) + '. ' + (cross
+      ? 'This page (' + location.origin + ') calls yaksok at ' + BASE + ', another origin: the browser blocks the answers unless yaksok lists this origin in YAKSOK_CORS_ORIGINS. Set it, or serve yaksok under this origin through a reverse proxy (docs/cookies.md).'
+      : 'yaksok at ' + BASE + ' could not be reached or refused the call.') +
+      ' Until then no gated script runs.');
   }
 
   function el(tag, attrs, text) {
@@ -207,7 +216,8 @@
       var box = d.querySelector('input[data-yaksok-choice="' + c.key + '"]');
       choices[c.key] = !c.needs_consent || act === 'accept' || (act === 'save' && box.checked);
     });
-    store(choices).catch(function () {
+    store(choices).catch(function (e) {
+      warn(e);
       var err = document.getElementById(ID + '-err');
       if (err) err.textContent = T.error;
     });
@@ -242,7 +252,7 @@
         announce();
         if (!decided) show(false);
       })
-      .catch(function (e) { if (window.console) console.warn(e); }); // fail closed: nothing runs
+      .catch(warn); // fail closed: nothing runs
   }
 
   document.addEventListener('click', function (e) {

@@ -22,10 +22,10 @@ from pydantic import BaseModel
 from yaksok.actors import Actor
 from yaksok.api.auth import authorized, get_yaksok
 from yaksok.api.problems import problem_responses
+from yaksok.api.routes_public import MEDIA, policy_body, policy_headers, policy_responses
 
 router = APIRouter(tags=["notices"])
 
-_MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8"}
 #: Notice ids are database integers: a larger number names no notice, and must not reach SQL.
 _ID_MAX = 2**31 - 1
 
@@ -127,37 +127,32 @@ def notice(
     return _page(n.title(lang), lang, body)
 
 
-@router.get(
-    "/policy/{version}",
-    response_class=HTMLResponse,
-    responses={200: {"content": {"text/markdown": {}}}, **problem_responses(404, 422)},
-)
+@router.get("/policy/{version}", response_class=HTMLResponse,
+            responses=policy_responses(404, 422))
 def policy_version(
     request: Request,
     version: str = Path(max_length=64),
-    lang: Literal["ko", "en"] = Query("ko", description="Language: Korean (default) or English."),
-    fmt: Literal["html", "md"] = Query("html", alias="format",
-                                       description="`html` (default) or `md` (Markdown)."),
+    lang: Literal["ko", "en"] = Query("ko", description="Language: Korean (default) or English "
+                                      "(`json` carries both)."),
+    fmt: Literal["html", "md", "json"] = Query(
+        "html", alias="format", description="`html` (default), `md` (Markdown) or `json` (the "
+        "published policy as data, schema at `/policy/schema.json`)."),
 ) -> Response:
     """A published version of the privacy policy, as it was published (old ones included)."""
-    from yaksok.policy.render import render_policy
     from yaksok.policy.versions import published_version, version_digest
 
     yk = get_yaksok(request)
     # Rendered once per version text and format: the digest is one cheap look-up.
-    key = (version, version_digest(yk.engine, version), lang, fmt)
+    key = (version, version_digest(yk.engine, version), None if fmt == "json" else lang, fmt)
     cache: dict = request.app.state.policy_renderings
     body = cache.get(key) if key[1] else None
     if body is None:
-        published = published_version(yk.engine, version)  # NotFound if there is none
-        key = (version, published.content_sha256, lang, fmt)
-        body = cache[key] = render_policy(published.policy, lang=lang, fmt=fmt)
+        body = policy_body(request, published_version(yk.engine, version), lang, fmt)  # 404
     current = yk.published.version
-    headers = {"Content-Language": lang, "X-Policy-Version": version,
-               "Link": '</policy>; rel="latest-version"'}
+    headers = {**policy_headers(lang, fmt, version), "Link": '</policy>; rel="latest-version"'}
     if version != current:
         headers["X-Policy-Superseded-By"] = current
-    return Response(body, media_type=_MEDIA[fmt], headers=headers)
+    return Response(body, media_type=MEDIA[fmt], headers=headers)
 
 
 @router.get("/me/notices", response_model=list[MemberNoticeOut],

@@ -3,6 +3,8 @@
 The policy is public by law (it must be disclosed so data subjects can read it easily), so these
 need no token. The rendering is cached per (version, language, format): publishing a new version
 changes the key, so the cache can never serve a superseded text for the current version.
+``format=json`` is the published policy as data (``yaksok.policy.public``), whose JSON Schema is
+``/policy/schema.json``.
 """
 
 from __future__ import annotations
@@ -41,35 +43,74 @@ def healthz(request: Request) -> Health:
     return Health(status="ok", policy_version=yk.published.version)
 
 
-_MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8"}
+MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
+          "json": "application/json"}
+_SCHEMA_MEDIA = "application/schema+json"
 
 
-@router.get(
-    "/policy",
-    response_class=HTMLResponse,
-    responses={200: {"content": {"text/markdown": {}}}, **problem_responses(422, 503)},
-)
-def policy(
-    request: Request,
-    lang: Literal["ko", "en"] = Query("ko", description="Language: Korean (default) or English."),
-    fmt: Literal["html", "md"] = Query("html", alias="format",
-                                       description="`html` (default) or `md` (Markdown)."),
-) -> Response:
-    """The privacy policy in force, rendered (Korean HTML unless asked otherwise)."""
-    from yaksok.policy.render import render_policy  # imported late: a heavy, optional path
+def policy_responses(*statuses: int) -> dict:
+    """The answers of a policy route: HTML, Markdown, or the public document as JSON (its
+    schema inlined, so a client and the fuzzer read what the body holds)."""
+    from yaksok.policy.public import inline_refs, public_schema
 
-    yk = get_yaksok(request)
-    published = yk.published
-    key = (published.version, published.content_sha256, lang, fmt)
+    return {200: {"content": {"text/markdown": {}, "application/json": {
+        "schema": inline_refs(public_schema())}}}, **problem_responses(*statuses)}
+
+
+def policy_body(request: Request, published, lang: str, fmt: str) -> str:
+    """The rendering (or the JSON document) of a published version, cached per version text
+    and format: publishing changes the key, so a superseded text is never served."""
+    key = (published.version, published.content_sha256, None if fmt == "json" else lang, fmt)
     cache: dict = request.app.state.policy_renderings
     body = cache.get(key)
     if body is None:
         # Two requests racing here render the same text twice; both results are equal.
-        body = cache[key] = render_policy(published.policy, lang=lang, fmt=fmt)
-    return Response(body, media_type=_MEDIA[fmt], headers={
-        "Content-Language": lang,
-        "X-Policy-Version": published.version,
-    })
+        body = cache[key] = render_published(published.policy, lang, fmt)
+    return body
+
+
+def render_published(policy, lang: str, fmt: str) -> str:
+    # Imported late: heavy paths that only the policy routes take.
+    if fmt == "json":
+        from yaksok.policy.public import public_json
+
+        return public_json(policy)
+    from yaksok.policy.render import render_policy
+
+    return render_policy(policy, lang=lang, fmt=fmt)
+
+
+def policy_headers(lang: str, fmt: str, version: str) -> dict[str, str]:
+    # The JSON document carries both languages; it has no one Content-Language.
+    headers = {"X-Policy-Version": version}
+    if fmt != "json":
+        headers["Content-Language"] = lang
+    return headers
+
+
+@router.get("/policy", response_class=HTMLResponse, responses=policy_responses(422, 503))
+def policy(
+    request: Request,
+    lang: Literal["ko", "en"] = Query("ko", description="Language: Korean (default) or English "
+                                      "(`json` carries both)."),
+    fmt: Literal["html", "md", "json"] = Query(
+        "html", alias="format", description="`html` (default), `md` (Markdown) or `json` (the "
+        "published policy as data, schema at `/policy/schema.json`)."),
+) -> Response:
+    """The privacy policy in force, rendered (Korean HTML unless asked otherwise), or as data."""
+    published = get_yaksok(request).published
+    return Response(policy_body(request, published, lang, fmt), media_type=MEDIA[fmt],
+                    headers=policy_headers(lang, fmt, published.version))
+
+
+@router.get("/policy/schema.json", response_class=Response,
+            responses={200: {"content": {_SCHEMA_MEDIA: {"schema": {"type": "object"}}}}})
+def policy_schema() -> Response:
+    """The JSON Schema (2020-12) of `GET /policy?format=json`, version 1."""
+    from yaksok.policy.public import SCHEMA_FILE
+
+    return Response(SCHEMA_FILE.read_bytes(), media_type=_SCHEMA_MEDIA,
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/policy/versions", response_model=list[VersionOut])

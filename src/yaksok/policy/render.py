@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
@@ -254,6 +254,15 @@ class _Provenance:
 
     def note(self, text: str) -> str:
         return self.wrap(phrase("review.internal", self.lang) + ": " + text)
+
+
+def public_view(policy: Policy) -> tuple[Callable[[Any], bool], Callable[[str], bool]]:
+    """The two questions the public rendering decides by: ``shown(item)`` (the item, or one
+    around it, carries provenance, and additions render) and ``says(statement)`` (the policy
+    makes that claim of the wording). A projection of the public policy (``public.py``) asks
+    the same, so it never states what the public page does not."""
+    pv = _Provenance(policy, "en", "md", review=False)
+    return pv.shown, pv.says
 
 
 def _view(p: Policy, lang: str, fmt: str = "md", review: bool = False,

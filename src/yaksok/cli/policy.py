@@ -1,4 +1,6 @@
-"""`yaksok policy`: check, render, publish and list policy versions."""
+"""`yaksok policy`: check, render, publish and list policy versions; the policy as data
+(`show`), the policy file's JSON Schema (`schema`) and a new policy file (`new`, in
+``policy_new.py``)."""
 
 from __future__ import annotations
 
@@ -182,3 +184,103 @@ def policy_access_matrix(
         out(f"wrote {output}")
     else:
         out(text.rstrip("\n"))
+
+
+@policy_app.command("show")
+def policy_show(
+    file: Annotated[Path | None, typer.Argument(
+        help="A policy file to show instead of the policy in force (e.g. before publishing).",
+        show_default=False)] = None,
+    version: Annotated[str | None, typer.Option(
+        help="A published version instead of the one in force (see `yaksok policy versions`).",
+        show_default=False)] = None,
+    json_output: Annotated[bool, typer.Option(
+        "--json", help="Print the whole document (what GET /policy?format=json returns).")] = False,
+) -> None:
+    """Show the published policy as data: only what the public policy states (no provenance,
+    no internal notes). Without --json, a summary; with it, the JSON document whose schema is
+    GET /policy/schema.json (docs/policy-json.md).
+
+    \b
+    Examples:  yaksok policy show
+               yaksok policy show --json --version 2021-11-03 > policy-2021.json
+               yaksok policy show policies/somesing.yaml --json | jq '.consents[].key'
+    """
+    from yaksok.errors import ValidationError
+    from yaksok.policy.public import public_json, public_policy
+
+    if file is not None and version is not None:
+        raise ValidationError("give a FILE or --version, not both", field="--version",
+                              fix="drop FILE to show a published version")
+    if file is not None:
+        from yaksok.policy.loader import load_policy
+
+        policy = load_policy(file)
+    else:
+        yk = open_store()
+        try:
+            if version is None:
+                policy = yk.published.policy
+            else:
+                from yaksok.policy.versions import published_version
+
+                policy = published_version(yk.engine, version).policy
+        finally:
+            yk.close()
+    if json_output:
+        out(public_json(policy).rstrip("\n"))
+        return
+    doc = public_policy(policy)
+
+    def keys(items: list[dict]) -> str:
+        return ", ".join(x["key"] for x in items) or "-"
+
+    out(f"{doc['controller']['service']['en']} ({doc['controller']['name']['en']}): policy "
+        f"version {doc['version']}, effective {doc['effective']}")
+    out(f"categories ({len(doc['categories'])}): " + ", ".join(
+        f"{c['key']} [{c['collection']}]" for c in doc["categories"]))
+    out(f"purposes: {keys(doc['purposes'])}")
+    out(f"consent items: {keys(doc['consents'])}")
+    out(f"flows: {keys(doc['flows'])}")
+    out(f"cookies: {keys(doc['cookies'])}")
+    out("jurisdictions: " + ", ".join(f"{j['key']} (minimum age {j['minimum_age']})"
+                                      for j in doc["jurisdictions"]))
+    out("retention: " + (", ".join(f"{r['record_kind']} {r['period']}"
+                                   for r in doc["retention"]["rules"]) or "-"))
+    out(f"API scopes: {keys(doc['api_scopes'])}")
+    if doc["officer"]:
+        out(f"privacy officer: {doc['officer']['name']['en']} <{doc['officer']['email']}>")
+    out("the whole document: add --json")
+
+
+@policy_app.command("schema")
+def policy_schema(
+    output: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write the schema here instead of printing it.",
+        show_default=False)] = None,
+    update: Annotated[bool, typer.Option(
+        help="Rewrite the committed copies (docs/policy-file.schema.json and the package's "
+             "schemas/policy-file.v1.schema.json) after changing the model.")] = False,
+) -> None:
+    """Print the JSON Schema (2020-12) of the policy file, generated from the model, for
+    editors: completion, descriptions and unknown keys marked as you type (docs/policy-file.md).
+
+    \b
+    Examples:  yaksok policy schema --out policy-file.schema.json
+               yaksok policy schema --update
+    """
+    from yaksok.policy.file_schema import DOCS_COPY, PACKAGED, file_schema_text
+
+    text = file_schema_text()
+    targets = [output] if output else []
+    if update:
+        targets += [PACKAGED] + ([DOCS_COPY] if DOCS_COPY.parent.is_dir() else [])
+    if not targets:
+        out(text.rstrip("\n"))
+        return
+    for target in targets:
+        target.write_text(text, encoding="utf-8")
+        out(f"wrote {target}")
+
+
+from yaksok.cli import policy_new  # noqa: E402,F401 - registers `policy new` on policy_app

@@ -45,8 +45,9 @@ def test_the_cli_prints_the_proof(run, monkeypatch, cli_officer):
     code, out, err = run("member", "consent-proof", member_id)
     assert code == 0, err
     proof = json.loads(out)
+    # the items the form offered and the member left unticked are evidence too
     assert [(e["consent_key"], e["answer"]) for e in proof["events"]] == [
-        ("user_analysis", "given")]
+        ("user_analysis", "given"), ("sns_sign_in", "refused"), ("customised_ads", "refused")]
     assert proof["events"][0]["notice_text"]
     assert run("member", "consent-proof", "m_nobody")[0] != 0
 

@@ -22,7 +22,8 @@ from yaksok.api.idempotency import idempotently
 from yaksok.api.problems import problem_responses, request_id_of
 from yaksok.api.routes_audit import client_ip, history_response
 from yaksok.members.sessions import login_member, logout_member, session_seconds
-from yaksok.members.signup import sign_up
+from yaksok.errors import ValidationError
+from yaksok.members.signup import refused_items, sign_up
 
 __all__ = ["router"]
 
@@ -61,6 +62,21 @@ class SignUpIn(BaseModel):
         None, max_length=20, description="The exact notice text shown per consent item "
         "(default: the item's description in `lang`; at most 20,000 characters each); only its "
         "SHA-256 is kept.")
+    refused: list[str] | None = Field(
+        None, max_length=20,
+        description="Optional consent items the form showed and the member left unticked; each "
+        "is recorded as refused (evidence that refusing was offered). Leave it out to record "
+        "every consent item not given as refused; send [] to record none.")
+    name: str | None = Field(None, min_length=1, max_length=100,
+                             description="The real name (이름), when the policy declares it for "
+                             "sign-up (same as `values[\"user.name\"]`).")
+    values: dict[Annotated[str, Field(min_length=1, max_length=64)],
+                 Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
+        default={}, max_length=20,
+        description="Other values the form asked, by category key (e.g. "
+        "`user.demographic.gender`). Only categories the policy declares for sign-up: in the "
+        "flow `sign_up`, or in the flow `sns_sign_in` under a consent given here "
+        "(`GET /policy?format=json` lists the flows).")
     lang: Literal["ko", "en"] = "ko"
     channel: str = Field("app", max_length=32)
 
@@ -68,6 +84,8 @@ class SignUpIn(BaseModel):
 class SignUpOut(BaseModel):
     member_id: str
     jurisdiction: str
+    consents: list[str] = Field(description="The consent items given.")
+    refused: list[str] = Field(description="The consent items recorded as refused.")
 
 
 class LoginIn(BaseModel):
@@ -104,19 +122,33 @@ def post_member(body: SignUpIn, request: Request, response: Response) -> SignUpO
     With an `Idempotency-Key` header, a retry answers with the same member and creates none.
 
     Example body: `{"email": "kim@example.com", "password": "…", "phone": "010-1234-5678",
-    "birth_date": "2001-04-05", "sns_accounts": [{"provider": "kakao", "uid": "123",
-    "nickname": "노래하는민준"}], "consents": ["sns_sign_in"]}`
+    "birth_date": "2001-04-05", "name": "김민준", "sns_accounts": [{"provider": "kakao",
+    "uid": "123", "nickname": "노래하는민준"}], "consents": ["sns_sign_in"],
+    "refused": ["customised_ads", "user_analysis"]}`
+
+    Required items rest on the contract (필수: no consent is asked for them); optional consent
+    items are given in `consents` and refused in `refused`, both recorded as evidence.
+    docs/signup.md maps a Korean sign-up form onto this body, field by field.
     """
     yk = get_yaksok(request)
 
     def write(claim) -> SignUpOut:
+        values = dict(body.values)
+        if body.name is not None:
+            if "user.name" in values:
+                raise ValidationError("the name is given twice", field="name",
+                                      fix="send it as name or in values, not both")
+            values["user.name"] = body.name
         member_id = sign_up(
             yk, email=body.email, password=body.password, phone=body.phone,
             sns_accounts=[a.model_dump() for a in body.sns_accounts], birth_date=body.birth_date,
             declared_age=body.declared_age, country=body.country, consents=body.consents,
             notice_texts=body.notice_texts, lang=body.lang, channel=body.channel,
-            idempotency=claim, **request_context(request))
-        return SignUpOut(member_id=member_id, jurisdiction=yk.vault.member_row(member_id)[1])
+            values=values, refused=body.refused, idempotency=claim, **request_context(request))
+        given = list(dict.fromkeys(body.consents))
+        return SignUpOut(member_id=member_id, jurisdiction=yk.vault.member_row(member_id)[1],
+                         consents=given, refused=list(refused_items(
+                             yk.policy, given, body.refused, None, body.lang)))
 
     response.headers.update(_NO_STORE)
     return idempotently(request, caller="sign-up", operation="sign-up",

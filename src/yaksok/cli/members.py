@@ -37,6 +37,12 @@ def member_signup(
         help="An SNS account as provider:uid:nickname (repeatable).")] = None,
     consent: Annotated[list[str] | None, typer.Option(
         help="A consent item the member gives (repeatable), e.g. sns_sign_in.")] = None,
+    refuse: Annotated[list[str] | None, typer.Option(
+        help="A consent item the form showed and the member left unticked (repeatable); "
+             "without any, every item not given is recorded as refused.")] = None,
+    value: Annotated[list[str] | None, typer.Option(
+        help="Another value the form asked, category=value (repeatable), e.g. "
+             "user.name=홍길동; only categories the policy declares for sign-up.")] = None,
     channel: Annotated[str, typer.Option(help="Collection channel of the policy.")] = "app",
     password_stdin: Annotated[bool, typer.Option(
         help="Read the password from standard input instead of a prompt "
@@ -46,7 +52,8 @@ def member_signup(
 
     \b
     Example:  yaksok member signup --email kim@example.com --phone 010-1234-5678 \\
-                  --birth-date 2001-04-05 --sns kakao:12345:노래하는민준 --consent sns_sign_in
+                  --birth-date 2001-04-05 --sns kakao:12345:노래하는민준 --consent sns_sign_in \\
+                  --value user.name=홍길동 --value user.demographic.gender=female
     """
     from yaksok.members.signup import sign_up
 
@@ -57,11 +64,19 @@ def member_signup(
             raise errors.ValidationError("an SNS account is written provider:uid:nickname",
                                          field=f"--sns[{i}]", fix="e.g. kakao:12345:민준")
         accounts.append(tuple(parts))
+    values = {}
+    for i, text in enumerate(value or ()):
+        category, sep, given = text.partition("=")
+        if not sep or not category:
+            raise errors.ValidationError("a value is written category=value",
+                                         field=f"--value[{i}]", fix="e.g. --value user.name=홍길동")
+        values[category.strip()] = given
     born = parse_day(birth_date, "--birth-date") if birth_date else None
     password = read_password(password_stdin, env="YAKSOK_MEMBER_PASSWORD")
     member_id = sign_up(open_store(), email=email, password=password, phone=phone,
                         sns_accounts=accounts, birth_date=born, declared_age=declared_age,
-                        country=country, consents=consent or (), channel=channel)
+                        country=country, consents=consent or (), channel=channel,
+                        values=values, refused=refuse)
     out(member_id)
 
 

@@ -20,6 +20,15 @@
    and phone in the flow ``sign_up``, SNS ids and the nickname in ``sns_sign_in``, and the birth
    date only when a consent given here covers it (``sns_sign_in``: P1.10), under that consent.
    Without it the birth date is discarded: it never reaches the database.
+   Other values a sign-up form asks (``values``: category → value, e.g. the real name a Korean
+   form asks as 이름) are taken only where the policy declares them for sign-up: in the flow
+   ``sign_up`` (collected in it, on the contract), or in the flow ``sns_sign_in`` under a
+   consent given here that covers the category. Anything else is refused before any write,
+   naming the field and what the policy would need — never stored "just in case".
+6. **Refusals**: the optional consent items the form showed and the member left unticked
+   (``refused``; by default every consent item of the policy not given) are recorded as
+   ``refused`` events with the notice text shown, as evidence that refusing was offered and
+   chosen (PIPA 22(5): refusing optional items never restricts the service).
 
 The vault opens its own transaction for collection, so steps 5a and 5b cannot share one. If the
 batch fails, or a concurrent sign-up took an identifier meanwhile, ``_discard`` deletes every
@@ -37,7 +46,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from yaksok.accounts.passwords import check_password_rules, hash_password
-from yaksok.actors import member_actor, system_actor
+from yaksok.actors import MEMBER_SELF_PURPOSES, member_actor, system_actor
 from yaksok.errors import Conflict, UnderMinimumAge, ValidationError, YaksokError
 from yaksok.members.jurisdiction import jurisdiction_for, normalise_country
 from yaksok.members.lookups import EMAIL, PHONE, SNS_ID, active_holders
@@ -51,10 +60,20 @@ from yaksok.policy.transfers import origin_of
 from yaksok.services import Services
 from yaksok.vault import Vault, adult_from_age, adult_from_birth
 
-__all__ = ["DOB", "NICKNAME", "age_on", "check_age_gate", "sign_up"]
+__all__ = ["DOB", "NICKNAME", "NAME", "SIGN_UP_FLOWS", "age_on", "check_age_gate",
+           "refused_items", "sign_up", "sign_up_categories"]
 
 DOB = "user.demographic.date_of_birth"
 NICKNAME = "user.social.nickname"
+NAME = "user.name"
+#: The flows a sign-up form collects in: the form itself, and an SNS account linked on it.
+SIGN_UP_FLOWS = ("sign_up", "sns_sign_in")
+#: Categories sign-up takes through its own fields, not through ``values``.
+_OWN_FIELDS = {"user.contact.email": "email", "user.authorization.password": "password",
+               "user.contact.phone_number": "phone", DOB: "birth_date",
+               "user.social.account_id": "sns_accounts", NICKNAME: "sns_accounts"}
+_MAX_VALUES = 20
+_MAX_VALUE_LEN = 1000
 _MAX_AGE = 150
 _MAX_SNS = 10
 _TASK = "sign-up"
@@ -105,7 +124,7 @@ def check_age_gate(minimum: int, today: dt.date, *, birth_date=None,
     else:
         raise ValidationError("the age check needs a date of birth or a declared age",
                               field="birth_date",
-                              fix="pass birth_date (YYYY-MM-DD) or declared_age (years)")
+                              fix="give birth_date as YYYY-MM-DD or declared_age in years")
     if age < minimum:
         where = f" {place}" if place else ""
         raise UnderMinimumAge(
@@ -137,7 +156,7 @@ def _sns_list(sns_accounts) -> list[SnsAccount]:
             acct = normalise_sns(*item, field=where)
         else:
             raise ValidationError("an SNS account is (provider, uid, nickname)", field=where,
-                                  fix="pass a mapping with provider, uid and nickname")
+                                  fix="give an object with provider, uid and nickname")
         if any(a.lookup_value == acct.lookup_value for a in out):
             raise ValidationError("the same SNS account is listed twice", field=where,
                                   fix="list each account once")
@@ -159,9 +178,93 @@ def _consent_items(policy, consents, notice_texts, lang: str) -> dict[str, str]:
         text = texts.get(key) or item.description.get(lang)
         if not isinstance(text, str) or not text.strip():
             raise ValidationError("the notice text shown for a consent is empty",
-                                  field="notice_texts", fix="pass the exact text displayed")
+                                  field="notice_texts", fix="give the exact text displayed")
         out[key] = text
     return out
+
+
+def sign_up_categories(policy) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """{category: (flow, consent items it needs)} for what a sign-up form may take through
+    ``values``. A category of the flow ``sign_up`` that member management lists rests on the
+    contract and needs nothing more; any other (the flow ``sns_sign_in``'s, or an optional item
+    of the form) needs a consent item covering it, given on the same form."""
+    flows = {f.key: f for f in policy.flows}
+    own = {c for p in policy.purposes if p.key in MEMBER_SELF_PURPOSES for c in p.categories}
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for key in SIGN_UP_FLOWS:
+        flow = flows.get(key)
+        if flow is None:
+            continue
+        for cat in [*flow.requires, *flow.may_collect]:
+            if cat in out or cat in _OWN_FIELDS:
+                continue
+            needs = () if key == "sign_up" and cat in own else tuple(sorted(
+                c.key for c in policy.consents if cat in c.categories))
+            if (key != "sign_up" or cat not in own) and not needs:
+                continue  # nothing would make it lawful to take here
+            out[cat] = (key, needs)
+    return out
+
+
+def _values(policy, values, given: Mapping[str, str]) -> list[tuple[str, str, str, tuple]]:
+    """[(category, value, flow, consent items it rests on)] for the extra values of the form;
+    refuses what the policy does not declare for sign-up, before anything is written."""
+    if values is None:
+        return []
+    if not isinstance(values, Mapping):
+        raise ValidationError("values map a category key to a value", field="values",
+                              fix='send an object such as {"user.name": "홍길동"}')
+    if len(values) > _MAX_VALUES:
+        raise ValidationError(f"at most {_MAX_VALUES} values at sign-up", field="values",
+                              fix="collect the others later, in their own flows")
+    allowed = sign_up_categories(policy)
+    labels = {c.key: c.label.en for c in policy.categories}
+    out = []
+    for cat, value in values.items():
+        where = f"values.{cat}" if isinstance(cat, str) and len(cat) <= 64 else "values"
+        if cat in _OWN_FIELDS:
+            raise ValidationError(f"{labels.get(cat, cat)} has its own field at sign-up",
+                                  field=where, fix=f"send it as {_OWN_FIELDS[cat]}")
+        if cat not in allowed:
+            raise ValidationError(
+                "the policy does not declare this category for sign-up", field=where,
+                fix="send only " + (", ".join(sorted(allowed)) or "no extra values") +
+                "; to ask for more, declare the category in the flow sign_up of the policy")
+        flow, needs = allowed[cat]
+        if needs and not set(needs) & set(given):
+            raise ValidationError(
+                f"the policy collects {labels.get(cat, cat)} at sign-up only with consent",
+                field=where, fix="ask for the consent item " + " or ".join(needs) +
+                " on the form, or leave this value out")
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError("a value is a non-empty text", field=where,
+                                  fix="leave the category out instead of sending it empty")
+        if len(value) > _MAX_VALUE_LEN:
+            raise ValidationError(f"a value is at most {_MAX_VALUE_LEN} characters",
+                                  field=where, fix="shorten it")
+        out.append((cat, value.strip(), flow, tuple(sorted(set(needs) & set(given)))))
+    return out
+
+
+def refused_items(policy, given: Iterable[str], refused: Iterable[str] | None,
+                  notice_texts: Mapping[str, str] | None, lang: str) -> dict[str, str]:
+    """{consent key: notice text shown} for the items refused on the form: ``refused`` as given
+    (each must be a consent item not also given), or by default every item not given."""
+    given = set(given)
+    known = {c.key: c for c in policy.consents}
+    if refused is None:
+        keys = [k for k in known if k not in given]
+    else:
+        keys = list(dict.fromkeys(refused))
+        for key in keys:
+            if key not in known:
+                raise ValidationError("the policy has no such consent item", field="refused",
+                                      fix="use one of: " + ", ".join(known))
+            if key in given:
+                raise ValidationError("a consent item cannot be both given and refused",
+                                      field="refused", fix="list it in consents or in refused")
+    texts = dict(notice_texts or {})
+    return {k: texts.get(k) or known[k].description.get(lang) for k in keys}
 
 
 def _taken(yk: Services, checks: list[tuple[str, str, str]], *, exclude: str | None, ip, request_id
@@ -188,12 +291,18 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
             country: str | None = "KR", consents: Iterable[str] = (), channel: str = "app",
             ip: str | None = None, request_id: str | None = None,
             now: dt.datetime | None = None, notice_texts: Mapping[str, str] | None = None,
-            lang: str = "ko", region: str | None = None, idempotency=None) -> str:
+            lang: str = "ko", region: str | None = None, idempotency=None,
+            values: Mapping[str, str] | None = None,
+            refused: Iterable[str] | None = None) -> str:
     """Create a member (see the module docstring); returns the new member id ``m_...``.
 
     ``sns_accounts``: mappings (or tuples) of provider, uid, nickname. ``consents``: the consent
     items the member gave on the sign-up form; ``notice_texts`` maps each to the exact text shown
-    (default: the item's description in ``lang`` from the policy in force). ``ip``: the client's
+    (default: the item's description in ``lang`` from the policy in force). ``values``: other
+    values the form asked (category → value), taken only where the policy declares them for
+    sign-up (see the module docstring). ``refused``: the consent items the form showed and the
+    member left unticked (default: every item of the policy not given); each is recorded as
+    refused. ``ip``: the client's
     address, which sign-ups are rate-limited by. ``idempotency``: the client's key
     (``yaksok.store.idempotency``), answered with the member id in the values' transaction.
     """
@@ -225,6 +334,8 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
     phone_n = normalise_phone(phone, country_code)
     accounts = _sns_list(sns_accounts)
     given = _consent_items(policy, consents, notice_texts, lang)
+    declined = refused_items(policy, given, refused, notice_texts, lang)
+    extra = _values(policy, values, given)
     keep_birth_date = born is not None and bool(
         set(rules.consents_for_category.get(DOB, ())) & set(given))
     # 4: uniqueness among active members.
@@ -239,7 +350,8 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
     actor = member_actor(member_id)
     v.enrol_member(member_id, jurisdiction=jur.key, password_hash=password_hash,
                    age_verified_min=jur.minimum_age, age_checked_at=now, consents=given,
-                   channel=channel, now=now, adult_from=adult if adult > today else None,
+                   refused=declined, language=lang, channel=channel, now=now,
+                   adult_from=adult if adult > today else None,
                    transfer_origin=origin_of(country_code[:2]))
     # 5b: the values, all or nothing; undone with the member on any failure.
     items = [NewValue(member_id, EMAIL, email_n, channel, "sign_up"),
@@ -250,9 +362,20 @@ def sign_up(yk: Services, *, email: str, password: str, phone: str,
         items.append(NewValue(member_id, NICKNAME, accounts[0].nickname, channel, "sns_sign_in"))
     if keep_birth_date:
         items.append(NewValue(member_id, DOB, born.isoformat(), channel, "sns_sign_in"))
-    answer = {"member_id": member_id, "jurisdiction": jur.key}
+    items += [NewValue(member_id, cat, value, channel, flow)
+              for cat, value, flow, on in extra if not on]
+    # Values that rest on a consent given here are collected by the sign-up duty for the
+    # consent's purposes (a member acts only for member management), in the same undo scope.
+    by_consent = [NewValue(member_id, cat, value, channel, flow)
+                  for cat, value, flow, on in extra if on]
+    duty = system_actor(_TASK, purposes={p for _, _, _, on in extra for c in on
+                                         for p in policy.consent(c).purposes})
+    answer = {"member_id": member_id, "jurisdiction": jur.key, "consents": list(given),
+              "refused": list(declined)}
     recorded = False
     try:
+        if by_consent:
+            v.collect_batch(by_consent, actor=duty, ip=ip, request_id=request_id)
         v.collect_batch(items, actor=actor, ip=ip, request_id=request_id,
                         idempotency=_Answer(idempotency, answer) if idempotency else None)
         recorded = idempotency is not None

@@ -126,8 +126,8 @@ def _check_request(yk: Services, request_id: str, member_id: str, kind: str) -> 
                        fix="build the export for the member who made the request")
     if rq.right != kind:
         raise Conflict(f"the request is for the right {rq.right}, not {kind}", field="kind",
-                       fix="an access request gets kind='access', a portability request "
-                           "kind='portability'")
+                       fix="an access request gets the kind access, a portability request "
+                           "the kind portability")
     if rq.status not in _ANSWERING:
         raise Conflict(f"the request is {rq.status}", field="request_id",
                        fix="build the export once the requester is verified and before the "
@@ -148,7 +148,7 @@ def build_export(yk: Services, member_id: str, *, actor: Actor, request_id: str,
 
     if kind not in KINDS:
         raise ValidationError("kind must be access or portability", field="kind",
-                              fix="use kind='access' or kind='portability'")
+                              fix="give kind as access or portability")
     check_request_id(request_id)
     v = yk.vault
     v.authorize(actor, "subject_access", member_id=member_id, request_id=request_id)
@@ -218,7 +218,7 @@ def create_download(yk: Services, export_id: str, *, actor: Actor, now: dt.datet
     life = LINK_LIFETIME if valid_for is None else valid_for
     if life <= dt.timedelta(0):
         raise ValidationError("valid_for must be positive", field="valid_for",
-                              fix="e.g. timedelta(hours=24)")
+                              fix="give a positive duration, e.g. 24 hours")
     f = get_export(yk, export_id)
     v.authorize(actor, "export_link", member_id=f.member_ref, ip=ip, request_id=request_id)
     if f.expires_at <= now:

@@ -127,7 +127,7 @@ def write_held(v: Vault, member_id: str, record_kind: str, values: dict[str, str
     kind, rule = rule_for(v.policy, record_kind)
     if not values:
         raise ValidationError("a held record needs at least one value", field="values",
-                              fix="pass {category: value}")
+                              fix="give an object of category: value")
     v.authorize(actor, "write_held", member_id=member_id,
                 categories=tuple(sorted(c for c in values if isinstance(c, str))),
                 ip=ip, request_id=request_id)
@@ -138,7 +138,7 @@ def write_held(v: Vault, member_id: str, record_kind: str, values: dict[str, str
                                   field="values", fix="use: " + ", ".join(kind.categories))
         if not isinstance(value, str) or not value:
             raise ValidationError(f"the value of {category} must be a non-empty string",
-                                  field="values", fix="pass text")
+                                  field="values", fix="give the value as text")
     now = (at or utcnow()).astimezone(dt.UTC)
     expires = add_period(now, rule.period)
     scope = hold_scope(record_kind, expires)

@@ -241,10 +241,14 @@ class Vault:
                      age_verified_min: int | None, age_checked_at: dt.datetime | None,
                      consents: Mapping[str, str], channel: str, now: dt.datetime,
                      adult_from: dt.date | None = None,
-                     transfer_origin: str | None = None) -> None:
+                     transfer_origin: str | None = None,
+                     refused: Mapping[str, str] | None = None,
+                     language: str | None = None) -> None:
         """Sign-up's write: the member row and the consents the member gave on the form
         (``consents``: consent key → the exact notice text shown), in one transaction, each
-        consent checked against the policy in force and recorded as given by the member.
+        consent checked against the policy in force and recorded as given by the member;
+        ``refused`` (same shape) the items the form offered and the member left unticked,
+        recorded as refused; ``language``: the language of the texts shown.
         ``adult_from``: for a minor, the day they turn 18 (sealed, ``minors``)."""
         published = self.published
         with self.core_write() as conn:
@@ -259,7 +263,11 @@ class Vault:
             for key, text in consents.items():
                 ledger.give(conn, member_id, key, policy=published.policy,
                             policy_version=published.version, notice_text=text,
-                            channel=channel, actor_id=member_id, at=now)
+                            channel=channel, actor_id=member_id, at=now, language=language)
+            for key, text in (refused or {}).items():
+                ledger.refuse(conn, member_id, key, policy=published.policy,
+                              policy_version=published.version, notice_text=text,
+                              channel=channel, actor_id=member_id, at=now, language=language)
 
     def adult_from(self, member_id: str) -> dt.date | None:
         """The day a member the age gate found under 18 turns 18 (None for an adult)."""

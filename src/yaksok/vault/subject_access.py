@@ -73,7 +73,7 @@ def check_request_id(request_id: str) -> str:
     if not isinstance(request_id, str) or not _REQUEST_ID.match(request_id):
         raise ValidationError("request_id must be the rights request's id (letters, digits, "
                               "_.:-, at most 64)", field="request_id",
-                              fix="pass the id submit() returned, like rq_3f9c...")
+                              fix="give the id the request was given when submitted, like rq_3f9c...")
     return request_id
 
 

@@ -99,7 +99,7 @@ def parse_schedule(text: str | Schedule) -> Schedule:
 def _aware(after: dt.datetime) -> dt.datetime:
     if after.tzinfo is None:
         raise ValidationError("the time has no time zone", field="after",
-                              fix="pass an aware datetime, e.g. datetime.now(UTC)")
+                              fix="give the time with its UTC offset, e.g. 2026-12-01T09:00:00+09:00")
     return after
 
 

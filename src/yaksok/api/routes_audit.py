@@ -144,7 +144,7 @@ def audit_verify(
         pin = parse_vkey(key, ED25519) if key else None
     except InvalidCheckpoint as exc:
         raise ValidationError(str(exc), field="key",
-                              fix="pass the line `yaksok audit key` prints") from None
+                              fix="give the line `yaksok audit key` prints") from None
     r = get_yaksok(request).audit.verify(pin=pin, use_witness=witness)
     return VerifyOut(ok=r.ok, summary=r.summary(), entries=r.entries, checkpoints=r.checkpoints,
                      latest_size=r.latest_size,

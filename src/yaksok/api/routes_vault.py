@@ -171,7 +171,7 @@ def read_values(
     if purpose is None:
         if actor.kind != "member":
             raise ValidationError("name the purpose of the read", field="purpose",
-                                  fix="add ?purpose=<a purpose of the policy>")
+                                  fix="add the query parameter purpose, naming a purpose of the policy")
         purpose = MEMBER_READ_PURPOSE
     cats = [c.strip() for c in categories.split(",") if c.strip()]
     found = _vault(request).read(member_id, cats, purpose, actor=actor, task=task,

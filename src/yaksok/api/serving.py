@@ -35,7 +35,7 @@ def uvicorn_options(settings: Settings) -> dict:
         if not settings.public_url:
             raise ConfigError(
                 f"serving on {host} needs the address people reach yaksok at", field="YAKSOK_PUBLIC_URL",
-                fix="set YAKSOK_PUBLIC_URL=https://privacy.example.com/ (links in DRP answers "
+                fix="set YAKSOK_PUBLIC_URL to https://privacy.example.com/ (links in DRP answers "
                     "and emails start with it, never with a request's Host header)")
         if cert is None and not settings.behind_proxy:
             raise ConfigError(

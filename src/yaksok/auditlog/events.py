@@ -64,13 +64,13 @@ class AccessEvent:
                                   fix="say which rule refused the access")
         if self.at.tzinfo is None or self.at.utcoffset() is None:
             raise ValidationError("the time must carry a time zone", field="at",
-                                  fix="use datetime.now(UTC)")
+                                  fix="give the time with its UTC offset")
         if self.source_ip is not None:
             try:
                 ipaddress.ip_address(self.source_ip)
             except ValueError:
                 # Not echoed: whatever was passed here might not be an address at all.
                 raise ValidationError("source_ip is not an IP address", field="source_ip",
-                                      fix="pass the client's IPv4 or IPv6 address") from None
+                                      fix="give the client's IPv4 or IPv6 address") from None
         # Sorted and de-duplicated, so two encodings of the same access hash the same.
         object.__setattr__(self, "categories", tuple(sorted(set(self.categories))))

@@ -154,7 +154,7 @@ def subject_history(
                               fix="ask for 1 or more items, or leave it out for all")
     if not subject_ref:
         raise ValidationError("no member named", field="subject_ref",
-                              fix="pass the member's internal id")
+                              fix="give the member's internal id")
     tz = ZoneInfo(policy.access_log.inspection.timezone)
     words = _Words(policy, lang)
     # The log streams oldest first; a bounded deque keeps only the newest ``limit`` entries.

@@ -31,12 +31,12 @@ def load_pin(text: str, *, field_name: str = "--key") -> VerifierKey:
         except (OSError, IndexError, UnicodeDecodeError):
             raise ConfigError(f"{field_name} is neither a verifier key nor a readable file "
                               "holding one", field=field_name,
-                              fix="pass the line `yaksok audit key` prints, or its file") from None
+                              fix="give the line `yaksok audit key` prints, or its file") from None
     try:
         return parse_vkey(text, ED25519)
     except InvalidCheckpoint as exc:
         raise ConfigError(str(exc), field=field_name,
-                          fix="pass the line `yaksok audit key` prints") from None
+                          fix="give the line `yaksok audit key` prints") from None
 
 
 @dataclass

@@ -79,7 +79,7 @@ def registers_contract(
         key, sep, article = c.partition("=")
         if not sep:
             raise errors.ValidationError(f"--clause {c!r} is not CLAUSE=ARTICLE",
-                                         field="--clause", fix="e.g. liability='art. 9'")
+                                         field="--clause", fix="e.g. --clause liability='art. 9'")
         pairs[key.strip()] = article
     digest = _sha256(document)
     yk, actor = staff_store()

@@ -179,7 +179,8 @@ class FileKeyring:
             if version == current.active:
                 raise Conflict(
                     f"version {version} is the active {purpose!r} key; refusing to destroy it",
-                    fix=f"rotate({purpose!r}) first, rewrap what it protects, then retire it",
+                    fix=f"rotate the {purpose!r} key to a new version first, rewrap what it protects, "
+                    "then retire it",
                 )
             del current.keys[version]
             current.created.pop(version, None)
@@ -257,7 +258,7 @@ class FileKeyring:
                 _check_name(purpose)
                 raise ConfigError(
                     f"keyring {self._path} has no {purpose!r} key",
-                    fix=f"create its first version with rotate({purpose!r})",
+                    fix=f"create the first version of the {purpose!r} key (a key rotation does)",
                 ) from None
 
     def _reload(self, force: bool = False) -> None:

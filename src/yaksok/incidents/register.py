@@ -199,7 +199,7 @@ def freeze_affected(yk: Services, actor: Actor, incident_id: str, *,
             found = yk.vault.member_row(member_id, conn) if isinstance(member_id, str) else None
             if found is None:
                 raise ValidationError("a member id names no member", field="member_ids",
-                                      fix="pass the members' internal ids (m_...)")
+                                      fix="give the members' internal ids (m_...)")
             rows.append({"member_id": member_id, "incident_id": incident_id,
                          "jurisdiction": found[1], "source": source})
         done = conn.execute(incidents.update().where(

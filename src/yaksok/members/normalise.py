@@ -155,12 +155,12 @@ def normalise_sns(provider: str, uid: str, nickname: str, *,
             ch.isspace() or not ch.isprintable() for ch in user_id):
         raise ValidationError(
             f"the SNS user id must be 1 to {_UID_MAX} visible characters without spaces",
-            field=f"{field}.uid", fix="pass the id the provider returned at sign-in, unchanged")
+            field=f"{field}.uid", fix="give the id the provider returned at sign-in, unchanged")
     nick = unicodedata.normalize("NFC", nickname.strip()) if isinstance(nickname, str) else ""
     if not nick or len(nick) > _NICK_MAX or not nick.isprintable():
         raise ValidationError(
             f"the SNS nickname must be 1 to {_NICK_MAX} printable characters",
-            field=f"{field}.nickname", fix="pass the nickname the provider returned")
+            field=f"{field}.nickname", fix="give the nickname the provider returned")
     return SnsAccount(name, user_id, nick)
 
 

@@ -135,22 +135,22 @@ def _check(msg: NewMessage, templates: Templates) -> None:
     if set(msg.params) != set(spec.params):
         raise ValidationError(f"template {msg.template!r} takes the parameters "
                               f"{', '.join(spec.params)}", field="params",
-                              fix="pass exactly those")
+                              fix="give exactly those")
     for name, value in msg.params.items():
         if isinstance(value, bool) or not isinstance(value, int | str) or not _TOKEN.match(
                 str(value)):
             raise ValidationError(f"parameter {name!r} is not a short token", field="params",
-                                  fix="pass ids and labels only; personal values are read at "
+                                  fix="give ids and labels only; personal values are read at "
                                       "send time, never stored in the outbox")
     if spec.own_address is not None and (msg.member_id or "").startswith("m_"):
         # Erasure deletes a member's outbox rows by member id: a message that must outlive
         # the member (the farewell) may not be filed under it.
         raise ValidationError(f"template {msg.template!r} brings its own address; its "
                               "recipient is not a member", field="member_id",
-                              fix="pass the template's own reference (the farewell id)")
+                              fix="give the template's own reference (the farewell id)")
     if not _TOKEN.match(msg.member_id or "") or len(msg.member_id) > 32:
         raise ValidationError("member_id is not a member id", field="member_id",
-                              fix="pass the member's internal id")
+                              fix="give the member's internal id")
     if not msg.dedupe_key or len(msg.dedupe_key) > 200 or "@" in msg.dedupe_key:
         raise ValidationError("dedupe_key must be 1-200 characters without '@'",
                               field="dedupe_key", fix="build it from ids, e.g. "
@@ -290,7 +290,7 @@ class OutboxSender:
         if transport is not None and resolve_email is None:
             raise ValidationError("an email transport needs an address resolver",
                                   field="resolve_email",
-                                  fix="pass resolve_email (normally Outbox.resolver())")
+                                  fix="give the outbox the address resolver the wiring builds")
         self.engine = engine
         self.templates = templates
         self.transport = transport

@@ -93,7 +93,7 @@ class SmtpConfig:
         if not self.from_addr or "@" not in parseaddr(self.from_addr)[1]:
             raise ConfigError("the From address of notices is missing or not an address",
                               field="YAKSOK_SMTP_FROM",
-                              fix="set it, e.g. YAKSOK_SMTP_FROM='SOMESING <privacy@example.com>'")
+                              fix="set it, e.g. to SOMESING <privacy@example.com>")
         if self.password and not self.user:
             raise ConfigError("an SMTP password is set without a user", field="YAKSOK_SMTP_USER",
                               fix="set YAKSOK_SMTP_USER too, or unset YAKSOK_SMTP_PASSWORD")

@@ -224,7 +224,7 @@ def _rule(policy, jurisdiction: str, right: str):
 def _aware(value: dt.datetime, field: str) -> dt.datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError("the time has no time zone", field=field,
-                              fix="pass an aware datetime, e.g. datetime.now(UTC)")
+                              fix="give the time with its UTC offset, e.g. 2026-12-01T09:00:00+09:00")
     return value
 
 

@@ -101,7 +101,7 @@ def check_personal(v: Vault, right: str, personal: dict | None) -> dict | None:
     if personal is None:
         if right == "rectification":
             raise ValidationError("a rectification names the new value", field="personal",
-                                  fix='pass personal={"category": ..., "value": ...} or '
+                                  fix='give personal as {"category": ..., "value": ...} or '
                                       '{"value_id": ..., "value": ...}')
         return None
     if not isinstance(personal, dict) or any(k not in _PERSONAL_KEYS for k in personal):

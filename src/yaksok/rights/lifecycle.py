@@ -67,7 +67,7 @@ def aware(now: dt.datetime | None) -> dt.datetime:
     if now.tzinfo is None or now.utcoffset() is None:
         from yaksok.errors import ValidationError
         raise ValidationError("the time has no time zone", field="now",
-                              fix="pass an aware datetime, e.g. datetime.now(UTC)")
+                              fix="give the time with its UTC offset, e.g. 2026-12-01T09:00:00+09:00")
     return now.astimezone(dt.UTC)
 
 

@@ -90,7 +90,7 @@ def text_bytes(value, field_name: str = "value") -> bytes:
             data = None
     if data is None:  # raised outside the except block: no chained exception holds the value
         raise ValidationError("must be non-empty, valid Unicode text", field=field_name,
-                              fix="pass the value as a str (normalised by the caller)")
+                              fix="give the value as text (normalised by the caller)")
     return data
 
 
@@ -140,7 +140,7 @@ def check_kind(rules: Rules, category: str, flow: str | None, consents) -> None:
     raise OutsideFlow(
         f"{category} is required only in the flow(s) {', '.join(sorted(flows))}; outside "
         f"them it needs the member's consent to {covering}", field="flow",
-        fix=f"pass flow={sorted(flows)[0]!r} when collecting it for that flow, or ask for the "
+        fix=f"give flow as {sorted(flows)[0]} when collecting it for that flow, or ask for the "
             "consent" if flows else "ask for the consent")
 
 
@@ -158,7 +158,7 @@ def check_age(rules: Rules, item: NewValue, jurisdiction: str, today: dt.date) -
     born = _parse_date(item.value)
     if born is None or born > today:
         raise ValidationError("a date of birth is written YYYY-MM-DD and is not in the future",
-                              field="value", fix="pass the date as YYYY-MM-DD")
+                              field="value", fix="give the date as YYYY-MM-DD")
     # An unknown jurisdiction gets the strictest minimum of the policy.
     minimum = rules.minimum_age.get(jurisdiction, max(rules.minimum_age.values(), default=0))
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))

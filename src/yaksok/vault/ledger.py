@@ -92,7 +92,7 @@ def _check(policy, consent_key: str, policy_version: str, notice_text: str, chan
     if not isinstance(notice_text, str) or not notice_text.strip():
         raise ValidationError("the notice text shown to the member is required",
                               field="notice_text",
-                              fix="pass the exact text displayed; only its SHA-256 is kept")
+                              fix="give the exact text displayed; only its SHA-256 is kept")
     channels = [c.key for c in policy.channels]
     if channel not in channels:
         raise ValidationError("not a collection channel of the policy", field="channel",
@@ -102,7 +102,7 @@ def _check(policy, consent_key: str, policy_version: str, notice_text: str, chan
                               field="actor_id")
     if at is not None and (at.tzinfo is None or at.utcoffset() is None):
         raise ValidationError("the time must carry a time zone", field="at",
-                              fix="use datetime.now(UTC)")
+                              fix="give the time with its UTC offset")
 
 
 def _check_evidence(given_by: str, given_by_ref: str | None, language: str | None) -> None:
@@ -116,11 +116,11 @@ def _check_evidence(given_by: str, given_by_ref: str | None, language: str | Non
     if given_by != "member" and not (isinstance(given_by_ref, str) and _REF.match(given_by_ref)):
         raise ValidationError(f"a {given_by} is named by a reference id, never a name",
                               field="given_by_ref",
-                              fix="pass the id of the guardian's or agent's record (letters, "
+                              fix="give the id of the guardian's or agent's record (letters, "
                                   "digits, _.:- and at least one digit, e.g. guardian:g_1024)")
     if language is not None and not (isinstance(language, str) and _LANG.match(language)):
         raise ValidationError("the notice language is a language tag such as ko or en",
-                              field="language", fix="pass the language of the text shown")
+                              field="language", fix="give the language of the text shown")
 
 
 def record(target, member_id: str, consent_key: str, action: str, *, policy, policy_version: str,

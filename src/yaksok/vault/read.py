@@ -195,7 +195,7 @@ def _categories(categories) -> tuple[str, ...]:
     cats = (categories,) if isinstance(categories, str) else tuple(categories)
     if not cats or not all(isinstance(c, str) for c in cats):
         raise ValidationError("name at least one category, as category keys",
-                              field="categories", fix="pass keys like user.contact.email")
+                              field="categories", fix="give category keys like user.contact.email")
     return tuple(sorted(set(cats)))
 
 

@@ -99,7 +99,7 @@ def release(v: Vault, r: Release, member_id: str, categories, *, actor: Actor,
     cats = (categories,) if isinstance(categories, str) else tuple(categories)
     if not cats or not all(isinstance(c, str) for c in cats):
         raise ValidationError("name at least one category, as category keys",
-                              field="categories", fix="pass keys like user.contact.email")
+                              field="categories", fix="give category keys like user.contact.email")
     cats = tuple(sorted(set(cats)))
     since = r.period_from if since is None else since
     until = r.period_until if until is None else until

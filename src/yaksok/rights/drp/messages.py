@@ -88,7 +88,7 @@ def open_message(body: bytes | str, verify_key: str) -> tuple[dict, str]:
     text = body.strip()
     if not text:
         raise ValidationError("the request body is empty", field="body",
-                              fix="send base64(signature || JSON) as text/plain")
+                              fix="send the signature followed by the JSON, base64-encoded, as text/plain")
     if len(text) > MAX_MESSAGE_BYTES:
         raise ValidationError(f"the request body is over {MAX_MESSAGE_BYTES} bytes",
                               field="body", fix="send one request per message")

@@ -6,7 +6,14 @@ are the published policy's access tables (``tables_for(published)``); the vault 
 ``Vault.authorize``, which also writes every refusal to the access log.
 """
 
-from yaksok.access.decide import ACCOUNT_PURPOSE, HELD_PURPOSE, Decision, Mandate, decide
+from yaksok.access.decide import (
+    ACCOUNT_PURPOSE,
+    HELD_PURPOSE,
+    RIGHTS_PURPOSE,
+    Decision,
+    Mandate,
+    decide,
+)
 from yaksok.access.grants import AccessTables, Grant, build_tables, grant_for, tables_for
 from yaksok.access.operations import (
     AUDIT_READ,
@@ -19,5 +26,5 @@ from yaksok.access.operations import (
 )
 
 __all__ = ["ACCOUNT_PURPOSE", "AUDIT_READ", "AccessTables", "CAPABILITIES", "Decision", "Grant",
-           "HELD_PURPOSE", "Mandate", "OPERATIONS", "Operation", "RIGHTS_DECIDE",
+           "HELD_PURPOSE", "Mandate", "OPERATIONS", "Operation", "RIGHTS_DECIDE", "RIGHTS_PURPOSE",
            "STAFF_MANAGE", "build_tables", "decide", "grant_for", "operation", "tables_for"]

@@ -33,13 +33,17 @@ from yaksok.errors import (
     UnknownPurpose,
 )
 
-__all__ = ["Decision", "Mandate", "decide", "HELD_PURPOSE", "ACCOUNT_PURPOSE"]
+__all__ = ["Decision", "Mandate", "decide", "HELD_PURPOSE", "ACCOUNT_PURPOSE", "RIGHTS_PURPOSE"]
 
 #: The purpose an API key must act for to act for members in the app (closure, consents,
 #: requests, the account menu): member management.
 ACCOUNT_PURPOSE = "member_management"
 #: The only purpose held records are written and read for.
 HELD_PURPOSE = "legal_compliance"
+#: The purpose what is done to carry out a data-subject request is done for: answering the
+#: request is the controller's legal duty (PIPA 35-38, GDPR 12-22, CCPA 1798.130), so a
+#: mandate's grant rests on it and the access log names it (the monthly report's labels).
+RIGHTS_PURPOSE = "legal_compliance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,11 +245,16 @@ def _read(a: _Ask) -> Decision:
     return _cover(a)
 
 
+def _mandated(a: _Ask) -> Decision:
+    """Granted on the member's verified request, for the legal duty of answering it."""
+    return _granted(a.op, f"mandate:{a.mandate.request_id}", ((RIGHTS_PURPOSE, a.categories),))
+
+
 def _rectify(a: _Ask) -> Decision:
     if a.own:
         return _own_input(a) or _granted(a.op, "own-data")
     if a.mandated("rectification"):
-        return _granted(a.op, f"mandate:{a.mandate.request_id}")
+        return _mandated(a)
     return _cover(a)
 
 
@@ -253,7 +262,7 @@ def _erase_values(a: _Ask) -> Decision:
     if a.own:
         return _granted(a.op, "own-data")
     if a.mandated("erasure"):
-        return _granted(a.op, f"mandate:{a.mandate.request_id}")
+        return _mandated(a)
     if a.actor.kind == "app_backend" and not a.app_for_members or \
             a.actor.kind in ("staff", "processor_staff") and not a.has(RIGHTS_DECIDE):
         return _refused(a.op, "erase-not-allowed",

@@ -215,7 +215,7 @@ async def revoke_route(request_id: str, request: Request,
     from yaksok.rights.drp import revoke
 
     status = revoke(get_yaksok(request), _token(request), request_id, await request.body(),
-                    base_url=_base(request))
+                    base_url=_base(request), ip=client_ip(request))
     _push_later(request, background, request_id)
     return JSONResponse(status, headers=_NO_STORE)
 

@@ -109,7 +109,7 @@ def submit_request(body: SubmitIn, request: Request,
             except Exception:
                 # Whatever stopped the verification (a wrong password, the limits, a store
                 # down), no request nobody verified stays open, and a retry makes a new one.
-                cancel(yk, rq.id, actor=actor)
+                cancel(yk, rq.id, actor=actor, ip=ip)
                 if claim is not None:
                     yk.idempotency.forget(claim)
                 raise
@@ -182,7 +182,8 @@ def cancel_own_request(request: Request, request_id: str = RequestId,
     from yaksok.rights.requests import cancel
 
     _own_request(request, actor, request_id)
-    return _json(cancel(get_yaksok(request), request_id, actor=actor).to_dict())
+    return _json(cancel(get_yaksok(request), request_id, actor=actor,
+                        ip=client_ip(request)).to_dict())
 
 
 @router.get("/rights/decisions/{key}/explanation")
@@ -192,7 +193,8 @@ def explain(request: Request, key: str = Path(min_length=1, max_length=64),
     it used (P6.7)."""
     from yaksok.rights.handle import explain_decision
 
-    return _json(explain_decision(get_yaksok(request), actor.id, key, actor=actor))
+    return _json(explain_decision(get_yaksok(request), actor.id, key, actor=actor,
+                                  ip=client_ip(request)))
 
 
 # -- staff: the privacy officer ----------------------------------------------------------------
@@ -320,7 +322,8 @@ def start_request(request: Request, request_id: str = RequestId,
     """verified → in progress."""
     from yaksok.rights.requests import start
 
-    return _json(start(get_yaksok(request), request_id, actor=actor).to_dict())
+    return _json(start(get_yaksok(request), request_id, actor=actor,
+                       ip=client_ip(request)).to_dict())
 
 
 @router.post("/rights/requests/{request_id}/extend")
@@ -330,7 +333,7 @@ def extend_request(body: ExtendIn, request: Request, request_id: str = RequestId
     from yaksok.rights.requests import extend
 
     return _json(extend(get_yaksok(request), request_id, actor=actor,
-                        reason=body.reason).to_dict())
+                        reason=body.reason, ip=client_ip(request)).to_dict())
 
 
 @router.post("/rights/requests/{request_id}/refuse")
@@ -341,7 +344,7 @@ def refuse_request(body: RefuseIn, request: Request, request_id: str = RequestId
     from yaksok.rights.requests import refuse
 
     return _json(refuse(get_yaksok(request), request_id, actor=actor,
-                        reason=body.reason).to_dict())
+                        reason=body.reason, ip=client_ip(request)).to_dict())
 
 
 @router.post("/rights/requests/{request_id}/cancel")
@@ -350,7 +353,8 @@ def staff_cancel(request: Request, request_id: str = RequestId,
     """Cancel a request (e.g. the requester withdrew it by phone)."""
     from yaksok.rights.requests import cancel
 
-    return _json(cancel(get_yaksok(request), request_id, actor=actor).to_dict())
+    return _json(cancel(get_yaksok(request), request_id, actor=actor,
+                        ip=client_ip(request)).to_dict())
 
 
 @router.post("/rights/requests/{request_id}/carry-out")
@@ -361,7 +365,7 @@ def carry_out_request(request: Request, body: CarryOutIn | None = None,
     from yaksok.rights.handle import carry_out
 
     done = carry_out(get_yaksok(request), request_id, actor=actor,
-                     lang=body.lang if body else "ko")
+                     lang=body.lang if body else "ko", ip=client_ip(request))
     return _json({"request": done.request.to_dict(), "result": done.result,
                   "explanation": done.explanation})
 

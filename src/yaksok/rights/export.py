@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from yaksok.access import RIGHTS_PURPOSE
 from yaksok.actors import Actor
 from yaksok.auditlog.history import subject_history
 from yaksok.crypto.envelope import new_id, open_value, seal_value
@@ -135,7 +136,8 @@ def _check_request(yk: Services, request_id: str, member_id: str, kind: str) -> 
 
 
 def build_export(yk: Services, member_id: str, *, actor: Actor, request_id: str, kind: str,
-                 now: dt.datetime | None = None, period: str | None = None) -> ExportFile:
+                 now: dt.datetime | None = None, period: str | None = None,
+                 ip: str | None = None) -> ExportFile:
     """Build, seal and store the member's export for request ``request_id``.
 
     ``kind``: ``access`` (everything, with the HTML reports) or ``portability`` (the data the
@@ -151,7 +153,7 @@ def build_export(yk: Services, member_id: str, *, actor: Actor, request_id: str,
                               fix="give kind as access or portability")
     check_request_id(request_id)
     v = yk.vault
-    v.authorize(actor, "subject_access", member_id=member_id, request_id=request_id)
+    v.authorize(actor, "subject_access", member_id=member_id, request_id=request_id, ip=ip)
     now = (now or utcnow()).astimezone(dt.UTC)
     expires = add_period(now, period or EXPORT_PERIOD)
     if expires <= now:
@@ -159,7 +161,7 @@ def build_export(yk: Services, member_id: str, *, actor: Actor, request_id: str,
     _check_request(yk, request_id, member_id, kind)
     published = yk.published
     policy = published.policy
-    values = subject_rows(v, member_id, actor=actor, request_id=request_id)
+    values = subject_rows(v, member_id, actor=actor, request_id=request_id, ip=ip)
     found = v.member_row(member_id)
     jurisdiction = found[1] if found is not None else None
     with storage_errors(yk.engine):
@@ -167,7 +169,7 @@ def build_export(yk: Services, member_id: str, *, actor: Actor, request_id: str,
         history = {lang: [] if kind == "portability" else
                    subject_history(yk.engine, policy, member_id, lang=lang) for lang in ("ko", "en")}
     held = held_summary(v, member_id, now=now)
-    external = access_external(yk, member_id, actor=actor, request_id=request_id)
+    external = access_external(yk, member_id, actor=actor, request_id=request_id, ip=ip)
     export_id = new_id("ex_")
     doc = report.export_document(
         policy, kind=kind, export_id=export_id, request_id=request_id, member_ref=member_id,
@@ -254,7 +256,8 @@ def download(yk: Services, token: str, *, actor: Actor, ip: str | None = None,
 
     v = yk.vault
     now = (now or utcnow()).astimezone(dt.UTC)
-    fields = dict(actor=actor, operation="download", ip=ip, purpose=None,
+    # An export is the answer to the member's request: downloaded for the duty of giving it.
+    fields = dict(actor=actor, operation="download", ip=ip, purpose=RIGHTS_PURPOSE,
                   policy_version=v.rules().version)
     if not isinstance(token, str) or not _TOKEN.match(token):
         v.deny(NotFound("no such download link", field="token",

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from yaksok.access import RIGHTS_PURPOSE
 from yaksok.errors import ConfigError, Conflict, YaksokError
 from yaksok.rights.external_sql import (
     MASK,
@@ -109,14 +110,14 @@ class _Step:
 
 
 def _request_ok(yk: ExternalServices, v: Vault, member_id: str, request_id: str, rights: tuple, *, actor,
-                operation: str):
+                operation: str, ip: str | None = None):
     """The request exists, is the member's, is of the right kind and is being carried out;
     otherwise the refusal is logged and raised."""
     from yaksok.rights.lifecycle import ID_RE, require_handler
     from yaksok.rights.requests import get_request
 
     require_handler(yk, actor, "carry out a request on external datasets",  # logs a refusal
-                    member_id=member_id, log_as=operation,
+                    member_id=member_id, log_as=operation, ip=ip,
                     request_id=request_id if ID_RE.match(str(request_id)) else None)
     try:
         rq = get_request(yk, request_id)
@@ -130,7 +131,7 @@ def _request_ok(yk: ExternalServices, v: Vault, member_id: str, request_id: str,
             raise Conflict(f"the rights request is {rq.status}", field="request_id",
                            fix="verify the requester first; a closed request is not carried out")
     except YaksokError as exc:
-        v.deny(exc, actor=actor, operation=operation, member_id=member_id, purpose=None,
+        v.deny(exc, actor=actor, operation=operation, member_id=member_id, purpose=None, ip=ip,
                request_id=request_id if ID_RE.match(str(request_id)) else None,
                policy_version=v.rules().version)
     return rq
@@ -143,7 +144,8 @@ def _reason(request_id: str, ds) -> str:
 # -- the two rights ----------------------------------------------------------------------------
 
 
-def access_external(yk: ExternalServices, member_id: str, *, actor, request_id: str) -> list[ExternalRows]:
+def access_external(yk: ExternalServices, member_id: str, *, actor, request_id: str,
+                    ip: str | None = None) -> list[ExternalRows]:
     """The member's rows of every declared external table (declared columns only), for an
     access or portability request. One ``read`` entry per dataset is committed before the
     values are returned; nothing of them is stored in yaksok."""
@@ -152,7 +154,8 @@ def access_external(yk: ExternalServices, member_id: str, *, actor, request_id: 
     if not datasets:
         return []
     v = yk.vault
-    _request_ok(yk, v, member_id, request_id, _ACCESS_RIGHTS, actor=actor, operation="read")
+    _request_ok(yk, v, member_id, request_id, _ACCESS_RIGHTS, actor=actor, operation="read",
+                ip=ip)
     out: list[ExternalRows] = []
     events = []
     with _connected(yk, datasets, write=False) as reached:
@@ -172,6 +175,7 @@ def access_external(yk: ExternalServices, member_id: str, *, actor, request_id: 
                     out.append(ExternalRows(ds.key, t.name, rows, dict(t.columns)))
             events.append(v.event(actor=actor, operation="read", outcome="granted",
                                   member_id=member_id, categories=sorted(read),
+                                  purpose=RIGHTS_PURPOSE, ip=ip,
                                   reason=_reason(request_id, ds), request_id=request_id,
                                   policy_version=v.rules().version))
     with v.write() as yconn:
@@ -179,7 +183,8 @@ def access_external(yk: ExternalServices, member_id: str, *, actor, request_id: 
     return out
 
 
-def erase_external(yk: ExternalServices, member_id: str, *, actor, request_id: str) -> list[ExternalErasure]:
+def erase_external(yk: ExternalServices, member_id: str, *, actor, request_id: str,
+                   ip: str | None = None) -> list[ExternalErasure]:
     """Carry out an erasure request on the declared tables, dataset by dataset (one
     transaction each; one ``erase`` entry per dataset). The request decides the scope: with
     ``details.categories`` only the columns of those categories are erased, in the datasets
@@ -191,7 +196,7 @@ def erase_external(yk: ExternalServices, member_id: str, *, actor, request_id: s
         return []
     v = yk.vault
     rq = _request_ok(yk, v, member_id, request_id, _ERASURE_RIGHTS, actor=actor,
-                     operation="erase")
+                     operation="erase", ip=ip)
     wanted = rq.details.get("categories")
     wanted = frozenset(wanted) if wanted else None
     if wanted is not None:  # a dataset without the categories is not reached at all
@@ -204,7 +209,7 @@ def erase_external(yk: ExternalServices, member_id: str, *, actor, request_id: s
         plans = [_plan(ds, shapes, wanted) for ds, _url, _conn, shapes in reached]
         for (ds, url, conn, shapes), steps in zip(reached, plans, strict=True):
             out.extend(_erase_dataset(yk, v, ds, url, conn, shapes, steps, member_id,
-                                      actor=actor, request_id=request_id))
+                                      actor=actor, request_id=request_id, ip=ip))
     return out
 
 
@@ -255,7 +260,7 @@ def _plan(ds, shapes, wanted: frozenset[str] | None) -> list[_Step]:
 
 
 def _erase_dataset(yk: ExternalServices, v: Vault, ds, url, conn, shapes, steps: list[_Step], member_id: str, *,
-                   actor, request_id: str) -> list[ExternalErasure]:
+                   actor, request_id: str, ip: str | None = None) -> list[ExternalErasure]:
     held: list[str] = []
     done: list[ExternalErasure] = []
     touched: set[str] = set()
@@ -266,7 +271,7 @@ def _erase_dataset(yk: ExternalServices, v: Vault, ds, url, conn, shapes, steps:
                 t, shape = step.table, shapes[step.table.name]
                 if not isinstance(t.erasure, str):
                     n = _hold(yk, conn, ds, t, shape, member_id, actor=actor, held=held,
-                              clear=step.clear or None)
+                              clear=step.clear or None, ip=ip)
                 elif step.clear:
                     n = _clear(conn, ds, t, shape, member_id, step.clear)
                 else:
@@ -279,19 +284,20 @@ def _erase_dataset(yk: ExternalServices, v: Vault, ds, url, conn, shapes, steps:
             with v.write() as yconn:
                 v.append(yconn, v.event(actor=actor, operation="erase", outcome="granted",
                                         member_id=member_id, categories=sorted(touched),
+                                        purpose=RIGHTS_PURPOSE, ip=ip,
                                         reason=_reason(request_id, ds),
                                         request_id=request_id,
                                         policy_version=v.rules().version))
             logged = True
     except BaseException:
         _compensate(v, held, member_id, actor=actor, request_id=request_id,
-                    reason=_reason(request_id, ds), logged=logged)
+                    reason=_reason(request_id, ds), logged=logged, ip=ip)
         raise
     return done
 
 
 def _compensate(v: Vault, held: list[str], member_id: str, *, actor, request_id: str, reason: str,
-                logged: bool) -> None:
+                logged: bool, ip: str | None = None) -> None:
     """Undo yaksok's side of a dataset whose external transaction did not commit."""
     if not held and not logged:
         return
@@ -299,5 +305,5 @@ def _compensate(v: Vault, held: list[str], member_id: str, *, actor, request_id:
         if held:
             v.delete_held(yconn, held)
         v.append(yconn, v.event(actor=actor, operation="erase", outcome="denied",
-                                member_id=member_id, reason=f"{reason}:rolled-back",
+                                member_id=member_id, reason=f"{reason}:rolled-back", ip=ip,
                                 request_id=request_id, policy_version=v.rules().version))

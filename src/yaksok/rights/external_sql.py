@@ -317,7 +317,7 @@ def _clear(conn, ds, t, shape: _Shape, member_id: str, how: dict[str, str]) -> i
 
 
 def _hold(yk: ExternalServices, conn, ds, t, shape: _Shape, member_id: str, *, actor, held: list[str],
-          clear: dict[str, str] | None = None) -> int:
+          clear: dict[str, str] | None = None, ip: str | None = None) -> int:
     """Write each of the member's rows to held records, then delete exactly those rows; with
     ``clear`` (a partial erasure), only those columns are held and then cleared in place."""
     from yaksok.retention import write_record
@@ -339,7 +339,8 @@ def _hold(yk: ExternalServices, conn, ds, t, shape: _Shape, member_id: str, *, a
         values_of = {t.columns[col]: str(_plain(row[col])) for col in columns
                      if row[col] is not None and _plain(row[col]) not in ("", done.get(col))}
         if values_of:
-            held.append(write_record(yk, member_id, t.erasure.hold, values_of, actor=actor).id)
+            held.append(write_record(yk, member_id, t.erasure.hold, values_of, actor=actor,
+                                     ip=ip).id)
     keys = [tuple(row[c.name] for c in pk) for row in rows]
     for i in range(0, len(keys), _PK_CHUNK):
         chunk = keys[i:i + _PK_CHUNK]

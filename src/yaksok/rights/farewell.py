@@ -61,7 +61,7 @@ def farewell_of(conn: sa.Connection, request_id: str):
     return conn.execute(sa.select(t).where(t.c.request_id == request_id)).first()
 
 
-def prepare(yk: Services, row, *, now: dt.datetime) -> dict:
+def prepare(yk: Services, row, *, now: dt.datetime, ip: str | None = None) -> dict:
     """Before the account is erased: seal the member's address for the farewell. Returns the
     progress entry: ``{"farewell_id": id}``, or ``{"farewell_id": None, "why": code}`` when
     there is nobody to write to (no address, or the vault refused it)."""
@@ -74,7 +74,8 @@ def prepare(yk: Services, row, *, now: dt.datetime) -> dict:
         return {"farewell_id": found.id}
     try:
         address = v.read_one(row.member_id, EMAIL_CATEGORY, LEGAL_DUTY_PURPOSE,
-                             actor=outbox_actor(), request_id=row.id, reason="rights:farewell")
+                             actor=outbox_actor(), request_id=row.id, reason="rights:farewell",
+                             ip=ip)
     except NotFound:
         address = None
     except Refused as exc:  # never a reason to keep an account the member wants erased

@@ -103,11 +103,12 @@ def _step(yk: Services, row, progress: dict, name: str, fn) -> dict:
     return progress[name]
 
 
-def carry_out(yk: ExternalServices, request_id: str, *, actor, lang: str = "ko", now: dt.datetime | None = None
-              ) -> Outcome:
-    """Do the right of the request and complete it (see the module docstring)."""
+def carry_out(yk: ExternalServices, request_id: str, *, actor, lang: str = "ko", now: dt.datetime | None = None,
+              ip: str | None = None) -> Outcome:
+    """Do the right of the request and complete it (see the module docstring). ``ip``: the
+    client's address, written to every access-log entry the steps make."""
 
-    require_handler(yk, actor, "carry out a request")
+    require_handler(yk, actor, "carry out a request", ip=ip)
     now = aware(now)
     v = yk.vault
     with yk.engine.connect() as conn:
@@ -124,42 +125,44 @@ def carry_out(yk: ExternalServices, request_id: str, *, actor, lang: str = "ko",
         from yaksok.rights.export import build_export
 
         def export():
-            f = build_export(yk, m, actor=actor, request_id=rid, kind=row.right, now=now)
+            f = build_export(yk, m, actor=actor, request_id=rid, kind=row.right, now=now, ip=ip)
             return {"export_id": f.id, "size": f.size}
         result = dict(_step(yk, row, progress, "export", export))
     elif row.right == "rectification":
-        result = _step(yk, row, progress, "rectified", lambda: _rectify(yk, v, row, actor))
+        result = _step(yk, row, progress, "rectified", lambda: _rectify(yk, v, row, actor, ip))
     elif row.right == "erasure":
-        result = _erase(yk, v, row, progress, details, actor, now)
+        result = _erase(yk, v, row, progress, details, actor, now, ip)
     elif row.right == "restriction":
         result = _step(yk, row, progress, "restricted", lambda: {
             "restriction_id": v.restrict(m, details.get("purpose"), details["reason"],
-                                         actor=actor, request_id=rid),
+                                         actor=actor, request_id=rid, ip=ip),
             "purpose": details.get("purpose") or "all"})
     elif row.right == "objection":
         result = _step(yk, row, progress, "objected", lambda: {
             "objection_id": v.object_to(m, "purpose", details["purpose"], actor=actor,
-                                        request_id=rid), "purpose": details["purpose"]})
+                                        request_id=rid, ip=ip), "purpose": details["purpose"]})
     elif row.right == "automated_decision" and details["action"] == "refuse":
         key = details["decision"]
         purpose = v.rules().decisions[key][0]
         stops = v.rules().purposes[purpose].objectable
         result = _step(yk, row, progress, "objected", lambda: {
             "action": "refuse", "decision": key,
-            "objection_id": v.object_to(m, "decision", key, actor=actor, request_id=rid),
+            "objection_id": v.object_to(m, "decision", key, actor=actor, request_id=rid,
+                                        ip=ip),
             "stopped_purpose": purpose if stops else None})
     elif row.right == "automated_decision":
-        explanation = explain_decision(yk, m, details["decision"], actor=actor)
+        explanation = explain_decision(yk, m, details["decision"], actor=actor, ip=ip,
+                                       request_id=rid)
         result = {"action": "explain", "decision": explanation["decision"],
                   "categories_used": explanation["categories_used"]}
     else:
         result = _step(yk, row, progress, "withdrawn",
-                       lambda: _withdraw(yk, v, row, details["consent"], actor, lang, now))
-    done = complete(yk, rid, actor=actor, result=result, now=now)
+                       lambda: _withdraw(yk, v, row, details["consent"], actor, lang, now, ip))
+    done = complete(yk, rid, actor=actor, result=result, now=now, ip=ip)
     return Outcome(done, result, explanation)
 
 
-def _rectify(yk: Services, v: Vault, row, actor) -> dict:
+def _rectify(yk: Services, v: Vault, row, actor, ip: str | None = None) -> dict:
     personal = open_personal(yk, row.id) or {}
     target = personal.get("value_id") or personal["category"]
     category = personal.get("category")
@@ -170,11 +173,12 @@ def _rectify(yk: Services, v: Vault, row, actor) -> dict:
                            fix="refuse the request, or ask which value is meant")
     value_id = v.rectify(row.member_id, target, personal["value"], actor=actor,
                          mandate=_mandate(row), channel=COLLECTION_CHANNEL[row.channel],
-                         request_id=row.id)
+                         request_id=row.id, ip=ip)
     return {"value_id": value_id, "category": category}
 
 
-def _erase(yk: ExternalServices, v: Vault, row, progress: dict, details: dict, actor, now) -> dict:
+def _erase(yk: ExternalServices, v: Vault, row, progress: dict, details: dict, actor, now,
+           ip: str | None = None) -> dict:
     from yaksok.rights import farewell
     from yaksok.rights.external import erase_external
 
@@ -183,26 +187,27 @@ def _erase(yk: ExternalServices, v: Vault, row, progress: dict, details: dict, a
 
     def external():  # the request's categories, or everything, as the request itself says
         return [[e.dataset, e.table, e.strategy, e.count]
-                for e in erase_external(yk, m, actor=actor, request_id=rid)]
+                for e in erase_external(yk, m, actor=actor, request_id=rid, ip=ip)]
 
     ext = _step(yk, row, progress, "external", external)
     if cats:
         # Held records (statutory copies) live apart and stay (P12.7).
         n = _step(yk, row, progress, "deleted", lambda: v.delete_values(
-            m, actor=actor, mandate=_mandate(row), categories=cats, request_id=rid))
+            m, actor=actor, mandate=_mandate(row), categories=cats, request_id=rid, ip=ip))
         return {"scope": "categories", "categories": cats, "external": ext, "deleted": n}
 
     # Before anything of the account is erased: the address to tell the requester at.
-    fw = _step(yk, row, progress, "farewell", lambda: farewell.prepare(yk, row, now=now))
+    fw = _step(yk, row, progress, "farewell", lambda: farewell.prepare(yk, row, now=now, ip=ip))
 
     def close():
         status = _member_status(yk, m)
         if status == "active":
-            receipt = v.close_account(m, actor=actor, now=now, request_id=rid)
+            receipt = v.close_account(m, actor=actor, now=now, request_id=rid, ip=ip,
+                                      mandate=_mandate(row))
             return {"destroyed": {d.category: d.count for d in receipt.destroyed},
                     "held": {h.record_kind: h.count for h in receipt.held}}
         if status == "closed":
-            v.erase_member(m, actor=actor, request_id=rid)
+            v.erase_member(m, actor=actor, request_id=rid, ip=ip)
         return {"destroyed": {}, "held": {}}
 
     closed = _step(yk, row, progress, "closed", close)
@@ -211,7 +216,8 @@ def _erase(yk: ExternalServices, v: Vault, row, progress: dict, details: dict, a
     return {"scope": "account", "external": ext, **closed}
 
 
-def _withdraw(yk: Services, v: Vault, row, consent: str, actor, lang: str, now) -> dict:
+def _withdraw(yk: Services, v: Vault, row, consent: str, actor, lang: str, now,
+              ip: str | None = None) -> dict:
     if consent not in v.effective_consents(row.member_id):
         return {"consent": consent, "withdrawn": False}
     item = yk.policy.consent(consent)
@@ -221,13 +227,15 @@ def _withdraw(yk: Services, v: Vault, row, consent: str, actor, lang: str, now) 
         row.member_id, consent, notice_text=item.description.get(lang),
         channel=COLLECTION_CHANNEL[row.channel], actor=actor, at=now, language=lang,
         given_by=_GIVEN_BY[row.requester], given_by_ref=f"rights:{row.id}" if agent else None,
-        request_id=row.id)
+        request_id=row.id, ip=ip)
     return {"consent": consent, "withdrawn": True, "event_id": event_id}
 
 
-def explain_decision(yk: Services, member_id: str, decision_key: str, *, actor) -> dict:
+def explain_decision(yk: Services, member_id: str, decision_key: str, *, actor,
+                     ip: str | None = None, request_id: str | None = None) -> dict:
     """The decision's declared criteria and the member's categories it uses (counts of the
-    member's values in each, never the values): PIPA 37-2(3), GDPR 15(1)(h)."""
+    member's values in each, never the values): PIPA 37-2(3), GDPR 15(1)(h). ``request_id``:
+    the rights request it answers, if one does."""
 
     d = next((x for x in yk.policy.automated_decisions if x.key == decision_key), None)
     if d is None:
@@ -236,7 +244,7 @@ def explain_decision(yk: Services, member_id: str, decision_key: str, *, actor) 
                               fix="use one of: " + ", ".join(
                                   x.key for x in yk.policy.automated_decisions))
     require_member_side(yk, actor, member_id, "ask for an explanation",
-                        operation="explain_decision")
+                        operation="explain_decision", ip=ip)
     v = yk.vault
     cats = sorted(d.categories)
     if v.member_status(member_id) in (None, "erased"):
@@ -244,7 +252,7 @@ def explain_decision(yk: Services, member_id: str, decision_key: str, *, actor) 
     counts = v.live_counts(member_id, cats)
     used = {c: counts[c] for c in cats if counts.get(c)}
     with v.core_write() as conn:
-        event = admin_event(v, actor=actor, row=_Subject(member_id),
+        event = admin_event(v, actor=actor, row=_Subject(member_id, request_id), ip=ip,
                             reason=f"rights:explain:{d.key}", categories=sorted(used))
         v.append(conn, event)
     return {"decision": d.key, "label": {"ko": d.label.ko, "en": d.label.en},

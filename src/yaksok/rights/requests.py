@@ -175,7 +175,12 @@ def submit(yk: Services, *, member_id: str | None, right: str, channel: str, act
                           ip=ip)
         if idempotency is not None:
             idempotency.record(conn, {"request_id": rid}, member_id=member_id)
-        return RightsRequest.from_row(load(conn, rid))
+        done = RightsRequest.from_row(load(conn, rid))
+    if verified_by is None:
+        return done
+    from yaksok.rights.selfservice import after_verified
+
+    return after_verified(yk, done, ip=ip, now=now, lang=lang)
 
 
 def get_request(yk: Services, request_id: str) -> RightsRequest:
@@ -261,9 +266,11 @@ def _act(yk: Services, request_id: str, fn):
         return RightsRequest.from_row(load(conn, request_id))
 
 
-def start(yk: Services, request_id: str, *, actor, now: dt.datetime | None = None) -> RightsRequest:
-    """verified -> in_progress (a handler takes the request on)."""
-    require_handler(yk, actor, "start a request")
+def start(yk: Services, request_id: str, *, actor, now: dt.datetime | None = None,
+          ip: str | None = None) -> RightsRequest:
+    """verified -> in_progress (a handler takes the request on). ``ip``: the client's address,
+    for the access log (as every transition below)."""
+    require_handler(yk, actor, "start a request", ip=ip)
     now = aware(now)
 
     def go(v: Vault, conn, row):
@@ -271,7 +278,7 @@ def start(yk: Services, request_id: str, *, actor, now: dt.datetime | None = Non
             raise Conflict("the agent's power of attorney was not accepted",
                            field="agent_check", fix="record the check with check_agent first")
         transition(v, conn, row, "in_progress", actor=actor, now=now,
-                   allowed_from=("verified",))
+                   allowed_from=("verified",), ip=ip)
     return _act(yk, request_id, go)
 
 
@@ -280,15 +287,15 @@ def start(yk: Services, request_id: str, *, actor, now: dt.datetime | None = Non
 _KR_EXTENDABLE = ("access", "automated_decision")
 
 
-def extend(yk: Services, request_id: str, *, actor, reason: str, now: dt.datetime | None = None
-           ) -> RightsRequest:
+def extend(yk: Services, request_id: str, *, actor, reason: str, now: dt.datetime | None = None,
+           ip: str | None = None) -> RightsRequest:
     """More time, when the jurisdiction's rule allows it and before the due date passes; the
     requester is told the new date and why (``EXTENSION_REASONS``). Where the rule is a
     postponement (Korean access, PIPA 35(3)) only a justified reason puts it off, and the
     requester is told it will be answered without delay once the reason ends."""
     from yaksok.rights.deadlines import due_dates, extended_due
 
-    require_handler(yk, actor, "extend a request")
+    require_handler(yk, actor, "extend a request", ip=ip)
     check_extension_reason(reason)
     now = aware(now)
 
@@ -308,17 +315,17 @@ def extend(yk: Services, request_id: str, *, actor, reason: str, now: dt.datetim
                            field="due_at", fix="answer now")
         new_due = extended_due(yk.policy, row.jurisdiction, row.right, row.due_at)
         transition(v, conn, row, "extended", actor=actor, now=now,
-                   allowed_from=("in_progress", "extended"), reason=reason,
+                   allowed_from=("in_progress", "extended"), reason=reason, ip=ip,
                    due_at=new_due, extensions=row.extensions + 1)
         notify(yk, conn, row, "rights_extended", key=f"extended:{row.extensions + 1}", now=now)
     return _act(yk, request_id, go)
 
 
-def refuse(yk: Services, request_id: str, *, actor, reason: str, now: dt.datetime | None = None
-           ) -> RightsRequest:
+def refuse(yk: Services, request_id: str, *, actor, reason: str, now: dt.datetime | None = None,
+           ip: str | None = None) -> RightsRequest:
     """Refuse on a legal ground (P6.9): recorded, and told to the requester with the law and
     how to appeal. ``ValidationError`` lists the grounds open to this request."""
-    require_handler(yk, actor, "refuse a request")
+    require_handler(yk, actor, "refuse a request", ip=ip)
     now = aware(now)
 
     def go(v: Vault, conn, row):
@@ -326,30 +333,31 @@ def refuse(yk: Services, request_id: str, *, actor, reason: str, now: dt.datetim
         check_ground(reason, row.right, row.jurisdiction)
         check_counted(conn, reason, row)
         transition(v, conn, row, "refused", actor=actor, now=now, allowed_from=OPEN,
-                   reason=reason, refusal_reason=reason)
+                   reason=reason, refusal_reason=reason, ip=ip)
         notify(yk, conn, row, "rights_refused", key="refused", now=now)
     return _act(yk, request_id, go)
 
 
-def cancel(yk: Services, request_id: str, *, actor, now: dt.datetime | None = None) -> RightsRequest:
+def cancel(yk: Services, request_id: str, *, actor, now: dt.datetime | None = None,
+           ip: str | None = None) -> RightsRequest:
     """The requester (or a handler, on their word) withdraws the request."""
     now = aware(now)
     require_member_side(yk, actor, get_request(yk, request_id).member_id, "cancel",
                         operation="rights_verify" if actor.kind == "member" else "rights_submit",
-                        request_id=request_id)
+                        request_id=request_id, ip=ip)
 
     def go(v: Vault, conn, row):
         by = "by-member" if actor.kind in ("member", "app_backend") else "by-staff"
         transition(v, conn, row, "cancelled", actor=actor, now=now, allowed_from=OPEN,
-                   reason=by)
+                   reason=by, ip=ip)
     return _act(yk, request_id, go)
 
 
 def complete(yk: Services, request_id: str, *, actor, result: dict | None = None,
-             now: dt.datetime | None = None) -> RightsRequest:
+             now: dt.datetime | None = None, ip: str | None = None) -> RightsRequest:
     """in_progress | extended -> completed, with ``result`` (codes and counts only); the
     requester is told (unless the request erased them)."""
-    require_handler(yk, actor, "complete a request")
+    require_handler(yk, actor, "complete a request", ip=ip)
     if result is not None and not isinstance(result, dict):
         raise ValidationError("the result is a mapping of codes and counts", field="result")
     check_codes(result or {}, "result")
@@ -357,7 +365,7 @@ def complete(yk: Services, request_id: str, *, actor, result: dict | None = None
 
     def go(v: Vault, conn, row):
         transition(v, conn, row, "completed", actor=actor, now=now,
-                   allowed_from=("in_progress", "extended"),
+                   allowed_from=("in_progress", "extended"), ip=ip,
                    result=json.dumps(result or {}, sort_keys=True))
         notify(yk, conn, row, "rights_completed", key="completed", now=now)
     return _act(yk, request_id, go)

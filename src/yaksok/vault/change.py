@@ -142,11 +142,14 @@ def delete_values(v: Vault, member_id: str, *, actor: Actor, categories=None, va
     ids = tuple(value_ids or ())
     if not cats and not ids:
         raise ValidationError("name categories or value ids to delete", field="categories")
+    decided = None
     if cats:  # decided on what is asked for, before anything is read
-        v.authorize(actor, "erase_values", member_id=member_id, categories=cats,
-                    mandate=mandate, ip=ip, request_id=request_id)
+        decided = v.authorize(actor, "erase_values", member_id=member_id, categories=cats,
+                              mandate=mandate, ip=ip, request_id=request_id)
+    # Under a rights request the erasure is done for the duty of answering it (its purpose).
     log = dict(actor=actor, operation="erase", ip=ip, request_id=request_id,
-               member_id=member_id, policy_version=rules.version, purpose=None)
+               member_id=member_id, policy_version=rules.version,
+               purpose=decided.purpose if decided is not None and mandate is not None else None)
     refusal = None
     with v.write() as conn:
         try:

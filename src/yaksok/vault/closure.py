@@ -24,6 +24,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from yaksok.access import RIGHTS_PURPOSE, Mandate
 from yaksok.errors import Conflict, NotFound, YaksokError
 from yaksok.store.sql import from_db, sql, to_db
 from yaksok.store.tables import utcnow
@@ -73,12 +74,19 @@ class ClosureReceipt:
 
 
 def close_account(v: Vault, member_id: str, *, actor, now: dt.datetime | None = None,
-                  ip: str | None = None, request_id: str | None = None) -> ClosureReceipt:
-    """Close the member's account (see the module docstring); ``NotFound`` / ``Conflict``."""
-    v.authorize(actor, "erase_account", member_id=member_id, ip=ip, request_id=request_id)
+                  ip: str | None = None, request_id: str | None = None,
+                  mandate: Mandate | None = None) -> ClosureReceipt:
+    """Close the member's account (see the module docstring); ``NotFound`` / ``Conflict``.
+    ``mandate``: the member's verified erasure request this closure carries out; the access
+    log then names the purpose of answering it (``RIGHTS_PURPOSE``)."""
+    v.authorize(actor, "erase_account", member_id=member_id, ip=ip, request_id=request_id,
+                mandate=mandate)
     now = (now or utcnow()).astimezone(dt.UTC)
+    answering = (mandate is not None and mandate.member_id == member_id
+                 and mandate.right == "erasure")
     fields = dict(actor=actor, operation="erase", ip=ip, request_id=request_id,
-                  member_id=member_id, purpose=None, policy_version=v.rules().version)
+                  member_id=member_id, purpose=RIGHTS_PURPOSE if answering else None,
+                  policy_version=v.rules().version)
     refusal = None
     keys: list[str] = []
     with v.write() as conn:

@@ -559,11 +559,12 @@ class Vault:
         return held.delete_held(conn, record_ids)
 
     def close_account(self, member_id: str, *, actor, now: dt.datetime | None = None,
-                      ip: str | None = None, request_id: str | None = None
-                      ) -> closure.ClosureReceipt:
-        """Account closure (탈퇴): the erasure plus a receipt (``closure``)."""
+                      ip: str | None = None, request_id: str | None = None,
+                      mandate: Mandate | None = None) -> closure.ClosureReceipt:
+        """Account closure (탈퇴): the erasure plus a receipt (``closure``); ``mandate``: the
+        verified erasure request it carries out."""
         return closure.close_account(self, member_id, actor=actor, now=now, ip=ip,
-                                     request_id=request_id)
+                                     request_id=request_id, mandate=mandate)
 
     # -- KEK rotation (``rewrap``; the procedure is ``yaksok.rotation``) ---------------------------
 

@@ -11,8 +11,9 @@ this door has its own rules instead:
   never (their tasks do not include answering rights requests, P10.1);
 - restrictions, objections and consents do not filter it: they limit *use* by the controller,
   not the member's right to see what is held;
-- the whole read is ONE access-log entry (operation ``read``, reason ``rights:<request_id>``,
-  the categories read), committed before any value is returned;
+- the whole read is ONE access-log entry (operation ``read``, purpose ``RIGHTS_PURPOSE``: the
+  legal duty of answering the request; reason ``rights:<request_id>``, the categories read),
+  committed before any value is returned;
 - it is fast: one query over the member's rows, one unwrap of the member key (the ``KeyCache``),
   one AES-GCM open per value.
 
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 
+from yaksok.access import RIGHTS_PURPOSE
 from yaksok.actors import Actor
 from yaksok.crypto.envelope import FORMAT, open_value, value_aad_parts
 from yaksok.errors import NotFound, ValidationError, YaksokError
@@ -83,7 +85,8 @@ def check_request_id(request_id: str) -> str:
 SubjectRow = tuple[str, str, str, str, str | None, str, str]
 
 
-def subject_rows(v: Vault, member_id: str, *, actor: Actor, request_id: str) -> list[SubjectRow]:
+def subject_rows(v: Vault, member_id: str, *, actor: Actor, request_id: str,
+                 ip: str | None = None) -> list[SubjectRow]:
     """Every value the vault holds of ``member_id`` (all categories), decrypted, ordered by
     category then collection time, for answering the member's rights request ``request_id``;
     as ``SubjectRow`` tuples, which is what an export of 100,000 values can afford (a frozen
@@ -95,13 +98,13 @@ def subject_rows(v: Vault, member_id: str, *, actor: Actor, request_id: str) -> 
     """
 
     rules = v.rules()
-    fields = dict(actor=actor, operation="read", member_id=member_id, purpose=None,
-                  request_id=None, policy_version=rules.version)
+    fields = dict(actor=actor, operation="read", member_id=member_id, purpose=RIGHTS_PURPOSE,
+                  request_id=None, ip=ip, policy_version=rules.version)
     try:
         fields["request_id"] = check_request_id(request_id)
     except YaksokError as exc:
         v.deny(exc, **fields)
-    v.authorize(actor, "subject_access", member_id=member_id, request_id=request_id)
+    v.authorize(actor, "subject_access", member_id=member_id, request_id=request_id, ip=ip)
     out: list[SubjectRow] = []
     refusal = None
     with v.write() as conn:
@@ -155,13 +158,14 @@ def subject_rows(v: Vault, member_id: str, *, actor: Actor, request_id: str) -> 
     return out
 
 
-def subject_values(v: Vault, member_id: str, *, actor: Actor, request_id: str) -> list[Value]:
+def subject_values(v: Vault, member_id: str, *, actor: Actor, request_id: str,
+                   ip: str | None = None) -> list[Value]:
     """``subject_rows`` as ``Value`` objects (aware UTC datetimes); same checks, same single
     access-log entry."""
     parse = dt.datetime.fromisoformat
     out = []
     for vid, cat, value, channel, flow, collected, updated in subject_rows(
-            v, member_id, actor=actor, request_id=request_id):
+            v, member_id, actor=actor, request_id=request_id, ip=ip):
         at = parse(collected)
         out.append(Value(vid, cat, value, channel, flow, at,
                          at if updated == collected else parse(updated)))

@@ -104,7 +104,7 @@ def exercise(yk: Services, token: str | None, body: bytes | str, *, base_url: st
                            fix="sign a new request; each message is used once") from None
     bridge = bridge_actor(agent.id)
     signed_message = body.strip() if isinstance(body, bytes) else body.strip().encode()
-    _open_rights(yk, drp_id, agent, ex, member, steps, bridge, signed_message, now)
+    _open_rights(yk, drp_id, agent, ex, member, steps, bridge, signed_message, now, ip=ip)
     if code_free:
         # CCPA regs §7026: an opt-out needs no verifiable request; the agent attested the
         # claim that matched, and the bridge records that as its check of the agent's papers.
@@ -118,7 +118,7 @@ def exercise(yk: Services, token: str | None, body: bytes | str, *, base_url: st
         except YaksokError as exc:
             _log.warning("DRP %s: opt-out not verified by the agent's attestation (%s)",
                          drp_id, exc.code)
-        _carry_out_all(yk, drp_id, bridge, now)
+        _carry_out_all(yk, drp_id, bridge, now, ip=ip)
     return status(yk, drp_id, base_url=base_url, now=now)
 
 
@@ -140,7 +140,7 @@ def status_for_agent(yk: Services, token: str | None, drp_id: str, *, base_url: 
 
 
 def revoke(yk: Services, token: str | None, drp_id: str, body: bytes | str, *, base_url: str = "/",
-           now: dt.datetime | None = None) -> dict:
+           now: dt.datetime | None = None, ip: str | None = None) -> dict:
     """DRP 2.04: the user revokes an open or in-progress request (signed message; its
     ``reason``, free text from the user, is not kept). Revoking twice answers the same."""
     from yaksok.rights.requests import cancel
@@ -171,7 +171,7 @@ def revoke(yk: Services, token: str | None, drp_id: str, body: bytes | str, *, b
     bridge = bridge_actor(agent.id)
     for rq in _rights(yk, drp_id):
         if rq.status in ("received", "verified", "in_progress", "extended"):
-            cancel(yk, rq.id, actor=bridge, now=now)
+            cancel(yk, rq.id, actor=bridge, now=now, ip=ip)
     with write(yk.engine) as conn:
         replay.use(conn, sha, agent_id=agent.id, kind="revoke", now=now, keep_until=expires,
                    drp_id=drp_id)

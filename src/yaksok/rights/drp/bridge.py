@@ -109,7 +109,7 @@ def identity_ground(right: str, jurisdiction: str) -> str:
 
 def _open_rights(yk: Services, drp_id: str, agent: Agent, ex: Exercise, member: str | None,
                  steps: list[Step], bridge: Actor, signed_message: bytes,
-                 now: dt.datetime) -> None:
+                 now: dt.datetime, ip: str | None = None) -> None:
     """Submit the rights requests of one DRP request (all or none: a failure cancels those
     made and removes the DRP row, so the agent may send the request again)."""
     from yaksok.rights.agents import attach_power_of_attorney, check_agent
@@ -122,7 +122,7 @@ def _open_rights(yk: Services, drp_id: str, agent: Agent, ex: Exercise, member: 
                                                 else yk.policy.default_jurisdiction)
             rq = submit(yk, member_id=member, right=step.right, channel="drp", actor=bridge,
                         requester="authorised_agent", details=step.details, now=now,
-                        lang=_lang(yk, member), jurisdiction=jurisdiction)
+                        lang=_lang(yk, member), jurisdiction=jurisdiction, ip=ip)
             made.append(rq.id)
             with write(yk.engine) as conn:
                 conn.execute(drp_request_rights.insert().values(
@@ -130,19 +130,21 @@ def _open_rights(yk: Services, drp_id: str, agent: Agent, ex: Exercise, member: 
             if member is None:
                 # Recorded and refused like any request, so the register shows it (P6.9).
                 refuse(yk, rq.id, actor=bridge, reason=identity_ground(rq.right,
-                                                                       rq.jurisdiction), now=now)
+                                                                       rq.jurisdiction), now=now,
+                       ip=ip)
                 continue
             # P6.10: the officer registered the agent (its mandate and identity practice) and
             # the request is signed with its key: that is the staff check of the agent; the
             # signed request is kept as the power of attorney, sealed under the member's key.
             attach_power_of_attorney(yk, rq.id, mandate_record(agent, drp_id, ex,
                                                                signed_message),
-                                     content_type="application/pdf", actor=bridge, now=now)
-            check_agent(yk, rq.id, actor=bridge, outcome="accepted", now=now)
+                                     content_type="application/pdf", actor=bridge, now=now,
+                                     ip=ip)
+            check_agent(yk, rq.id, actor=bridge, outcome="accepted", now=now, ip=ip)
     except BaseException:
         for rid in made:
             try:
-                cancel(yk, rid, actor=bridge, now=now)
+                cancel(yk, rid, actor=bridge, now=now, ip=ip)
             except YaksokError as exc:
                 # The store failed (or the request moved on): it stays in the register as it
                 # is, and the operator must hear of it. Ids and the error's class only: an
@@ -191,7 +193,8 @@ def _rights(yk: Services, drp_id: str) -> list:
     return [get_request(yk, rid) for rid in ids]
 
 
-def _carry_out_all(yk: Services, drp_id: str, bridge: Actor, now: dt.datetime) -> None:
+def _carry_out_all(yk: Services, drp_id: str, bridge: Actor, now: dt.datetime,
+                   ip: str | None = None) -> None:
     """Start and carry out every verified request; one that fails stays in progress for the
     privacy officer (its progress is kept; ``carry_out`` resumes it)."""
     from yaksok.rights.handle import carry_out
@@ -200,9 +203,10 @@ def _carry_out_all(yk: Services, drp_id: str, bridge: Actor, now: dt.datetime) -
     for rq in _rights(yk, drp_id):
         try:
             if rq.status == "verified":
-                rq = start(yk, rq.id, actor=bridge, now=now)
+                rq = start(yk, rq.id, actor=bridge, now=now, ip=ip)
             if rq.status in ("in_progress", "extended"):
-                carry_out(yk, rq.id, actor=bridge, lang=_lang(yk, rq.member_id), now=now)
+                carry_out(yk, rq.id, actor=bridge, lang=_lang(yk, rq.member_id), now=now,
+                          ip=ip)
         except YaksokError as exc:
             _log.warning(
                 "DRP %s: %s stays %s for the privacy officer (%s)", drp_id, rq.id, rq.status,

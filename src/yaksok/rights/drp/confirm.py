@@ -103,7 +103,7 @@ def confirm_by_member(yk: Services, drp_id: str, code: str, *, redirect_to: str 
         # typed back verifies its sibling requests too.
         verify_by_staff(yk, rq.id, actor=bridge, method="reply-from-registered-email",
                         now=now, ip=ip)
-    _carry_out_all(yk, drp_id, bridge, now)
+    _carry_out_all(yk, drp_id, bridge, now, ip=ip)
     agent = get_agent(yk, row.agent_id)
     return {"redirect_to": _redirect(agent, redirect_to),
             "text_ko": "요청을 확인했습니다. 처리 결과는 이메일로 알려 드립니다.",

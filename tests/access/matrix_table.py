@@ -263,6 +263,15 @@ ROWS: list[Row] = [
     member_page("GET", "/me/access-history", 200, op_own=("access_history",)),
     # "proof of consent: the member themself; staff whose role has rights.decide"
     member_page("GET", "/me/consents/proof", 200, op_own=("consent_proof",)),
+    # 탈퇴 by the member (docs/integrate.md): their own session and password; the erasure is
+    # then the self-service duty's (rights.decide), so there is no member id to name.
+    row("POST", "/me/close", "own_account", req={"json": {"password": "@password"}},
+        anonymous=UNAUTH,
+        member_own=ok(200, "own session, own password", setup=("fresh", "login_fresh"),
+                      why=MEMBERS_ONLY_WHY),
+        member_other=ok(200, "no other member can be named: own session",
+                        setup=("fresh", "login_fresh"), op=""),
+        rest=replace(NOT_MEMBER, why=MEMBERS_ONLY_WHY)),
     row("POST", "/members/logout", "own_account", anonymous=UNAUTH,
         member_own=ok(204, "a second session of the member", setup=("member_session",),
                       why=MEMBERS_ONLY_WHY),
@@ -743,6 +752,28 @@ ROWS: list[Row] = [
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
     staff_only("GET", "/retention/status", "retention_status",
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
+    # "write a held record (write_record, statutory holds): the privacy officer (rights.decide),
+    # or an API key whose scopes grant legal_compliance; the record kind's categories only."
+    row("POST", "/members/{member_id}/records", "write_held",
+        req={"path": {"member_id": "@bob"}, "cats": (TXN,),
+             "json": {"record_kind": "payment_record", "values": {TXN: "tx-held-1"}}},
+        anonymous=Cell("401", "no token", op=""),
+        member_own=no("held-write-not-allowed", "a member keeps no statutory record",
+                      path={"member_id": "@alice"}),
+        member_other=no("not-own-data", "another member"),
+        key_compliance=ok(201, "scope compliance grants legal_compliance"),
+        officer=ok(201, "rights.decide"),
+        rest=no("held-write-not-allowed", "no legal_compliance, no rights.decide")),
+    # "list a member's held records (kinds and dates, never values): the member themself, an
+    # API key whose scopes grant legal_compliance, staff whose role has rights.decide."
+    row("GET", "/members/{member_id}/records", "held_list",
+        req={"path": {"member_id": "@bob"}},
+        anonymous=Cell("401", "no token", op=""),
+        member_own=ok(200, "own", path={"member_id": "@alice"}),
+        member_other=no("not-own-data", "another member's held records"),
+        key_compliance=ok(200, "scope compliance grants legal_compliance"),
+        officer=ok(200, "rights.decide"),
+        rest=no("held-list-not-allowed", "no legal_compliance, no rights.decide")),
     # "Verifying the access log and reading its keys: staff whose role has audit.verify" (the
     # security auditor; the privacy officer's role does not list it).
     row("GET", "/audit/verify", "audit_verify", anonymous=UNAUTH,

@@ -534,6 +534,9 @@ DOC_GRANTS: dict[str, tuple[bool, ...]] = {
     # "The monthly inspection report and retention status: staff whose role has audit.read."
     "audit_report": (_N, _N, _N, _N, _N, _N, _Y, _N, _Y, _N),
     "retention_status": (_N, _N, _N, _N, _N, _N, _Y, _N, _Y, _N),
+    # "list a member's held records ...: the member themself, an API key whose scopes grant
+    # legal_compliance, staff whose role has rights.decide."
+    "held_list": (_Y, _N, _N, _N, _N, _Y, _Y, _N, _N, _N),
     # "API keys and staff are managed by staff whose role has staff.manage; DRP agents by staff
     # whose role has rights.decide."
     "staff_manage": (_N, _N, _N, _N, _N, _N, _Y, _N, _N, _N),

@@ -303,6 +303,21 @@ def _read_held(a: _Ask) -> Decision:
                     "records", "ask the privacy officer")
 
 
+def _held_list(a: _Ask) -> Decision:
+    """Which held records a member has, and until when (never their values): the member
+    themself, an app key acting for legal_compliance (which writes them), a rights handler."""
+    if a.own:
+        return _granted(a.op, "own-data")
+    if a.actor.kind == "app_backend" and HELD_PURPOSE in a.grant.purposes:
+        return _granted(a.op, "scope")
+    if a.actor.kind == "staff" and a.has(RIGHTS_DECIDE):
+        return _granted(a.op, "capability")
+    return _refused(a.op, "held-list-not-allowed",
+                    f"{a.who} may not list this member's held records",
+                    f"the member themself, an API key whose scopes grant {HELD_PURPOSE}, or "
+                    f"staff whose role has {RIGHTS_DECIDE} lists them")
+
+
 # -- member-bound and service operations --------------------------------------------------------
 
 def _either(*, own: bool = True, app: bool = False, capability: str | None = None,
@@ -346,6 +361,7 @@ _RULES: dict[str, Callable[[_Ask], Decision]] = {
     "lookup": _lookup,
     "write_held": _write_held,
     "read_held": _read_held,
+    "held_list": _held_list,
     "erase_account": _either(own=True, app=True, capability=RIGHTS_DECIDE,
                              rule="erase-not-allowed", what="erase a member's account",
                              fix=_ON_BEHALF["fix"]),

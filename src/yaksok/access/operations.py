@@ -47,6 +47,8 @@ OPERATIONS: dict[str, Operation] = {op.key: op for op in (
     Operation("write_held", "categories", "collect", "write a held record",
               "법정 보존 기록 작성"),
     Operation("read_held", "categories", "read", "read held records", "법정 보존 기록 열람"),
+    Operation("held_list", "member", "read", "list a member's held records (kinds and dates)",
+              "회원의 법정 보존 기록 목록 (종류와 기간)"),
     Operation("erase_account", "member", "erase", "erase a whole account", "계정 전체 삭제"),
     Operation("consent", "member", "admin", "record a consent answer", "동의 기록"),
     Operation("restrict", "member", "admin", "restrict processing or lift it",

@@ -100,7 +100,8 @@ def document_problems(schema: dict) -> dict:
 
 def _vocabularies(policy) -> dict[str, list[str]]:
     return {"api_scopes": [s.key for s in policy.api_scopes],
-            "consents": [c.key for c in policy.consents]}
+            "consents": [c.key for c in policy.consents],
+            "record_kinds": [r.record_kind for r in policy.retention.rules]}
 
 
 def document_policy(schema: dict, policy) -> dict:

@@ -1,4 +1,6 @@
-"""`yaksok worker` (destroy whatever is past its expiry) and `yaksok retention status`."""
+"""`yaksok worker` (destroy whatever is past its expiry), `yaksok retention status`, and the
+held records of one member: `yaksok retention write-record` and `yaksok retention records`
+(as the signed-in staff account; the core decides, docs/access.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from yaksok import errors
-from yaksok.cli.base import app, open_store, out
+from yaksok.cli.base import app, open_store, out, staff_store
 
 if TYPE_CHECKING:
     from yaksok.engine import Yaksok
@@ -52,6 +54,95 @@ def retention_status_cmd(
             f"{r['method']}  ({r['rule']})")
     if not status["last_destructions"]:
         out("  none")
+
+
+def _values(pairs: list[str], from_stdin: bool) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if from_stdin:
+        try:
+            given = json.loads(sys.stdin.read() or "{}")
+        except ValueError:
+            given = None
+        if not isinstance(given, dict):
+            raise errors.ValidationError("stdin must hold one JSON object {category: value}",
+                                         field="--values-stdin",
+                                         fix='e.g. {"user.payment.transaction_id": "tx-1"}')
+        values.update(given)
+    for pair in pairs:
+        category, sep, value = pair.partition("=")
+        if not sep or not category.strip():
+            raise errors.ValidationError("each --value is CATEGORY=VALUE", field="--value",
+                                         fix="e.g. --value user.payment.transaction_id=tx-1")
+        values[category.strip()] = value
+    return values
+
+
+@retention_app.command("write-record")
+def write_record_cmd(
+    member_id: Annotated[str, typer.Argument(help="The member's id (m_...).")],
+    record_kind: Annotated[str, typer.Argument(
+        help="A record kind with a retention rule in the policy, e.g. payment_record.")],
+    value: Annotated[list[str], typer.Option(
+        "--value", help="CATEGORY=VALUE, a category of the record kind (repeat).")] = [],  # noqa: B006
+    values_stdin: Annotated[bool, typer.Option(
+        "--values-stdin", help="Read {category: value} as JSON from stdin (keeps the values "
+                               "out of the shell's history and the process list).")] = False,
+    at: Annotated[str | None, typer.Option(
+        help="When the event happened (ISO 8601 with a zone); the period runs from it. "
+             "Default: now.")] = None,
+) -> None:
+    """Keep a record the law makes us keep after closure (a statutory hold), in separated
+    storage until its period has passed. Prints the record's id and expiry, never its values.
+
+    \b
+    Example:  printf '{"user.payment.transaction_id": "tx-20261129-0042"}' | \\
+                  yaksok retention write-record m_3f9c0a1b2c3d4e5f60718293 payment_record \\
+                  --values-stdin --at 2026-11-29T09:30:00+09:00
+    """
+    from yaksok.retention import write_record
+
+    when = None
+    if at is not None:
+        try:
+            when = dt.datetime.fromisoformat(at)
+        except ValueError:
+            raise errors.ValidationError("not a date and time", field="--at",
+                                         fix="e.g. 2026-11-29T09:30:00+09:00") from None
+    values = _values(value, values_stdin)
+    yk, actor = staff_store()
+    try:
+        rec = write_record(yk, member_id, record_kind, values, actor=actor, at=when)
+    finally:
+        yk.close()
+    out(f"{rec.id}\t{rec.record_kind}\tkept until {rec.expires_at.isoformat()}")
+
+
+@retention_app.command("records")
+def records_cmd(
+    member_id: Annotated[str, typer.Argument(help="The member's id (m_...).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The member's held records in force (also after closure): id, kind, created, expiry;
+    never their values.
+
+    Example:  yaksok retention records m_3f9c0a1b2c3d4e5f60718293 --json
+    """
+    from yaksok.retention import held_records
+
+    yk, actor = staff_store()
+    try:
+        found = held_records(yk, member_id, actor=actor)
+    finally:
+        yk.close()
+    if as_json:
+        out(json.dumps({"member_id": member_id, "records": [e.to_dict() for e in found]},
+                       ensure_ascii=False, indent=2))
+        return
+    for e in found:
+        out(f"{e.id}\t{e.record_kind}\t{e.created_at.isoformat()}\t"
+            f"kept until {e.expires_at.isoformat()}")
+    if not found:
+        out("no held records")
 
 
 class _AsTerminal:

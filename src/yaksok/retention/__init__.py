@@ -5,7 +5,8 @@ receipt); this workflow is what the rest of yaksok calls:
 
 - ``write_record`` / ``read_held``: records a statute makes us keep (P12.6), sealed under hold
   keys (one per record kind and month of expiry) in separated storage (P12.7), readable only
-  for ``legal_compliance`` by the privacy officer (``yaksok.vault.held``)
+  for ``legal_compliance`` by the privacy officer (``yaksok.vault.held``); ``held_records``
+  lists a member's records by kind and dates, never their values
 - ``close_account`` (탈퇴, P12.5): crypto-shred everything not held; a receipt
   (``yaksok.vault.closure``)
 - ``expiry``   ``run_expiry`` over the kinds the wiring registers; destruction records (P12.7)
@@ -28,7 +29,15 @@ from yaksok.retention.expiry import (
     run_expiry,
 )
 from yaksok.services import Services
-from yaksok.vault import HOLD_MEMBER, ClosureReceipt, ExpiryRule, Found, HeldRecord, hold_scope
+from yaksok.vault import (
+    HOLD_MEMBER,
+    ClosureReceipt,
+    ExpiryRule,
+    Found,
+    HeldEntry,
+    HeldRecord,
+    hold_scope,
+)
 
 __all__ = [
     "ClosureReceipt",
@@ -38,10 +47,12 @@ __all__ = [
     "ExpiryRule",
     "Found",
     "HOLD_MEMBER",
+    "HeldEntry",
     "HeldRecord",
     "add_period",
     "close_account",
     "count_due",
+    "held_records",
     "hold_scope",
     "read_held",
     "retention_status",
@@ -52,13 +63,24 @@ __all__ = [
 
 def write_record(yk: Services, member_id: str, record_kind: str, values: dict[str, str], *,
                  actor, at: dt.datetime | None = None, ip: str | None = None,
-                 request_id: str | None = None) -> HeldRecord:
+                 request_id: str | None = None, idempotency=None) -> HeldRecord:
     """Store a statutory record of ``record_kind`` for the member under its hold key: the kind
     must have a retention rule in the policy and the values belong to it; expiry is ``at``
-    (default now) + the rule's period. The privacy officer or an API key whose scopes grant
-    ``legal_compliance`` (``yaksok.access``); logged as a ``collect``."""
+    (the event's time, default now, never in the future) + the rule's period. The privacy
+    officer or an API key whose scopes grant ``legal_compliance`` (``yaksok.access``); logged
+    as a ``collect``. ``idempotency``: the client's key (``yaksok.store.idempotency``),
+    answered with the record's id and dates in the record's transaction."""
     return yk.vault.write_held(member_id, record_kind, values, actor=actor, at=at, ip=ip,
-                               request_id=request_id)
+                               request_id=request_id, idempotency=idempotency)
+
+
+def held_records(yk: Services, member_id: str, *, actor, ip: str | None = None,
+                 request_id: str | None = None, now: dt.datetime | None = None
+                 ) -> list[HeldEntry]:
+    """The member's held records in force (also after closure): id, kind, created, expires;
+    never a value. The member themself, an API key whose scopes grant ``legal_compliance``, or
+    staff whose role has ``rights.decide`` (``yaksok.access``: ``held_list``); logged."""
+    return yk.vault.held_index(member_id, actor=actor, ip=ip, request_id=request_id, now=now)
 
 
 def read_held(yk: Services, target: str, *, actor, purpose: str, ip: str | None = None,

@@ -38,7 +38,7 @@ from yaksok.vault.erasure import DOOR_TABLES, Erasure, Leftover, erasures_path
 from yaksok.vault.expiry import EVIDENCE_RULES as EVIDENCE_EXPIRY_RULES
 from yaksok.vault.expiry import HOLD_RULES as HOLD_EXPIRY_RULES
 from yaksok.vault.expiry import RUN_STATE, ExpiryRule, Found, window
-from yaksok.vault.held import HOLD_MEMBER, HeldRecord, hold_scope
+from yaksok.vault.held import HOLD_MEMBER, HeldEntry, HeldRecord, hold_scope
 from yaksok.vault.ledger import notice_sha256
 from yaksok.vault.minors import adult_from_age, adult_from_birth
 from yaksok.vault.read import Value
@@ -66,7 +66,7 @@ __all__ = [
     "Release",
     "Erasure",
     "ClosureReceipt",
-    "HeldRecord",
+    "HeldEntry", "HeldRecord",
     "HeldSummary",
     "SubjectRow",
     "Restriction",

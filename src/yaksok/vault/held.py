@@ -31,12 +31,14 @@ from yaksok.errors import (
     NotFound,
     ValidationError,
 )
+from yaksok.policy.model import shown_key
 from yaksok.policy.periods import add_period
 from yaksok.store.sql import from_db, sql, to_db
 from yaksok.store.tables import utcnow
 
-__all__ = ["HOLD_MEMBER", "HELD_PURPOSE", "HeldRecord", "hold_scope", "month_end", "law_text",
-           "write_held", "read_held", "rule_for", "held_status", "delete_held"]
+__all__ = ["HOLD_MEMBER", "HELD_PURPOSE", "HeldEntry", "HeldRecord", "hold_scope", "month_end",
+           "law_text", "write_held", "read_held", "held_index", "rule_for", "held_status",
+           "delete_held"]
 
 #: ``data_keys.member_id`` of hold keys (not a member id: those start with ``m_``).
 HOLD_MEMBER = "hold"
@@ -45,7 +47,11 @@ HELD_PURPOSE = "legal_compliance"
 
 _AAD = b"yaksok-held|1|"
 
+#: How far ahead of the server's clock an event time may be (clients' clocks drift a little).
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
 if TYPE_CHECKING:
+    from yaksok.store.idempotency import Claim
     from yaksok.vault.service import Vault
 
 
@@ -87,6 +93,22 @@ class HeldRecord:
     values: dict[str, str] = field(repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class HeldEntry:
+    """A held record's metadata: what kind, of when, until when (never its values)."""
+
+    id: str
+    record_kind: str
+    member_ref: str | None
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "record_kind": self.record_kind, "member_id": self.member_ref,
+                "created_at": self.created_at.isoformat(),
+                "expires_at": self.expires_at.isoformat()}
+
+
 def _aad(record_id: str, record_kind: str, key_id: str) -> bytes:
     return _AAD + record_id.encode() + b"|" + record_kind.encode() + b"|" + key_id.encode()
 
@@ -115,27 +137,41 @@ def _hold_key(conn, keyring, scope: str, now: dt.datetime) -> tuple[str, bytes]:
 
 def write_held(v: Vault, member_id: str, record_kind: str, values: dict[str, str], *,
                actor: Actor, at: dt.datetime | None = None, ip: str | None = None,
-               request_id: str | None = None) -> HeldRecord:
+               request_id: str | None = None, idempotency: Claim | None = None) -> HeldRecord:
     """Store a statutory record of ``record_kind`` for the member under its hold key.
 
     The kind must have a retention rule in the policy, each category must belong to the kind,
     each value must be a non-empty string; the member must exist and be active. Expiry is ``at``
     (default now) + the rule's period. Logged as a ``collect`` (reason ``held:<kind>``). Who may
     is ``yaksok.access``'s ``write_held`` rule: the privacy officer, or an API key whose scopes
-    grant ``legal_compliance`` (a refusal is logged).
+    grant ``legal_compliance`` (a refusal is logged). ``at`` is the time of the event the
+    record is of (a payment, a complaint); not in the future. ``idempotency``: the client's key,
+    answered with the record's id and dates (never a value) in the record's transaction.
+    Everything is checked before anything is written: a refused record leaves nothing behind.
     """
     kind, rule = rule_for(v.policy, record_kind)
-    if not values:
+    if not isinstance(values, dict) or not values:
         raise ValidationError("a held record needs at least one value", field="values",
-                              fix="give an object of category: value")
+                              fix="give an object of category: value with categories of the kind: "
+                                  + ", ".join(kind.categories))
+    if at is not None and (not isinstance(at, dt.datetime) or at.tzinfo is None):
+        raise ValidationError("the event time needs a time zone", field="at",
+                              fix="e.g. 2026-11-29T09:30:00+09:00")
+    if at is not None and at > utcnow() + CLOCK_SKEW:
+        raise ValidationError("the event time is in the future", field="at",
+                              fix="give the time the payment, complaint or login happened "
+                                  "(default: now)")
     v.authorize(actor, "write_held", member_id=member_id,
                 categories=tuple(sorted(c for c in values if isinstance(c, str))),
                 ip=ip, request_id=request_id)
     allowed = set(kind.categories)
     for category, value in values.items():
         if category not in allowed:
-            raise ValidationError(f"{category!r} is not a category of the record kind",
-                                  field="values", fix="use: " + ", ".join(kind.categories))
+            shown = category if isinstance(category, str) and shown_key(category) == category \
+                else "the category"
+            raise ValidationError(f"{shown} is not a category of the record kind {record_kind}",
+                                  field="values", fix=f"{record_kind} holds: "
+                                  + ", ".join(kind.categories))
         if not isinstance(value, str) or not value:
             raise ValidationError(f"the value of {category} must be a non-empty string",
                                   field="values", fix="give the value as text")
@@ -161,6 +197,9 @@ def write_held(v: Vault, member_id: str, record_kind: str, values: dict[str, str
                                member_id=member_id, categories=sorted(values),
                                purpose=HELD_PURPOSE, reason=f"held:{record_kind}", ip=ip,
                                request_id=request_id, policy_version=v.rules().version))
+        if idempotency is not None:
+            idempotency.record(conn, HeldEntry(record_id, record_kind, member_id, now,
+                                               expires).to_dict(), member_id=member_id)
     return HeldRecord(record_id, record_kind, member_id, now, expires, dict(values))
 
 
@@ -199,6 +238,32 @@ def read_held(v: Vault, target: str, *, actor: Actor, purpose: str, ip: str | No
         subject = next(iter(members)) if by_id and members else (None if by_id else target)
         v.append(conn, v.event(outcome="granted", member_id=subject, categories=sorted(cats),
                                reason="held-records", **fields))
+    return out
+
+
+def held_index(v: Vault, member_id: str, *, actor: Actor, ip: str | None = None,
+               request_id: str | None = None, now: dt.datetime | None = None
+               ) -> list[HeldEntry]:
+    """The member's held records still in force, as metadata (kind, created, expires; never a
+    value, nothing decrypted), oldest first. Also after the account is closed: the records
+    outlive it (P12.6). Who may is ``yaksok.access``'s ``held_list`` rule; the listing is logged
+    as a ``read`` for ``legal_compliance`` (refusals too). ``NotFound`` when the id names
+    neither a member nor anyone's held records."""
+    v.authorize(actor, "held_list", member_id=member_id, ip=ip, request_id=request_id)
+    with v.write() as conn:
+        rows = conn.exec_driver_sql(sql(conn, (
+            "SELECT id, record_kind, member_ref, created_at, expires_at FROM held_records "
+            "WHERE member_ref = ? AND expires_at > ? ORDER BY created_at, id")),
+            (member_id, to_db(v.sqlite, now or utcnow()))).fetchall()
+        if not rows and conn.exec_driver_sql(sql(conn, "SELECT 1 FROM members WHERE id = ?"),
+                                             (member_id,)).first() is None:
+            raise NotFound("no such member", field="member_id",
+                           fix="check the member id (m_...)")
+        out = [HeldEntry(rid, kind, ref, from_db(created), from_db(expires))
+               for rid, kind, ref, created, expires in rows]
+        v.append(conn, v.event(actor=actor, operation="read", outcome="granted",
+                               member_id=member_id, purpose=HELD_PURPOSE, reason="held-index",
+                               ip=ip, request_id=request_id, policy_version=v.rules().version))
     return out
 
 

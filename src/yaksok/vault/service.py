@@ -539,10 +539,19 @@ class Vault:
 
     def write_held(self, member_id: str, record_kind: str, values: dict[str, str], *, actor,
                    at: dt.datetime | None = None, ip: str | None = None,
-                   request_id: str | None = None) -> held.HeldRecord:
-        """Seal a record a statute makes us keep under its hold key (``held.write_held``)."""
+                   request_id: str | None = None, idempotency: Claim | None = None
+                   ) -> held.HeldRecord:
+        """Seal a record a statute makes us keep under its hold key (``held.write_held``);
+        ``idempotency``: the client's key, answered in the record's transaction."""
         return held.write_held(self, member_id, record_kind, values, actor=actor, at=at, ip=ip,
-                               request_id=request_id)
+                               request_id=request_id, idempotency=idempotency)
+
+    def held_index(self, member_id: str, *, actor, ip: str | None = None,
+                   request_id: str | None = None, now: dt.datetime | None = None
+                   ) -> list[held.HeldEntry]:
+        """The member's held records in force, metadata only (``held.held_index``)."""
+        return held.held_index(self, member_id, actor=actor, ip=ip, request_id=request_id,
+                               now=now)
 
     def read_held(self, target: str, *, actor, purpose: str, ip: str | None = None,
                   request_id: str | None = None, now: dt.datetime | None = None

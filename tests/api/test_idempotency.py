@@ -165,7 +165,9 @@ def test_a_wrong_password_leaves_the_key_free_for_the_retry(client, yk, member):
     assert r.status_code == 401  # not a replay of a cancelled request
     r = client.post("/rights/requests", json={"right": "access", "password": PASSWORD},
                     headers={**bearer(token), HEADER: "rq-3"})
-    assert r.status_code == 201 and r.json()["status"] == "verified"
+    # verified by the password, and carried out at once (SOMESING's self-service default)
+    assert r.status_code == 201 and r.json()["status"] == "completed"
+    assert r.json()["verification"] == "password"
 
 
 def test_the_key_commits_with_the_write_or_not_at_all(yk, member, monkeypatch):

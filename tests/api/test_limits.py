@@ -256,8 +256,9 @@ def test_a_sign_up_twin_that_collides_leaves_the_first_answer(yk):
     with pytest.raises(Exception):  # noqa: B017 - the collision, whatever the driver calls it
         core_sign_up(yk, email=other["email"], password=other["password"], phone=other["phone"],
                      birth_date=other["birth_date"], idempotency=claim)
-    assert yk.idempotency.settled(claim, body) == Replay(201, {"member_id": first,
-                                                         "jurisdiction": "KR"})
+    assert yk.idempotency.settled(claim, body) == Replay(201, {
+        "member_id": first, "jurisdiction": "KR", "consents": [],
+        "refused": ["sns_sign_in", "user_analysis", "customised_ads"]})
 
 
 def test_a_rights_request_whose_verification_failed_is_cancelled_and_not_replayed(yk):

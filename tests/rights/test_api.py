@@ -36,6 +36,14 @@ NICK = "user.social.nickname"
 KST, CET, PT = ZoneInfo("Asia/Seoul"), ZoneInfo("Europe/Brussels"), ZoneInfo("America/Los_Angeles")
 
 
+@pytest.fixture(autouse=True)
+def _officer_carries_out(yk):
+    """These tests walk the officer's steps: no verified request is carried out on its own."""
+    from tests.support.rights import officer_carries_out
+
+    officer_carries_out(yk)
+
+
 @pytest.fixture
 def client(yk) -> TestClient:
     return TestClient(create_app(yk), client=(IP, 50000))

@@ -56,6 +56,14 @@ POA = b"%PDF-1.7\n% \xec\x9c\x84\xec\x9e\x84\xec\x9e\xa5 power of attorney for K
       b"signed by Park Jiyeon\n%%EOF"
 
 
+@pytest.fixture(autouse=True)
+def _officer_carries_out(yk):
+    """These tests walk the officer's steps: no verified request is carried out on its own."""
+    from tests.support.rights import officer_carries_out
+
+    officer_carries_out(yk)
+
+
 def access_request(yk, member_id: str, now=None):
     return submit(yk, member_id=member_id, right="access", channel="account_menu",
                   actor=member_actor(member_id), now=now)

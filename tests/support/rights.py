@@ -58,3 +58,16 @@ def outbox_rows(yk, template: str | None = None) -> list:
     with yk.engine.connect() as conn:
         q = sa.select(outbox).order_by(outbox.c.created_at, outbox.c.id)
         return conn.execute(q.where(outbox.c.template == template) if template else q).all()
+
+
+def officer_carries_out(yk) -> None:
+    """Publish SOMESING's policy with ``self_service.carry_out: []``: every verified request
+    waits for the officer, for the tests of the officer's own steps (start, extend, refuse,
+    carry out). The self-service path is tests/rights/test_selfservice.py's."""
+    from tests.support.policy import variant
+    from yaksok.policy.versions import publish_policy
+
+    def change(d: dict) -> None:
+        d["self_service"] = {"carry_out": []}
+    publish_policy(yk.engine, variant(change=change), published_by="officer")
+    yk.policy_in_force.refresh()

@@ -21,8 +21,8 @@ from yaksok.api.auth import authorized, bearer, get_yaksok
 from yaksok.api.idempotency import idempotently
 from yaksok.api.problems import problem_responses, request_id_of
 from yaksok.api.routes_audit import client_ip, history_response
-from yaksok.members.sessions import login_member, logout_member, session_seconds
 from yaksok.errors import ValidationError
+from yaksok.members.sessions import login_member, logout_member, session_seconds
 from yaksok.members.signup import refused_items, sign_up
 
 __all__ = ["router"]
@@ -192,6 +192,35 @@ def get_me(request: Request, actor: Actor = Depends(authorized("own_account"))) 
                  age_verified_min=me.age_verified_min, created_at=me.created_at,
                  consents=consents)
     return JSONResponse(body.model_dump(mode="json"), headers=_NO_STORE)
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=256,
+                          description="The account password: 탈퇴 is confirmed by it.")
+    lang: Literal["ko", "en"] = Field("ko", description="The language of the farewell email.")
+
+
+@router.post("/me/close", responses={202: {"description": "Verified; waits for the privacy "
+                                                          "officer (the policy does not allow "
+                                                          "self-service closure)."},
+                                     **problem_responses(401, 403, 409, 422, 429)})
+def post_me_close(body: CloseIn, request: Request,
+                  actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
+    """Close my account (탈퇴): an erasure request confirmed by the password and, when the policy
+    allows self-service closure (`self_service.carry_out` lists `closure`, the default),
+    carried out at once. The answer is the closure receipt: what was destroyed, and what other
+    laws make us keep (record kind, count, until when, the law) — kept apart, used for nothing
+    else; the farewell email goes out to the address on file (it repeats the receipt, so a
+    lost answer loses nothing: the session ends with the account). A wrong password erases
+    nothing (401) and leaves no request open."""
+    from yaksok.rights.selfservice import close_account
+
+    done = close_account(get_yaksok(request), actor.id, body.password, actor=actor,
+                         lang=body.lang, ip=client_ip(request))
+    return JSONResponse(done.to_dict(), status_code=200 if done.receipt else 202,
+                        headers=_NO_STORE)
 
 
 @router.get("/me/access-history", responses=problem_responses(401, 403))

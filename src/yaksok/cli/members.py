@@ -129,6 +129,37 @@ def member_consent_proof(
     out(consent_proof_json(yk, member_id, actor=staff_session(yk)).rstrip("\n"))
 
 
+@member_app.command("close")
+def member_close(
+    member_id: Annotated[str, typer.Argument(help="The member id (m_...).")],
+    lang: Annotated[str, typer.Option(help="The farewell email's language: ko or en.")] = "ko",
+    password_stdin: Annotated[bool, typer.Option(
+        help="Read the member's password from standard input instead of a prompt "
+             "[or env YAKSOK_MEMBER_PASSWORD].")] = False,
+) -> None:
+    """Close an account as its member (탈퇴): their password confirms it; prints the receipt.
+
+    The same as `POST /me/close`: an erasure request verified by the password and, when the
+    policy allows self-service closure, carried out at once (what was destroyed, what the law
+    keeps and until when); otherwise it waits for the officer. A wrong password closes nothing.
+
+    \b
+    Example:  YAKSOK_MEMBER_PASSWORD=... yaksok member close m_3f9c0a1b2c3d4e5f60718293
+    """
+    import json
+
+    from yaksok.actors import member_actor
+    from yaksok.rights.selfservice import close_account
+
+    if lang not in ("ko", "en"):
+        raise errors.ValidationError("the language is ko or en", field="--lang",
+                                     fix="use --lang ko or --lang en")
+    password = read_password(password_stdin, env="YAKSOK_MEMBER_PASSWORD")
+    done = close_account(open_store(), member_id, password, actor=member_actor(member_id),
+                         lang=lang)
+    out(json.dumps(done.to_dict(), ensure_ascii=False, indent=2))
+
+
 @member_app.command("erase")
 def member_erase(
     member_id: Annotated[str, typer.Argument(help="The member id (m_...).")],

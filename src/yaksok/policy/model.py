@@ -509,6 +509,24 @@ class ApiScope(Strict):
     purposes: list[Key] = Field(min_length=1)
 
 
+#: What a member's verified request may be carried out as without the privacy officer:
+#: ``closure`` is the erasure of the whole account (탈퇴); ``erasure`` of chosen categories.
+SELF_SERVICE_RIGHTS = ("access", "portability", "closure", "erasure", "rectification",
+                       "restriction", "objection", "automated_decision", "consent_withdrawal")
+
+
+class SelfService(Strict):
+    """Which of a member's own requests yaksok carries out at once, once verified."""
+
+    #: Rights carried out as soon as the member's own password, a one-time code or (for
+    #: rights that disclose and delete nothing) the session verified the request; the officer
+    #: still sees each in the queue. Requests by agents and from other channels always wait.
+    carry_out: list[Literal[
+        "access", "portability", "closure", "erasure", "rectification", "restriction",
+        "objection", "automated_decision", "consent_withdrawal"]] = [
+        "access", "portability", "closure"]
+
+
 class Officer(Sourced):
     name: Text
     title: str
@@ -558,6 +576,7 @@ class Policy(Strict):
     access_log: AccessLog = AccessLog()
     staff_roles: list[StaffRole] = []
     api_scopes: list[ApiScope] = []
+    self_service: SelfService = SelfService()
     officer: Officer
     external_datasets: list[ExternalDataset] = []
 

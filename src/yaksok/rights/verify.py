@@ -14,7 +14,8 @@
 - ``verify_by_staff``: a handler records how identity was checked for a request received by
   letter, phone, email or fax (``STAFF_METHODS``: ``id-card-seen`` ...).
 
-Every success is the ``received -> verified`` transition with the method as its reason; every
+Every success is the ``received -> verified`` transition with the method as its reason, followed
+by the self-service carry-out when the policy allows it for the right (``selfservice``); every
 wrong password or code is a ``denied`` access-log entry. A request by an agent or
 representative is verified only after their power of attorney was accepted (``agents.py``).
 
@@ -53,6 +54,7 @@ from yaksok.rights.lifecycle import (
     require_handler,
     require_status,
 )
+from yaksok.rights.selfservice import after_verified
 from yaksok.services import Services
 from yaksok.store.sql import from_db, sql, to_db
 from yaksok.store.tables import utcnow, verification_codes
@@ -125,7 +127,9 @@ def verify_by_password(yk: Services, request_id: str, password: str, *, actor,
     with v.core_write() as conn:
         mark_verified(yk, conn, load(conn, request_id, lock=True), actor=actor,
                       method="password", now=now, ip=ip)
-        return RightsRequest.from_row(load(conn, request_id))
+        verified = load(conn, request_id)
+    return after_verified(yk, RightsRequest.from_row(verified), ip=ip, now=now,
+                          lang=verified.lang)
 
 
 # -- one-time codes ---------------------------------------------------------------------------
@@ -225,7 +229,9 @@ def check_code(yk: Services, request_id: str, code: str, *, actor, now: dt.datet
                 fix=f"{left} attempt(s) left" if left else "no attempts left: ask for a new code")
     if wrong is not None:  # raised after the commit: the attempt and the denial are kept
         raise wrong
-    return RightsRequest.from_row(_reload(yk, request_id))
+    verified = _reload(yk, request_id)
+    return after_verified(yk, RightsRequest.from_row(verified), ip=ip, now=now,
+                          lang=verified.lang)
 
 
 def _reload(yk: Services, request_id: str):

@@ -232,7 +232,9 @@ def erase(request: Request, background: BackgroundTasks, member_id: str = Member
           actor: Actor = Depends(current_actor)) -> ErasedOut:
     """Erase a member by crypto-shredding: from this response on nothing of theirs can be
     decrypted; the leftover rows are deleted in the background (``purge_erased``). The
-    member themself, an API key acting for members or the privacy officer (docs/access.md)."""
+    member themself, an API key acting for members or the privacy officer (docs/access.md).
+    For a member's 탈퇴 use `POST /me/close`: the same erasure as a verified request, with the
+    closure receipt and the farewell email; this call gives neither."""
     done = _vault(request).erase_member(member_id, actor=actor, **request_context(request))
     background.add_task(_purge, get_yaksok(request))
     return ErasedOut(member_id=done.member_id, erased_at=done.erased_at)

@@ -166,6 +166,7 @@ class _Projection:
             kind = self.p.record_kind(rule.record_kind)
             rules.append({"record_kind": rule.record_kind,
                           "label": _text(kind.label) if kind else None,
+                          "categories": list(kind.categories) if kind else [],
                           "period": rule.period, "law": _text(rule.law), "article": rule.article})
         destruction = r.destruction if self.shown(r.destruction) else None
         return {"default": self.when("retention_default", _text(r.default)),
@@ -234,6 +235,7 @@ class _Projection:
                                   for m in self.visible(p.security_measures)],
             "api_scopes": [{"key": s.key, "label": _text(s.label), "purposes": list(s.purposes)}
                            for s in p.api_scopes],
+            "self_service": {"carry_out": list(p.self_service.carry_out)},
             "officer": {"name": _text(officer.name), "title": officer.title,
                         "organisation": _text(officer.organisation), "phone": officer.phone,
                         "email": officer.email} if self.shown(officer) else None,

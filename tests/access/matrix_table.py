@@ -219,6 +219,7 @@ ROWS: list[Row] = [
     public("GET", "/healthz", 200),
     public("GET", "/policy", 200),
     public("GET", "/policy/versions", 200),
+    public("GET", "/policy/schema.json", 200),
     public("GET", "/policy/{version}", 200, path={"version": "2021-11-03"}),
     public("GET", "/notices", 200),
     public("GET", "/notices/{notice_id}", 200, path={"notice_id": "@notice"}),

@@ -22,7 +22,14 @@ from pydantic import BaseModel
 from yaksok.actors import Actor
 from yaksok.api.auth import authorized, get_yaksok
 from yaksok.api.problems import problem_responses
-from yaksok.api.routes_public import MEDIA, policy_body, policy_headers, policy_responses
+from yaksok.api.routes_public import (
+    MEDIA,
+    PolicyFormat,
+    PolicyLang,
+    policy_body,
+    policy_headers,
+    policy_responses,
+)
 
 router = APIRouter(tags=["notices"])
 
@@ -132,11 +139,8 @@ def notice(
 def policy_version(
     request: Request,
     version: str = Path(max_length=64),
-    lang: Literal["ko", "en"] = Query("ko", description="Language: Korean (default) or English "
-                                      "(`json` carries both)."),
-    fmt: Literal["html", "md", "json"] = Query(
-        "html", alias="format", description="`html` (default), `md` (Markdown) or `json` (the "
-        "published policy as data, schema at `/policy/schema.json`)."),
+    lang: PolicyLang = "ko",
+    fmt: PolicyFormat = "html",
 ) -> Response:
     """A published version of the privacy policy, as it was published (old ones included)."""
     from yaksok.policy.versions import published_version, version_digest

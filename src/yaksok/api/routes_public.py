@@ -10,7 +10,7 @@ changes the key, so the cache can never serve a superseded text for the current 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -88,15 +88,16 @@ def policy_headers(lang: str, fmt: str, version: str) -> dict[str, str]:
     return headers
 
 
+#: The query parameters of every rendering of the policy (this one and /policy/{version}).
+PolicyLang = Annotated[Literal["ko", "en"], Query(
+    description="Language: Korean (default) or English (`json` carries both).")]
+PolicyFormat = Annotated[Literal["html", "md", "json"], Query(
+    alias="format", description="`html` (default), `md` (Markdown) or `json` (the published "
+    "policy as data, schema at `/policy/schema.json`).")]
+
+
 @router.get("/policy", response_class=HTMLResponse, responses=policy_responses(422, 503))
-def policy(
-    request: Request,
-    lang: Literal["ko", "en"] = Query("ko", description="Language: Korean (default) or English "
-                                      "(`json` carries both)."),
-    fmt: Literal["html", "md", "json"] = Query(
-        "html", alias="format", description="`html` (default), `md` (Markdown) or `json` (the "
-        "published policy as data, schema at `/policy/schema.json`)."),
-) -> Response:
+def policy(request: Request, lang: PolicyLang = "ko", fmt: PolicyFormat = "html") -> Response:
     """The privacy policy in force, rendered (Korean HTML unless asked otherwise), or as data."""
     published = get_yaksok(request).published
     return Response(policy_body(request, published, lang, fmt), media_type=MEDIA[fmt],

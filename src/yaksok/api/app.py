@@ -116,6 +116,9 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     from yaksok.api import routes_connected
 
     app.include_router(routes_connected.router)
+    from yaksok.web import router as center  # the privacy center's pages (not in /openapi.json)
+
+    app.include_router(center)
     return app
 
 

@@ -1,0 +1,223 @@
+"""The privacy center's words, Korean first: the page frame and the errors' Korean texts.
+
+``t(lang, key)`` gives a phrase. ``error_text(exc, lang)`` gives (message, fix) for a domain
+error in the page's language: a Korean text for the common rules (keyed by the error's code and
+field), the core's English message and fix otherwise. Neither ever holds a member's value: the
+core's messages do not, and these texts are fixed.
+"""
+
+from __future__ import annotations
+
+from yaksok.errors import YaksokError
+
+__all__ = ["LANGS", "TEXTS", "error_text", "pick_lang", "t"]
+
+LANGS = ("ko", "en")
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "center": ("개인정보 센터", "Privacy center"),
+    "skip": ("본문으로 건너뛰기", "Skip to main content"),
+    "menu": ("계정 메뉴", "Account menu"),
+    "switch_lang": ("English", "한국어"),
+    "switch_lang_label": ("Switch to English", "한국어로 보기"),
+    "home": ("내 계정", "My account"),
+    "home_intro": ("내 개인정보를 보고, 고치고, 동의를 관리하고, 권리를 행사하는 곳입니다.",
+                   "See and correct your personal data, manage your consents and exercise "
+                   "your rights."),
+    "signup": ("회원가입", "Sign up"),
+    "login": ("로그인", "Log in"),
+    "logout": ("로그아웃", "Log out"),
+    "data": ("내 정보", "My data"),
+    "consents": ("내 동의", "My consents"),
+    "rights": ("권리 행사", "My rights"),
+    "history": ("내 정보를 본 사람", "Who saw my data"),
+    "incidents": ("유출 사고 확인", "Was I part of a breach?"),
+    "notices": ("방침과 공지", "Notices and policy versions"),
+    "close": ("회원 탈퇴", "Close my account"),
+    "cookies": ("쿠키 설정", "Cookie settings"),
+    "email": ("이메일(아이디)", "Email (login ID)"),
+    "password": ("비밀번호", "Password"),
+    "password_hint": ("10자 이상, 다른 곳에서 쓰지 않는 비밀번호", "At least 10 characters, "
+                      "not used anywhere else"),
+    "phone": ("휴대전화번호", "Mobile phone number"),
+    "phone_hint": ("예: 010-1234-5678", "e.g. 010-1234-5678"),
+    "birth_date": ("생년월일", "Date of birth"),
+    "birth_hint": ("나이 확인에만 씁니다(만 14세 이상). 선택 동의 없이는 보관하지 않습니다.",
+                   "Used only to check your age (14 or older); not kept without an optional "
+                   "consent."),
+    "required_items": ("필수 항목", "Required items"),
+    "required_note": ("서비스 제공에 꼭 필요한 항목으로, 계약 이행을 근거로 처리합니다.",
+                      "Needed to provide the service; processed to perform the contract."),
+    "optional_items": ("선택 동의 항목", "Optional items"),
+    "optional_note": ("선택 항목에 동의하지 않아도 서비스 이용은 전혀 제한되지 않습니다.",
+                      "Refusing optional items never restricts the service."),
+    "optional_recorded": ("체크하지 않은 항목은 거부로 기록되며, 언제든 '내 동의'에서 바꿀 수 "
+                          "있습니다.", "Items you leave unticked are recorded as refused; "
+                          "you can change them at any time under My consents."),
+    "purposes": ("이용 목적", "Purposes"),
+    "retention": ("보유 기간", "Retention"),
+    "submit_signup": ("가입하기", "Sign up"),
+    "signed_up": ("가입되었습니다. 로그인해 주세요.", "You have signed up. Please log in."),
+    "have_account": ("이미 회원이신가요?", "Already a member?"),
+    "no_account": ("처음이신가요?", "New here?"),
+    "logged_out": ("로그아웃되었습니다.", "You have logged out."),
+    "category": ("항목", "Item"),
+    "value": ("값", "Value"),
+    "basis": ("처리 근거", "Lawful basis"),
+    "collected": ("수집 방법", "How it was collected"),
+    "held_as": ("보관", "Kept"),
+    "edit": ("고치기", "Correct"),
+    "save": ("저장", "Save"),
+    "new_value": ("새 값", "New value"),
+    "saved": ("고쳤습니다. 이전 값은 파기되었습니다.", "Corrected; the old value is destroyed."),
+    "data_intro": ("회사가 회원관리 목적으로 가진 내 정보입니다. 각 항목의 목적, 근거, 수집 방법과 "
+                   "보유 기간을 함께 보여 줍니다.", "The data we hold of you for member "
+                   "management, with each item's purposes, lawful basis, how it was collected "
+                   "and how long it is kept."),
+    "data_all": ("모든 정보의 사본은 '권리 행사'에서 열람 요청으로 받을 수 있습니다.",
+                 "For a copy of everything we hold, ask for access under My rights."),
+    "no_values": ("보관 중인 값이 없습니다.", "No values held."),
+    "flow": ("화면", "screen"),
+    "default_retention": ("탈퇴하면 지체 없이 파기", "destroyed without delay when you close "
+                          "your account"),
+    "law_keeps": ("법령에 따라 보관", "kept by law"),
+    "consent_status": ("상태", "Status"),
+    "given": ("동의함", "Given"),
+    "not_given": ("동의하지 않음", "Not given"),
+    "give": ("동의하기", "Give consent"),
+    "withdraw": ("동의 철회", "Withdraw consent"),
+    "consent_history": ("기록", "History"),
+    "answer.given": ("동의", "given"),
+    "answer.refused": ("거부", "refused"),
+    "answer.withdrawn": ("철회", "withdrawn"),
+    "consent_saved": ("반영되었습니다.", "Saved."),
+    "consents_intro": ("선택 항목마다 동의하거나 철회할 수 있습니다. 철회는 동의만큼 쉽고, 곧바로 "
+                       "효력이 있습니다.", "Give or withdraw each optional item; withdrawing is "
+                       "as easy as giving and takes effect at once."),
+    "cookies_intro": ("쿠키 선택은 이 기기(브라우저)에 적용됩니다. 꼭 필요한 쿠키 외에는 동의한 "
+                      "종류만 씁니다.", "Cookie choices apply to this device (browser). Only "
+                      "strictly necessary cookies are used unless you accept others."),
+    "cookies_open": ("쿠키 설정 열기", "Open cookie settings"),
+    "cookies_nojs": ("쿠키 설정은 자바스크립트가 켜져 있어야 열립니다. 꺼져 있으면 필요한 쿠키 외에는 "
+                     "쓰지 않습니다.", "The cookie settings need JavaScript; without it only "
+                     "strictly necessary cookies are used."),
+    "cookies_link": ("이 기기의 쿠키 선택은 쿠키 설정에서 바꿉니다.",
+                     "Change this device's cookie choices in the cookie settings."),
+    "rights_intro": ("내 정보의 열람, 이동(내려받기), 정정, 삭제 등을 요청할 수 있습니다. "
+                     "비밀번호로 본인임을 확인하면 열람과 이동은 바로 처리됩니다.",
+                     "Ask to see, take away (download), correct or erase your data. Confirmed "
+                     "with your password, access and portability are carried out at once."),
+    "right.access": ("열람", "Access"),
+    "right.portability": ("이동(내려받기)", "Portability (download)"),
+    "right.rectification": ("정정", "Rectification"),
+    "right.erasure": ("삭제", "Erasure"),
+    "right.restriction": ("처리정지", "Restriction"),
+    "right.objection": ("반대", "Objection"),
+    "right.automated_decision": ("자동화된 결정", "Automated decision"),
+    "right.consent_withdrawal": ("동의 철회", "Consent withdrawal"),
+    "ask": ("요청하기", "Ask"),
+    "confirm_password": ("본인 확인(비밀번호)", "Confirm it is you (password)"),
+    "my_requests": ("내 요청", "My requests"),
+    "no_requests": ("요청이 없습니다.", "No requests."),
+    "status": ("상태", "Status"),
+    "status.received": ("접수", "received"),
+    "status.verified": ("본인 확인됨", "verified"),
+    "status.in_progress": ("처리 중", "in progress"),
+    "status.extended": ("연장됨", "extended"),
+    "status.completed": ("완료", "completed"),
+    "status.refused": ("거절", "refused"),
+    "status.cancelled": ("취소", "cancelled"),
+    "received_at": ("접수일", "Received"),
+    "due_at": ("기한", "Due"),
+    "cancel": ("취소", "Cancel"),
+    "download": ("내려받기", "Download"),
+    "verify": ("본인 확인", "Verify"),
+    "rectify_here": ("정정은 '내 정보'에서 바로 할 수 있습니다.", "Correct your data directly "
+                     "under My data."),
+    "erase_here": ("계정 전체의 삭제는 '회원 탈퇴'에서 합니다.", "To erase your whole account, "
+                   "use Close my account."),
+    "request_done": ("요청을 받았습니다.", "Your request is received."),
+    "history_intro": ("누가 언제 어떤 목적으로 내 정보에 접근했는지 보여 줍니다.",
+                      "Who accessed your data, when and for what."),
+    "when": ("언제", "When"),
+    "who": ("누가", "Who"),
+    "what": ("무엇을", "What"),
+    "why": ("목적", "Why"),
+    "outcome": ("결과", "Outcome"),
+    "no_history": ("기록이 없습니다.", "Nothing recorded."),
+    "incidents_intro": ("내 정보가 관련된 유출 사고가 있으면 여기에 보입니다.",
+                        "Breaches that involved your data are listed here."),
+    "no_incidents": ("내 정보가 관련된 유출 사고는 없습니다.",
+                     "No breach involved your data."),
+    "notices_intro": ("개인정보 처리방침의 버전과 변경 공지입니다.",
+                      "The versions of the privacy policy and the notices of change."),
+    "version": ("버전", "Version"),
+    "effective": ("시행일", "Effective"),
+    "policy_in_force": ("현재 방침 보기", "Read the policy in force"),
+    "read_version": ("이 버전 보기", "Read this version"),
+    "read_notice": ("변경 내용 보기", "What changed"),
+    "close_intro": ("탈퇴하면 내 정보는 지체 없이 파기됩니다. 다만 법령이 보관하게 하는 기록은 "
+                    "그 기간 동안 분리 보관되며 다른 목적에 쓰이지 않습니다.",
+                    "When you close your account your data is destroyed without delay. Records "
+                    "a law makes us keep are held apart for that period and used for nothing "
+                    "else."),
+    "close_confirm": ("비밀번호를 입력해 탈퇴를 확인하세요.", "Enter your password to confirm."),
+    "close_button": ("탈퇴하기", "Close my account"),
+    "closed": ("탈퇴가 완료되었습니다.", "Your account is closed."),
+    "receipt": ("탈퇴 확인서", "Closure receipt"),
+    "destroyed": ("파기한 정보", "Destroyed"),
+    "held": ("법령에 따라 보관하는 기록", "Held by law"),
+    "nothing_held": ("법령에 따라 보관하는 기록은 없습니다.", "No record is held by law."),
+    "until": ("보관 기한", "Until"),
+    "law": ("근거 법령", "Law"),
+    "count": ("건수", "Count"),
+    "close_waits": ("탈퇴 요청을 받았습니다. 담당자가 처리합니다.",
+                    "Your request is received; the privacy officer will carry it out."),
+    "error_title": ("입력을 확인해 주세요", "Please check your input"),
+    "fix": ("고치는 방법", "How to fix it"),
+    "csrf": ("요청을 확인할 수 없습니다", "The request could not be checked"),
+    "csrf_fix": ("페이지를 새로 고친 뒤 다시 시도해 주세요.", "Reload the page and try again."),
+    "not_found": ("찾을 수 없습니다", "Not found"),
+    "under_age": ("만 14세 미만은 가입할 수 없습니다", "You must be at least 14 to sign up"),
+}
+
+# Korean texts of the common rules: (error code, field) -> (message, fix). Field None: any.
+_KO_ERRORS: dict[tuple[str, str | None], tuple[str, str]] = {
+    ("authentication-failed", None): ("이메일 또는 비밀번호가 맞지 않습니다.",
+                               "이메일과 비밀번호를 다시 확인해 주세요."),
+    ("authentication-failed", "password"): ("비밀번호가 맞지 않습니다.", "비밀번호를 다시 입력해 주세요."),
+    ("rate-limited", None): ("시도가 너무 많습니다.", "잠시 뒤에 다시 시도해 주세요."),
+    ("validation", "email"): ("이메일 주소 형식이 아닙니다.", "name@example.com처럼 입력해 주세요."),
+    ("validation", "phone"): ("휴대전화번호를 확인해 주세요.", "010-1234-5678처럼 입력해 주세요."),
+    ("validation", "password"): ("비밀번호가 규칙에 맞지 않습니다.",
+                                 "10자 이상으로, 추측하기 어렵게 정해 주세요."),
+    ("validation", "birth_date"): ("생년월일을 확인해 주세요.", "YYYY-MM-DD 형식으로 입력해 주세요."),
+    ("validation", "value"): ("값을 확인해 주세요.", "올바른 형식으로 다시 입력해 주세요."),
+    ("conflict", "email"): ("이미 가입된 이메일입니다.", "로그인하거나 다른 이메일을 써 주세요."),
+    ("conflict", "phone"): ("이미 가입된 휴대전화번호입니다.", "로그인하거나 다른 번호를 써 주세요."),
+    ("conflict", None): ("지금 상태에서는 할 수 없습니다.", "페이지를 새로 고친 뒤 확인해 주세요."),
+    ("under-minimum-age", None): ("만 14세 미만은 가입할 수 없습니다.",
+                                  "법정대리인의 동의 절차는 고객센터에 문의해 주세요."),
+    ("not-found", None): ("찾을 수 없습니다.", "목록에서 다시 골라 주세요."),
+}
+
+
+def pick_lang(value: str | None) -> str:
+    """The page's language: ``en`` when asked for, Korean otherwise."""
+    return "en" if value == "en" else "ko"
+
+
+def t(lang: str, key: str) -> str:
+    ko, en = TEXTS[key]
+    return ko if lang == "ko" else en
+
+
+def error_text(exc: YaksokError, lang: str) -> tuple[str, str | None]:
+    """(message, fix) of ``exc`` in ``lang``: Korean texts for the common rules, the core's
+    English otherwise (never a value: the core's messages carry none)."""
+    if lang == "ko":
+        code = getattr(exc, "rule", None) or exc.code
+        for key in ((code, exc.field), (exc.code, exc.field), (code, None), (exc.code, None)):
+            if key in _KO_ERRORS:
+                return _KO_ERRORS[key]
+    return exc.message, exc.fix

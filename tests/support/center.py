@@ -23,9 +23,10 @@ def fresh_yaksok(data_dir: Path):
     return init_yaksok(Settings(data_dir=data_dir, policy_path=POLICY))
 
 
-def center_client(yk, *, https: bool = False) -> TestClient:
-    """A browser-like client of the app: cookies kept, redirects not followed."""
-    return TestClient(create_app(yk), base_url="https://testserver" if https
+def center_client(yk, *, https: bool = False, app=None) -> TestClient:
+    """A browser-like client of the app (``app``, or a new one over ``yk``): cookies kept,
+    redirects not followed."""
+    return TestClient(app or create_app(yk), base_url="https://testserver" if https
                       else "http://testserver", follow_redirects=False)
 
 

@@ -34,7 +34,7 @@ DOOR = ("vault", "store")
 _SQL = re.compile(r"\b(FROM|JOIN|INTO|UPDATE|TABLE)\s+(" + "|".join(PERSONAL_TABLES) + r")\b",
                   re.IGNORECASE)
 FRAMEWORKS = ("fastapi", "starlette", "typer", "uvicorn", "click")
-INTERFACES = ("api", "cli", "web", "__main__")
+INTERFACES = ("api", "cli", "web", "demoapp", "__main__")
 
 
 def _modules() -> list[tuple[Path, str, ast.Module]]:

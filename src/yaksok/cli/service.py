@@ -41,6 +41,10 @@ def serve(
     behind_proxy: Annotated[bool | None, typer.Option(
         "--behind-proxy", help="A proxy in front terminates TLS; requests it forwards must say "
         "X-Forwarded-Proto: https [env YAKSOK_BEHIND_PROXY].")] = None,
+    demo: Annotated[bool | None, typer.Option(
+        "--demo/--no-demo", help="Also serve the integration demo at /demo: a small app using "
+        "yaksok over REST only, with an API key made at start-up; its members are demo data "
+        "(addresses under @demo.yaksok.invalid) [env YAKSOK_DEMO].")] = None,
 ) -> None:
     """Run the REST API (and the policy page) until interrupted.
 
@@ -50,6 +54,7 @@ def serve(
 
     \b
     Examples:  yaksok serve --port 8000   then open http://127.0.0.1:8000/policy
+               yaksok serve --demo         the integration demo at http://127.0.0.1:8000/demo/
                YAKSOK_PUBLIC_URL=https://privacy.example.com/ yaksok serve --host 0.0.0.0 \\
                    --port 443 --tls-cert cert.pem --tls-key key.pem
     """
@@ -57,6 +62,7 @@ def serve(
 
     from yaksok.api.app import create_app
     from yaksok.api.serving import uvicorn_options
+    from yaksok.cli import demo_wiring
     from yaksok.retention.schedule import runs_in_serve
     from yaksok.schedule import parse_schedule
 
@@ -66,16 +72,23 @@ def serve(
     if worker is not None:
         changes["worker_in_serve"] = choice(worker, ("auto", "on", "off"), "--worker")
     options = uvicorn_options(settings().with_(**changes))  # refuse before opening anything
+    with_demo = demo_wiring.demo_enabled(demo)
+    demo_url = demo_wiring.demo_api_url(settings().with_(**changes)) if with_demo else ""
     yk = open_store(**changes)
     try:
         if runs_in_serve(yk):
             out(f"retention worker: in this process, {parse_schedule(yk.settings.worker_schedule)}")
         else:
             out("retention worker: off in this process; run `yaksok worker` beside it")
+        api = create_app(yk, close_on_shutdown=True, background=True)
+        if with_demo:
+            demo_wiring.mount_demo(api, yk, demo_url)
+        for line in demo_wiring.addresses(yk, yk.settings, demo=with_demo):
+            out(line)
     except errors.YaksokError:
         yk.close()
         raise
-    uvicorn.run(create_app(yk, close_on_shutdown=True, background=True), **options)
+    uvicorn.run(api, **options)
 
 
 # -- promises ----------------------------------------------------------------------------------

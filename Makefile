@@ -13,9 +13,12 @@ $(BIN)/yaksok: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+# Serves the integration demo at /demo too (demo members only: addresses under
+# @demo.yaksok.invalid); `serve` prints the addresses: the policy, the privacy center, the demo,
+# the OpenAPI, and how to make the first officer.
 run: $(BIN)/yaksok
 	$(BIN)/yaksok init
-	$(BIN)/yaksok serve --host $${YAKSOK_HOST:-127.0.0.1} --port $${YAKSOK_PORT:-8000}
+	$(BIN)/yaksok serve --demo --host $${YAKSOK_HOST:-127.0.0.1} --port $${YAKSOK_PORT:-8000}
 
 lint: $(BIN)/yaksok
 	$(BIN)/ruff check --no-cache src tests bench

@@ -18,7 +18,7 @@ $(BIN)/yaksok: pyproject.toml
 # the OpenAPI, and how to make the first officer.
 run: $(BIN)/yaksok
 	$(BIN)/yaksok init
-	$(BIN)/yaksok serve --demo --host $${YAKSOK_HOST:-127.0.0.1} --port $${YAKSOK_PORT:-8000}
+	$(BIN)/yaksok serve --host $${YAKSOK_HOST:-127.0.0.1} --port $${YAKSOK_PORT:-8000} --demo
 
 lint: $(BIN)/yaksok
 	$(BIN)/ruff check --no-cache src tests bench

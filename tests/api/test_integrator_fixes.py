@@ -30,7 +30,7 @@ def test_make_run_serves_on_the_port_and_host_the_environment_names():
     expanded = subprocess.run(["sh", "-c", f"echo {serve.split(' serve ', 1)[1]}"],
                               capture_output=True, text=True,
                               env={"YAKSOK_PORT": "9123"}).stdout.split()
-    assert expanded == ["--host", "127.0.0.1", "--port", "9123"]
+    assert expanded == ["--host", "127.0.0.1", "--port", "9123", "--demo"]  # the demo at /demo
 
 
 def test_outbox_status_warns_when_email_waits_without_smtp(tmp_path, monkeypatch, capsys):

@@ -107,9 +107,9 @@ def list_held_records(request: Request, member_id: str = MemberId,
     created and expiry, never their values (the privacy officer reads those, for
     `legal_compliance` only). The member themself, an API key whose scopes grant
     `legal_compliance`, or staff whose role has `rights.decide`; the listing is logged."""
-    from yaksok.retention import held_records
+    from yaksok.retention import records_of
 
-    found = held_records(get_yaksok(request), member_id, actor=actor,
+    found = records_of(get_yaksok(request), member_id, actor=actor,
                          **request_context(request))
     return JSONResponse({"member_id": member_id, "records": [e.to_dict() for e in found]},
                         headers=_NO_STORE)

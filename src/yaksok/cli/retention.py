@@ -127,11 +127,11 @@ def records_cmd(
 
     Example:  yaksok retention records m_3f9c0a1b2c3d4e5f60718293 --json
     """
-    from yaksok.retention import held_records
+    from yaksok.retention import records_of
 
     yk, actor = staff_store()
     try:
-        found = held_records(yk, member_id, actor=actor)
+        found = records_of(yk, member_id, actor=actor)
     finally:
         yk.close()
     if as_json:

@@ -5,7 +5,7 @@ receipt); this workflow is what the rest of yaksok calls:
 
 - ``write_record`` / ``read_held``: records a statute makes us keep (P12.6), sealed under hold
   keys (one per record kind and month of expiry) in separated storage (P12.7), readable only
-  for ``legal_compliance`` by the privacy officer (``yaksok.vault.held``); ``held_records``
+  for ``legal_compliance`` by the privacy officer (``yaksok.vault.held``); ``records_of``
   lists a member's records by kind and dates, never their values
 - ``close_account`` (탈퇴, P12.5): crypto-shred everything not held; a receipt
   (``yaksok.vault.closure``)
@@ -52,7 +52,7 @@ __all__ = [
     "add_period",
     "close_account",
     "count_due",
-    "held_records",
+    "records_of",
     "hold_scope",
     "read_held",
     "retention_status",
@@ -74,7 +74,7 @@ def write_record(yk: Services, member_id: str, record_kind: str, values: dict[st
                                request_id=request_id, idempotency=idempotency)
 
 
-def held_records(yk: Services, member_id: str, *, actor, ip: str | None = None,
+def records_of(yk: Services, member_id: str, *, actor, ip: str | None = None,
                  request_id: str | None = None, now: dt.datetime | None = None
                  ) -> list[HeldEntry]:
     """The member's held records in force (also after closure): id, kind, created, expires;

@@ -1122,3 +1122,36 @@ transfer_records = sa.Table(
 )
 
 __all__ += ["processor_contracts", "processor_checks", "transfer_records"]  # noqa: PLE0605
+
+# -- the account's own links: email verification and password reset (migration 0027) ------------
+
+# One live link per member and kind ('verify_email' | 'reset_password'): a newer one replaces the
+# row. Never the token itself: its HMAC-SHA256 under a key derived from the keyring's index key
+# (``mac_version``), and the token sealed under the KEK only until the email is sent or the link
+# used (yaksok.members.tokens). ``stamp``: which email value a verification link was sent for.
+member_tokens = sa.Table(
+    "member_tokens",
+    metadata,
+    sa.Column("member_id", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("id", sa.String(32), nullable=False, unique=True),  # "mt_" + 24 hex
+    sa.Column("token_mac", sa.String(64), nullable=False, unique=True),
+    sa.Column("mac_version", sa.Integer, nullable=False),
+    sa.Column("sealed", sa.LargeBinary, nullable=True),
+    sa.Column("stamp", sa.String(64), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+)
+
+# When a member proved they receive mail at their email address, and for which stored value
+# (``stamp``: the vault's stamp of the email value then); a changed address no longer matches.
+email_verifications = sa.Table(
+    "email_verifications",
+    metadata,
+    sa.Column("member_id", sa.String(32), primary_key=True),
+    sa.Column("verified_at", UTCDateTime, nullable=False),
+    sa.Column("stamp", sa.String(64), nullable=False),
+)
+
+__all__ += ["member_tokens", "email_verifications"]  # noqa: PLE0605

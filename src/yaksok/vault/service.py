@@ -62,6 +62,7 @@ from yaksok.vault.subjects import (
     member_status,
     member_statuses,
     value_category,
+    value_stamp,
 )
 
 __all__ = ["Vault", "loggable_ref"]
@@ -452,6 +453,17 @@ class Vault:
         with storage_errors(self.engine):
             return credentials.check_password(self, member_id, password, now or utcnow())
 
+    def store_password(self, conn, member_id: str, password_hash: str, *,
+                       now: dt.datetime | None = None) -> None:
+        """Keep a new argon2id hash for an active member, sealed under their key like sign-up's
+        (``credentials``), in the caller's write transaction (a password change or reset ends
+        the member's sessions in the same one). ``NotFound`` unless the member is active."""
+        row = lock_member(conn, member_id)
+        if row is None or row[0] != "active":
+            raise NotFound("no such active member", field="member_id",
+                           fix="check the member id; a closed or erased account has no password")
+        credentials.seal_password_hash(self, conn, member_id, password_hash, now)
+
     def seal_plain_passwords(self, *, batch: int = 500) -> int:
         """Seal the plain password hashes still on members' rows (``credentials``)."""
         with storage_errors(self.engine):
@@ -461,6 +473,15 @@ class Vault:
         """The category of one of the member's values (metadata only; None if none)."""
         with storage_errors(self.engine), self.engine.connect() as conn:
             return value_category(conn, member_id, value_id)
+
+    def value_stamp(self, member_id: str, category: str, conn=None) -> str | None:
+        """An opaque stamp of the member's one value in ``category`` as stored now (metadata
+        only, never the value; ``subjects.value_stamp``): it changes whenever the value is
+        rectified or replaced. None when the member holds none."""
+        if conn is not None:
+            return value_stamp(conn, member_id, category)
+        with storage_errors(self.engine), self.engine.connect() as c:
+            return value_stamp(c, member_id, category)
 
     def live_counts(self, member_id: str, categories) -> dict[str, int]:
         """How many live values (key not destroyed) the member holds in each of

@@ -9,6 +9,7 @@ transaction and keeps ``password_hash`` and the login counters; the vault reads 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from yaksok.errors import Conflict, NotFound, ValidationError
 from yaksok.store.tables import data_keys, members, utcnow, vault_values
 
 __all__ = ["STATUSES", "new_member_id", "create_member", "close_member", "member_status", "lock_member",
-           "require_member", "active_member_ids", "member_row", "member_statuses", "value_category", "live_counts", "discard_member", "bulk_enrol", "MemberInfo", "member_info"]
+           "require_member", "active_member_ids", "member_row", "member_statuses", "value_category", "value_stamp", "live_counts", "discard_member", "bulk_enrol", "MemberInfo", "member_info"]
 
 STATUSES = ("active", "closed", "erased")
 
@@ -106,6 +107,21 @@ def value_category(conn: sa.Connection, member_id: str, value_id: str) -> str | 
     """The category of one of the member's values (metadata only; None if there is none)."""
     return conn.execute(sa.select(vault_values.c.category).where(
         vault_values.c.id == value_id, vault_values.c.member_id == member_id)).scalar()
+
+
+def value_stamp(conn: sa.Connection, member_id: str, category: str) -> str | None:
+    """A stamp of the member's one value in ``category`` as stored now (its id and when it was
+    last written, hashed; metadata only, never the value): equal stamps mean the value was not
+    replaced, rectified or collected anew in between. None when the member holds none (or
+    several)."""
+    rows = conn.execute(sa.select(vault_values.c.id, vault_values.c.updated_at).where(
+        vault_values.c.member_id == member_id, vault_values.c.category == category)
+        .limit(2)).all()
+    if len(rows) != 1:
+        return None
+    at = rows[0][1]
+    when = at.isoformat() if hasattr(at, "isoformat") else str(at)
+    return hashlib.sha256(f"{rows[0][0]}|{when}".encode()).hexdigest()
 
 
 def live_counts(conn: sa.Connection, member_id: str, categories) -> dict[str, int]:

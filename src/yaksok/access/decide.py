@@ -386,6 +386,12 @@ _RULES: dict[str, Callable[[_Ask], Decision]] = {
                              what="read this member's proof of consent", fix=_OFFICER),
     "own_account": _either(rule="members-only", what="use a member's own account pages",
                            fix="log in as the member (POST /members/login)"),
+    # The link goes to the member's own address, so whoever runs the member's account may ask
+    # for it: the member, the app's backend right after sign-up, the officer for support.
+    "account_email": _either(app=True, capability=RIGHTS_DECIDE,
+                             rule="on-behalf-not-allowed",
+                             what="send this member an email verification link",
+                             fix=_ON_BEHALF["fix"]),
     "rights_view": _either(capability=RIGHTS_DECIDE, rule="capability-required",
                            what="see this member's rights requests", fix=_OFFICER),
     "rights_verify": _either(app=True, rule="members-only",

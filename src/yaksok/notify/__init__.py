@@ -61,13 +61,14 @@ LEFTOVERS = (Leftover("outbox", "id", "recipient_ref"), Leftover("member_notices
 
 
 def outbox_actor():
-    """The worker actor that reads addresses: for ``change_notices``, and for
-    ``legal_compliance`` when a template answers a data-subject request
-    (``TemplateSpec.address_purpose``)."""
+    """The worker actor that reads addresses: for ``change_notices``, for ``legal_compliance``
+    when a template answers a data-subject request, and for ``member_management`` when it is
+    the account's own email (verification and password-reset links:
+    ``TemplateSpec.address_purpose``)."""
     from yaksok.actors import system_actor
-    from yaksok.notify.templates import LEGAL_DUTY_PURPOSE
+    from yaksok.notify.templates import ACCOUNT_PURPOSE, LEGAL_DUTY_PURPOSE
 
-    return system_actor("outbox", (NOTICE_PURPOSE, LEGAL_DUTY_PURPOSE))
+    return system_actor("outbox", (NOTICE_PURPOSE, LEGAL_DUTY_PURPOSE, ACCOUNT_PURPOSE))
 
 
 class Outbox:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-__all__ = ["LEGAL_DUTY_PURPOSE", "TemplateSpec"]
+__all__ = ["ACCOUNT_PURPOSE", "LEGAL_DUTY_PURPOSE", "TemplateSpec"]
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,14 @@ class TemplateSpec:
     #: the outbox row's recipient is the template's own reference, never a member id.
     own_address: Callable[[sa.Connection, dict], str | None] | None = None
     #: (connection, params, now, sent): called in the transaction that marks the message sent
-    #: (True) or dead (False), so the template's own copy of the address ends with it.
+    #: (True) or dead (False), so the template's own copy of the address (or of the sealed
+    #: token its link carries: ``yaksok.members.tokens``) ends with it.
     address_done: Callable[[sa.Connection, dict, dt.datetime, bool], None] | None = None
 
 
 #: The policy's purpose of processing the law requires (PIPA 15(1)2, GDPR 6(1)(c)): what the
 #: answers to a data-subject request read the requester's address for.
 LEGAL_DUTY_PURPOSE = "legal_compliance"
+#: The purpose the account's own emails (the links that verify an email address or reset a
+#: password) read the member's address for: member management, which lists the email.
+ACCOUNT_PURPOSE = "member_management"

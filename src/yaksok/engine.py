@@ -83,7 +83,7 @@ class Yaksok:
 
 def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
     """Build the services over an engine and keyring and register what later layers add."""
-    from yaksok import consent, incidents, notify, retention, rights
+    from yaksok import consent, incidents, members, notify, retention, rights
     from yaksok import vault as vault_package
     from yaksok.accounts import staff
     from yaksok.publishing import notices
@@ -91,6 +91,7 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
     policy = PolicyInForce(engine)
     vault = Vault(engine, keyring, policy, settings)
     vault.leaves_behind(*notify.LEFTOVERS, *consent.LEFTOVERS, *rights.LEFTOVERS,
+                        *members.LEFTOVERS,
                         vault_package.Leftover("idempotency_keys", "key_hash"))
     section = policy.policy.access_log
     audit = AuditLog.configured(engine, keyring, settings, section)
@@ -98,6 +99,7 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
     outbox.register(notices.TEMPLATES)
     outbox.register(rights.templates(vault))
     outbox.register(incidents.TEMPLATES)
+    outbox.register(members.templates(vault))  # email verification, password reset
     from yaksok.processors.transfers import contract_rows
 
     vault.reads_contracts(contract_rows)  # the transfer gate's view of the contract register
@@ -105,12 +107,14 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
     # The worker runs them in this order: holds (records before their keys), sessions, consent
     # evidence, then what the rights layer keeps for a while.
     for rule in (*vault_package.HOLD_EXPIRY_RULES, *retention.EXPIRY_RULES,
-                 *vault_package.EVIDENCE_EXPIRY_RULES, *rights.EXPIRY_RULES):
+                 *vault_package.EVIDENCE_EXPIRY_RULES, *rights.EXPIRY_RULES,
+                 *members.EXPIRY_RULES):
         expiry.register(rule)
     sealed = SealedRegistry()
     from yaksok import disclosures
 
-    for column in (staff.SEALED_TOTP, *rights.SEALED_COLUMNS, *disclosures.SEALED_COLUMNS):
+    for column in (staff.SEALED_TOTP, *rights.SEALED_COLUMNS, *disclosures.SEALED_COLUMNS,
+                   *members.SEALED_COLUMNS):
         sealed.register(column)
     from yaksok.connected import SEALED as CONNECTED_SEALED
 

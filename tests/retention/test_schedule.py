@@ -173,7 +173,7 @@ def test_count_due_is_exactly_what_the_run_destroys(yk, vault, app, monkeypatch)
     assert due == {"held_records": 5, "hold_keys": 2, "member_sessions": 2,
                    "staff_sessions": 0, "consent_evidence": evidence,
                    "idempotency_keys": 0, "verification_codes": 0, "export_files": 0,
-                   "farewell_addresses": 0, "drp_used_messages": 0}
+                   "farewell_addresses": 0, "drp_used_messages": 0, "member_tokens": 0}
     assert count_due(yk, at("2020-04-03T10:00:00"))["held_records"] == 3  # the login records
     done: dict[str, int] = {}
     records = run_expiry(yk, now=now, batch=2,

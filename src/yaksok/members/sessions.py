@@ -34,7 +34,8 @@ from yaksok.services import Services
 from yaksok.store.tables import member_sessions
 
 __all__ = ["DEFAULT_SESSION_SECONDS", "TOKEN_PREFIX", "authenticate_member_token",
-           "login_member", "logout_member", "revoke_member_sessions", "session_seconds"]
+           "login_member", "logout_member", "revoke_member_sessions", "session_seconds",
+           "start_session"]
 
 TOKEN_PREFIX = "ym_"  # noqa: S105 - a prefix, not a secret
 #: 30 days: an app keeps its member logged in; the member ends it by logging out.
@@ -70,7 +71,6 @@ def login_member(yk: Services, email: str, password: str, *, now: dt.datetime | 
     (default: ``session_seconds``).
     """
     now = _now(now)
-    sessions = member_sessions
     try:
         typed = normalise_email(email)
     except ValidationError:
@@ -83,13 +83,21 @@ def login_member(yk: Services, email: str, password: str, *, now: dt.datetime | 
         throttle.login_failed(yk.throttle, account, ip)
         raise AuthenticationFailed(_GENERIC)
     throttle.login_succeeded(yk.throttle, account, ip)
-    token = common.new_session_token(TOKEN_PREFIX)
     length = seconds if seconds is not None else session_seconds(yk.settings)
     with yk.engine.begin() as conn:
-        conn.execute(sa.insert(sessions).values(
-            token_hash=common.token_digest(token), member_id=member_id, created_at=now,
-            expires_at=now + dt.timedelta(seconds=length)))
+        token = start_session(conn, member_id, now=now, seconds=length)
     return member_actor(member_id), token
+
+
+def start_session(conn: sa.Connection, member_id: str, *, now: dt.datetime,
+                  seconds: int) -> str:
+    """A new session of the member in the caller's transaction; returns its token ``ym_...``
+    (only its SHA-256 is stored)."""
+    token = common.new_session_token(TOKEN_PREFIX)
+    conn.execute(sa.insert(member_sessions).values(
+        token_hash=common.token_digest(token), member_id=member_id, created_at=now,
+        expires_at=now + dt.timedelta(seconds=seconds)))
+    return token
 
 
 def authenticate_member_token(yk: Services, token: str, *, now: dt.datetime | None = None) -> Actor:

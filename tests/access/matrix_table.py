@@ -280,6 +280,29 @@ ROWS: list[Row] = [
                         setup=("member_session",), op=""),
         rest=replace(NOT_MEMBER, why=MEMBERS_ONLY_WHY)),
 
+    # -- the account's own security (docs/members.md): email verification, password change, reset.
+    # Sending the verification link: the member's own page, then the core's account_email
+    # ("the member themself, an API key acting for member_management, staff with rights.decide").
+    member_page("POST", "/me/email-verification", 202, op_own=("account_email",)),
+    # A password change is the member's own account: their session and their current password
+    # (each cell a fresh member: the change ends every session of the member).
+    row("POST", "/me/password", "own_account",
+        req={"json": {"old_password": "@password", "new_password": "Maple-42-river"}},
+        anonymous=UNAUTH,
+        member_own=ok(200, "own session, own password", setup=("fresh", "login_fresh"),
+                      why=MEMBERS_ONLY_WHY),
+        member_other=ok(200, "no other member can be named: own session",
+                        setup=("fresh", "login_fresh"), op=""),
+        rest=replace(NOT_MEMBER, why=MEMBERS_ONLY_WHY)),
+    # The emailed link is the authority, whoever calls: the same 202 for any email, the same 404
+    # for a link that is not live (docs/members.md "Email verification and passwords").
+    public("POST", "/members/password-reset", 202, json={"email": "@email_bob"}),
+    public("POST", "/members/password-reset/confirm", 404,
+           json={"token": "A" * 43, "new_password": "Maple-42-river"},
+           note="a well-formed link that is not live: the same 404 for every caller"),
+    public("POST", "/members/email-verification/confirm", 404, json={"token": "A" * 43},
+           note="a well-formed link that is not live: the same 404 for every caller"),
+
     # -- collect ---------------------------------------------------------------------------------------
     # "a member: their own data only, categories that are not automatic ..., under one of their
     # purposes listing the category"; "anyone else: for every category, a purpose listing it

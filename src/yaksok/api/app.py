@@ -91,6 +91,7 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     app.include_router(routes_apikeys.router)
     app.include_router(routes_audit.router)
     from yaksok.api import (
+        routes_account,
         routes_drp,
         routes_incidents,
         routes_measures,
@@ -101,6 +102,7 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     )
 
     app.include_router(routes_members.router)
+    app.include_router(routes_account.router)  # email verification, password change and reset
     app.include_router(routes_vault.router)
     app.include_router(routes_retention.router)
     app.include_router(routes_drp.router)

@@ -24,6 +24,7 @@ from yaksok.api.routes_audit import client_ip, history_response
 from yaksok.errors import ValidationError
 from yaksok.members.sessions import login_member, logout_member, session_seconds
 from yaksok.members.signup import refused_items, sign_up
+from yaksok.members.verify_email import email_verified
 
 __all__ = ["router"]
 
@@ -108,6 +109,9 @@ class MeOut(BaseModel):
     age_verified_min: int | None
     created_at: dt.datetime
     consents: list[str] = Field(description="The consent items in force now.")
+    email_verified: bool = Field(description="Whether the email address on file, as it is now, "
+                                             "was confirmed by an emailed link (POST "
+                                             "/me/email-verification).")
 
 
 def request_context(request: Request) -> dict:
@@ -184,13 +188,14 @@ def post_member_logout(
 
 @router.get("/me", response_model=MeOut, responses=problem_responses(401, 403))
 def get_me(request: Request, actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
-    """The signed-in member: id, jurisdiction, status and the consent items in force."""
+    """The signed-in member: id, jurisdiction, status, the consent items in force, and whether
+    the email address is verified."""
     yk = get_yaksok(request)
     me = yk.vault.member_info(actor.id)
     consents = sorted(yk.vault.effective_consents(actor.id))
     body = MeOut(id=me.id, jurisdiction=me.jurisdiction, status=me.status,
                  age_verified_min=me.age_verified_min, created_at=me.created_at,
-                 consents=consents)
+                 consents=consents, email_verified=email_verified(yk, actor.id))
     return JSONResponse(body.model_dump(mode="json"), headers=_NO_STORE)
 
 

@@ -129,6 +129,30 @@ def member_consent_proof(
     out(consent_proof_json(yk, member_id, actor=staff_session(yk)).rstrip("\n"))
 
 
+@member_app.command("verify-email")
+def member_verify_email(
+    member_id: Annotated[str, typer.Argument(help="The member id (m_...).")],
+    lang: Annotated[str | None, typer.Option(
+        help="The language the email opens with: ko or en (default: the member's).")] = None,
+) -> None:
+    """Mail the member a new link that verifies their email address (support: the member says
+    the first one never came). It replaces an earlier link; the link works once, for 24 hours,
+    and goes only to the address on file. Acts as the signed-in staff account (a role with
+    rights.decide); `yaksok outbox send` delivers it.
+
+    \b
+    Example:  yaksok member verify-email m_3f9c0a1b2c3d4e5f60718293
+    """
+    from yaksok.members.verify_email import send_email_verification
+
+    if lang not in (None, "ko", "en"):
+        raise errors.ValidationError("the language is ko or en", field="--lang",
+                                     fix="use --lang ko or --lang en")
+    yk = open_store()
+    send_email_verification(yk, member_id, actor=staff_session(yk), lang=lang)
+    out(f"verification email queued for {member_id}; deliver with `yaksok outbox send`")
+
+
 @member_app.command("close")
 def member_close(
     member_id: Annotated[str, typer.Argument(help="The member id (m_...).")],

@@ -1,9 +1,24 @@
 """The privacy center: a member's own pages under ``/center`` (issue 18).
 
 Server-rendered (Jinja2), Korean first (``?lang=en``), with one stylesheet and one small script
-of our own. ``router`` is mounted by ``yaksok.api.create_app``. See README.md for the rules.
+of our own. One module per concept (``account``, ``mydata``, ``requests``, ``records``), each
+with its router; ``router`` includes them all and is mounted by ``yaksok.api.create_app``. See
+README.md for the rules.
 """
 
-from yaksok.web.pages import router
+from fastapi import APIRouter
 
-__all__ = ["router"]
+from yaksok.web import account, mydata, records, requests
+
+__all__ = ["center_router", "router"]
+
+
+def center_router() -> APIRouter:
+    """Every ``/center`` route, one router per module."""
+    out = APIRouter()
+    for module in (account, mydata, requests, records):
+        out.include_router(module.router)
+    return out
+
+
+router = center_router()

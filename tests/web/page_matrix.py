@@ -45,6 +45,22 @@ TABLE: dict[tuple[str, str], dict] = {
                                 "form": {"email": "nobody@example.com", "password": "x"}},
     ("POST", "/center/logout"): {**FORM_REFUSED, "member": "303 /center/login", "form": {},
                                  "own_session": True},
+    ("POST", "/center/email-verification"): {**MEMBER_FORM, "member": "303 /center/",
+                                             "form": {}},
+    ("GET", "/center/verify-email"): {**PUBLIC, "member": "200"},
+    ("POST", "/center/verify-email"): {**FORM_REFUSED, "member": "422",  # not a token
+                                       "form": {"token": "x"}},
+    ("GET", "/center/password"): {**NOT_A_SESSION, "member": "200"},
+    ("POST", "/center/password"): {**MEMBER_FORM, "member": "401",  # a wrong current password
+                                   "form": {"old_password": "x",
+                                            "new_password": "Maple-42-river"}},
+    ("GET", "/center/forgot"): {**PUBLIC, "member": "200"},
+    ("POST", "/center/forgot"): {**FORM_REFUSED, "member": "200",  # the same answer for anyone
+                                 "form": {"email": "nobody@example.com"}},
+    ("GET", "/center/reset-password"): {**PUBLIC, "member": "200"},
+    ("POST", "/center/reset-password"): {**FORM_REFUSED, "member": "422",  # not a token
+                                         "form": {"token": "x",
+                                                  "new_password": "Maple-42-river"}},
     ("GET", "/center/data"): {**NOT_A_SESSION, "member": "200"},
     ("POST", "/center/data"): {**MEMBER_FORM, "member": "303 /center/data",
                                "form": {"value_id": "@value", "value": "010-4444-0001"}},

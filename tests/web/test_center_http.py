@@ -22,8 +22,10 @@ from yaksok.consent.proof import consent_proof
 from yaksok.members.lookups import find_member
 
 MEMBER_PAGES = ["/center/", "/center/data", "/center/consents", "/center/rights",
-                "/center/history", "/center/incidents", "/center/notices", "/center/close"]
-PUBLIC_PAGES = ["/center/signup", "/center/login", "/center/cookies"]
+                "/center/history", "/center/incidents", "/center/notices", "/center/password",
+                "/center/close"]
+PUBLIC_PAGES = ["/center/signup", "/center/login", "/center/cookies", "/center/forgot",
+                "/center/verify-email", "/center/reset-password"]
 
 
 def _member_id(yk, n: int) -> str:

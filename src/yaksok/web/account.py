@@ -41,10 +41,13 @@ def static(name: str) -> Response:
 @router.get("/")
 def home(request: Request) -> Response:
     """The account menu (P6.8): every page of the center, once signed in."""
+    from yaksok.members.verify_email import email_verified
+
     c = Center(request)
-    c.own_account()
+    actor = c.own_account()
     return c.render(Page("home.html.j2", {"title_key": "home",
-                                          "notice": request.query_params.get("done")}))
+                                          "notice": request.query_params.get("done"),
+                                          "email_verified": email_verified(c.yk, actor.id)}))
 
 
 def _signup_page(c: Center, status: int = 200) -> Page:

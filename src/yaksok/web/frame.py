@@ -185,12 +185,14 @@ class Center:
     def render(self, page: Page, *, error: YaksokError | None = None,
                field: str | None = None) -> HTMLResponse:
         """The page; with ``error``, its message and fix in the page's language, tied to
-        ``field`` (default: the error's own field) — the input marked ``aria-invalid``."""
+        ``field`` (default: the error's own field; ``""``: none on the page, as an emailed
+        link's token) — the input marked ``aria-invalid``."""
         values = dict(page.values)
         problem = None
         if error is not None:
-            message, fix = error_text(error, self.lang)
-            problem = {"message": message, "fix": fix, "field": field or error.field}
+            message, fix = error_text(error, self.lang, page.template.split(".")[0])
+            problem = {"message": message, "fix": fix,
+                       "field": error.field if field is None else field}
         member = self.member()
         path = self.request.url.path
         other = "en" if self.lang == "ko" else "ko"

@@ -179,6 +179,48 @@ TEXTS: dict[str, tuple[str, str]] = {
     "csrf_fix": ("페이지를 새로 고친 뒤 다시 시도해 주세요.", "Reload the page and try again."),
     "not_found": ("찾을 수 없습니다", "Not found"),
     "under_age": ("만 14세 미만은 가입할 수 없습니다", "You must be at least 14 to sign up"),
+    # account security: email verification, password change and reset
+    "verify_email": ("이메일 주소 확인", "Confirm your email address"),
+    "verify_email_intro": ("아래 버튼을 누르면 이 이메일 주소가 내 계정의 주소임이 확인됩니다.",
+                           "Press the button to confirm this email address is your account's."),
+    "verify_email_button": ("이메일 주소 확인하기", "Confirm my email address"),
+    "email_verified_done": ("이메일 주소가 확인되었습니다.", "Your email address is confirmed."),
+    "email_unverified": ("이메일 주소가 아직 확인되지 않았습니다. 받은 메일의 링크를 열어 주세요.",
+                         "Your email address is not confirmed yet: open the link in the email "
+                         "we sent."),
+    "email_is_verified": ("이메일 주소가 확인되었습니다.", "Your email address is confirmed."),
+    "verify_send": ("확인 메일 다시 보내기", "Send the confirmation email again"),
+    "verify_sent": ("확인 메일을 보냈습니다. 링크는 24시간 동안 한 번 쓸 수 있습니다.",
+                    "The confirmation email is on its way; its link works once, for 24 hours."),
+    "verify_again_where": ("로그인한 뒤 '내 계정'에서 확인 메일을 다시 받을 수 있습니다.",
+                           "Log in and ask for a new confirmation email under My account."),
+    "link_incomplete": ("링크가 완전하지 않습니다. 메일에 있는 링크 전체를 열어 주세요.",
+                        "The link is incomplete: open the whole link from the email."),
+    "password_change": ("비밀번호 변경", "Change my password"),
+    "password_intro": ("비밀번호를 바꾸면 모든 기기에서 로그아웃됩니다. 이 브라우저는 새 비밀번호로 "
+                       "로그인된 상태로 남습니다.", "Changing the password signs you out on every "
+                       "device; this browser stays signed in with the new password."),
+    "old_password": ("현재 비밀번호", "Current password"),
+    "new_password": ("새 비밀번호", "New password"),
+    "password_change_button": ("비밀번호 바꾸기", "Change the password"),
+    "password_changed": ("비밀번호를 바꿨습니다. 다른 기기에서는 모두 로그아웃되었습니다.",
+                         "Your password is changed; every other device is signed out."),
+    "forgot": ("비밀번호 찾기", "Forgot my password"),
+    "forgot_intro": ("가입한 이메일 주소를 입력하면 비밀번호를 다시 정하는 링크를 보내 드립니다.",
+                     "Enter the email address you signed up with; we send it a link to set a "
+                     "new password."),
+    "forgot_button": ("재설정 링크 받기", "Send me the link"),
+    "reset_sent": ("이 이메일 주소로 가입된 계정이 있으면 비밀번호 재설정 링크를 보냈습니다. 링크는 "
+                   "1시간 동안 한 번 쓸 수 있습니다.", "If an account has this email address, a "
+                   "link to reset its password was sent to it; it works once, for 1 hour."),
+    "reset": ("비밀번호 재설정", "Reset my password"),
+    "reset_intro": ("새 비밀번호를 정하세요. 바꾸면 모든 기기에서 로그아웃되고, 새 비밀번호로 다시 "
+                    "로그인합니다.", "Choose a new password. Every device is signed out; then "
+                    "log in with the new one."),
+    "reset_button": ("새 비밀번호 저장", "Save the new password"),
+    "reset_done": ("비밀번호를 바꿨습니다. 새 비밀번호로 로그인해 주세요.",
+                   "Your password is changed. Log in with the new one."),
+    "reset_again": ("새 재설정 링크 받기", "Get a new reset link"),
 }
 
 # Korean texts of the common rules: (error code, field) -> (message, fix). Field None: any.
@@ -199,6 +241,30 @@ _KO_ERRORS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("under-minimum-age", None): ("만 14세 미만은 가입할 수 없습니다.",
                                   "법정대리인의 동의 절차는 고객센터에 문의해 주세요."),
     ("not-found", None): ("찾을 수 없습니다.", "목록에서 다시 골라 주세요."),
+    ("authentication-failed", "old_password"): ("현재 비밀번호가 맞지 않습니다.",
+                                                 "현재 비밀번호를 다시 입력하거나, 로그인 화면의 "
+                                                 "'비밀번호 찾기'로 재설정해 주세요."),
+    ("validation", "new_password"): ("새 비밀번호가 규칙에 맞지 않습니다.",
+                                     "8자 이상으로 문자·숫자·기호 중 두 가지를 섞거나 10자 이상으로, "
+                                     "흔하지 않고 지금 쓰지 않는 비밀번호를 정해 주세요."),
+    ("validation", "token"): ("링크가 완전하지 않습니다.", "메일에 있는 링크 전체를 열어 주세요."),
+}
+
+# Texts of one page's errors, before the common ones: (page, error code, field).
+_KO_PAGE_ERRORS: dict[tuple[str, str, str | None], tuple[str, str]] = {
+    ("verify_email", "not-found", "token"): (
+        "이 링크는 쓸 수 없습니다. 이미 썼거나, 24시간이 지났거나, 새 링크로 바뀌었습니다.",
+        "로그인한 뒤 '내 계정'에서 확인 메일을 다시 받아 주세요."),
+    ("verify_email", "conflict", "token"): (
+        "링크를 보낸 뒤 이메일 주소가 바뀌었습니다.", "바뀐 주소로 확인 메일을 다시 받아 주세요."),
+    ("reset", "not-found", "token"): (
+        "이 링크는 쓸 수 없습니다. 이미 썼거나, 1시간이 지났거나, 새 링크로 바뀌었습니다.",
+        "'비밀번호 찾기'에서 새 링크를 받아 주세요."),
+    ("home", "conflict", "email"): (
+        "확인 메일을 보낼 수 없습니다. 이미 확인된 주소이거나 계정에 이메일이 없습니다.",
+        "'내 정보'에서 이메일 주소를 확인해 주세요."),
+    ("forgot", "validation", "email"): (
+        "이메일 주소 형식이 아닙니다.", "가입할 때 쓴 이메일 주소를 name@example.com처럼 입력해 주세요."),
 }
 
 
@@ -212,10 +278,13 @@ def t(lang: str, key: str) -> str:
     return ko if lang == "ko" else en
 
 
-def error_text(exc: YaksokError, lang: str) -> tuple[str, str | None]:
-    """(message, fix) of ``exc`` in ``lang``: Korean texts for the common rules, the core's
-    English otherwise (never a value: the core's messages carry none)."""
+def error_text(exc: YaksokError, lang: str, page: str | None = None) -> tuple[str, str | None]:
+    """(message, fix) of ``exc`` in ``lang``: Korean texts for the page's own errors (``page``:
+    the template's name) and the common rules, the core's English otherwise (never a value: the
+    core's messages carry none)."""
     if lang == "ko":
+        if (page, exc.code, exc.field) in _KO_PAGE_ERRORS:
+            return _KO_PAGE_ERRORS[(page, exc.code, exc.field)]
         code = getattr(exc, "rule", None) or exc.code
         for key in ((code, exc.field), (exc.code, exc.field), (code, None), (exc.code, None)):
             if key in _KO_ERRORS:

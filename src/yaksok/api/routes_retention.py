@@ -58,7 +58,8 @@ class HeldRecordIn(BaseModel):
     at: AwareDatetime | None = Field(
         None, description="When the event the record is of happened (the payment, the "
                           "complaint, the login); its retention period runs from it. Default: "
-                          "now; never in the future.")
+                          "now; never in the future, nor so long ago that the "
+                          "kind's period from it is over.")
 
 
 class HeldRecordOut(BaseModel):

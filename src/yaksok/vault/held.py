@@ -161,6 +161,13 @@ def write_held(v: Vault, member_id: str, record_kind: str, values: dict[str, str
         raise ValidationError("the event time is in the future", field="at",
                               fix="give the time the payment, complaint or login happened "
                                   "(default: now)")
+    # An event older than the kind's period is no longer held by any law: such a record would
+    # be born expired (listed nowhere, destroyed by the next run) while the caller got a 201.
+    if at is not None and add_period(at, rule.period) <= utcnow():
+        raise ValidationError(f"the retention period of {record_kind} ({rule.period}) from "
+                              "this event time is already over", field="at",
+                              fix="give the time the event happened; a record whose period "
+                                  "has passed is not kept")
     v.authorize(actor, "write_held", member_id=member_id,
                 categories=tuple(sorted(c for c in values if isinstance(c, str))),
                 ip=ip, request_id=request_id)

@@ -80,6 +80,19 @@ def test_what_the_policy_does_not_declare_for_sign_up_is_refused(yk, values, fie
     assert member_count(yk) == before
 
 
+def test_a_personal_value_sent_as_a_key_of_values_is_not_echoed(yk):
+    """Review finding: a form that put the typed value where the category belongs
+    (`{"010-9876-5432": "..."}`, `{"minjun@example.com": "..."}`) got it back in the problem's
+    field and detail (`values.010-9876-5432`). Only a key shaped like a policy key is named."""
+    client = TestClient(create_app(yk))
+    before = member_count(yk)
+    for typed in ("010-9876-5432", "minjun@example.com", "홍길동"):
+        r = client.post("/members", json=signup_body(1, values={typed: "x"}))
+        assert r.status_code == 422, r.text
+        assert r.json()["field"] == "values" and typed not in r.text
+    assert member_count(yk) == before
+
+
 @pytest.mark.promise("P1.9")
 def test_items_left_unticked_are_recorded_as_refused_with_the_text_shown(yk):
     m = sign_up(yk, **signup_args(1, consents=["user_analysis"], lang="en"))

@@ -56,6 +56,7 @@ from yaksok.members.normalise import (
     normalise_phone,
     normalise_sns,
 )
+from yaksok.policy.model import shown_key
 from yaksok.policy.transfers import origin_of
 from yaksok.services import Services
 from yaksok.vault import Vault, adult_from_age, adult_from_birth
@@ -221,7 +222,10 @@ def _values(policy, values, given: Mapping[str, str]) -> list[tuple[str, str, st
     labels = {c.key: c.label.en for c in policy.categories}
     out = []
     for cat, value in values.items():
-        where = f"values.{cat}" if isinstance(cat, str) and len(cat) <= 64 else "values"
+        # The key is the caller's text: echoed only if shaped like a policy key (a phone
+        # number or an address sent as a key must not come back in the error).
+        where = f"values.{cat}" if len(shown_key(cat)) <= 64 and shown_key(cat) == cat \
+            else "values"
         if cat in _OWN_FIELDS:
             raise ValidationError(f"{labels.get(cat, cat)} has its own field at sign-up",
                                   field=where, fix=f"send it as {_OWN_FIELDS[cat]}")

@@ -73,6 +73,8 @@ TABLE: dict[tuple[str, str], dict] = {
                                  "form": {"right": "access", "password": "@password"}},
     ("POST", "/center/rights/verify"): {**MEMBER_FORM, "member": "401",
                                         "form": {"request_id": "@request", "password": "x"}},
+    ("POST", "/center/rights/code"): {**MEMBER_FORM, "member": "303 /center/rights",
+                                      "form": {"request_id": "@request"}},
     ("POST", "/center/rights/cancel"): {**MEMBER_FORM, "member": "303 /center/rights",
                                         "form": {"request_id": "@request"}},
     ("POST", "/center/rights/download"): {**MEMBER_FORM, "member": "200",

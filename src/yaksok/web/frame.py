@@ -88,6 +88,7 @@ class Center:
         self._actor: Actor | None = None
         self.set_cookies: list[tuple[str, str, int | None]] = []
         self.form: dict[str, str] = {}
+        self.pairs: list[tuple[str, str]] = []
 
     # -- who -----------------------------------------------------------------------------------
 
@@ -167,6 +168,7 @@ class Center:
         pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True,
                           max_num_fields=200) if kind == "application/x-www-form-urlencoded" else []
         self.form = {}
+        self.pairs = pairs  # every value, for a field sent more than once (checkboxes)
         for k, v in pairs:
             self.form.setdefault(k, v)
         sent = self.form.get(CSRF_FIELD, "")

@@ -221,6 +221,39 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reset_done": ("비밀번호를 바꿨습니다. 새 비밀번호로 로그인해 주세요.",
                    "Your password is changed. Log in with the new one."),
     "reset_again": ("새 재설정 링크 받기", "Get a new reset link"),
+    # rights: each right's details, verification, the timeline
+    "ask_a_right": ("권리 요청하기", "Ask for a right"),
+    "ask_with_code": ("이메일 코드로 확인하고 요청", "Ask, confirming by an emailed code"),
+    "erase_what": ("삭제할 항목", "What to erase"),
+    "restrict_what": ("처리를 정지할 목적", "Which processing to restrict"),
+    "all_processing": ("모든 처리", "All processing"),
+    "restrict_why": ("사유", "Why"),
+    "reason.accuracy-disputed": ("정보가 정확하지 않다고 다툼", "I dispute the data's accuracy"),
+    "reason.lawfulness-disputed": ("처리가 적법하지 않다고 다툼",
+                                   "I dispute the processing's lawfulness"),
+    "reason.preserve-for-claims": ("법적 청구를 위해 보존이 필요함",
+                                   "I need the data kept for a legal claim"),
+    "reason.objection-pending": ("반대 요청의 결과를 기다리는 중", "My objection is pending"),
+    "object_to": ("반대하는 처리 목적", "The purpose you object to"),
+    "which_decision": ("자동화된 결정", "The automated decision"),
+    "decision_action": ("요청 내용", "What you ask"),
+    "action.explain": ("결정의 설명 요구", "Explain the decision to me"),
+    "action.refuse": ("결정 거부(사람의 검토)", "Refuse the decision (a person decides)"),
+    "which_consent": ("철회할 동의", "The consent to withdraw"),
+    "withdraw_here": ("동의 철회는 '내 동의'에서 바로 할 수도 있습니다.",
+                      "You can also withdraw a consent directly under My consents."),
+    "timeline": ("처리 경과", "Timeline"),
+    "by.staff": ("담당자", "by staff"),
+    "by.system": ("자동 처리", "automatically"),
+    "code": ("이메일로 받은 6자리 코드", "The 6-digit code from the email"),
+    "code_hint": ("코드를 받지 않았다면 '코드 받기'를 누르세요. 10분 동안 쓸 수 있습니다.",
+                  "No code yet? Press Send a code; it works for 10 minutes."),
+    "send_code": ("코드 받기", "Send a code"),
+    "done.request": ("요청을 받았습니다.", "Your request is received."),
+    "done.code_sent": ("확인 코드를 이메일로 보냈습니다. 아래 요청에 코드를 입력해 주세요.",
+                       "A code is on its way by email; enter it under the request below."),
+    "done.verified": ("본인 확인이 끝났습니다.", "You are verified."),
+    "done.cancelled": ("요청을 취소했습니다.", "The request is cancelled."),
 }
 
 # Korean texts of the common rules: (error code, field) -> (message, fix). Field None: any.
@@ -248,6 +281,18 @@ _KO_ERRORS: dict[tuple[str, str | None], tuple[str, str]] = {
                                      "8자 이상으로 문자·숫자·기호 중 두 가지를 섞거나 10자 이상으로, "
                                      "흔하지 않고 지금 쓰지 않는 비밀번호를 정해 주세요."),
     ("validation", "token"): ("링크가 완전하지 않습니다.", "메일에 있는 링크 전체를 열어 주세요."),
+    ("validation", "details.categories"): ("삭제할 항목을 고르지 않았습니다.",
+                                           "항목을 하나 이상 고르세요. 모두 지우려면 회원 탈퇴를 "
+                                           "하세요."),
+    ("validation", "details.purpose"): ("처리 목적을 확인해 주세요.", "목록에서 목적을 골라 주세요."),
+    ("validation", "details.reason"): ("사유를 확인해 주세요.", "목록에서 사유를 골라 주세요."),
+    ("validation", "details.decision"): ("자동화된 결정을 확인해 주세요.",
+                                         "목록에서 결정을 골라 주세요."),
+    ("validation", "details.action"): ("요청 내용을 확인해 주세요.", "설명 요구 또는 거부를 골라 주세요."),
+    ("validation", "details.consent"): ("동의 항목을 확인해 주세요.", "목록에서 항목을 골라 주세요."),
+    ("validation", "code"): ("코드는 숫자 6자리입니다.", "이메일로 받은 6자리 숫자를 입력해 주세요."),
+    ("authentication-failed", "code"): ("코드가 맞지 않습니다.",
+                                        "이메일의 코드를 다시 확인하거나 새 코드를 받아 주세요."),
 }
 
 # Texts of one page's errors, before the common ones: (page, error code, field).
@@ -263,6 +308,10 @@ _KO_PAGE_ERRORS: dict[tuple[str, str, str | None], tuple[str, str]] = {
     ("home", "conflict", "email"): (
         "확인 메일을 보낼 수 없습니다. 이미 확인된 주소이거나 계정에 이메일이 없습니다.",
         "'내 정보'에서 이메일 주소를 확인해 주세요."),
+    ("rights", "validation", "password"): (
+        "본인 확인에 비밀번호가 필요합니다.", "비밀번호를 입력하거나, 이메일 코드로 확인하고 요청하세요."),
+    ("rights", "conflict", "code"): (
+        "이 코드는 더 쓸 수 없습니다(만료되었거나 새 코드로 바뀜).", "'코드 받기'로 새 코드를 받아 주세요."),
     ("forgot", "validation", "email"): (
         "이메일 주소 형식이 아닙니다.", "가입할 때 쓴 이메일 주소를 name@example.com처럼 입력해 주세요."),
 }

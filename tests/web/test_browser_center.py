@@ -4,9 +4,10 @@ One server (the real app under uvicorn on a loopback port, a fresh data director
 SOMESING policy) and one browser for the module. Three journeys:
 
 - by mouse, at 900 px, under the pages' real CSP (any CSP violation in the console fails):
-  sign up (one optional item ticked) → log in → my data → correct a value → give and withdraw
+  sign up (one optional item ticked) → log in → verify the email (the link taken from the email
+  delivered through the real SMTP test server) → my data → correct a value → give and withdraw
   a consent → ask for access with the password → download the export → who saw my data →
-  close the account and read the receipt;
+  change the password → close the account and read the receipt;
 - by keyboard alone, at 375 px (no horizontal scrolling on any page): the same journey, every
   control reached with Tab and used with Enter or Space;
 - axe-core (``axe-playwright-python``) on every page, Korean and English: 0 serious or
@@ -21,6 +22,7 @@ in CI (``CI`` set), where a missing browser is a failure.
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from io import BytesIO
@@ -29,10 +31,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.center import PASSWORD, REPO, fresh_yaksok, person
+from tests.support.rights import body, deliver
 from tests.support.serving import serving
 from yaksok.api import create_app
 from yaksok.crypto.keyring import PASSPHRASE_ENV
 from yaksok.members.lookups import find_member
+from yaksok.members.sessions import login_member
+from yaksok.members.verify_email import email_verified
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -40,7 +45,16 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
                  "--disable-component-update", "--disable-sync", "--lang=en-US"]
 SHOTS = REPO / os.environ.get("YAKSOK_SCREENSHOTS", "build/screenshots")
 PAGES = ["/center/", "/center/data", "/center/consents", "/center/rights", "/center/history",
-         "/center/incidents", "/center/notices", "/center/cookies", "/center/close"]
+         "/center/incidents", "/center/notices", "/center/cookies", "/center/password",
+         "/center/forgot", "/center/verify-email", "/center/reset-password", "/center/close"]
+NEW_PASSWORD = "Maple-42-river"  # noqa: S105 - a test password
+LINK = re.compile(r"https?://[^/\s]+(/center/verify-email\?token=[A-Za-z0-9_-]{43})")
+
+
+def _emailed_link(yk, smtp) -> str:
+    """The verification link's path, from the email delivered through the real SMTP server."""
+    [path] = {m.group(1) for msg in deliver(yk, smtp) for m in LINK.finditer(body(msg))}
+    return path
 
 
 def _need_chromium() -> None:
@@ -104,7 +118,7 @@ def _watch_csp(page) -> list[str]:
 
 
 @pytest.mark.promise("P6.8")
-def test_the_journey_by_mouse_under_the_real_csp(server, browser):
+def test_the_journey_by_mouse_under_the_real_csp(server, browser, smtp):
     base, yk = server
     ctx = _context(browser, base)
     page = ctx.new_page()
@@ -123,6 +137,15 @@ def test_the_journey_by_mouse_under_the_real_csp(server, browser):
     page.get_by_role("button", name="로그인").click()
     page.wait_for_url(f"{base}/center/")
     mid = find_member(yk, "user.contact.email", me["email"])
+
+    page.get_by_role("button", name="확인 메일 다시 보내기").click()
+    page.wait_for_url("**/center/?done=verify_sent")
+    page.goto(base + _emailed_link(yk, smtp))
+    assert "token" not in page.url, "center.js takes the token out of the address bar"
+    assert not email_verified(yk, mid)
+    page.get_by_role("button", name="이메일 주소 확인하기").click()
+    page.get_by_text("이메일 주소가 확인되었습니다.").wait_for()
+    assert email_verified(yk, mid)
 
     page.get_by_role("navigation").get_by_role("link", name="내 정보", exact=True).click()
     phone_box = page.get_by_label("새 값 (휴대전화번호)")
@@ -151,8 +174,15 @@ def test_the_journey_by_mouse_under_the_real_csp(server, browser):
     page.get_by_role("navigation").get_by_role("link", name="내 정보를 본 사람").click()
     assert page.locator("table tbody tr").count() >= 1
 
+    page.get_by_role("navigation").get_by_role("link", name="비밀번호 변경").click()
+    page.get_by_label("현재 비밀번호").fill(PASSWORD)
+    page.get_by_label("새 비밀번호").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="비밀번호 바꾸기").click()
+    page.wait_for_url("**/center/?done=password")
+    login_member(yk, me["email"], NEW_PASSWORD)
+
     page.get_by_role("navigation").get_by_role("link", name="회원 탈퇴").click()
-    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_label("비밀번호").fill(NEW_PASSWORD)
     page.get_by_role("button", name="탈퇴하기").click()
     page.get_by_role("heading", name="탈퇴 확인서").wait_for()
     assert "휴대전화번호" in page.content()
@@ -180,7 +210,7 @@ def _fits(page) -> None:
 
 
 @pytest.mark.promise("P12.3")
-def test_the_journey_by_keyboard_alone_at_375_px(server, browser):
+def test_the_journey_by_keyboard_alone_at_375_px(server, browser, smtp):
     base, yk = server
     ctx = _context(browser, base, width=375)
     page = ctx.new_page()
@@ -211,6 +241,17 @@ def test_the_journey_by_keyboard_alone_at_375_px(server, browser):
     for path in PAGES:
         page.goto(base + path)
         _fits(page)
+
+    page.goto(f"{base}/center/")
+    _tab_to(page, "form[action='/center/email-verification'] button")
+    kb.press("Enter")
+    page.wait_for_url("**/center/?done=verify_sent")
+    page.goto(base + _emailed_link(yk, smtp))
+    _fits(page)
+    _tab_to(page, "form[action='/center/verify-email'] button")
+    kb.press("Enter")
+    page.get_by_text("이메일 주소가 확인되었습니다.").wait_for()
+    assert email_verified(yk, mid)
 
     page.goto(f"{base}/center/")
     _tab_to(page, "nav a[href='/center/data']")
@@ -244,9 +285,17 @@ def test_the_journey_by_keyboard_alone_at_375_px(server, browser):
         kb.press("Enter")
     assert Path(dl.value.path()).read_bytes()[:2] == b"PK"
 
+    page.goto(f"{base}/center/password")
+    _tab_to(page, "#field-old_password")
+    kb.type(PASSWORD)
+    _tab_to(page, "#field-new_password")
+    kb.type(NEW_PASSWORD)
+    kb.press("Enter")
+    page.wait_for_url("**/center/?done=password")
+
     page.goto(f"{base}/center/close")
     _tab_to(page, "#field-password")
-    kb.type(PASSWORD)
+    kb.type(NEW_PASSWORD)
     kb.press("Enter")
     page.get_by_role("heading", name="탈퇴 확인서").wait_for()
     _fits(page)

@@ -228,3 +228,33 @@ def test_without_the_demo_there_is_no_demo(tmp_path):
                 assert httpx.get(base + path).status_code == 404
     finally:
         yk.close()
+
+
+def test_a_session_the_demo_did_not_issue_is_not_acted_on_with_its_api_key(demo):
+    """Review finding: the demo took any member session from its cookie. A real member (any
+    address, not a demo one) logged in over REST, put their `ym_…` token in
+    `yaksok_demo_session` and had the demo's API key write payment values and a held
+    `payment_record` into their account — what their own session may never do (a member
+    collects no automatic category and writes no held record). The cookie now carries the
+    demo's MAC of the session: one it did not issue is a signed-out visitor."""
+    from tests.support.api import signup_body
+
+    base, _yk, key = demo
+    body = signup_body(91)  # a real member: Singer91@Example.com, not @demo.yaksok.invalid
+    assert httpx.post(f"{base}/members", json=body).status_code == 201
+    r = httpx.post(f"{base}/members/login", json={"email": body["email"],
+                                                  "password": body["password"]})
+    token, member_id = r.json()["token"], r.json()["member_id"]
+    for forged in (token, f"{token}.{'0' * 64}"):
+        c = browser(base)
+        c.cookies.set("yaksok_demo_session", forged, path="/demo")
+        page = c.get("/demo/pay")
+        assert member_id not in page.text
+        r = c.post("/demo/pay", data={"attempt": "forged-attempt-1", "product": "vip-month",
+                                      "method": "kakaopay"})
+        assert "hr_" not in r.text
+    records = httpx.get(f"{base}/members/{member_id}/records",
+                        headers={"Authorization": f"Bearer {key}"}).json()["records"]
+    assert records == []
+    assert not values(base, key, member_id, "user.payment.product_code")[
+        "user.payment.product_code"]

@@ -3,7 +3,8 @@ keeps no personal data and reaches yaksok only through ``client.YaksokClient`` (
 
 Read it as an integrator's backend. Each page handler below says which REST calls it makes; the
 calls themselves are in ``client.py``. The app's own state is one cookie: the member session
-yaksok issued at log-in (``ym_…``, HttpOnly, SameSite=Strict, path of the demo). It is a secret,
+yaksok issued at log-in (``ym_…``, HttpOnly, SameSite=Strict, path of the demo), with the demo's
+MAC of it (``_Pages.session_of``: a session it did not issue is never acted on). It is a secret,
 not a personal value; who the member is, what they posted and what they consented to are asked
 of yaksok on every page.
 
@@ -13,6 +14,8 @@ Built by ``create_demo_app(DemoConfig(...))``: nothing is built at import time.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -158,6 +161,9 @@ async def _read_form(request: Request) -> dict[str, list[str]]:
 class _Pages:
     def __init__(self, config: DemoConfig) -> None:
         self.cfg = config
+        #: Signs the session this demo put in its cookie: a session made elsewhere (a real
+        #: member's, from POST /members/login) is never acted on with the demo's API key.
+        self._cookie_key = secrets.token_bytes(32)
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                                       autoescape=True, undefined=jinja2.StrictUndefined,
                                       trim_blocks=True, lstrip_blocks=True)
@@ -206,9 +212,25 @@ class _Pages:
             "/signup") else "logged_in")
         expires = dt.datetime.fromisoformat(session["expires_at"])
         max_age = max(0, int((expires - dt.datetime.now(dt.UTC)).total_seconds()))
-        resp.set_cookie(COOKIE, session["token"], max_age=max_age, path=self.cfg.prefix,
+        resp.set_cookie(COOKIE, self.sealed(session["token"]), max_age=max_age,
+                        path=self.cfg.prefix,
                         httponly=True, samesite="strict", secure=request.url.scheme == "https")
         return resp
+
+    def _mac(self, token: str) -> str:
+        return hmac.new(self._cookie_key, token.encode(), hashlib.sha256).hexdigest()
+
+    def sealed(self, token: str) -> str:
+        """The cookie's value: the session and this demo's MAC of it."""
+        return f"{token}.{self._mac(token)}"
+
+    def session_of(self, request: Request) -> str | None:
+        """The member session in the cookie, only if this demo put it there (so only a demo
+        member's, signed in through the demo's own form)."""
+        token, _, mac = (request.cookies.get(COOKIE) or "").rpartition(".")
+        if token and hmac.compare_digest(mac, self._mac(token)):
+            return token
+        return None
 
     def check_origin(self, request: Request) -> None:
         """A form posted from another site is refused (beside the SameSite=Strict cookie)."""
@@ -238,7 +260,7 @@ class _Pages:
 
     async def member(self, request: Request, yk: YaksokClient) -> dict | None:
         """The signed-in member, asked of yaksok (``GET /me`` with the cookie's session)."""
-        token = request.cookies.get(COOKIE)
+        token = self.session_of(request)
         if not token:
             return None
         try:
@@ -404,7 +426,7 @@ class _Pages:
     async def logout(self, request: Request) -> Response:
         """POST /members/logout ends yaksok's session; the cookie goes too."""
         lang = _lang(request)
-        token = request.cookies.get(COOKIE)
+        token = self.session_of(request)
         self.check_origin(request)
         if token:
             async with self.client() as yk:

@@ -79,6 +79,9 @@ TABLE: dict[tuple[str, str], dict] = {
                                         "form": {"request_id": "@request"}},
     ("POST", "/center/rights/download"): {**MEMBER_FORM, "member": "200",
                                           "form": {"export_id": "@export"}},
+    ("GET", "/center/connected"): {**NOT_A_SESSION, "member": "200"},
+    ("POST", "/center/connected/revoke"): {**MEMBER_FORM, "member": "404",  # nothing connected
+                                           "form": {"provider": "youtube_api"}},
     ("GET", "/center/history"): {**NOT_A_SESSION, "member": "200"},
     ("GET", "/center/incidents"): {**NOT_A_SESSION, "member": "200"},
     ("GET", "/center/notices"): {**NOT_A_SESSION, "member": "200"},

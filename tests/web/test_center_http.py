@@ -21,7 +21,8 @@ from tests.support.center import (
 from yaksok.consent.proof import consent_proof
 from yaksok.members.lookups import find_member
 
-MEMBER_PAGES = ["/center/", "/center/data", "/center/consents", "/center/rights",
+MEMBER_PAGES = ["/center/", "/center/data", "/center/consents", "/center/connected",
+                "/center/rights",
                 "/center/history", "/center/incidents", "/center/notices", "/center/password",
                 "/center/close"]
 PUBLIC_PAGES = ["/center/signup", "/center/login", "/center/cookies", "/center/forgot",

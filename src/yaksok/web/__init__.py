@@ -8,7 +8,7 @@ of our own. One module per concept (``account``, ``security``, ``mydata``, ``req
 
 from fastapi import APIRouter
 
-from yaksok.web import account, mydata, records, requests, security
+from yaksok.web import account, connected, mydata, records, requests, security
 
 __all__ = ["center_router", "router"]
 
@@ -16,7 +16,7 @@ __all__ = ["center_router", "router"]
 def center_router() -> APIRouter:
     """Every ``/center`` route, one router per module."""
     out = APIRouter()
-    for module in (account, security, mydata, requests, records):
+    for module in (account, security, mydata, requests, records, connected):
         out.include_router(module.router)
     return out
 

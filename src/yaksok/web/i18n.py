@@ -254,6 +254,41 @@ TEXTS: dict[str, tuple[str, str]] = {
                        "A code is on its way by email; enter it under the request below."),
     "done.verified": ("본인 확인이 끝났습니다.", "You are verified."),
     "done.cancelled": ("요청을 취소했습니다.", "The request is cancelled."),
+    # connected accounts (P12.9)
+    "connected": ("연결된 계정", "Connected accounts"),
+    "connected_intro": ("앱에 연결한 Google 계정입니다. 연결을 끊으면 회사가 보관한 접근 토큰이 곧바로 "
+                        "파기되고, Google에 권한 철회를 요청합니다.", "The Google account you "
+                        "connected in the app. Revoking destroys the access tokens we hold at "
+                        "once and asks Google to revoke the access."),
+    "connection.none": ("연결되지 않음", "Not connected"),
+    "connection.connected": ("연결됨", "Connected"),
+    "connection.revoking": ("철회 진행 중", "Being revoked"),
+    "connection.revoked": ("철회됨", "Revoked"),
+    "connection.dead": ("철회 요청 실패(담당자가 다시 시도)", "Revocation failed (the officer "
+                        "will retry)"),
+    "connection_note.revoking": ("토큰은 이미 파기되었습니다. Google이 응답하지 않아 철회 요청을 "
+                                 "자동으로 다시 보냅니다.", "The tokens are already destroyed. "
+                                 "Google did not answer; the revocation is sent again "
+                                 "automatically."),
+    "connection_note.dead": ("Google이 철회 요청을 받지 않았습니다. 담당자가 다시 보내며, 아래 Google "
+                             "권한 페이지에서 직접 철회할 수도 있습니다.", "Google did not take "
+                             "the revocation. The privacy officer sends it again; you can also "
+                             "revoke it yourself on Google's permissions page below."),
+    "connected_at": ("연결한 때", "Connected"),
+    "revoked_at": ("철회한 때", "Revoked"),
+    "next_attempt": ("다음 시도", "Next attempt"),
+    "revoke_explain": ("연결을 끊어도 서비스의 다른 기능은 그대로 쓸 수 있습니다.",
+                       "Revoking does not change the rest of the service."),
+    "revoke_button": ("연결 끊기(권한 철회)", "Revoke access"),
+    "revoke_at_provider": ("Google 계정 권한 페이지", "Google account permissions page"),
+    "provider_privacy": ("Google 개인정보처리방침", "Google privacy policy"),
+    "no_integrations": ("연결할 수 있는 외부 계정이 없습니다.", "No account can be connected."),
+    "connected_done.revoked": ("연결을 끊었습니다. 토큰은 파기되었고 Google도 권한을 철회했습니다.",
+                               "Access is revoked: the tokens are destroyed and Google revoked "
+                               "the access."),
+    "connected_done.revoking": ("토큰을 파기했습니다. Google에 철회 요청을 다시 보내는 중입니다.",
+                                "The tokens are destroyed; the revocation is being sent to "
+                                "Google again."),
 }
 
 # Korean texts of the common rules: (error code, field) -> (message, fix). Field None: any.
@@ -290,6 +325,7 @@ _KO_ERRORS: dict[tuple[str, str | None], tuple[str, str]] = {
                                          "목록에서 결정을 골라 주세요."),
     ("validation", "details.action"): ("요청 내용을 확인해 주세요.", "설명 요구 또는 거부를 골라 주세요."),
     ("validation", "details.consent"): ("동의 항목을 확인해 주세요.", "목록에서 항목을 골라 주세요."),
+    ("not-found", "provider"): ("연결된 계정이 없습니다.", "페이지를 새로 고친 뒤 상태를 확인해 주세요."),
     ("validation", "code"): ("코드는 숫자 6자리입니다.", "이메일로 받은 6자리 숫자를 입력해 주세요."),
     ("authentication-failed", "code"): ("코드가 맞지 않습니다.",
                                         "이메일의 코드를 다시 확인하거나 새 코드를 받아 주세요."),

@@ -85,6 +85,8 @@ TABLE: dict[tuple[str, str], dict] = {
     ("GET", "/center/history"): {**NOT_A_SESSION, "member": "200"},
     ("GET", "/center/incidents"): {**NOT_A_SESSION, "member": "200"},
     ("GET", "/center/notices"): {**NOT_A_SESSION, "member": "200"},
+    ("POST", "/center/notices/read"): {**MEMBER_FORM, "member": "422",  # not a notice id
+                                       "form": {"notice_id": "x"}},
     ("GET", "/center/close"): {**NOT_A_SESSION, "member": "200"},
     ("POST", "/center/close"): {**MEMBER_FORM, "member": "401",  # a wrong password
                                 "form": {"password": "not-the-password"}},

@@ -289,6 +289,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "connected_done.revoking": ("토큰을 파기했습니다. Google에 철회 요청을 다시 보내는 중입니다.",
                                 "The tokens are destroyed; the revocation is being sent to "
                                 "Google again."),
+    # notices: mine, the versions' diffs
+    "my_notices": ("나에게 온 알림", "My notices"),
+    "no_my_notices": ("받은 알림이 없습니다.", "No notices for you."),
+    "read": ("읽음", "read"),
+    "unread": ("읽지 않음", "unread"),
+    "mark_read": ("읽음으로 표시", "Mark as read"),
+    "marked_read": ("읽음으로 표시했습니다.", "Marked as read."),
+    "versions_and_changes": ("방침의 버전과 바뀐 내용", "Policy versions and what changed"),
+    "first_version": ("처음 공개된 버전입니다.", "The first version published."),
+    "wording_only": ("문구만 바뀌었으며 처리 내용의 변경은 없습니다.",
+                     "Only the wording changed; what is processed and how did not."),
+    "diff.added": ("추가된 내용", "Added"),
+    "diff.removed": ("삭제된 내용", "Removed"),
+    "diff.changed": ("바뀐 내용", "Changed"),
+    "notice_board": ("공지사항", "Notice board"),
 }
 
 # Korean texts of the common rules: (error code, field) -> (message, fix). Field None: any.
@@ -326,6 +341,8 @@ _KO_ERRORS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("validation", "details.action"): ("요청 내용을 확인해 주세요.", "설명 요구 또는 거부를 골라 주세요."),
     ("validation", "details.consent"): ("동의 항목을 확인해 주세요.", "목록에서 항목을 골라 주세요."),
     ("not-found", "provider"): ("연결된 계정이 없습니다.", "페이지를 새로 고친 뒤 상태를 확인해 주세요."),
+    ("validation", "notice_id"): ("알림을 찾을 수 없습니다.", "알림 옆의 버튼을 눌러 주세요."),
+    ("not-found", "notice_id"): ("알림을 찾을 수 없습니다.", "페이지를 새로 고친 뒤 알림 옆의 버튼을 눌러 주세요."),
     ("validation", "code"): ("코드는 숫자 6자리입니다.", "이메일로 받은 6자리 숫자를 입력해 주세요."),
     ("authentication-failed", "code"): ("코드가 맞지 않습니다.",
                                         "이메일의 코드를 다시 확인하거나 새 코드를 받아 주세요."),

@@ -10,7 +10,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from yaksok.errors import ValidationError, YaksokError
 from yaksok.web.frame import Center, CenterRoute, Page
+from yaksok.web.shown import local
 
 __all__ = ["router"]
 
@@ -47,19 +49,73 @@ def incidents(request: Request) -> Response:
     return c.render(Page("incidents.html.j2", {"title_key": "incidents", "items": items}))
 
 
-@router.get("/notices")
-def notices(request: Request) -> Response:
-    """The policy's published versions and the notices of change with their diffs (public
-    pages ``/policy/{version}`` and ``/notices/{id}``)."""
-    from yaksok.policy.versions import list_versions
+def _version_diffs(c: Center) -> list[dict]:
+    """Each published version, newest first, with what changed from the one before it: the
+    core's ``policy.diff.diff_policies`` of the two published texts, each change in the page's
+    language (``render_diff``: the policy's own labels), grouped as added, removed, changed."""
+    from yaksok.policy.diff import PolicyDiff, diff_policies, render_diff
+    from yaksok.policy.versions import list_versions, published_version
+
+    engine, lang = c.yk.engine, c.lang
+    out, previous = [], None
+    for v in list_versions(engine):
+        policy = published_version(engine, v["version"]).policy
+        groups: dict[str, list[str]] = {"added": [], "removed": [], "changed": []}
+        if previous is not None:
+            diff = diff_policies(previous, policy)
+            for change in diff.changes:
+                one = PolicyDiff(diff.old_version, diff.new_version, (change,))
+                line = render_diff(one, lang, old=previous, new=policy).splitlines()[0]
+                groups[change.kind].append(line.removeprefix("- "))
+        out.append({"version": v["version"], "effective": v["effective_date"].isoformat(),
+                    "first": previous is None, "groups": groups,
+                    "empty": previous is not None and not any(groups.values())})
+        previous = policy
+    return list(reversed(out))
+
+
+def _notices_page(c: Center, actor) -> Page:
+    from yaksok.publishing.inbox import member_notices_of
     from yaksok.publishing.notices import list_notices
 
-    c = Center(request)
-    c.own_account()
-    versions = list_versions(c.yk.engine)
+    mine = [{"id": n.notice_id, "version": n.version,
+             "title": n.title_ko if c.lang == "ko" else n.title_en,
+             "at": local(n.created_at), "read": n.read_at is not None}
+            for n in member_notices_of(c.yk.engine, actor.id)]
     posted = list_notices(c.yk.engine)
-    return c.render(Page("notices.html.j2", {
-        "title_key": "notices", "versions": versions,
+    done = c.request.query_params.get("done")
+    return Page("notices.html.j2", {
+        "title_key": "notices", "mine": mine, "versions": _version_diffs(c),
+        "notice": "marked_read" if done == "read" else None,
         "notices": [{"id": n.id, "version": n.version,
                      "title": n.title_ko if c.lang == "ko" else n.title_en,
-                     "effective": n.effective_date.isoformat()} for n in posted]}))
+                     "effective": n.effective_date.isoformat()} for n in posted]})
+
+
+@router.get("/notices")
+def notices(request: Request) -> Response:
+    """My in-app notices (as ``GET /me/notices``), the notices board and the policy's published
+    versions, each with its diff from the one before (public pages ``/policy/{version}`` and
+    ``/notices/{id}`` for the full texts)."""
+    c = Center(request)
+    actor = c.own_account()
+    return c.render(_notices_page(c, actor))
+
+
+@router.post("/notices/read")
+async def notice_read(request: Request) -> Response:
+    """Mark one of my in-app notices read, as ``POST /me/notices/{id}/read``."""
+    from yaksok.publishing.inbox import mark_notice_read
+
+    c = Center(request)
+    actor = c.own_account()
+    form = await c.read_form()
+    raw = form.get("notice_id", "")
+    try:
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
+            raise ValidationError("a notice id is a positive whole number", field="notice_id",
+                                  fix="use the button beside the notice")
+        mark_notice_read(c.yk.engine, actor.id, int(raw))
+    except YaksokError as exc:
+        return c.render(_notices_page(c, actor), error=exc, field="notice_id")
+    return c.redirect("/center/notices", done="read")

@@ -70,3 +70,46 @@ def test_my_in_app_notices_are_listed_and_marked_read(center_yk):
     assert "Marked as read." in page.text and "Mark as read:" not in page.text
     # No CSRF token, no change.
     assert client.post("/center/notices/read", data={"notice_id": "1"}).status_code == 403
+
+
+def _disclose(yk, mid: str, *, deferred: bool) -> None:
+    import datetime as dt
+
+    from yaksok.actors import staff_actor
+    from yaksok.disclosures import approve_disclosure, produce, record_disclosure
+
+    officer = staff_actor(yk.policy, "st_officer", "yoon", "privacy_officer")
+    extra = dict(notice_deferred_until=dt.datetime.now(dt.UTC) + dt.timedelta(days=30),
+                 deferral_ground="통신비밀보호법 제13조의3 제2항") if deferred else {}
+    d = record_disclosure(yk, officer, exception="investigation", authority="서울중앙지방검찰청",
+                          authority_ref="2026형제1234", recipient_country="KR",
+                          legal_citation="형사소송법 제215조", members=[mid],
+                          categories=["user.contact.phone_number" if deferred
+                                      else "user.contact.email"],
+                          request_document=b"%PDF- warrant", document_type="application/pdf",
+                          **extra)
+    approve_disclosure(yk, officer, d.id, note="영장 원본 확인")
+    produce(yk, officer, d.id, mid)
+
+
+@pytest.mark.promise("P4.1", "P6.1")
+def test_history_shows_the_disclosures_apart_and_not_those_a_deferral_withholds(center_yk):
+    yk = center_yk
+    client = center_client(yk)
+    member(client, 33)
+    mid = find_member(yk, "user.contact.email", person(33)["email"])
+    html = client.get("/center/history").text
+    assert "제공·공개한 기록이 없습니다." in html
+    _disclose(yk, mid, deferred=False)
+    _disclose(yk, mid, deferred=True)
+    for q, heading, email, phone in (("", "제3자 제공과 공개", "이메일", "휴대전화"),
+                                     ("?lang=en", "Disclosures to third parties",
+                                      "mail", "phone")):
+        html = client.get(f"/center/history{q}").text
+        section = html.split('id="disclosures"')[1].split('id="accesses"')[0]
+        assert heading in html
+        assert section.count('<li class="card">') == 1  # the deferred one is withheld
+        assert email in section.lower() or email in section
+        assert phone not in section.lower()
+        assert person(33)["email"] not in html and person(33)["phone"] not in html
+        assert _title(html).count("·") == 1

@@ -304,6 +304,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "diff.removed": ("삭제된 내용", "Removed"),
     "diff.changed": ("바뀐 내용", "Changed"),
     "notice_board": ("공지사항", "Notice board"),
+    # history: disclosures
+    "disclosures": ("제3자 제공과 공개", "Disclosures to third parties and authorities"),
+    "disclosures_intro": ("법령이 정한 경우(수사기관의 적법한 요구 등)에 내 정보를 제공·공개한 기록입니다. "
+                          "법령이 알리는 것을 미루게 한 경우에는 그 기간이 끝난 뒤에 여기에 나타납니다.",
+                          "When your data was disclosed where a law requires it (such as a lawful "
+                          "request of an investigative authority). Where a law defers telling "
+                          "you, it appears here once that period ends."),
+    "no_disclosures": ("제공·공개한 기록이 없습니다.", "Nothing was disclosed."),
+    "disclosed_by": ("처리한 사람", "Handled by"),
+    "disclosed_what": ("제공한 항목", "What was disclosed"),
+    "all_accesses": ("모든 접근 기록", "Every access"),
 }
 
 # Korean texts of the common rules: (error code, field) -> (message, fix). Field None: any.

@@ -35,7 +35,11 @@ def history(request: Request) -> Response:
                                   policy_version=yk.published.version))
     items = [i.to_dict() for i in subject_history(yk.engine, yk.policy, actor.id, lang=c.lang,
                                                    limit=200)]
-    return c.render(Page("history.html.j2", {"title_key": "history", "items": items}))
+    # What the core returns already leaves out what a deferred notice withholds (withheld.py);
+    # the disclosures among it get their own section, as their own kind of access.
+    disclosures = [i for i in items if i["operation"] == "disclose"]
+    return c.render(Page("history.html.j2", {"title_key": "history", "items": items,
+                                             "disclosures": disclosures}))
 
 
 @router.get("/incidents")

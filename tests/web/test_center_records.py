@@ -113,3 +113,48 @@ def test_history_shows_the_disclosures_apart_and_not_those_a_deferral_withholds(
         assert phone not in section.lower()
         assert person(33)["email"] not in html and person(33)["phone"] not in html
         assert _title(html).count("·") == 1
+
+
+INCIDENT_TEXTS = {
+    "ko": {"what": "이메일 주소", "when_how": "2026년 12월 6일 관리자 계정 도용",
+           "member_can_do": "비밀번호를 바꿔 주세요", "company_does": "계정을 막았습니다",
+           "contact": "cs@somesing.io", "remedies": "분쟁조정위원회"},
+    "en": {"what": "Email addresses", "when_how": "On 6 December 2026, a stolen admin account",
+           "member_can_do": "Change your password", "company_does": "We locked the account",
+           "contact": "cs@somesing.io", "remedies": "The mediation committee"}}
+
+
+@pytest.mark.promise("P6.1")
+def test_an_incident_is_laid_out_what_when_which_data_what_we_did_what_to_do_whom(center_yk):
+    from tests.support.api import bearer, staff_token
+
+    yk = center_yk
+    client = center_client(yk)
+    member(client, 34)
+    html = client.get("/center/incidents").text
+    assert "내 정보가 관련된 유출 사고는 없습니다." in html and "cs@somesing.io" in html
+    mid = find_member(yk, "user.contact.email", person(34)["email"])
+    api = center_client(yk, app=client.app)
+    officer = bearer(staff_token(api, yk, "yoon-center", "privacy_officer"))
+    r = api.post("/incidents", headers=officer, json={
+        "title": "관리자 계정 도용", "nature": "n", "cause": "c", "measures": "m",
+        "categories": ["user.contact.email"], "discovered_at": "2026-12-06T09:00:00+09:00"})
+    inc = r.json()["incident_id"]
+    assert api.post(f"/incidents/{inc}/affected", headers=officer,
+                    json={"member_ids": [mid]}).status_code == 200
+    r = api.post(f"/incidents/{inc}/stages", headers=officer,
+                 json={"kind": "final", "texts": INCIDENT_TEXTS})
+    assert r.status_code in (200, 201), r.text
+    for lang, q in (("ko", ""), ("en", "?lang=en")):
+        html = client.get(f"/center/incidents{q}").text
+        article = html.split('<article class="card incident"')[1].split("</article>")[0]
+        texts = INCIDENT_TEXTS[lang]
+        headings = re.findall(r"<h4>(.*?)</h4>", article)
+        assert len(headings) == 6, headings
+        for item in texts.values():
+            assert item in article
+        assert ("2026-12-06 09:00 KST") in article
+        assert ("이메일" if lang == "ko" else "mail") in article.split("<dd>")[2]
+        assert ("문의할 곳" if lang == "ko" else "Whom to contact") in article
+        assert 'href="mailto:cs@somesing.io"' in article and "070-4333-1812" in article
+        assert inc not in _title(html) and inc not in html

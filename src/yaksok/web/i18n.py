@@ -315,6 +315,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "disclosed_by": ("처리한 사람", "Handled by"),
     "disclosed_what": ("제공한 항목", "What was disclosed"),
     "all_accesses": ("모든 접근 기록", "Every access"),
+    # incidents
+    "incident_possible": ("유출 가능성", "possible breach"),
+    "incident_discovered": ("알게 된 때", "Discovered"),
+    "incident_data": ("관련된 내 정보 항목", "Your data involved"),
+    "incident_no_notice": ("통지를 준비하고 있습니다.", "The notice is being prepared."),
+    "incident_earlier": ("이전 통지", "Earlier notices"),
+    "notice_issued": ("통지한 때", "Issued"),
+    "incident_contact": ("문의할 곳(개인정보 보호책임자)", "Whom to contact (privacy officer)"),
 }
 
 # Korean texts of the common rules: (error code, field) -> (message, fix). Field None: any.

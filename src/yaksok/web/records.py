@@ -49,8 +49,38 @@ def incidents(request: Request) -> Response:
 
     c = Center(request)
     actor = c.own_account()
-    items = my_incidents(c.yk, actor, actor.id, lang=c.lang, ip=c.ip, request_id=c.request_id)
-    return c.render(Page("incidents.html.j2", {"title_key": "incidents", "items": items}))
+    policy = c.yk.policy
+    items = []
+    for i in my_incidents(c.yk, actor, actor.id, lang=c.lang, ip=c.ip,
+                          request_id=c.request_id):
+        stages = [{"kind": s["kind"], "at": local(s["issued_at"]), **_stage_text(s["text"])}
+                  for s in i["notices"]]
+        items.append({"id": i["incident_id"], "title": i["title"], "possible": i["possible"],
+                      "discovered": local(i["discovered_at"]),
+                      "categories": [_category(policy, k, c.lang) for k in i["categories"]],
+                      "latest": stages[-1] if stages else None,
+                      "earlier": list(reversed(stages[:-1]))})
+    o = policy.officer
+    officer = {"name": o.name.get(c.lang), "title": o.title,
+               "organisation": o.organisation.get(c.lang), "phone": o.phone, "email": o.email}
+    return c.render(Page("incidents.html.j2", {"title_key": "incidents", "items": items,
+                                               "officer": officer}))
+
+
+def _category(policy, key: str, lang: str) -> str:
+    cat = policy.category(key)
+    return cat.label.get(lang) if cat else key
+
+
+def _stage_text(text: str) -> dict:
+    """A notice's text as the core writes it (a heading, then ``■ label`` and its paragraph per
+    item) laid out as a heading and (label, paragraph) sections."""
+    head, *parts = text.split("\n\n■ ")
+    sections = []
+    for part in parts:
+        label, _, body = part.partition("\n")
+        sections.append({"label": label.strip(), "body": body.strip()})
+    return {"heading": head.strip(), "sections": sections}
 
 
 def _version_diffs(c: Center) -> list[dict]:

@@ -124,7 +124,7 @@ INCIDENT_TEXTS = {
            "contact": "cs@somesing.io", "remedies": "The mediation committee"}}
 
 
-@pytest.mark.promise("P6.1")
+@pytest.mark.promise("P12.2")
 def test_an_incident_is_laid_out_what_when_which_data_what_we_did_what_to_do_whom(center_yk):
     from tests.support.api import bearer, staff_token
 
@@ -158,3 +158,31 @@ def test_an_incident_is_laid_out_what_when_which_data_what_we_did_what_to_do_who
         assert ("문의할 곳" if lang == "ko" else "Whom to contact") in article
         assert 'href="mailto:cs@somesing.io"' in article and "070-4333-1812" in article
         assert inc not in _title(html) and inc not in html
+
+
+@pytest.mark.promise("P5.5")
+def test_cookie_settings_explain_each_category_and_this_devices_choice(center_yk):
+    client = center_client(center_yk)  # public: nobody signed in
+    for lang, q in (("ko", ""), ("en", "?lang=en")):
+        html = client.get(f"/center/cookies{q}").text
+        sections = re.findall(r'<section class="card" aria-labelledby="cookie-(\w+)">', html)
+        assert sections == [c.key for c in center_yk.policy.cookies]
+        for ck in center_yk.policy.cookies:
+            assert ck.label.get(lang) in html and ck.uses[0].get(lang) in html
+        assert ("아직 선택하지 않았습니다" if lang == "ko" else "No choice made") in html
+        assert 'id="open-cookie-settings"' in html and 'src="/consent/banner.js"' in html
+    device = "center-device-000000001"
+    choices = {c.key: True for c in center_yk.policy.cookies}
+    choices["functional"] = False
+    r = client.post("/consent/choice", json={"device_id": device, "choices": choices})
+    assert r.status_code == 201, r.text
+    client.cookies.set("yaksok_device", device)
+    html = client.get("/center/cookies?lang=en").text
+    assert "Your choice on this device applies." in html
+    states = re.findall(r'<dd class="state">(\w+)</dd>', html)
+    assert states == ["On" if choices[c.key] else "Off" for c in center_yk.policy.cookies]
+    html = client.get("/center/cookies?lang=en", headers={"Sec-GPC": "1"}).text
+    assert "Global Privacy Control" in html and "On</dd>" in html  # strictly necessary only
+    assert device not in html
+    client.cookies.set("yaksok_device", "not a device id")
+    assert "No choice made" in client.get("/center/cookies?lang=en").text

@@ -323,6 +323,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "incident_earlier": ("이전 통지", "Earlier notices"),
     "notice_issued": ("통지한 때", "Issued"),
     "incident_contact": ("문의할 곳(개인정보 보호책임자)", "Whom to contact (privacy officer)"),
+    # cookie settings
+    "cookie_uses": ("쓰임", "Used for"),
+    "cookie_consent": ("동의", "Consent"),
+    "cookie_needs_consent": ("동의한 경우에만 씁니다", "Used only if you accept"),
+    "cookie_no_consent": ("꼭 필요하여 동의 없이 씁니다", "Strictly necessary: used without "
+                          "consent"),
+    "cookie_this_device": ("이 기기의 설정", "On this device"),
+    "cookie_on": ("사용", "On"),
+    "cookie_off": ("사용 안 함", "Off"),
+    "cookie_chosen_at": ("선택한 때", "chosen"),
+    "cookie_state.none": ("이 기기에서는 아직 선택하지 않았습니다. 꼭 필요한 쿠키만 씁니다.",
+                          "No choice made on this device yet: only strictly necessary cookies "
+                          "are used."),
+    "cookie_state.recorded": ("이 기기에서 선택한 대로 적용하고 있습니다.",
+                              "Your choice on this device applies."),
+    "cookie_state.gpc": ("브라우저가 보내는 개인정보 보호 신호(GPC)에 따라 선택 쿠키를 쓰지 않습니다.",
+                         "Your browser's Global Privacy Control signal applies: optional cookies "
+                         "are off."),
+    "cookie_state.policy_changed": ("방침에 새 쿠키 종류가 생겨 다시 선택해야 합니다. 그때까지 새 "
+                                    "종류는 쓰지 않습니다.", "The policy has a new kind of "
+                                    "cookie: choose again; until then it is off."),
+    "cookie_gpc": ("GPC 신호를 존중합니다.", "The GPC signal is honoured."),
 }
 
 # Korean texts of the common rules: (error code, field) -> (message, fix). Field None: any.

@@ -155,5 +155,26 @@ async def consent_answer(request: Request) -> Response:
 def cookies(request: Request) -> Response:
     """Cookie settings for this device: the banner (``/consent/banner.js``, which asks
     ``/consent/choice``) opened from the page; public, as the banner is."""
+    from yaksok.consent.cookies import (
+        DEVICE_ID_RE,
+        current_choice,
+        effective_choice,
+        gpc_signal,
+    )
+
     c = Center(request)
-    return c.render(Page("cookies.html.j2", {"title_key": "cookies"}))
+    yk = c.yk
+    # This device's choice, when the banner's device id (its own cookie, path /) came along:
+    # the core's current and effective choice, as GET /consent/choice answers the banner.
+    device = request.cookies.get("yaksok_device") or ""
+    gpc = gpc_signal(request.headers.getlist("sec-gpc"))
+    recorded = current_choice(yk, device) if DEVICE_ID_RE.fullmatch(device) else None
+    eff = effective_choice(yk.policy, recorded, gpc)
+    items = [{"key": ck.key, "label": ck.label.get(c.lang),
+              "description": ck.description.get(c.lang),
+              "uses": [u.get(c.lang) for u in ck.uses],
+              "needs_consent": ck.consent != "not_needed",
+              "on": bool(eff.choices.get(ck.key))} for ck in yk.policy.cookies]
+    return c.render(Page("cookies.html.j2", {
+        "title_key": "cookies", "items": items, "reason": eff.reason, "gpc": gpc,
+        "chosen_at": local(recorded.at) if recorded is not None else ""}))

@@ -186,3 +186,16 @@ def test_cookie_settings_explain_each_category_and_this_devices_choice(center_yk
     assert device not in html
     client.cookies.set("yaksok_device", "not a device id")
     assert "No choice made" in client.get("/center/cookies?lang=en").text
+
+
+def test_the_center_stylesheet_carries_the_banners_rules_for_its_csp(center_yk):
+    """/center/cookies loads the banner with ``data-css="page"`` (the center's CSP lets no
+    script inject a style element): center.css holds the banner's own rules, unchanged."""
+    from yaksok.web.frame import STATIC
+
+    banner = (STATIC / "banner.js").read_text(encoding="utf-8")
+    rules = "".join(re.findall(r"'((?:[^'\\]|\\.)*)'",
+                               re.search(r"var CSS = (.*?);\n", banner, re.S).group(1)))
+    assert rules.startswith("#yaksok-consent{") and rules in (STATIC / "center.css").read_text()
+    html = center_client(center_yk).get("/center/cookies").text
+    assert 'src="/consent/banner.js" data-lang="ko" data-css="page"' in html

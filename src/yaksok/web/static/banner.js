@@ -9,6 +9,8 @@
 
   var BASE = me.src.replace(/\/consent\/banner\.js([?#].*)?$/, '');
   var NONCE = me.nonce || me.getAttribute('nonce') || '';
+  // data-css="page": the page's own stylesheet styles the banner (a CSP without a nonce).
+  var PAGE_CSS = me.getAttribute('data-css') === 'page';
   var DEVICE = 'yaksok_device';
   var DAYS = 180;
   var ID = 'yaksok-consent';
@@ -157,7 +159,7 @@
   function show(openPanel) {
     var old = document.getElementById(ID);
     if (old) old.parentNode.removeChild(old);
-    if (!document.getElementById(ID + '-css')) {
+    if (!PAGE_CSS && !document.getElementById(ID + '-css')) {
       document.head.appendChild(el('style', {id: ID + '-css', nonce: NONCE || null}, CSS));
     }
     var d = el('div', {id: ID, role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': ID + '-title',

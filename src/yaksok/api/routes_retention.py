@@ -58,8 +58,7 @@ class HeldRecordIn(BaseModel):
     at: AwareDatetime | None = Field(
         None, description="When the event the record is of happened (the payment, the "
                           "complaint, the login); its retention period runs from it. Default: "
-                          "now; never in the future, nor so long ago that the "
-                          "kind's period from it is over.")
+                          "now; never in the future, nor before 1970.")
 
 
 class HeldRecordOut(BaseModel):

@@ -49,6 +49,9 @@ _AAD = b"yaksok-held|1|"
 
 #: How far ahead of the server's clock an event time may be (clients' clocks drift a little).
 CLOCK_SKEW = dt.timedelta(minutes=5)
+#: The earliest event time a held record may be of. An older one whose kind's period is over is
+#: still taken (back-filled history, due at the next run: the law no longer asks it kept).
+EARLIEST_EVENT = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 if TYPE_CHECKING:
     from yaksok.store.idempotency import Claim
@@ -161,13 +164,12 @@ def write_held(v: Vault, member_id: str, record_kind: str, values: dict[str, str
         raise ValidationError("the event time is in the future", field="at",
                               fix="give the time the payment, complaint or login happened "
                                   "(default: now)")
-    # An event older than the kind's period is no longer held by any law: such a record would
-    # be born expired (listed nowhere, destroyed by the next run) while the caller got a 201.
-    if at is not None and add_period(at, rule.period) <= utcnow():
-        raise ValidationError(f"the retention period of {record_kind} ({rule.period}) from "
-                              "this event time is already over", field="at",
-                              fix="give the time the event happened; a record whose period "
-                                  "has passed is not kept")
+    # No event of the service is that old; and a year-1 time with a zone either overflows in
+    # UTC (a 500) or is stored as a time nothing reads back (every listing of the member, a 500).
+    if at is not None and at < EARLIEST_EVENT:
+        raise ValidationError("the event time is before 1970", field="at",
+                              fix="give the time the payment, complaint or login happened, "
+                                  "with its time zone")
     v.authorize(actor, "write_held", member_id=member_id,
                 categories=tuple(sorted(c for c in values if isinstance(c, str))),
                 ip=ip, request_id=request_id)

@@ -176,7 +176,9 @@ class Center:
         if self.token:
             wanted.append(self._mac("session", self.token))
         nonce = self.request.cookies.get(PRE_COOKIE)
-        if nonce and len(nonce) <= 128:
+        # Signed in, only the session's token passes (as csrf_token hands out): a planted
+        # pre-session cookie with its token must not stand in for it.
+        if nonce and len(nonce) <= 128 and self.member() is None:
             wanted.append(self._mac("pre", nonce))
         if not sent or not any(hmac.compare_digest(sent, w) for w in wanted):
             raise PageError(403, "csrf", "csrf_fix")

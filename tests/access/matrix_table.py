@@ -264,6 +264,8 @@ ROWS: list[Row] = [
     member_page("GET", "/me/access-history", 200, op_own=("access_history",)),
     # "proof of consent: the member themself; staff whose role has rights.decide"
     member_page("GET", "/me/consents/proof", 200, op_own=("consent_proof",)),
+    # where my data went: decided as the member's access history
+    member_page("GET", "/me/disclosures", 200, op_own=("access_history",)),
     # 탈퇴 by the member (docs/integrate.md): their own session and password; the erasure is
     # then the self-service duty's (rights.decide), so there is no member id to name.
     row("POST", "/me/close", "own_account", req={"json": {"password": "@password"}},

@@ -113,6 +113,10 @@ def test_history_shows_the_disclosures_apart_and_not_those_a_deferral_withholds(
         assert phone not in section.lower()
         assert person(33)["email"] not in html and person(33)["phone"] not in html
         assert _title(html).count("·") == 1
+        # to whom, its country, the exception of the policy and the law (P6.1: how it was
+        # shared); the authority's own reference and the warrant stay in the register
+        assert "서울중앙지방검찰청 (KR)" in section and "형사소송법 제215조" in section
+        assert "2026형제1234" not in html
 
 
 INCIDENT_TEXTS = {

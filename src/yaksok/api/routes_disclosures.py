@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from yaksok.actors import Actor
-from yaksok.api.auth import client_ip, current_actor, get_yaksok
+from yaksok.api.auth import authorized, client_ip, current_actor, get_yaksok
 from yaksok.api.fields import Timestamp
 from yaksok.api.problems import problem_responses, request_id_of
 from yaksok.api.routes_audit import ONE_LINE
@@ -140,6 +140,19 @@ def record_route(body: DisclosureIn, request: Request,
                              request_document=_document(body.request_document_base64),
                              **fields, **_ctx(request))
     return _answer(view.to_dict(), 201)
+
+
+@router.get("/me/disclosures", responses=problem_responses(401, 403))
+def my_disclosures(request: Request, lang: Literal["ko", "en"] = "ko",
+                   actor: Actor = Depends(authorized("own_account"))) -> JSONResponse:
+    """Where my data went (P6.1, P4.1, P9.1): the disclosures to authorities my data was
+    produced under (to whom, its country, the exception and the law) and provisions to third
+    parties; a disclosure whose notice a statute defers shows once the deferral ends."""
+    from yaksok.disclosures import member_disclosures
+
+    return JSONResponse({"disclosures": member_disclosures(
+        get_yaksok(request), actor, actor.id, lang=lang, ip=client_ip(request),
+        request_id=request_id_of(request))}, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/disclosures", responses=problem_responses(401, 403, 422))

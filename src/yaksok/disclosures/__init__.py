@@ -6,8 +6,10 @@ request. The pieces:
 - ``register``   record what an authority asked for, under which exception; approve or reject
 - ``produce``    the data of an approved disclosure, through the vault, within its scope
 - ``provision``  provision to a third party the policy names, on consent or law
+- ``mine``       what a member may know of where their data went
 """
 
+from yaksok.disclosures.mine import member_disclosures
 from yaksok.disclosures.produce import Production, produce
 from yaksok.disclosures.provision import Provision, list_provisions, provide
 from yaksok.disclosures.register import (
@@ -25,5 +27,6 @@ from yaksok.disclosures.register import (
 SEALED_COLUMNS = (SEALED,)
 
 __all__ = ["DisclosureView", "Production", "Provision", "SEALED_COLUMNS", "approve_disclosure",
-           "get_disclosure", "list_disclosures", "list_provisions", "produce", "provide",
+           "get_disclosure", "list_disclosures", "list_provisions", "member_disclosures", "produce",
+           "provide",
            "record_disclosure", "reject_disclosure", "request_document"]

@@ -313,6 +313,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                           "you, it appears here once that period ends."),
     "no_disclosures": ("제공·공개한 기록이 없습니다.", "Nothing was disclosed."),
     "disclosed_by": ("처리한 사람", "Handled by"),
+    "disclosed_to": ("받은 곳", "Disclosed to"),
+    "disclosed_ground": ("근거", "Ground"),
+    "disclosed_law": ("법령", "Law"),
     "disclosed_what": ("제공한 항목", "What was disclosed"),
     "all_accesses": ("모든 접근 기록", "Every access"),
     # incidents

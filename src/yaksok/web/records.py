@@ -26,6 +26,7 @@ router = APIRouter(prefix="/center", route_class=CenterRoute, include_in_schema=
 def history(request: Request) -> Response:
     """Who saw my data (P6.1), as ``GET /me/access-history``: the read is logged first."""
     from yaksok.auditlog.history import history_event, subject_history
+    from yaksok.disclosures import member_disclosures
 
     c = Center(request)
     actor = c.own_account()
@@ -35,9 +36,12 @@ def history(request: Request) -> Response:
                                   policy_version=yk.published.version))
     items = [i.to_dict() for i in subject_history(yk.engine, yk.policy, actor.id, lang=c.lang,
                                                    limit=200)]
-    # What the core returns already leaves out what a deferred notice withholds (withheld.py);
-    # the disclosures among it get their own section, as their own kind of access.
-    disclosures = [i for i in items if i["operation"] == "disclose"]
+    # Where my data went, with to whom and under which law (as GET /me/disclosures); the core
+    # leaves out a disclosure whose notice a statute still defers.
+    disclosures = [{**d, "at": local(d["at"]) if d["at"] else "-",
+                    "categories": [_category(yk.policy, k, c.lang) for k in d["categories"]]}
+                   for d in member_disclosures(yk, actor, actor.id, lang=c.lang, ip=c.ip,
+                                               request_id=c.request_id)]
     return c.render(Page("history.html.j2", {"title_key": "history", "items": items,
                                              "disclosures": disclosures}))
 

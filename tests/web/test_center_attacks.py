@@ -23,3 +23,16 @@ def test_a_signed_out_token_does_not_pass_a_signed_in_form(center_yk):
                                               "action": "give"}, headers={"Cookie": planted})
     assert r.status_code == 403
     assert "customised_ads" not in center_yk.vault.effective_consents(mid)
+
+
+def test_a_crafted_notice_in_the_url_is_no_error_page(center_yk):
+    """A link with any ``?done=`` (anyone can send one to a member) shows the page without a
+    notice: it was a 500 page with the value in the log's traceback."""
+    client = center_client(center_yk)
+    member(client, 61)
+    for path in ("/center/", "/center/data", "/center/consents", "/center/connected",
+                 "/center/rights", "/center/notices", "/center/login"):
+        r = client.get(path + "?done=%3Cb%3Eforged")
+        assert r.status_code in (200, 303) and "<b>forged" not in r.text, path
+        assert "&lt;b&gt;forged" not in r.text, path
+    assert client.get("/center/rights?done=cancelled").status_code == 200

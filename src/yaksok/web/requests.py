@@ -78,7 +78,12 @@ def _rights_page(c: Center, actor) -> Page:
         "title_key": "rights", "rows": rows, "offered": offered,
         "descriptions": {k: r.description.get(c.lang) for k, r in declared.items()},
         "choices": _choices(c, actor), "failed_right": None,
-        "notice": c.request.query_params.get("done")})
+        "notice": _notice(c.request.query_params.get("done"))})
+
+
+def _notice(done: str | None) -> str | None:
+    """The notice after a form (``?done=``): one of ours, or none (the URL is anyone's)."""
+    return done if done in ("request", "code_sent", "verified", "cancelled") else None
 
 
 def _details(c: Center, right: str) -> dict | None:

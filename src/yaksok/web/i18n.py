@@ -435,4 +435,30 @@ def error_text(exc: YaksokError, lang: str, page: str | None = None) -> tuple[st
         for key in ((code, exc.field), (exc.code, exc.field), (code, None), (exc.code, None)):
             if key in _KO_ERRORS:
                 return _KO_ERRORS[key]
+        # A rarer rule: the nearest kind of error in Korean, never the core's English on a
+        # Korean page (the field is still marked on the form).
+        for kind in type(exc).__mro__:
+            found = _KO_KINDS.get(getattr(kind, "code", None))
+            if found:
+                return found
     return exc.message, exc.fix
+
+
+#: Korean for each kind of core error (``yaksok.errors``), for the rules without a text above.
+_KO_KINDS: dict[str, tuple[str, str]] = {
+    "validation": ("입력한 내용을 확인해 주세요.", "표시된 항목을 고쳐 다시 보내 주세요."),
+    "not-found": ("찾을 수 없습니다.", "페이지를 새로 고친 뒤 다시 골라 주세요."),
+    "conflict": ("지금 상태에서는 할 수 없습니다.", "페이지를 새로 고친 뒤 확인해 주세요."),
+    "auth": ("로그인이 필요합니다.", "다시 로그인해 주세요."),
+    "authentication-failed": ("확인에 실패했습니다.", "입력한 내용을 다시 확인해 주세요."),
+    "permission-denied": ("이 요청은 할 수 없습니다.", "개인정보 보호책임자에게 문의해 주세요."),
+    "rate-limited": ("시도가 너무 많습니다.", "잠시 뒤에 다시 시도해 주세요."),
+    "collection-refused": ("개인정보 처리방침이 허용하지 않는 수집입니다.",
+                           "필요한 동의를 하거나 그 항목을 빼고 다시 보내 주세요."),
+    "processing-refused": ("개인정보 처리방침이 허용하지 않는 처리입니다.",
+                           "요청 내용을 확인하거나 개인정보 보호책임자에게 문의해 주세요."),
+    "refused": ("개인정보 처리방침에 따라 할 수 없는 요청입니다.",
+                "요청 내용을 확인하거나 개인정보 보호책임자에게 문의해 주세요."),
+    "error": ("요청을 처리하지 못했습니다.",
+              "잠시 뒤에 다시 시도하거나 개인정보 보호책임자에게 문의해 주세요."),
+}

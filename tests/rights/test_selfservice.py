@@ -211,3 +211,21 @@ def test_the_cli_closes_an_account_with_the_members_password(run, monkeypatch):
     done = json.loads(out)
     assert done["closed"] is True and done["receipt"]["destroyed"]
     assert "kim@example.com" not in out
+
+
+def test_a_bug_in_the_carry_out_never_cancels_a_request_half_done(yk, client, monkeypatch):
+    """Fault injection (a bug, not a yaksok error, raised after the closure's first step): the
+    verification stands and the request stays in progress for the officer — the caller, which
+    cancels a request whose verification failed, must not cancel this one."""
+    import yaksok.rights.farewell as farewell
+
+    member = new_member(yk)
+    me = session(client)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(farewell, "queue", broken)
+    r = client.post("/me/close", json={"password": PASSWORD}, headers=me)
+    assert r.status_code == 202, r.text
+    [rq] = list_requests(yk, member_id=member)
+    assert rq.status == "in_progress" and rq.verification == "password"

@@ -21,32 +21,20 @@ import pytest
 import uvicorn
 from fastapi.responses import HTMLResponse
 
+from tests.support.browser import chromium, need_chromium
 from yaksok.api import create_app
 from yaksok.crypto.keyring import PASSPHRASE_ENV
 from yaksok.engine import init_yaksok
 from yaksok.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 DEMO = (REPO / "tests" / "browser" / "demo.html").read_text(encoding="utf-8")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does it in CI)"
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
     """The real app plus the demo route, served on 127.0.0.1:<free port>; yields (base, yk)."""
-    _need_chromium()
+    need_chromium()
     saved = os.environ.pop(PASSPHRASE_ENV, None)
     yk = init_yaksok(Settings(data_dir=tmp_path_factory.mktemp("browser") / "data",
                               policy_path=REPO / "policies" / "somesing.yaml"))
@@ -81,14 +69,5 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, obje
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    try:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    except Exception:
-        pw.stop()
-        raise
-    yield b
-    b.close()
-    pw.stop()
+    with chromium() as b:
+        yield b

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import chromium, need_chromium
 from tests.support.center import PASSWORD, REPO, fresh_yaksok, person
 from tests.support.rights import body, deliver
 from tests.support.serving import serving
@@ -39,10 +40,6 @@ from yaksok.members.lookups import find_member
 from yaksok.members.sessions import login_member
 from yaksok.members.verify_email import email_verified
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--lang=en-US"]
 SHOTS = REPO / os.environ.get("YAKSOK_SCREENSHOTS", "build/screenshots")
 PAGES = ["/center/", "/center/data", "/center/consents", "/center/connected", "/center/rights",
          "/center/history",
@@ -58,18 +55,9 @@ def _emailed_link(yk, smtp) -> str:
     return path
 
 
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} is missing (apt-get install chromium; .ci/run does it in CI)"
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[tuple[str, object]]:
-    _need_chromium()
+    need_chromium()
     saved = os.environ.pop(PASSPHRASE_ENV, None)
     yk = fresh_yaksok(tmp_path_factory.mktemp("center-browser") / "data")
     try:
@@ -83,12 +71,8 @@ def server(tmp_path_factory) -> Iterator[tuple[str, object]]:
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium("--lang=en-US") as b:
         yield b
-        b.close()
 
 
 def _context(browser, base: str, *, width: int = 900, bypass_csp: bool = False):

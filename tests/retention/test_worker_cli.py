@@ -23,10 +23,10 @@ from yaksok.cli import app as cli_app
 from yaksok.cli import main
 from yaksok.engine import init_yaksok, open_yaksok
 from yaksok.retention import write_record
-from yaksok.retention.expiry import ExpiryRule, Found
 from yaksok.retention.schedule import next_run
 from yaksok.settings import Settings
 from yaksok.store.tables import member_sessions, utcnow
+from yaksok.vault import ExpiryRule, Found
 
 POLICY = Path(__file__).resolve().parents[2] / "policies" / "somesing.yaml"
 UTC = dt.UTC

@@ -37,9 +37,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from yaksok.crypto.envelope import new_id
 from yaksok.crypto.secretbox import SealedColumn, open_sealed, seal
 from yaksok.errors import NotFound, ValidationError, YaksokError
-from yaksok.store.sql import from_db, sql, to_db
 from yaksok.store.tables import member_tokens, utcnow
-from yaksok.vault import ExpiryRule, Found, Vault
+from yaksok.vault import row_delete_rule
 
 __all__ = ["VERIFY_EMAIL", "RESET_PASSWORD", "LIFETIMES", "EXPIRY", "SEALED", "issue",
            "check_format", "find_live", "use", "end", "open_for_delivery", "delivered",
@@ -182,34 +181,9 @@ def delivered(conn: sa.Connection, params: dict, now: dt.datetime, sent: bool) -
 
 # -- expiry -----------------------------------------------------------------------------------
 
-_DEAD = "WHERE expires_at <= ? OR used_at IS NOT NULL"
-
-
-def _expired(v: Vault, conn, now: dt.datetime, batch: int) -> list[Found]:
-    sqlite = conn.dialect.name == "sqlite"
-    q = f"SELECT id, expires_at FROM member_tokens {_DEAD} ORDER BY expires_at LIMIT ?"  # noqa: S608
-    q += "" if sqlite else " FOR UPDATE SKIP LOCKED"
-    rows = conn.exec_driver_sql(sql(conn, q), (to_db(sqlite, now), batch)).fetchall()
-    for i in range(0, len(rows), 500):
-        chunk = [r[0] for r in rows[i:i + 500]]
-        marks = ", ".join("?" * len(chunk))
-        conn.exec_driver_sql(sql(conn, f"DELETE FROM member_tokens WHERE id IN ({marks})"),  # noqa: S608
-                             tuple(chunk))
-    if not rows:
-        return []
-    times = [from_db(r[1]) for r in rows]
-    return [Found(len(rows), min(times), max(times))]
-
-
-def _due(v: Vault, conn, now: dt.datetime) -> int:
-    q = f"SELECT COUNT(*) FROM member_tokens {_DEAD}"  # noqa: S608
-    return conn.exec_driver_sql(sql(conn, q), (to_db(conn.dialect.name == "sqlite", now),)
-                                ).scalar()
-
-
-EXPIRY = ExpiryRule("member_tokens", "row delete",
-                    "email verification or password reset link expired or used", None,
-                    _expired, count_due=_due)
+EXPIRY = row_delete_rule("member_tokens",
+                         "email verification or password reset link expired or used",
+                         "member_tokens", ended=" OR used_at IS NOT NULL")
 #: A link waiting for its email is resealed by a KEK rotation, so retiring the old KEK leaves
 #: it sendable.
 SEALED = SealedColumn("member_tokens", "id", "sealed", _seal_aad)

@@ -30,7 +30,7 @@ from yaksok.crypto.envelope import new_id
 from yaksok.services import Services
 from yaksok.store.sql import from_db, sql, to_db, write
 from yaksok.store.tables import utcnow
-from yaksok.vault import RUN_STATE, ExpiryRule, Found, Vault, window
+from yaksok.vault import RUN_STATE, ExpiryRule, row_delete_rule
 
 __all__ = ["DestructionRecord", "EXPIRY_RULES", "ExpiryRegistry", "ExpiryServices",
            "run_expiry", "count_due", "retention_status"]
@@ -78,42 +78,14 @@ class ExpiryServices(Services, Protocol):
     expiry: ExpiryRegistry
 
 
-def _skip_locked(conn) -> str:
-    return "" if conn.dialect.name == "sqlite" else " FOR UPDATE SKIP LOCKED"
-
-
-def _sessions(table: str, key: str = "token_hash",
-              ended: str = " OR revoked_at IS NOT NULL") -> Callable:
-    def destroy(v: Vault, conn, now, batch) -> list[Found]:
-        sqlite = conn.dialect.name == "sqlite"
-        q = f"SELECT {key}, expires_at FROM {table} WHERE expires_at <= ?{ended} "  # noqa: S608
-        q += "ORDER BY expires_at LIMIT ?" + _skip_locked(conn)
-        rows = conn.exec_driver_sql(sql(conn, q), (to_db(sqlite, now), batch)).fetchall()
-        for i in range(0, len(rows), 500):
-            chunk = [r[0] for r in rows[i:i + 500]]
-            marks = ", ".join("?" * len(chunk))
-            conn.exec_driver_sql(sql(conn, f"DELETE FROM {table} WHERE {key} IN ({marks})"),  # noqa: S608
-                                 tuple(chunk))
-        return [Found(len(rows), *window(r[1] for r in rows))] if rows else []
-    return destroy
-
-
-def _sessions_due(table: str, ended: str = " OR revoked_at IS NOT NULL") -> Callable:
-    def count(v: Vault, conn, now) -> int:
-        return conn.exec_driver_sql(sql(conn, (
-            f"SELECT COUNT(*) FROM {table} WHERE expires_at <= ?{ended}")),  # noqa: S608
-            (to_db(conn.dialect.name == "sqlite", now),)).scalar()
-    return count
-
-
 EXPIRY_RULES = (
-    ExpiryRule("member_sessions", "row delete", "session expired or revoked", None,
-               _sessions("member_sessions"), _sessions_due("member_sessions")),
-    ExpiryRule("staff_sessions", "row delete", "session expired or revoked", None,
-               _sessions("staff_sessions"), _sessions_due("staff_sessions")),
+    row_delete_rule("member_sessions", "session expired or revoked", "member_sessions",
+                    key="token_hash", ended=" OR revoked_at IS NOT NULL"),
+    row_delete_rule("staff_sessions", "session expired or revoked", "staff_sessions",
+                    key="token_hash", ended=" OR revoked_at IS NOT NULL"),
     # What a write answered to an Idempotency-Key (yaksok.store.idempotency): ids, 24 hours.
-    ExpiryRule("idempotency_keys", "row delete", "idempotency key older than 24 hours", None,
-               _sessions("idempotency_keys", "key_hash", ""), _sessions_due("idempotency_keys", "")),
+    row_delete_rule("idempotency_keys", "idempotency key older than 24 hours",
+                    "idempotency_keys", key="key_hash"),
 )
 
 

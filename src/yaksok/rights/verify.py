@@ -56,9 +56,8 @@ from yaksok.rights.lifecycle import (
 )
 from yaksok.rights.selfservice import after_verified
 from yaksok.services import Services
-from yaksok.store.sql import from_db, sql, to_db
 from yaksok.store.tables import utcnow, verification_codes
-from yaksok.vault import ExpiryRule, Found, Vault
+from yaksok.vault import Vault, row_delete_rule
 
 __all__ = ["CODE_MINUTES", "MAX_ATTEMPTS", "RESEND_SECONDS", "verify_by_password", "send_code",
            "check_code", "verify_by_staff", "open_code_for_delivery"]
@@ -259,34 +258,9 @@ def verify_by_staff(yk: Services, request_id: str, *, actor, method: str, now: d
 
 # -- expiry ---------------------------------------------------------------------------------------
 
-_DEAD = "WHERE expires_at <= ? OR used_at IS NOT NULL OR attempts >= ?"
-
-
-def _expired_codes(v: Vault, conn, now: dt.datetime, batch: int) -> list[Found]:
-    sqlite = conn.dialect.name == "sqlite"
-    q = f"SELECT id, expires_at FROM verification_codes {_DEAD} ORDER BY expires_at LIMIT ?"  # noqa: S608
-    q += "" if sqlite else " FOR UPDATE SKIP LOCKED"
-    rows = conn.exec_driver_sql(sql(conn, q), (to_db(sqlite, now), MAX_ATTEMPTS, batch)
-                                ).fetchall()
-    for i in range(0, len(rows), 500):
-        chunk = [r[0] for r in rows[i:i + 500]]
-        marks = ", ".join("?" * len(chunk))
-        conn.exec_driver_sql(sql(conn, f"DELETE FROM verification_codes WHERE id IN ({marks})"),  # noqa: S608
-                             tuple(chunk))
-    if not rows:
-        return []
-    times = [from_db(r[1]) for r in rows]
-    return [Found(len(rows), min(times), max(times))]
-
-
-def _codes_due(v: Vault, conn, now: dt.datetime) -> int:
-    q = f"SELECT COUNT(*) FROM verification_codes {_DEAD}"  # noqa: S608
-    return conn.exec_driver_sql(sql(conn, q), (to_db(conn.dialect.name == "sqlite", now),
-                                               MAX_ATTEMPTS)).scalar()
-
-
-EXPIRY = ExpiryRule("verification_codes", "row delete",
-                    "one-time code expired, used, replaced or out of attempts", None,
-                    _expired_codes, count_due=_codes_due)
+EXPIRY = row_delete_rule("verification_codes",
+                         "one-time code expired, used, replaced or out of attempts",
+                         "verification_codes",
+                         ended=f" OR used_at IS NOT NULL OR attempts >= {MAX_ATTEMPTS:d}")
 #: A live code is resealed by a KEK rotation, so retiring the old KEK leaves it sendable.
 SEALED = SealedColumn("verification_codes", "id", "sealed", _seal_aad)

@@ -37,7 +37,7 @@ from yaksok.vault.collect import NewValue
 from yaksok.vault.erasure import DOOR_TABLES, Erasure, Leftover, erasures_path
 from yaksok.vault.expiry import EVIDENCE_RULES as EVIDENCE_EXPIRY_RULES
 from yaksok.vault.expiry import HOLD_RULES as HOLD_EXPIRY_RULES
-from yaksok.vault.expiry import RUN_STATE, ExpiryRule, Found, window
+from yaksok.vault.expiry import RUN_STATE, ExpiryRule, Found, row_delete_rule, window
 from yaksok.vault.held import HOLD_MEMBER, HeldEntry, HeldRecord, hold_scope
 from yaksok.vault.ledger import notice_sha256
 from yaksok.vault.minors import adult_from_age, adult_from_birth
@@ -79,6 +79,7 @@ __all__ = [
     "ExpiryRule",
     "Found",
     "RUN_STATE",
+    "row_delete_rule",
     "window",
     # constants and pure helpers
     "RESTRICTION_REASONS",

@@ -30,7 +30,7 @@ from yaksok.store.sql import from_db, sql, to_db
 from yaksok.vault.held import HOLD_MEMBER, law_text, month_end
 
 __all__ = ["CONSENT_EVIDENCE_PERIOD", "EVIDENCE_RULES", "ExpiryRule", "Found", "HOLD_RULES", "RULES",
-           "RUN_STATE", "window"]
+           "RUN_STATE", "row_delete_rule", "window"]
 
 #: Consent evidence is kept this long after the consent ends (withdrawn or refused);
 #: ``Settings.consent_evidence_period`` (env ``YAKSOK_CONSENT_EVIDENCE_PERIOD``) overrides it.
@@ -70,6 +70,35 @@ def window(times) -> tuple[dt.datetime | None, dt.datetime | None]:
     """(earliest, latest) of stored times (None, None when there are none)."""
     ts = [from_db(t) for t in times if t is not None]
     return (min(ts), max(ts)) if ts else (None, None)
+
+
+def row_delete_rule(kind: str, rule: str, table: str, *, key: str = "id",
+                    ended: str = "") -> ExpiryRule:
+    """A kind whose items are rows of ``table`` deleted once ``expires_at`` has passed, or once
+    ``ended`` (an extra SQL condition on constants, such as `` OR used_at IS NOT NULL``) holds:
+    oldest first, deleted by ``key`` in chunks of 500; on PostgreSQL claimed with SKIP LOCKED so
+    several workers share the work. Sessions, codes, emailed links and idempotency keys expire
+    this way."""
+    where = f"WHERE expires_at <= ?{ended}"
+
+    def destroy(v, conn, now: dt.datetime, batch: int) -> list[Found]:
+        sqlite = conn.dialect.name == "sqlite"
+        q = f"SELECT {key}, expires_at FROM {table} {where} ORDER BY expires_at LIMIT ?"  # noqa: S608
+        q += "" if sqlite else " FOR UPDATE SKIP LOCKED"
+        rows = conn.exec_driver_sql(sql(conn, q), (to_db(sqlite, now), batch)).fetchall()
+        for i in range(0, len(rows), 500):
+            chunk = [r[0] for r in rows[i:i + 500]]
+            marks = ", ".join("?" * len(chunk))
+            conn.exec_driver_sql(sql(conn, f"DELETE FROM {table} WHERE {key} IN ({marks})"),  # noqa: S608
+                                 tuple(chunk))
+        return [Found(len(rows), *window(r[1] for r in rows))] if rows else []
+
+    def count_due(v, conn, now: dt.datetime) -> int:
+        q = f"SELECT COUNT(*) FROM {table} {where}"  # noqa: S608
+        return conn.exec_driver_sql(sql(conn, q), (to_db(conn.dialect.name == "sqlite", now),)
+                                    ).scalar()
+
+    return ExpiryRule(kind, "row delete", rule, None, destroy, count_due)
 
 
 # -- the kinds --------------------------------------------------------------------------------

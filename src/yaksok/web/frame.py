@@ -43,7 +43,8 @@ from yaksok.actors import Actor
 from yaksok.errors import AuthenticationFailed, YaksokError
 from yaksok.web.i18n import error_text, pick_lang, t
 
-__all__ = ["CSP", "Center", "CenterRoute", "Page", "PageError", "SESSION_COOKIE", "STATIC"]
+__all__ = ["CSP", "Center", "CenterRoute", "Page", "PageError", "PageRequest", "PageRoute",
+           "SESSION_COOKIE", "STATIC"]
 
 SESSION_COOKIE = "yaksok_center"
 PRE_COOKIE = "yaksok_center_pre"
@@ -77,18 +78,41 @@ class Page:
     status: int = 200
 
 
-class Center:
-    """One request to the center: the app's ``Yaksok``, the language, the member if signed in."""
+class PageRequest:
+    """One request to a set of pages (the privacy center, the staff console): the app's
+    ``Yaksok``, the language, the session cookie, CSRF, rendering. A subclass says whose
+    session its cookie holds (``signed_in``) and where its pages live."""
+
+    #: Where the pages live: the cookies' Path, and where a missing session is sent.
+    cookie_path = "/center"
+    session_cookie = SESSION_COOKIE
+    pre_cookie = PRE_COOKIE
+    login_path = "/center/login"
+    #: HKDF info of the CSRF key: one key per set of pages, so a token of one is no token of
+    #: the other.
+    csrf_info = b"yaksok-center-csrf|1"
+    problem_template = "problem.html.j2"
 
     def __init__(self, request: Request):
         self.request = request
         self.yk = request.app.state.yaksok
         self.lang = pick_lang(request.query_params.get("lang"))
-        self.token = request.cookies.get(SESSION_COOKIE) or None
+        self.token = request.cookies.get(self.session_cookie) or None
         self._actor: Actor | None = None
         self.set_cookies: list[tuple[str, str, int | None]] = []
         self.form: dict[str, str] = {}
         self.pairs: list[tuple[str, str]] = []
+
+    def signed_in(self) -> bool:
+        raise NotImplementedError
+
+    def text(self, key: str) -> str:
+        """A phrase of these pages in the page's language."""
+        return t(self.lang, key)
+
+    def context(self) -> dict[str, Any]:
+        """What every page of this set shows besides its own values (menus, who is signed in)."""
+        return {}
 
     # -- who -----------------------------------------------------------------------------------
 
@@ -105,6 +129,127 @@ class Center:
     @property
     def request_id(self) -> str | None:
         return getattr(self.request.state, "request_id", None)
+
+    def t(self, key: str) -> str:
+        return self.text(key)
+
+    # -- links and forms -----------------------------------------------------------------------
+
+    def url(self, path: str, **query: str) -> str:
+        """``path`` with the page's language carried (never a personal value in a URL)."""
+        q = dict(query)
+        if self.lang != "ko":
+            q["lang"] = self.lang
+        return path + ("?" + urlencode(q) if q else "")
+
+    def _csrf_key(self) -> bytes:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        from yaksok.throttle import edge_key
+
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                    info=self.csrf_info).derive(edge_key(self.yk.keyring))
+
+    def _mac(self, kind: str, secret: str) -> str:
+        return hmac.new(self._csrf_key(), f"{kind}|{secret}".encode(),
+                        hashlib.sha256).hexdigest()
+
+    def csrf_token(self) -> str:
+        """The token every form of this page carries."""
+        if self.signed_in():
+            return self._mac("session", self.token or "")
+        nonce = self.request.cookies.get(self.pre_cookie)
+        if not nonce or len(nonce) > 128:
+            nonce = secrets.token_urlsafe(24)
+            self.set_cookies.append((self.pre_cookie, nonce, None))
+            self.request.cookies[self.pre_cookie] = nonce  # the same token on every form
+        return self._mac("pre", nonce)
+
+    async def read_form(self) -> dict[str, str]:
+        """The posted form, once its CSRF token is checked (``PageError`` 403 otherwise)."""
+        # Our forms are urlencoded (no file uploads): parsed here, no multipart parser needed.
+        kind = (self.request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        body = await self.request.body()
+        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True,
+                          max_num_fields=200) if kind == "application/x-www-form-urlencoded" else []
+        self.form = {}
+        self.pairs = pairs  # every value, for a field sent more than once (checkboxes)
+        for k, v in pairs:
+            self.form.setdefault(k, v)
+        sent = self.form.get(CSRF_FIELD, "")
+        wanted = []
+        if self.token:
+            wanted.append(self._mac("session", self.token))
+        nonce = self.request.cookies.get(self.pre_cookie)
+        # Signed in, only the session's token passes (as csrf_token hands out): a planted
+        # pre-session cookie with its token must not stand in for it.
+        if nonce and len(nonce) <= 128 and not self.signed_in():
+            wanted.append(self._mac("pre", nonce))
+        if not sent or not any(hmac.compare_digest(sent, w) for w in wanted):
+            raise PageError(403, "csrf", "csrf_fix")
+        return self.form
+
+    # -- answers -------------------------------------------------------------------------------
+
+    def render(self, page: Page, *, error: YaksokError | None = None,
+               field: str | None = None) -> HTMLResponse:
+        """The page; with ``error``, its message and fix in the page's language, tied to
+        ``field`` (default: the error's own field; ``""``: none on the page, as an emailed
+        link's token) — the input marked ``aria-invalid``."""
+        values = dict(page.values)
+        problem = None
+        if error is not None:
+            message, fix = error_text(error, self.lang, page.template.split(".")[0])
+            problem = {"message": message, "fix": fix,
+                       "field": error.field if field is None else field}
+        path = self.request.url.path
+        other = "en" if self.lang == "ko" else "ko"
+        switch_q = {k: v for k, v in self.request.query_params.items() if k != "lang"}
+        if other != "ko":
+            switch_q["lang"] = other
+        context = {
+            "lang": self.lang, "t": self.text, "url": self.url,
+            "csrf": self.csrf_token(), "csrf_field": CSRF_FIELD, "signed_in": self.signed_in(),
+            "path": path, "problem": problem, "form": self.form,
+            "switch_url": path + ("?" + urlencode(switch_q) if switch_q else ""),
+            **self.context(), **values,
+        }
+        html = _ENV.get_template(page.template).render(**context)
+        status = page.status if error is None else error_status(error)
+        return self.finish(HTMLResponse(html, status_code=status))
+
+    def redirect(self, path: str, **query: str) -> RedirectResponse:
+        return self.finish(RedirectResponse(self.url(path, **query), status_code=303))
+
+    def finish(self, response: Response) -> Response:
+        secure = self.request.url.scheme == "https"
+        for name, value, max_age in self.set_cookies:
+            if value:
+                response.set_cookie(name, value, max_age=max_age, path=self.cookie_path,
+                                    httponly=True, samesite="strict", secure=secure)
+            else:
+                response.delete_cookie(name, path=self.cookie_path, httponly=True,
+                                       samesite="strict", secure=secure)
+        return response
+
+    def start_session(self, token: str, seconds: int | None) -> None:
+        self.token = token
+        self._actor = None
+        self.set_cookies.append((self.session_cookie, token, seconds))
+        self.set_cookies.append((self.pre_cookie, "", None))
+
+    def end_session(self) -> None:
+        self.token = None
+        self._actor = None
+        self.set_cookies.append((self.session_cookie, "", None))
+
+
+class Center(PageRequest):
+    """One request to the center: the app's ``Yaksok``, the language, the member if signed in."""
+
+    def signed_in(self) -> bool:
+        return self.member() is not None
 
     def member(self) -> Actor | None:
         """The signed-in member (the session cookie), or None; never a bearer header."""
@@ -126,118 +271,6 @@ class Center:
         self.yk.vault.authorize(actor, "own_account", member_id=actor.id, ip=self.ip,
                                 request_id=self.request_id)
         return actor
-
-    # -- links and forms -----------------------------------------------------------------------
-
-    def url(self, path: str, **query: str) -> str:
-        """``path`` with the page's language carried (never a personal value in a URL)."""
-        q = dict(query)
-        if self.lang != "ko":
-            q["lang"] = self.lang
-        return path + ("?" + urlencode(q) if q else "")
-
-    def _csrf_key(self) -> bytes:
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-        from yaksok.throttle import edge_key
-
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                    info=b"yaksok-center-csrf|1").derive(edge_key(self.yk.keyring))
-
-    def _mac(self, kind: str, secret: str) -> str:
-        return hmac.new(self._csrf_key(), f"{kind}|{secret}".encode(),
-                        hashlib.sha256).hexdigest()
-
-    def csrf_token(self) -> str:
-        """The token every form of this page carries."""
-        if self.member() is not None:
-            return self._mac("session", self.token or "")
-        nonce = self.request.cookies.get(PRE_COOKIE)
-        if not nonce or len(nonce) > 128:
-            nonce = secrets.token_urlsafe(24)
-            self.set_cookies.append((PRE_COOKIE, nonce, None))
-            self.request.cookies[PRE_COOKIE] = nonce  # the same token on every form of the page
-        return self._mac("pre", nonce)
-
-    async def read_form(self) -> dict[str, str]:
-        """The posted form, once its CSRF token is checked (``PageError`` 403 otherwise)."""
-        # Our forms are urlencoded (no file uploads): parsed here, no multipart parser needed.
-        kind = (self.request.headers.get("content-type") or "").split(";")[0].strip().lower()
-        body = await self.request.body()
-        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True,
-                          max_num_fields=200) if kind == "application/x-www-form-urlencoded" else []
-        self.form = {}
-        self.pairs = pairs  # every value, for a field sent more than once (checkboxes)
-        for k, v in pairs:
-            self.form.setdefault(k, v)
-        sent = self.form.get(CSRF_FIELD, "")
-        wanted = []
-        if self.token:
-            wanted.append(self._mac("session", self.token))
-        nonce = self.request.cookies.get(PRE_COOKIE)
-        # Signed in, only the session's token passes (as csrf_token hands out): a planted
-        # pre-session cookie with its token must not stand in for it.
-        if nonce and len(nonce) <= 128 and self.member() is None:
-            wanted.append(self._mac("pre", nonce))
-        if not sent or not any(hmac.compare_digest(sent, w) for w in wanted):
-            raise PageError(403, "csrf", "csrf_fix")
-        return self.form
-
-    # -- answers -------------------------------------------------------------------------------
-
-    def render(self, page: Page, *, error: YaksokError | None = None,
-               field: str | None = None) -> HTMLResponse:
-        """The page; with ``error``, its message and fix in the page's language, tied to
-        ``field`` (default: the error's own field; ``""``: none on the page, as an emailed
-        link's token) — the input marked ``aria-invalid``."""
-        values = dict(page.values)
-        problem = None
-        if error is not None:
-            message, fix = error_text(error, self.lang, page.template.split(".")[0])
-            problem = {"message": message, "fix": fix,
-                       "field": error.field if field is None else field}
-        member = self.member()
-        path = self.request.url.path
-        other = "en" if self.lang == "ko" else "ko"
-        switch_q = {k: v for k, v in self.request.query_params.items() if k != "lang"}
-        if other != "ko":
-            switch_q["lang"] = other
-        context = {
-            "lang": self.lang, "t": lambda key: t(self.lang, key), "url": self.url,
-            "csrf": self.csrf_token(), "csrf_field": CSRF_FIELD, "signed_in": member is not None,
-            "path": path, "problem": problem, "form": self.form,
-            "switch_url": path + ("?" + urlencode(switch_q) if switch_q else ""),
-            **values,
-        }
-        html = _ENV.get_template(page.template).render(**context)
-        status = page.status if error is None else error_status(error)
-        return self.finish(HTMLResponse(html, status_code=status))
-
-    def redirect(self, path: str, **query: str) -> RedirectResponse:
-        return self.finish(RedirectResponse(self.url(path, **query), status_code=303))
-
-    def finish(self, response: Response) -> Response:
-        secure = self.request.url.scheme == "https"
-        for name, value, max_age in self.set_cookies:
-            if value:
-                response.set_cookie(name, value, max_age=max_age, path="/center",
-                                    httponly=True, samesite="strict", secure=secure)
-            else:
-                response.delete_cookie(name, path="/center", httponly=True,
-                                       samesite="strict", secure=secure)
-        return response
-
-    def start_session(self, token: str, seconds: int) -> None:
-        self.token = token
-        self._actor = None
-        self.set_cookies.append((SESSION_COOKIE, token, seconds))
-        self.set_cookies.append((PRE_COOKIE, "", None))
-
-    def end_session(self) -> None:
-        self.token = None
-        self._actor = None
-        self.set_cookies.append((SESSION_COOKIE, "", None))
 
 
 class NeedLogin(Exception):
@@ -262,29 +295,36 @@ def error_status(exc: YaksokError) -> int:
     return 400
 
 
-def _frame_page(center: Center, status: int, title_key: str, fix_key: str) -> HTMLResponse:
-    return center.render(Page("problem.html.j2", {"title_key": title_key, "fix_key": fix_key},
-                              status=status))
+def _frame_page(page: PageRequest, status: int, title_key: str, fix_key: str) -> HTMLResponse:
+    return page.render(Page(page.problem_template, {"title_key": title_key,
+                                                    "fix_key": fix_key}, status=status))
 
 
-class CenterRoute(APIRoute):
-    """Every ``/center`` route: security headers on every answer, the login redirect, CSRF and
-    unexpected errors as pages. Handlers take a ``Center`` and return a ``Page`` or a response;
-    a domain error they do not catch themselves is the problem page in the page's language."""
+class PageRoute(APIRoute):
+    """Every route of a set of pages: security headers on every answer, the login redirect,
+    CSRF and unexpected errors as pages. Handlers take a ``page_class`` and return a ``Page``
+    or a response; a domain error they do not catch themselves is the problem page in the
+    page's language."""
+
+    page_class: type[PageRequest] = PageRequest
+    static_prefix = "/center/static/"
 
     def get_route_handler(self) -> Callable:
         inner = super().get_route_handler()
+        page_class, static_prefix = self.page_class, self.static_prefix
 
         async def handler(request: Request) -> Response:
             try:
                 response = await inner(request)
             except NeedLogin:
-                center = Center(request)
-                response = center.redirect("/center/login")
+                page = page_class(request)
+                response = page.redirect(page.login_path)
             except PageError as exc:
-                response = _frame_page(Center(request), exc.status, exc.title_key, exc.fix_key)
+                response = _frame_page(page_class(request), exc.status, exc.title_key,
+                                       exc.fix_key)
             except YaksokError as exc:
-                response = Center(request).render(Page("problem.html.j2", {
+                page = page_class(request)
+                response = page.render(Page(page.problem_template, {
                     "title_key": "error_title", "fix_key": None}), error=exc)
             except Exception:
                 log.exception("unexpected error on %s", request.url.path)
@@ -292,8 +332,14 @@ class CenterRoute(APIRoute):
                                         status_code=500)
             for name, value in _HEADERS.items():
                 response.headers.setdefault(name, value)
-            if not request.url.path.startswith("/center/static/"):
+            if not request.url.path.startswith(static_prefix):
                 response.headers["Cache-Control"] = "no-store"
             return response
 
         return handler
+
+
+class CenterRoute(PageRoute):
+    """Every ``/center`` route."""
+
+    page_class = Center

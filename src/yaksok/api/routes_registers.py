@@ -90,6 +90,17 @@ def processors_route(request: Request,
     return _answer(processor_status(get_yaksok(request), actor, **_ctx(request)))
 
 
+@router.get("/registers/processors/{processor}/records", responses=problem_responses(401, 403,
+                                                                                   404))
+def records_route(request: Request, processor: str = ProcessorKey,
+                  actor: Actor = Depends(current_actor)) -> JSONResponse:
+    """One processor's history, newest first: every contract (with the clauses it misses) and
+    every supervision check (day, who checked, findings, next due)."""
+    from yaksok.processors import processor_records
+
+    return _answer(processor_records(get_yaksok(request), actor, processor, **_ctx(request)))
+
+
 @router.post("/registers/processors/{processor}/contracts", status_code=201,
              responses=problem_responses(401, 403, 404, 422))
 def contract_route(body: ContractIn, request: Request, processor: str = ProcessorKey,

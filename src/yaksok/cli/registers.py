@@ -55,6 +55,30 @@ def registers_processors(
             out(f"  warning: {w}")
 
 
+@registers_app.command("history")
+def registers_history(
+    processor: Annotated[str, typer.Argument(help="The processor's key in the policy.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One processor's contracts and supervision checks, newest first.
+
+    Example:  yaksok registers history btc_korea_service
+    """
+    from yaksok.processors import processor_records
+
+    yk, actor = staff_store()
+    found = processor_records(yk, actor, processor)
+    if json_output:
+        out(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for c in found["contracts"]:
+        out(f"contract {c['id']}\tsigned {c['signed_on']}\tends {c['ends_on'] or '-'}\t"
+            f"{'complete' if not c['missing'] else 'misses ' + ', '.join(c['missing'])}")
+    for c in found["checks"]:
+        out(f"check {c['id']}\t{c['checked_on']}\tby {c['checked_by']}\t"
+            f"next due {c['next_due']}\t{c['findings']}")
+
+
 @registers_app.command("contract")
 def registers_contract(
     processor: Annotated[str, typer.Argument(help="The processor's key in the policy.")],

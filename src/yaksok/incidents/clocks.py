@@ -49,12 +49,40 @@ class Clock:
     due_at: dt.datetime | None
     done_at: dt.datetime | None
     state: str  # due | overdue | done | late | not_required
+    #: The fact the clock runs from (awareness, discovery, the complete notice); None while
+    #: that fact has not happened (California's AG clock before the complete notice).
+    starts_at: dt.datetime | None = None
+
+    @property
+    def limit_hours(self) -> float | None:
+        """The hours the law gives, from ``starts_at`` to ``due_at`` (72 for the 72-hour
+        clocks); None for "without undue delay" or a clock not started."""
+        if self.starts_at is None or self.due_at is None:
+            return None
+        return (self.due_at - self.starts_at).total_seconds() / 3600
+
+    def elapsed_hours(self, now: dt.datetime) -> float | None:
+        """Hours from ``starts_at`` until the duty was done, or until ``now`` while it is not;
+        None for a clock not started."""
+        if self.starts_at is None:
+            return None
+        end = self.done_at or now
+        return max(0.0, (end - self.starts_at).total_seconds() / 3600)
+
+    def hours_left(self, now: dt.datetime) -> float | None:
+        """Hours until ``due_at`` at ``now`` (negative once overdue); None when done, not
+        required, or without a fixed deadline."""
+        if not self.required or self.done_at is not None or self.due_at is None:
+            return None
+        return (self.due_at - now).total_seconds() / 3600
 
     def to_dict(self) -> dict:
         return {"key": self.key, "label": {"ko": self.label_ko, "en": self.label_en},
                 "law": self.law, "required": self.required, "state": self.state,
+                "starts_at": self.starts_at.isoformat() if self.starts_at else None,
                 "due_at": self.due_at.isoformat() if self.due_at else None,
-                "done_at": self.done_at.isoformat() if self.done_at else None}
+                "done_at": self.done_at.isoformat() if self.done_at else None,
+                "limit_hours": self.limit_hours}
 
 
 def _state(required: bool, due: dt.datetime | None, done: dt.datetime | None,
@@ -87,24 +115,24 @@ def clocks(incident, *, affected: dict[str, int], first_notice: dt.datetime | No
                      else "notice to the affected members")
     out = []
 
-    def add(key, ko, en, law, required, due, done):
-        out.append(Clock(key, ko, en, law, required, due, done, _state(required, due, done,
-                                                                         now)))
+    def add(key, ko, en, law, required, start, due, done):
+        out.append(Clock(key, ko, en, law, required, due, done,
+                         _state(required, due, done, now), start))
 
-    add("members_kr", *members_label, "PIPA 34(1); Decree 39", total > 0, aware + _72H,
+    add("members_kr", *members_label, "PIPA 34(1); Decree 39", total > 0, aware, aware + _72H,
         first_notice)
     add("pipc", "개인정보보호위원회·KISA 신고", "report to the PIPC / KISA",
-        "PIPA 34(3); Decree 40", serious and "pipc" not in exemptions, aware + _72H,
+        "PIPA 34(3); Decree 40", serious and "pipc" not in exemptions, aware, aware + _72H,
         reports.get("pipc"))
     add("eu_sa", "EU 감독기관 신고", "report to the EU supervisory authority", "GDPR 33(1)",
-        eu > 0 and "eu_sa" not in exemptions, aware + _72H, reports.get("eu_sa"))
+        eu > 0 and "eu_sa" not in exemptions, aware, aware + _72H, reports.get("eu_sa"))
     add("eu_members", "EU 정보주체 통지 (지체 없이)", "notice to EU members (without undue delay)",
-        "GDPR 34(1)", eu > 0 and incident.high_risk, None, first_notice)
+        "GDPR 34(1)", eu > 0 and incident.high_risk, aware, None, first_notice)
     add("ca_members", "캘리포니아 거주자 통지 (30일)", "notice to California residents (30 days)",
-        "Cal. Civ. Code 1798.82(a), (d) (SB 446)", ca > 0,
+        "Cal. Civ. Code 1798.82(a), (d) (SB 446)", ca > 0, incident.discovered_at,
         incident.discovered_at + dt.timedelta(days=30), complete_notice)
     add("ca_ag", "캘리포니아 법무장관에 통지문 사본 제출", "sample notice to the California Attorney General",
-        "Cal. Civ. Code 1798.82(f) (SB 446)", ca > CA_AG_THRESHOLD,
+        "Cal. Civ. Code 1798.82(f) (SB 446)", ca > CA_AG_THRESHOLD, complete_notice,
         complete_notice + dt.timedelta(days=15) if complete_notice else None,
         reports.get("ca_ag"))
     return out

@@ -2,7 +2,8 @@
 GDPR 30). See README.md for this package's rules and docs/registers.md for how to use them.
 
 - ``contracts``  entrustment contracts (clauses with their articles, the document's SHA-256),
-                 supervision checks, each processor's status with its warnings
+                 supervision checks, each processor's status with its warnings, and one
+                 processor's whole history (``processor_records``)
 - ``transfers``  transfer records, each resting on the mechanism the gate names
 - ``ropa``       the record of processing, generated from the policy and the registers
 
@@ -12,6 +13,7 @@ door by ``yaksok.vault.transfer``.
 
 from yaksok.processors.contracts import (
     CLAUSES,
+    processor_records,
     processor_status,
     record_check,
     record_contract,
@@ -20,5 +22,6 @@ from yaksok.processors.contracts import (
 from yaksok.processors.ropa import ropa, ropa_markdown
 from yaksok.processors.transfers import check_route, list_transfers, record_transfer
 
-__all__ = ["CLAUSES", "check_route", "list_transfers", "processor_status", "record_check",
-           "record_contract", "record_transfer", "required_clauses", "ropa", "ropa_markdown"]
+__all__ = ["CLAUSES", "check_route", "list_transfers", "processor_records", "processor_status",
+           "record_check", "record_contract", "record_transfer", "required_clauses", "ropa",
+           "ropa_markdown"]

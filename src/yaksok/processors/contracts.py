@@ -31,8 +31,8 @@ from yaksok.processors.common import as_date, require_keeper, text, today
 from yaksok.services import Services
 from yaksok.store.tables import processor_checks, processor_contracts, utcnow
 
-__all__ = ["CLAUSES", "record_contract", "record_check", "processor_status",
-           "required_clauses"]
+__all__ = ["CLAUSES", "record_contract", "record_check", "processor_records",
+           "processor_status", "required_clauses"]
 
 #: clause key -> (law, what it binds). Korean law first, then GDPR 28(3), then the SCC annex.
 CLAUSES: dict[str, tuple[str, str]] = {
@@ -189,6 +189,34 @@ def processor_status(yk: Services, actor: Actor, *, on: dt.date | None = None,
             "overdue": bool(p is not None and last is not None and last.next_due < day),
             "warnings": warnings})
     return out
+
+
+def processor_records(yk: Services, actor: Actor, processor: str, *, ip: str | None = None,
+                      request_id: str | None = None) -> dict:
+    """Everything the register holds for one processor, newest first: every contract (with the
+    clauses it misses under the policy in force) and every supervision check. The status shows
+    only the contract in force and the last check; the officer and an inspector need the
+    history (PIPA 26(4): supervision is shown by its records). A processor the policy no longer
+    names is still answered while the register holds records of it."""
+    require_keeper(yk, actor, ip=ip, request_id=request_id)
+    with yk.engine.connect() as conn:
+        contracts = conn.execute(sa.select(processor_contracts).where(
+            processor_contracts.c.processor == processor).order_by(
+            processor_contracts.c.signed_on.desc(), processor_contracts.c.recorded_at.desc())
+        ).all() if isinstance(processor, str) else []
+        checks = conn.execute(sa.select(processor_checks).where(
+            processor_checks.c.processor == processor).order_by(
+            processor_checks.c.checked_on.desc(), processor_checks.c.recorded_at.desc())
+        ).all() if isinstance(processor, str) else []
+    in_policy = isinstance(processor, str) and yk.policy.processor(processor) is not None
+    if not in_policy and not contracts and not checks:
+        _processor(yk, processor)  # raises NotFound naming the policy's processors
+    need = required_clauses(yk.policy, processor) if in_policy else ()
+    return {"processor": processor, "in_policy": in_policy,
+            "contracts": [{**_contract(c), "recorded_by": c.recorded_by,
+                           "missing": [k for k in need if k not in json.loads(c.clauses)]}
+                          for c in contracts],
+            "checks": [{**_check(c), "recorded_by": c.recorded_by} for c in checks]}
 
 
 def _contract(row) -> dict | None:

@@ -20,6 +20,8 @@ from yaksok.access.operations import (
     AUDIT_READ,
     AUDIT_VERIFY,
     OPERATIONS,
+    POLICY_CHECK,
+    POLICY_PUBLISH,
     REGISTERS_MANAGE,
     RIGHTS_DECIDE,
     STAFF_MANAGE,
@@ -276,9 +278,8 @@ def _lookup(a: _Ask) -> Decision:
     if a.member:
         return _refused(a.op, "lookup-not-allowed", "members cannot search other members",
                         "the app backend looks members up with its API key")
-    if a.grant.tasks is not None:
-        return _refused(a.op, "lookup-not-allowed", "processor staff do not look members up",
-                        "look the member up through the controller (P10.1)")
+    # Processor staff find a member only through a task whose categories hold the identifier
+    # (counselling answers a customer who gives their email): _cover refuses anything else.
     return _read(a)
 
 
@@ -346,6 +347,17 @@ def _either(*, own: bool = True, app: bool = False, capability: str | None = Non
                         advice)
 
     return check
+
+
+def _policy_view(a: _Ask) -> Decision:
+    """The versions, their diffs and the access matrix as staff pages: whoever checks the
+    policy (the engineer) or publishes it (the officer). What members see is public anyway
+    (``/policy``, ``/notices``); this adds who published each version and the preview."""
+    if a.actor.kind == "staff" and (a.has(POLICY_PUBLISH) or a.has(POLICY_CHECK)):
+        return _granted(a.op, "capability")
+    return _refused(a.op, "capability-required", f"{a.who} may not read the policy's versions "
+                    "and access matrix here", f"ask staff whose role has {POLICY_PUBLISH} or "
+                    f"{POLICY_CHECK}")
 
 
 _ON_BEHALF = dict(own=True, app=True, capability=RIGHTS_DECIDE, rule="on-behalf-not-allowed",
@@ -445,6 +457,13 @@ _RULES: dict[str, Callable[[_Ask], Decision]] = {
     "retention_status": _either(own=False, capability=AUDIT_READ, system=False,
                                 rule="capability-required", what="read the retention status",
                                 fix=f"ask staff whose role has {AUDIT_READ}"),
+    "policy_view": _policy_view,
+    # A staff member publishing through the console or REST; the operator publishing a file on
+    # the server (`yaksok policy publish` without a staff session) is the system, not asked.
+    "policy_publish": _either(own=False, capability=POLICY_PUBLISH, system=False,
+                              rule="capability-required", what="publish a policy version",
+                              fix=f"ask staff whose role has {POLICY_PUBLISH} (the privacy "
+                                  "officer)"),
     "staff_manage": _either(own=False, capability=STAFF_MANAGE, system=False,
                             rule="capability-required", what="manage API keys and staff",
                             fix=f"ask staff whose role has {STAFF_MANAGE}"),

@@ -13,7 +13,8 @@ from typing import Literal
 from yaksok.policy.model import CAPABILITIES
 
 __all__ = ["Operation", "OPERATIONS", "operation", "CAPABILITIES", "RIGHTS_DECIDE",
-           "AUDIT_READ", "AUDIT_VERIFY", "REGISTERS_MANAGE", "STAFF_MANAGE"]
+           "AUDIT_READ", "AUDIT_VERIFY", "POLICY_CHECK", "POLICY_PUBLISH", "REGISTERS_MANAGE",
+           "STAFF_MANAGE"]
 
 #: The capabilities ``decide`` asks for by name (all of ``CAPABILITIES``, which the policy's
 #: ``staff_roles[].capabilities`` may list; crossref refuses any other).
@@ -22,6 +23,8 @@ AUDIT_READ = "audit.read"
 AUDIT_VERIFY = "audit.verify"
 REGISTERS_MANAGE = "registers.manage"
 STAFF_MANAGE = "staff.manage"
+POLICY_PUBLISH = "policy.publish"
+POLICY_CHECK = "policy.check"
 
 Scope = Literal["categories", "member", "service"]
 
@@ -106,6 +109,12 @@ OPERATIONS: dict[str, Operation] = {op.key: op for op in (
     Operation("audit_verify", "service", "read", "verify the access log's integrity",
               "접근 기록 무결성 검증"),
     Operation("retention_status", "service", "admin", "retention status", "보존 현황"),
+    # The policy's versions, their changes and the access matrix, read by whoever checks or
+    # publishes it; publishing a version is the privacy officer's (P0.1, P11.1).
+    Operation("policy_view", "service", "read", "read the policy's versions, changes and access "
+              "matrix", "처리방침 버전·변경 내용·접근 권한표 조회"),
+    Operation("policy_publish", "service", "admin", "publish a policy version with its notices",
+              "처리방침 새 버전 공개와 고지"),
     Operation("staff_manage", "service", "admin", "manage API keys and staff",
               "API 키와 직원 관리"),
     Operation("drp_agents", "service", "admin", "manage DRP agents", "DRP 대리인 관리"),

@@ -9,7 +9,15 @@ incident. The pieces:
 """
 
 from yaksok.incidents.clocks import Clock
-from yaksok.incidents.notices import ITEMS, KINDS, TEMPLATES, board, issue_stage, my_incidents
+from yaksok.incidents.notices import (
+    ITEM_LABELS,
+    ITEMS,
+    KINDS,
+    TEMPLATES,
+    board,
+    issue_stage,
+    my_incidents,
+)
 from yaksok.incidents.register import (
     AUTHORITIES,
     IncidentView,
@@ -21,6 +29,6 @@ from yaksok.incidents.register import (
     record_report,
 )
 
-__all__ = ["AUTHORITIES", "ITEMS", "KINDS", "TEMPLATES", "Clock", "IncidentView", "board",
-           "freeze_affected", "get_incident", "issue_stage", "list_incidents", "my_incidents",
-           "open_incident", "record_exemption", "record_report"]
+__all__ = ["AUTHORITIES", "ITEMS", "ITEM_LABELS", "KINDS", "TEMPLATES", "Clock", "IncidentView",
+           "board", "freeze_affected", "get_incident", "issue_stage", "list_incidents",
+           "my_incidents", "open_incident", "record_exemption", "record_report"]

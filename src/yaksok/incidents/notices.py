@@ -26,11 +26,12 @@ from yaksok.notify.templates import LEGAL_DUTY_PURPOSE, TemplateSpec
 from yaksok.services import Services
 from yaksok.store.tables import incident_members, incident_stages, incidents, utcnow
 
-__all__ = ["ITEMS", "KINDS", "TEMPLATES", "issue_stage", "my_incidents", "board"]
+__all__ = ["ITEMS", "ITEM_LABELS", "KINDS", "TEMPLATES", "issue_stage", "my_incidents", "board"]
 
 #: The items of a breach notice, in the order the law lists them.
 ITEMS = ("what", "when_how", "member_can_do", "company_does", "contact", "remedies")
-_LABELS = {
+#: Each item's heading in a notice, in Korean and English (the console's form uses the same).
+ITEM_LABELS = {
     "ko": {"what": "유출된 개인정보 항목", "when_how": "유출된 시점과 그 경위",
            "member_can_do": "피해를 최소화하기 위하여 정보주체가 할 수 있는 방법",
            "company_does": "회사의 대응조치 및 피해 구제절차",
@@ -65,7 +66,7 @@ def _check_texts(kind: str, texts) -> dict:
                 if item in need:
                     raise ValidationError(f"a {kind} notice says {item} in both languages",
                                           field=f"texts.{lang}.{item}",
-                                          fix=f"write it ({_LABELS['en'][item]})")
+                                          fix=f"write it ({ITEM_LABELS['en'][item]})")
                 continue
             if not isinstance(value, str) or len(value) > 4000:
                 raise ValidationError("an item is text of at most 4000 characters",
@@ -145,7 +146,7 @@ def _section(lang: str, kind: str, texts: dict) -> str:
     lines = [heading]
     for item in ITEMS:
         if item in texts.get(lang, {}):
-            lines += ["", f"■ {_LABELS[lang][item]}", texts[lang][item]]
+            lines += ["", f"■ {ITEM_LABELS[lang][item]}", texts[lang][item]]
     return "\n".join(lines)
 
 

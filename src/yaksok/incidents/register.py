@@ -299,7 +299,9 @@ def _view(conn, row, now: dt.datetime) -> IncidentView:
         exemptions, counts, row.affected_frozen_at is not None,
         tuple({"seq": s.seq, "kind": s.kind, "issued_at": s.issued_at.isoformat(),
                "recipients": s.recipients,
-               "board_until": s.board_until.isoformat() if s.board_until else None}
+               "board_until": s.board_until.isoformat() if s.board_until else None,
+               # what the members were told, item by item: the officer's texts, no one's value
+               "texts": json.loads(s.texts)}
               for s in stages),
         reports, tuple(clocks(row, affected=counts, first_notice=first,
                               complete_notice=complete, reports=reports,

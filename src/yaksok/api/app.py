@@ -121,6 +121,9 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     from yaksok.web import router as center  # the privacy center's pages (not in /openapi.json)
 
     app.include_router(center)
+    from yaksok.web.console import console_router  # the staff console's pages (nor these)
+
+    app.include_router(console_router())
     return app
 
 

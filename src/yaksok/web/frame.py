@@ -208,9 +208,10 @@ class PageRequest:
         switch_q = {k: v for k, v in self.request.query_params.items() if k != "lang"}
         if other != "ko":
             switch_q["lang"] = other
+        csrf = self.csrf_token()
         context = {
             "lang": self.lang, "t": self.text, "url": self.url,
-            "csrf": self.csrf_token(), "csrf_field": CSRF_FIELD, "signed_in": self.signed_in(),
+            "csrf": csrf, "csrf_token": csrf, "csrf_field": CSRF_FIELD, "signed_in": self.signed_in(),
             "path": path, "problem": problem, "form": self.form,
             "switch_url": path + ("?" + urlencode(switch_q) if switch_q else ""),
             **self.context(), **values,

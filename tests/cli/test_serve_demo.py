@@ -61,7 +61,9 @@ def test_serve_demo_prints_the_addresses_and_serves_the_demo_over_the_rest_api(t
         assert printed["privacy center"] == base + "center/"
         assert printed["demo"] == base + "demo/"
         assert printed["OpenAPI"] == base + "openapi.json"
-        assert "yaksok staff add" in lines[-1] and "docs/staff.md" in lines[-1]
+        assert printed["staff console"] == base + "console/"
+        assert "yaksok staff add" in lines[-1] and "--enrol-on-console" in lines[-1]
+        assert "docs/console.md" in lines[-1]
 
         deadline = time.monotonic() + 60
         while True:

@@ -122,11 +122,13 @@ def addresses(yk: Yaksok, settings: Settings, *, demo: bool) -> list[str]:
         base = "https" + base[len("http"):]
     lines = [f"policy:          {base}policy",
              f"privacy center:  {base}center/",
+             f"staff console:   {base}console/",
              f"demo:            {base}demo/   (demo members only: addresses under "
              f"@{EMAIL_DOMAIN})" if demo else
              "demo:            off (yaksok serve --demo, or YAKSOK_DEMO=1)",
              f"OpenAPI:         {base}openapi.json"]
     if not any(s.active and s.role == "privacy_officer" for s in list_staff(yk.engine)):
         lines.append("first officer:   yaksok staff add NAME --role privacy_officer "
-                     "--password-stdin --totp-secret-file FILE   (docs/staff.md)")
+                     "--enrol-on-console   (then sign in at the console with the password, "
+                     "leave the code empty and scan the QR code; docs/console.md)")
     return lines

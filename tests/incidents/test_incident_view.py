@@ -31,3 +31,6 @@ def test_each_stage_shows_what_was_said_item_by_item(yk, officer):
     assert get_incident(yk, officer, inc).to_dict()["stages"][0]["texts"]["en"]["what"] == \
         "en 이메일"
     assert set(ITEM_LABELS["ko"]) == set(ITEM_LABELS["en"]) == set(ITEMS)
+    # the facts that decide which clocks apply travel with the view
+    assert get_incident(yk, officer, inc).flags == ("possible",)
+    assert get_incident(yk, officer, inc).to_dict()["flags"] == ["possible"]

@@ -39,6 +39,8 @@ __all__ = ["AUTHORITIES", "IncidentView", "open_incident", "freeze_affected", "r
 
 #: Who an incident is reported to: PIPC/KISA, an EU supervisory authority, California's AG.
 AUTHORITIES = ("pipc", "eu_sa", "ca_ag")
+#: The record's yes/no facts the clocks read.
+FLAGS = ("possible", "sensitive", "unique_ids", "outside_access", "high_risk")
 _TEXT_MAX = 4000
 
 
@@ -65,6 +67,9 @@ class IncidentView:
     clocks: tuple[Clock, ...]
     #: every report and exemption, in the order recorded
     history: tuple[dict, ...] = ()
+    #: what the record says makes it serious (possible, sensitive, unique_ids, outside_access,
+    #: high_risk): the reasons a clock applies, shown beside the clocks
+    flags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {"id": self.id, "title": self.title, "nature": self.nature, "cause": self.cause,
@@ -75,7 +80,7 @@ class IncidentView:
                 "affected_total": sum(self.affected.values()), "frozen": self.frozen,
                 "stages": list(self.stages),
                 "reports": {k: iso(v) for k, v in self.reports.items()},
-                "history": list(self.history),
+                "history": list(self.history), "flags": list(self.flags),
                 "clocks": [c.to_dict() for c in self.clocks]}
 
 
@@ -308,7 +313,8 @@ def _view(conn, row, now: dt.datetime) -> IncidentView:
                               exemptions=exemptions, now=now)),
         tuple({"seq": r.seq, "kind": r.kind, "authority": r.authority,
                "reference": r.reference, "ground": r.ground, "at": r.at.isoformat()}
-              for r in kept))
+              for r in kept),
+        tuple(f for f in FLAGS if getattr(row, f)))
 
 
 def get_incident(yk: Services, actor: Actor, incident_id: str, *, now=None,

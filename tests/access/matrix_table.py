@@ -945,6 +945,23 @@ ROWS: list[Row] = [
                path={"username": "no-such-staff"},
                officer=ok(404, "staff.manage; the account named does not exist")),
 
+    # -- DRP agents and the outbox: "DRP agents (/drp/agents) by staff whose role has
+    # rights.decide"; "The outbox ...: staff whose role has rights.decide see its counts and the
+    # messages not yet delivered ... and retry those that failed" ---------------------------------
+    staff_only("GET", "/drp/agents", "drp_agents", officer=ok(200, "rights.decide")),
+    staff_only("POST", "/drp/agents", "drp_agents",
+               json={"agent_id": "MATRIX_AGENT", "name": "Matrix agent",
+                     "verify_key": "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="},
+               officer=ok(201, "rights.decide")),
+    staff_only("DELETE", "/drp/agents/{agent_id}", "drp_agents",
+               path={"agent_id": "NO_SUCH_AGENT"},
+               officer=ok(404, "rights.decide; the agent named does not exist")),
+    staff_only("GET", "/outbox", "outbox_manage", officer=ok(200, "rights.decide")),
+    staff_only("POST", "/outbox/retry", "outbox_manage", officer=ok(200, "rights.decide")),
+    staff_only("POST", "/outbox/{message_id}/retry", "outbox_manage",
+               path={"message_id": "ob_none"},
+               officer=ok(404, "rights.decide; the message named does not exist")),
+
     # -- the DRP endpoints: their own signed-agent authentication; none of our tokens is an
     # agent's, so every column gets what an unknown caller gets ---------------------------------------
     public("GET", "/.well-known/data-rights.json", 200),

@@ -541,6 +541,9 @@ DOC_GRANTS: dict[str, tuple[bool, ...]] = {
     # whose role has rights.decide."
     "staff_manage": (_N, _N, _N, _N, _N, _N, _Y, _N, _N, _N),
     "drp_agents": (_N, _N, _N, _N, _N, _N, _Y, _N, _N, _N),
+    # "The outbox ...: staff whose role has rights.decide see its counts and the messages not
+    # yet delivered ... and retry those that failed."
+    "outbox_manage": (_N, _N, _N, _N, _N, _N, _Y, _N, _N, _N),
 }
 
 

@@ -469,6 +469,11 @@ _RULES: dict[str, Callable[[_Ask], Decision]] = {
                             fix=f"ask staff whose role has {STAFF_MANAGE}"),
     "drp_agents": _either(own=False, capability=RIGHTS_DECIDE, system=False,
                           rule="capability-required", what="manage DRP agents", fix=_OFFICER),
+    # The outbox carries the officer's letters and notices to members: the officer sees what
+    # failed (never to whom) and sends it again.
+    "outbox_manage": _either(own=False, capability=RIGHTS_DECIDE, system=False,
+                             rule="capability-required",
+                             what="see and retry the outbox's messages", fix=_OFFICER),
     # A connected Google account (P12.9): whoever may act on the member's behalf may see it
     # and revoke it; the tokens themselves are read only through the vault's purpose rules.
     "connected_view": _either(**_ON_BEHALF, what="see this member's connected accounts"),

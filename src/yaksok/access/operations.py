@@ -118,6 +118,9 @@ OPERATIONS: dict[str, Operation] = {op.key: op for op in (
     Operation("staff_manage", "service", "admin", "manage API keys and staff",
               "API 키와 직원 관리"),
     Operation("drp_agents", "service", "admin", "manage DRP agents", "DRP 대리인 관리"),
+    # Messages to members that failed: seeing them (never whom they go to) and retrying them.
+    Operation("outbox_manage", "service", "admin", "see and retry the outbox's messages",
+              "발송함 조회와 재발송"),
     Operation("connected_view", "member", "read", "see a member's connected accounts",
               "연결된 계정 조회"),
     Operation("connected_revoke", "member", "erase", "revoke a connected account",

@@ -106,6 +106,10 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     app.include_router(routes_vault.router)
     app.include_router(routes_retention.router)
     app.include_router(routes_drp.router)
+    from yaksok.api import routes_drp_agents, routes_outbox
+
+    app.include_router(routes_drp_agents.router)
+    app.include_router(routes_outbox.router)
     app.include_router(routes_rights.router)
     from yaksok.api import routes_disclosures
 

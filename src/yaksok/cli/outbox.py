@@ -116,12 +116,50 @@ def outbox_status_cmd(
             f"{e['last_error']}")
 
 
+@outbox_app.command("list")
+def outbox_list(
+    status: Annotated[list[str] | None, typer.Option(
+        "--status", help="Only this status (repeatable): pending, sending, sent, failed, dead. "
+                         "Default: every message not delivered.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 100,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The messages not yet delivered, given-up ones first: id, channel, template, status,
+    attempts, next try and last error. Never whom they go to or what they say.
+
+    Example:  yaksok outbox list --status dead --status failed
+    """
+    from yaksok.notify.manage import WAITING, list_messages
+
+    messages = list_messages(open_store().engine, statuses=status or WAITING, limit=limit)
+    if json_output:
+        out(json.dumps([m.to_dict() for m in messages], ensure_ascii=False, indent=2))
+        return
+    for m in messages:
+        when = f"next {m.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC" if m.next_attempt_at else "-"
+        out(f"{m.id}\t{m.channel}\t{m.template}\t{m.status}\tattempts {m.attempts}\t{when}\t"
+            f"{m.last_error or ''}")
+    if not messages:
+        out("no message waits")
+
+
 @outbox_app.command("retry")
 def outbox_retry(
-    ids: Annotated[list[str] | None, typer.Argument(help="Outbox ids; none: every dead one.")
-                   ] = None,
+    ids: Annotated[list[str] | None, typer.Argument(
+        help="Outbox ids (from `yaksok outbox list`); none: every failed and dead one.")] = None,
 ) -> None:
-    """Requeue dead messages (after fixing what killed them).  Example:  yaksok outbox retry"""
-    from yaksok.notify import retry_dead
+    """Retry failed messages now (after fixing what made them fail): a dead one with a fresh
+    count of attempts, one waiting for its back-off at once.
 
-    out(f"requeued {retry_dead(open_store().engine, ids or None)} message(s)")
+    Example:  yaksok outbox retry            yaksok outbox retry ob_3f9c0a1b2c3d4e5f6a7b8c9d
+    """
+    from yaksok.cli.base import acting_as
+    from yaksok.notify.manage import retry_failed, retry_message
+
+    yk = open_store()
+    by = acting_as(yk)
+    if not ids:
+        out(f"requeued {retry_failed(yk.engine, by=by)} message(s)")
+        return
+    for message_id in ids:  # each its own change: those before a bad id stay requeued
+        out(f"requeued {retry_message(yk.engine, message_id, by=by).id}")

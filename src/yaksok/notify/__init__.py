@@ -8,6 +8,13 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 
 from yaksok.crypto.keyring import Keyring
+from yaksok.notify.manage import (
+    OutboxMessage,
+    list_messages,
+    message_counts,
+    retry_failed,
+    retry_message,
+)
 from yaksok.notify.outbox import (
     CHANNELS,
     STATUSES,
@@ -36,6 +43,7 @@ __all__ = [
     "DeliveryResult",
     "NewMessage",
     "Outbox",
+    "OutboxMessage",
     "OutboxSender",
     "RetryPolicy",
     "SendError",
@@ -44,10 +52,14 @@ __all__ = [
     "enqueue",
     "enqueue_many",
     "forget_member",
+    "list_messages",
+    "message_counts",
     "message_id_for",
     "outbox_actor",
     "outbox_status",
     "retry_dead",
+    "retry_failed",
+    "retry_message",
     "TemplateSpec",
     "Templates",
 ]

@@ -208,8 +208,16 @@ class StaffSubmitIn(BaseModel):
     channel: Literal["written", "phone", "email", "fax"]
     requester: Literal["self", "legal_representative", "authorised_agent"] = "self"
     details: dict | None = None
-    personal: dict[str, str] | None = None
+    personal: dict[str, str] | None = Field(
+        None, description="Sealed under the member's data key: a rectification's target and "
+                          "new value, and `note`, the handler's note on the letter or call "
+                          "(read back with GET /rights/requests/{id}/note).")
     lang: Literal["ko", "en"] = Field("ko", description="The requester's language.")
+    received_at: dt.datetime | None = Field(
+        None, examples=["2026-03-02T14:30:00+09:00"],
+        description="When the letter, call, email or fax reached you, with its UTC offset, if "
+                    "before now (at most a year back); the deadline counts from it. Default: "
+                    "now.")
 
 
 class StaffVerifyIn(BaseModel):
@@ -250,13 +258,14 @@ class CarryOutIn(BaseModel):
 def staff_submit(body: StaffSubmitIn, request: Request,
                  actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
     """Enter a request received by letter, phone, email or fax (P6.8); its deadline runs from
-    now. A request by an agent needs their power of attorney before verification."""
+    `received_at` (default now). A request by an agent needs their power of attorney before
+    verification."""
     from yaksok.rights.requests import submit
 
     rq = submit(get_yaksok(request), member_id=body.member_id, right=body.right,
                 channel=body.channel, actor=actor, requester=body.requester,
                 details=body.details, personal=body.personal, ip=client_ip(request),
-                lang=body.lang)
+                lang=body.lang, received_at=body.received_at)
     return _json(rq.to_dict(), 201)
 
 
@@ -391,6 +400,60 @@ def due_route(request: Request,
     due = due_requests(get_yaksok(request), within_days=within_days)
     return _json({"within_days": within_days, "overdue": sum(d["overdue"] for d in due),
                   "requests": due})
+
+
+@router.get("/rights/queue")
+def queue_route(request: Request,
+                status: Literal["received", "verified", "in_progress", "extended"] | None =
+                Query(None, description="Only open requests in this status."),
+                jurisdiction: str | None = Query(None, max_length=8,
+                                                 description="Only this jurisdiction's (KR, "
+                                                             "EU, US-CA)."),
+                limit: int = Query(1000, ge=1, le=1000),
+                actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
+    """Every open request, soonest due first: deadline in its jurisdiction's zone, local days
+    left (negative: overdue), who asked (`member`, `agent`, `staff`, `drp`)."""
+    from yaksok.rights.queue import queue
+
+    found = queue(get_yaksok(request), status=status, jurisdiction=jurisdiction, limit=limit)
+    return _json({"overdue": sum(i.overdue for i in found),
+                  "requests": [i.to_dict() for i in found]})
+
+
+@router.get("/rights/due-per-week")
+def due_per_week_route(request: Request,
+                       weeks: int = Query(8, ge=1, le=52, description="How many weeks."),
+                       past: int = Query(3, ge=0, le=51, description="How many of them before "
+                                                                     "the current week."),
+                       actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
+    """Open requests due and overdue per week (Monday first) of their last day; the first week
+    also counts every open request due before it."""
+    from yaksok.rights.queue import due_per_week
+
+    load = due_per_week(get_yaksok(request), weeks=weeks, past=past)
+    return _json({"weeks": [w.to_dict() for w in load]})
+
+
+@router.get("/rights/requests/{request_id}/erasure-preview")
+def erasure_preview_route(request: Request, request_id: str = RequestId,
+                          actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
+    """What carrying out the erasure would destroy (live values per category) and what the
+    law keeps (held records by kind, until when, under which law), before it is done."""
+    from yaksok.rights.handle import erasure_preview
+
+    return _json(erasure_preview(get_yaksok(request), request_id, actor=actor,
+                                 ip=client_ip(request)).to_dict())
+
+
+@router.get("/rights/requests/{request_id}/note")
+def note_route(request: Request, request_id: str = RequestId,
+               actor: Actor = Depends(authorized("rights_handle"))) -> JSONResponse:
+    """The handler's note on a staff-entered request (sealed; each read is logged)."""
+    from yaksok.rights.inputs import read_note
+
+    return _json({"request_id": request_id,
+                  "note": read_note(get_yaksok(request), request_id, actor=actor,
+                                    ip=client_ip(request))})
 
 
 @router.get("/rights/refusal-grounds")

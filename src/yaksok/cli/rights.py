@@ -12,6 +12,7 @@ account.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -76,6 +77,17 @@ def _personal_from_stdin() -> dict:
     return data
 
 
+def _time(value: str | None, option: str) -> dt.datetime | None:
+    """An ISO-8601 time with its UTC offset (the core refuses one without)."""
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise errors.ValidationError(f"{option} is not an ISO-8601 time", field=option,
+                                     fix="e.g. 2026-03-02T14:30+09:00") from None
+
+
 def _show(rq, as_json: bool) -> None:
     if as_json:
         out(json.dumps(rq.to_dict(), ensure_ascii=False, indent=2))
@@ -115,16 +127,21 @@ def rights_submit(
         "--personal-stdin", help="Read personal inputs (a rectification's new value) as JSON from standard "
              "input.")] = False,
     lang: Annotated[str, typer.Option(help="The requester's language: ko or en.")] = "ko",
+    received_at: Annotated[str | None, typer.Option(
+        help="When the letter, call, email or fax reached you, with its UTC offset "
+             "(default: now; at most a year back), e.g. 2026-03-02T14:30+09:00.")] = None,
     as_json: AsJson = False,
 ) -> None:
     """Enter a request received by letter, phone, email or fax (P6.8); prints the request.
 
-    The deadline runs from now, under the member's jurisdiction. Verify the requester next
-    (`yaksok rights verify`); an agent's request needs their power of attorney first.
+    The deadline runs from --received-at (default now), under the member's jurisdiction.
+    Verify the requester next (`yaksok rights verify`); an agent's request needs their power
+    of attorney first. A note on the letter or call goes in the personal inputs as "note"
+    (sealed; read back with `yaksok rights note`).
 
     \b
     Example:  yaksok rights submit --member m_3f9c0a1b2c3d4e5f60718293 --right erasure \\
-                  --channel written
+                  --channel written --received-at 2026-03-02T14:30+09:00
               echo '{"category": "user.contact.email", "value": "new@example.com"}' | \\
                   yaksok rights submit --member m_3f9c... --right rectification \\
                   --channel phone --personal-stdin
@@ -134,10 +151,11 @@ def rights_submit(
     choice(channel, _STAFF_CHANNELS, "--channel")
     choice(requester, _REQUESTERS, "--requester")
     choice(lang, ("ko", "en"), "--lang")
+    received = _time(received_at, "--received-at")
     personal = _personal_from_stdin() if personal_stdin else None
     rq = _run(lambda yk, actor: submit(
         yk, member_id=member, right=right, channel=channel, actor=actor, requester=requester,
-        details=_details(detail), personal=personal, lang=lang))
+        details=_details(detail), personal=personal, lang=lang, received_at=received))
     _show(rq, as_json)
 
 
@@ -365,6 +383,95 @@ def rights_due(
         out(f"{len(due)} request(s) due within {within_days} day(s), {len(late)} overdue")
     if fail_on_overdue and late:
         raise typer.Exit(1)
+
+
+@rights_app.command("queue")
+def rights_queue(
+    status: Annotated[str | None, typer.Option(help="Only open requests in this status: "
+                                                    "received, verified, in_progress or "
+                                                    "extended.")] = None,
+    jurisdiction: Annotated[str | None, typer.Option(help="Only this jurisdiction's (KR, EU, "
+                                                          "US-CA).")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Every open request, soonest due first, with its deadline in its jurisdiction's time
+    and the local days left (OVERDUE once past).
+
+    \b
+    Example:  yaksok rights queue
+              yaksok rights queue --status received --jurisdiction KR --json
+    """
+    from yaksok.rights.queue import queue
+
+    found = _run(lambda yk, _actor: queue(yk, status=status, jurisdiction=jurisdiction))
+    if as_json:
+        out(json.dumps([i.to_dict() for i in found], ensure_ascii=False, indent=2))
+        return
+    for i in found:
+        flag = "OVERDUE" if i.overdue else f"{i.days_left:>3} day(s)"
+        out(f"{flag:<10} {i.id}  {i.right:<18} {i.status:<11} {i.jurisdiction:<5} "
+            f"{i.asked_by:<6} {i.channel:<12} due {i.due_at:%Y-%m-%d %H:%M %Z}")
+    out(f"{len(found)} open request(s), {sum(i.overdue for i in found)} overdue")
+
+
+@rights_app.command("due-per-week")
+def rights_due_per_week(
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="How many weeks.")] = 8,
+    past: Annotated[int, typer.Option(min=0, max=51, help="How many of them before the "
+                                                          "current week.")] = 3,
+    as_json: AsJson = False,
+) -> None:
+    """Open requests due and overdue per week (Monday first) of their last day; the first
+    week also counts every open request due before it.
+
+    Example:  yaksok rights due-per-week --weeks 8 --past 3
+    """
+    from yaksok.rights.queue import due_per_week
+
+    load = _run(lambda yk, _actor: due_per_week(yk, weeks=weeks, past=past))
+    if as_json:
+        out(json.dumps([w.to_dict() for w in load], indent=2))
+        return
+    out(f"{'week of':<12} {'due':>5} {'overdue':>8}")
+    for w in load:
+        out(f"{w.week_start.isoformat():<12} {w.due:>5} {w.overdue:>8}")
+
+
+@rights_app.command("erasure-preview")
+def rights_erasure_preview(request_id: RequestId, as_json: AsJson = False) -> None:
+    """What carrying out an erasure request would destroy (values per category) and what the
+    law keeps (held records, until when, under which law), before it is done.
+
+    Example:  yaksok rights erasure-preview rq_0123456789abcdef01234567
+    """
+    from yaksok.rights.handle import erasure_preview
+
+    p = _run(lambda yk, actor: erasure_preview(yk, request_id, actor=actor))
+    if as_json:
+        out(json.dumps(p.to_dict(), ensure_ascii=False, indent=2))
+        return
+    out(f"{p.request_id}: erasure of {'the whole account' if p.scope == 'account' else 'categories'}")
+    for cat, n in sorted(p.destroyed.items()):
+        out(f"  destroyed  {cat:<40} {n} value(s)")
+    for h in p.held:
+        law = f"{h['law']['en']} {h['law']['article'] or ''}".strip() if h["law"] else ""
+        out(f"  held       {h['record_kind']:<40} {h['count']} until {h['last_expiry']}  {law}")
+    for e in p.external:
+        out(f"  external   {e['dataset']}.{e['table']:<30} {e['strategy']}")
+
+
+@rights_app.command("note")
+def rights_note(request_id: RequestId) -> None:
+    """Print the handler's note on a request (sealed under the member's key; the read is
+    logged). Prints nothing when the request has none.
+
+    Example:  yaksok rights note rq_0123456789abcdef01234567
+    """
+    from yaksok.rights.inputs import read_note
+
+    note = _run(lambda yk, actor: read_note(yk, request_id, actor=actor))
+    if note is not None:
+        out(note)
 
 
 @rights_app.command("grounds")

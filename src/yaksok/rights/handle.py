@@ -55,9 +55,10 @@ from yaksok.rights.lifecycle import (
 from yaksok.rights.requests import complete, open_personal
 from yaksok.services import Services
 from yaksok.store.tables import rights_requests
-from yaksok.vault import Vault
+from yaksok.vault import Vault, held_summary
 
-__all__ = ["Outcome", "COLLECTION_CHANNEL", "carry_out", "explain_decision"]
+__all__ = ["Outcome", "ErasurePreview", "COLLECTION_CHANNEL", "carry_out", "erasure_preview",
+           "explain_decision"]
 
 #: The policy's collection channel a change made through each rights channel is recorded as.
 COLLECTION_CHANNEL = {"account_menu": "app", "written": "written_form", "phone": "phone",
@@ -259,6 +260,68 @@ def explain_decision(yk: Services, member_id: str, decision_key: str, *, actor,
             "criteria": {"ko": d.criteria.ko, "en": d.criteria.en},
             "significant_effect": d.significant_effect, "purpose": d.purpose,
             "categories": cats, "categories_used": used}
+
+
+@dataclass(frozen=True)
+class ErasurePreview:
+    """What carrying out an erasure request would do, before it is done (counts and codes):
+    ``destroyed`` live values per category; ``held`` the statutory records that stay in
+    separated storage (kind, count, last expiry, period, law; P12.7); ``external`` the declared
+    tables of other databases it reaches and their strategy (``delete``, ``null``, ``mask``,
+    ``hold:<kind>``), not counted: counting would query those databases."""
+
+    request_id: str
+    scope: str                      # "account" (the whole account) or "categories"
+    categories: list[str]
+    destroyed: dict[str, int]
+    held: list[dict]
+    external: list[dict]
+
+    def to_dict(self) -> dict:
+        return {"request_id": self.request_id, "scope": self.scope,
+                "categories": list(self.categories), "destroyed": dict(self.destroyed),
+                "held": [dict(h) for h in self.held],
+                "external": [dict(e) for e in self.external]}
+
+
+def erasure_preview(yk: Services, request_id: str, *, actor, ip: str | None = None,
+                    now: dt.datetime | None = None) -> ErasurePreview:
+    """What ``carry_out`` of the erasure ``request_id`` would destroy and what the law keeps,
+    for the handler's confirmation (``rights_handle``; a refusal is logged). Reads counts only,
+    never a value, so it writes no access-log entry of its own."""
+    with yk.engine.connect() as conn:
+        row = load(conn, request_id)
+    require_handler(yk, actor, "preview an erasure", ip=ip, request_id=row.id,
+                    member_id=row.member_id)
+    if row.right != "erasure":
+        raise Conflict(f"the request is for {row.right}, not erasure", field="right",
+                       fix="a preview is shown for erasure requests only")
+    if row.member_id is None:
+        raise Conflict("the request has no member to act on", field="member_id",
+                       fix="match the member, or refuse the request")
+    v, policy = yk.vault, yk.policy
+    asked = json.loads(row.details or "{}").get("categories") or []
+    cats = sorted(asked) if asked else sorted(v.rules().categories)
+    counts = v.live_counts(row.member_id, cats) if v.member_status(row.member_id) not in (
+        None, "erased") else {}
+    held = []
+    for h in held_summary(v, row.member_id, now=aware(now)):
+        rule = policy.retention_rule(h.record_kind)
+        held.append({"record_kind": h.record_kind, "count": h.count,
+                     "last_expiry": h.last_expiry.isoformat() if h.last_expiry else None,
+                     "period": rule.period if rule else None,
+                     "law": {"ko": rule.law.ko, "en": rule.law.en, "article": rule.article}
+                     if rule else None})
+    external = []
+    for ds in policy.external_datasets:
+        for t in ds.tables:
+            mine = [c for c in t.columns.values() if not asked or c in asked]
+            if mine:
+                how = t.erasure if isinstance(t.erasure, str) else f"hold:{t.erasure.hold}"
+                external.append({"dataset": ds.key, "table": t.name, "strategy": how,
+                                 "categories": sorted(set(mine))})
+    return ErasurePreview(row.id, "categories" if asked else "account", cats,
+                          {c: n for c, n in counts.items() if n}, held, external)
 
 
 @dataclass(frozen=True)

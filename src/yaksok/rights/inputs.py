@@ -2,9 +2,11 @@
 
 ``details`` hold codes only (``check_codes``: short tokens, lists and mappings of them, counts),
 checked against the policy in force for the right at hand (``check_details``). ``personal``
-(a rectification's new value and its target) is checked (``check_personal``) and sealed with
-AES-256-GCM under the member's data key in the request row (AAD ``yaksok-rights-personal|1|``
-request, member, key), so the member's erasure shreds it with everything else.
+(a rectification's new value and its target; for any right, the handler's ``note`` on a
+letter or call: free text that may name anyone) is checked (``check_personal``) and sealed
+with AES-256-GCM under the member's data key in the request row (AAD
+``yaksok-rights-personal|1|`` request, member, key), so the member's erasure shreds it with
+everything else. ``read_note`` gives a handler the note back, and logs the read.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from yaksok.services import Services
 from yaksok.vault import Vault
 
 __all__ = ["DECISION_ACTIONS", "check_declared", "check_codes", "check_details",
-           "check_personal", "check_submitter", "seal_personal", "open_personal"]
+           "check_personal", "check_submitter", "seal_personal", "open_personal", "read_note"]
 
 DECISION_ACTIONS = ("refuse", "explain")
 _TOKEN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_PERSONAL_KEYS = ("category", "value_id", "value")
+_PERSONAL_KEYS = ("category", "value_id", "value", "note")
 _MAX_PERSONAL = 4096
 _PERSONAL_AAD = b"yaksok-rights-personal|1|"
 
@@ -175,3 +177,24 @@ def open_personal(yk: Services, request_id: str) -> dict | None:
         raise NotFound("the request's personal inputs were shredded with the member's key",
                        field="personal", fix="nothing to do: the member was erased") from None
     return json.loads(plain.decode("utf-8"))
+
+
+def read_note(yk: Services, request_id: str, *, actor, ip: str | None = None) -> str | None:
+    """The handler's note on the request (``personal["note"]``), or None; for handlers only
+    (``rights_handle``, a refusal logged). Each read is an access-log entry (operation
+    ``read``, reason ``rights:note-read``): a note may hold anything a caller said."""
+    v = yk.vault
+    with yk.engine.connect() as conn:
+        row = load(conn, request_id)
+    require_handler(yk, actor, "read a request's note", ip=ip, request_id=row.id,
+                    member_id=row.member_id)
+    if row.personal is None:
+        return None
+    note = (open_personal(yk, request_id) or {}).get("note")
+    if note is not None:
+        with v.core_write() as conn:
+            v.append(conn, v.event(actor=actor, operation="read", outcome="granted",
+                                   member_id=row.member_id, purpose=None, ip=ip,
+                                   request_id=row.id, policy_version=v.rules().version,
+                                   reason="rights:note-read"))
+    return note

@@ -26,7 +26,8 @@ A member's own request through the account menu counts as verified at once only 
 objection, automated decision, consent withdrawal: what the member could do in the app's
 settings anyway); access, portability, erasure and rectification need a re-authentication
 (``verify_by_password`` or a one-time code), as CCPA regulation §7060 asks and PIPA decree 46
-allows. Staff entry always starts ``received``.
+allows. Staff entry always starts ``received``; its ``received_at`` may be when the letter,
+call, email or fax reached us, earlier than its entry, and the deadline counts from then.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from yaksok.rights.lifecycle import (
     OPEN,
     REQUESTERS,
     RIGHTS,
+    STAFF_CHANNELS,
     STATUSES,
     RequestEvent,
     RightsRequest,
@@ -80,7 +82,8 @@ from yaksok.store.tables import rights_request_events, rights_requests
 from yaksok.vault import Vault
 
 __all__ = ["RIGHTS", "CHANNELS", "STATUSES", "REQUESTERS", "REFUSAL_GROUNDS", "SESSION_RIGHTS",
-           "DECISION_ACTIONS", "RightsRequest", "RequestEvent", "submit", "get_request",
+           "DECISION_ACTIONS", "MAX_RECEIVED_AGO", "RightsRequest", "RequestEvent", "submit",
+           "check_received_at", "get_request",
            "request_for", "requests_for",
            "list_requests", "request_events", "start", "extend", "refuse", "cancel",
            "complete", "open_personal", "grounds_for"]
@@ -94,13 +97,15 @@ SESSION_RIGHTS = ("restriction", "objection", "automated_decision", "consent_wit
 def submit(yk: Services, *, member_id: str | None, right: str, channel: str, actor, requester: str = "self",
            details: dict | None = None, personal: dict | None = None, ip: str | None = None,
            now: dt.datetime | None = None, verified_by: str | None = None, lang: str = "ko",
-           jurisdiction: str | None = None, idempotency=None) -> RightsRequest:
+           jurisdiction: str | None = None, idempotency=None,
+           received_at: dt.datetime | None = None) -> RightsRequest:
     """Record a new request (see the module docstring); returns it ``received`` (or
     ``verified`` when ``verified_by="session"`` is allowed). ``lang`` (ko, en) is the language
     the requester is written to in; ``jurisdiction`` is used only for a DRP request that
     matched no member (default: the policy's default jurisdiction). ``idempotency``: the
     client's key (``yaksok.store.idempotency``), answered with the request id in the same
-    transaction."""
+    transaction. ``received_at``: when a letter, call, email or fax reached us, if before it
+    is entered (``check_received_at``); the deadline counts from it. Default: now."""
     from yaksok.rights.deadlines import due_dates
 
     v = yk.vault
@@ -112,6 +117,7 @@ def submit(yk: Services, *, member_id: str | None, right: str, channel: str, act
     if channel not in CHANNELS:
         raise ValidationError(f"{shown_key(channel)} is not a rights channel", field="channel",
                               fix="use one of: " + ", ".join(CHANNELS))
+    received = check_received_at(received_at, channel, now)
     if requester not in REQUESTERS:
         raise ValidationError(f"{shown_key(requester)} is not a kind of requester",
                               field="requester", fix="use one of: " + ", ".join(REQUESTERS))
@@ -152,13 +158,13 @@ def submit(yk: Services, *, member_id: str | None, right: str, channel: str, act
             where = row[1]
         else:
             where = jurisdiction or yk.policy.default_jurisdiction
-        due = due_dates(yk.policy, where, right, now)
+        due = due_dates(yk.policy, where, right, received)
         sealed = key_id = None
         if p is not None:
             sealed, key_id = seal_personal(v, conn, rid, member_id, p, now)
         conn.execute(rights_requests.insert().values(
             id=rid, member_id=member_id, right=right, channel=channel, status="received",
-            jurisdiction=where, requester=requester, received_at=now, due_at=due.due_at,
+            jurisdiction=where, requester=requester, received_at=received, due_at=due.due_at,
             acknowledge_by=due.acknowledge_by, extensions=0, details=json.dumps(d, sort_keys=True),
             personal=sealed, personal_key_id=key_id, progress="{}", submitted_by=actor.id[:128],
             lang=lang, agent_check=None if requester == "self" else "pending"))
@@ -181,6 +187,38 @@ def submit(yk: Services, *, member_id: str | None, right: str, channel: str, act
     from yaksok.rights.selfservice import after_verified
 
     return after_verified(yk, done, ip=ip, now=now, lang=lang)
+
+
+#: How far back a staff-entered request may say it was received: a guard against a mistyped
+#: year, not a rule of law (a letter found late is still entered with its true date).
+MAX_RECEIVED_AGO = dt.timedelta(days=366)
+
+
+def check_received_at(received_at: dt.datetime | None, channel: str,
+                      now: dt.datetime) -> dt.datetime:
+    """When the request was received: ``now``, or for a request received outside the app
+    (``STAFF_CHANNELS``) the time the letter, call, email or fax reached us, which may be
+    earlier than its entry; never in the future nor more than ``MAX_RECEIVED_AGO`` back."""
+    if received_at is None:
+        return now
+    if channel not in STAFF_CHANNELS:
+        raise ValidationError("only a request received outside the app has its own time of "
+                              "receipt", field="received_at",
+                              fix="leave received_at out: the request is received when "
+                                  "submitted")
+    if not isinstance(received_at, dt.datetime) or received_at.tzinfo is None \
+            or received_at.utcoffset() is None:
+        raise ValidationError("the time of receipt has no time zone", field="received_at",
+                              fix="give it with its UTC offset, e.g. 2026-03-02T14:30:00+09:00")
+    received = received_at.astimezone(dt.UTC)
+    if received > now:
+        raise ValidationError("the time of receipt is in the future", field="received_at",
+                              fix="give the time the letter, call or email reached you")
+    if now - received > MAX_RECEIVED_AGO:
+        raise ValidationError("the time of receipt is more than a year ago",
+                              field="received_at", fix="check the year; a request is "
+                                                       "entered as soon as it arrives")
+    return received
 
 
 def get_request(yk: Services, request_id: str) -> RightsRequest:

@@ -260,3 +260,39 @@ def test_cli_queue_due_per_week_preview_and_received_at(cli):
     assert code != 0 and "--received-at" in err
     code, out, err = cli("rights", "queue", "--status", "refused")
     assert code != 0 and "open status" in err
+
+
+def test_a_closed_request_is_never_overdue_and_an_open_one_counts_local_days(yk, officer, minsu):
+    from yaksok.rights.queue import queue_item
+    from yaksok.rights.requests import cancel
+
+    rq = entered(yk, officer, minsu, "access", "2026-02-02 10:00")
+    item = queue_item(rq, now=NOW)
+    assert item.overdue and item.days_left == -27 and item.asked_by == "staff"
+    done = cancel(yk, rq.id, actor=officer, now=at("2026-02-03 10:00"))
+    assert not queue_item(done, now=NOW).overdue
+
+
+def test_next_actions_follow_the_lifecycle_and_the_agent_check(yk, officer, minsu):
+    from yaksok.rights.agents import attach_power_of_attorney, check_agent
+    from yaksok.rights.queue import next_actions
+    from yaksok.rights.requests import get_request, start
+
+    rq = submit(yk, member_id=minsu, right="access", channel="written", actor=officer)
+    assert next_actions(rq) == ("verify", "refuse", "cancel")
+    rq = verify_by_staff(yk, rq.id, actor=officer, method="id-card-seen")
+    assert next_actions(rq) == ("start", "refuse", "cancel")
+    rq = start(yk, rq.id, actor=officer)
+    assert next_actions(rq) == ("extend", "carry_out", "refuse", "cancel")
+    agent = submit(yk, member_id=minsu, right="access", channel="written", actor=officer,
+                   requester="legal_representative")
+    assert next_actions(agent) == ("agent_check", "refuse", "cancel")
+    with pytest.raises(Conflict):  # the core agrees: no verification before the check
+        verify_by_staff(yk, agent.id, actor=officer, method="id-card-seen")
+    attach_power_of_attorney(yk, agent.id, b"%PDF-1.4 mandate", content_type="application/pdf",
+                             actor=officer)
+    check_agent(yk, agent.id, actor=officer, outcome="accepted")
+    assert next_actions(get_request(yk, agent.id)) == ("verify", "refuse", "cancel")
+    from yaksok.rights.requests import cancel
+
+    assert next_actions(cancel(yk, rq.id, actor=officer)) == ()

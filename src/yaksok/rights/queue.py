@@ -35,7 +35,8 @@ from yaksok.services import Services
 from yaksok.store.sql import storage_errors
 from yaksok.store.tables import rights_requests
 
-__all__ = ["MAX_QUEUE", "QueueItem", "WeekLoad", "asked_by", "due_per_week", "queue"]
+__all__ = ["ACTIONS", "MAX_QUEUE", "QueueItem", "WeekLoad", "asked_by", "due_per_week",
+           "next_actions", "queue", "queue_item"]
 
 #: The most requests one queue answer lists (the oldest due first, so the urgent ones).
 MAX_QUEUE = 1000
@@ -50,6 +51,32 @@ def asked_by(channel: str, requester: str) -> str:
     if channel in STAFF_CHANNELS:
         return "staff"
     return "drp" if channel == "drp" else "member"
+
+
+#: A handler's actions on a request and the statuses each starts from (the lifecycle's
+#: ``allowed_from`` in requests.py, verify.py, agents.py and handle.py).
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "agent_check": ("received",), "verify": ("received",), "start": ("verified",),
+    "extend": ("in_progress", "extended"), "carry_out": ("in_progress", "extended"),
+    "refuse": OPEN, "cancel": OPEN,
+}
+
+
+def next_actions(rq) -> tuple[str, ...]:
+    """What a handler may do next to ``rq`` as its status (and, for an agent's request, the
+    check of the power of attorney) stands: to offer those forms only. Each action decides
+    again when it is taken (the law's limits on extending, the grounds open to the right)."""
+    agent = rq.requester != "self"
+    found = []
+    for action, statuses in ACTIONS.items():
+        if rq.status not in statuses:
+            continue
+        if action == "agent_check" and (not agent or rq.agent_check != "pending"):
+            continue
+        if action == "verify" and agent and rq.agent_check != "accepted":
+            continue  # the power of attorney is checked first (agents.py)
+        found.append(action)
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -134,16 +161,21 @@ def queue(yk: Services, *, status: str | None = None, jurisdiction: str | None =
     if not 1 <= int(limit) <= MAX_QUEUE:
         raise ValidationError(f"limit is 1 to {MAX_QUEUE}", field="limit")
     now = aware(now)
-    found = []
-    for r in _open_rows(yk, status=status, jurisdiction=jurisdiction, limit=int(limit)):
-        found.append(QueueItem(
-            id=r.id, member_id=r.member_id, right=r.right, status=r.status, channel=r.channel,
-            requester=r.requester, asked_by=asked_by(r.channel, r.requester),
-            jurisdiction=r.jurisdiction, received_at=local_time(r.received_at, r.jurisdiction),
-            due_at=local_time(r.due_at, r.jurisdiction), extensions=r.extensions,
-            agent_check=r.agent_check, days_left=_days_left(r.due_at, now, r.jurisdiction),
-            overdue=now > r.due_at))
-    return found
+    return [queue_item(r, now=now)
+            for r in _open_rows(yk, status=status, jurisdiction=jurisdiction, limit=int(limit))]
+
+
+def queue_item(rq, *, now: dt.datetime | None = None) -> QueueItem:
+    """``rq`` (a ``RightsRequest``, or a row with the same fields) as the queue shows it at
+    ``now``: local deadline, days left, overdue (only an open request can be overdue)."""
+    now = aware(now)
+    return QueueItem(
+        id=rq.id, member_id=rq.member_id, right=rq.right, status=rq.status,
+        channel=rq.channel, requester=rq.requester, asked_by=asked_by(rq.channel, rq.requester),
+        jurisdiction=rq.jurisdiction, received_at=local_time(rq.received_at, rq.jurisdiction),
+        due_at=local_time(rq.due_at, rq.jurisdiction), extensions=rq.extensions,
+        agent_check=rq.agent_check, days_left=_days_left(rq.due_at, now, rq.jurisdiction),
+        overdue=rq.status in OPEN and now > rq.due_at)
 
 
 def _home_zone(yk: Services) -> ZoneInfo:

@@ -15,8 +15,8 @@ from fastapi import APIRouter
 __all__ = ["MODULES", "console_router", "console_text", "nav_items"]
 
 #: The console's areas, in menu order.
-MODULES = ("signin", "home", "tasks", "rights", "members", "auditlog", "retention", "policy",
-           "operations", "staff", "registers", "incidents")
+MODULES = ("signin", "home", "tasks", "rights_entry", "rights", "members", "auditlog",
+           "retention", "policy", "operations", "staff", "registers", "incidents")
 
 
 def _modules():

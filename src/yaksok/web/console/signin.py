@@ -110,9 +110,10 @@ def _qr_svg(uri: str, title: str) -> Markup:
     out = io.BytesIO()
     segno.make(uri, error="m").save(out, kind="svg", xmldecl=False, svgns=True, scale=5,
                                     border=4, title=title, svgclass="qr", lineclass=None,
+                                    encoding="utf-8",
                                     dark="#000", light="#fff")
     # segno escapes the title; the URI is our own otpauth:// text inside the drawing's paths.
-    return Markup(out.getvalue().decode("ascii"))  # noqa: S704
+    return Markup(out.getvalue().decode("utf-8"))  # noqa: S704
 
 
 def _enrol_page(c: Console, enrolment, *, error_ticket: str | None = None) -> Page:
@@ -120,7 +121,7 @@ def _enrol_page(c: Console, enrolment, *, error_ticket: str | None = None) -> Pa
         return Page("console/enrol.html.j2", {"title_key": "si_enrol", "qr": None,
                                               "secret": None, "expires": None,
                                               "ticket": error_ticket,
-                                              "must_change": "new_password" in c.form})
+                                              "must_change": c.form.get("must_change") == "1"})
     from yaksok.web.shown import local
 
     return Page("console/enrol.html.j2", {
@@ -173,8 +174,9 @@ async def enrol(request: Request) -> Response:
             new_password=form.get("new_password") or None, throttle=yk.throttle, ip=c.ip,
             session_seconds=yk.settings.staff_session_seconds)
     except YaksokError as exc:
-        return c.render(_enrol_page(c, None, error_ticket=ticket), error=exc,
-                        field=exc.field or "code")
+        # The core names REST's fields: its ``totp`` and the hidden ticket are this form's code.
+        field = "code" if exc.field in (None, "totp", "ticket") else exc.field
+        return c.render(_enrol_page(c, None, error_ticket=ticket), error=exc, field=field)
     c.start_session(token, None)
     return c.redirect("/console/", done="enrolled")
 

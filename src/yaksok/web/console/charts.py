@@ -33,6 +33,8 @@ class Chart:
     #: A value drawn as a dashed line across the chart (a limit: 72 hours, a deadline).
     limit: float | None = None
     limit_label: str = ""
+    #: The header of the table's first column (what a label is: a week, a day, a month).
+    label_title: str = ""
 
     @property
     def rows(self) -> list[tuple[str, list[float]]]:
@@ -46,7 +48,7 @@ class Chart:
 
 
 def bar_chart(title: str, labels, series, *, unit: str = "", limit: float | None = None,
-              limit_label: str = "") -> Chart:
+              limit_label: str = "", label_title: str = "") -> Chart:
     """A chart of ``series`` (``[(name, values), ...]``, one value per label), bars side by side
     per label; ``limit``: a dashed line at that value."""
     labels = tuple(str(x) for x in labels)
@@ -56,7 +58,7 @@ def bar_chart(title: str, labels, series, *, unit: str = "", limit: float | None
         if len(values) != len(labels):
             raise ValueError(f"series {name!r} has {len(values)} values for {len(labels)} labels")
         out.append((str(name), values))
-    return Chart(title, labels, tuple(out), unit, limit, limit_label)
+    return Chart(title, labels, tuple(out), unit, limit, limit_label, label_title)
 
 
 def _fmt(v: float) -> str:

@@ -2,14 +2,14 @@
 
 Everything here turns a code the core keeps (a right, a status, a channel, a verification
 method, an extension reason, a refusal ground, a category) into its words in the page's
-language; the core's own texts are used where it has them (``grounds.RIGHT_LABELS``,
-``REFUSAL_GROUNDS`` with their law, ``EXTENSION_REASONS``), the policy's labels for its keys.
+language; the core's own texts are used where it has them (``REFUSAL_GROUNDS`` with their
+law, ``EXTENSION_REASONS``), the policy's labels for its keys.
 No rule and no SQL: formatting only.
 """
 
 from __future__ import annotations
 
-from yaksok.rights.grounds import EXTENSION_REASONS, REFUSAL_GROUNDS, RIGHT_LABELS
+from yaksok.rights.grounds import EXTENSION_REASONS, REFUSAL_GROUNDS
 
 __all__ = ["TEXTS", "details_shown", "ground_text", "reason_text", "right_label"]
 
@@ -49,6 +49,14 @@ TEXTS: dict[str, tuple[str, str]] = {
                "or email"),
     "rt_done_cancelled": ("요청을 취소했습니다.", "The request was cancelled."),
     # -- codes -------------------------------------------------------------------------------
+    "rt_right_access": ("열람", "access"),
+    "rt_right_rectification": ("정정", "rectification"),
+    "rt_right_erasure": ("삭제", "erasure"),
+    "rt_right_restriction": ("처리 정지(제한)", "restriction"),
+    "rt_right_portability": ("전송(이동)", "portability"),
+    "rt_right_objection": ("처리 반대", "objection"),
+    "rt_right_automated_decision": ("자동화된 결정 거부·설명", "automated decision"),
+    "rt_right_consent_withdrawal": ("동의 철회", "consent withdrawal"),
     "rt_status_received": ("접수됨", "received"),
     "rt_status_verified": ("본인 확인됨", "verified"),
     "rt_status_in_progress": ("처리 중", "in progress"),
@@ -221,7 +229,9 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 
 def right_label(right: str, lang: str) -> str:
-    return RIGHT_LABELS.get(right, {}).get(lang, right)
+    """The right as staff name it (``grounds.RIGHT_LABELS`` speak to the member: "your")."""
+    pair = TEXTS.get(f"rt_right_{right}")
+    return (pair[0] if lang == "ko" else pair[1]) if pair else right
 
 
 def ground_text(code: str, lang: str) -> str:

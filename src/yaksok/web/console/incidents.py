@@ -88,7 +88,7 @@ def _charts(c: Console, clocks, now: dt.datetime) -> list:
             [k.label_ko if c.lang == "ko" else k.label_en for k in group],
             [(c.text("ic_hours_gone"), [round(k.elapsed_hours(now) or 0, 1) for k in group])],
             unit=c.text("ic_hours_unit"), limit=limit,
-            limit_label=c.text("ic_limit").format(hours=hours)))
+            limit_label=c.text("ic_limit").format(hours=hours), label_title=c.text("ic_duty")))
     return out
 
 

@@ -28,6 +28,11 @@ __all__ = ["NAV", "TEXTS", "router"]
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 NAV = (NavItem("ic_menu", "/console/registers/incidents", "incidents_manage"),)
 _BASE = "/console/registers/incidents"
+#: Each clock's name under its bar (the chart has room for about seven letters; the table
+#: above the chart names each duty in full).
+_SHORT = {"members_kr": ("정보주체", "Members"), "pipc": ("보호위원회", "PIPC"),
+          "eu_sa": ("EU 감독", "EU SA"), "eu_members": ("EU 주체", "EU subj"),
+          "ca_members": ("CA 주민", "CA res."), "ca_ag": ("CA 법무", "CA AG")}
 #: The yes/no facts of a record, as the form's boxes (the core's IncidentView.flags).
 _FLAGS = ("possible", "sensitive", "unique_ids", "outside_access", "high_risk")
 
@@ -85,7 +90,7 @@ def _charts(c: Console, clocks, now: dt.datetime) -> list:
         hours = f"{limit:g}"
         out.append(bar_chart(
             c.text("ic_chart_title").format(hours=hours),
-            [k.label_ko if c.lang == "ko" else k.label_en for k in group],
+            [_SHORT.get(k.key, (k.label_ko, k.label_en))[c.lang != "ko"] for k in group],
             [(c.text("ic_hours_gone"), [round(k.elapsed_hours(now) or 0, 1) for k in group])],
             unit=c.text("ic_hours_unit"), limit=limit,
             limit_label=c.text("ic_limit").format(hours=hours), label_title=c.text("ic_duty")))

@@ -112,6 +112,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rg_scope": ("범위", "Scope"),
     "rg_members_count": ("대상 회원 수", "Members"),
     "rg_member_ids": ("대상 회원 번호", "Member ids"),
+    "rg_more": ("외 {}명 (전체 목록은 GET /disclosures/{{id}})", "and {} more (the whole list: "
+                "GET /disclosures/{{id}})"),
     "rg_period": ("수집 기간", "Collected in"),
     "rg_deferred_until": ("정보주체 통지 유예 기한", "Notice to the member deferred through"),
     "rg_has_document": ("요청 문서 봉인 보관", "Request document kept sealed"),

@@ -34,6 +34,7 @@ on and ``refused_cat`` the one the refusal is about; ``purpose``/``task`` select
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -778,6 +779,28 @@ ROWS: list[Row] = [
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
     staff_only("GET", "/retention/status", "retention_status",
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
+    # "The policy's versions, their changes and the access matrix as staff read them ...: staff
+    # whose role has policy.publish or policy.check (the officer, the engineer). Publishing a
+    # policy version from a staff session (POST /staff/policy/publish ...): staff whose role has
+    # policy.publish." The preview reads; the officer's publish is sent a text with an error,
+    # so the cell changes nothing (422 after the decision).
+    row("GET", "/staff/policy/versions", "policy_view", anonymous=UNAUTH,
+        officer=ok(200, "policy.publish"), engineer=ok(200, "policy.check"),
+        rest=no("capability-required", "neither policy.publish nor policy.check")),
+    row("GET", "/staff/policy/diff", "policy_view", anonymous=UNAUTH,
+        req={"params": {"from": "2021-11-03", "to": "2026-12-14"}},
+        officer=ok(200, "policy.publish"), engineer=ok(200, "policy.check"),
+        rest=no("capability-required", "neither policy.publish nor policy.check")),
+    row("GET", "/staff/policy/access-matrix", "policy_view", anonymous=UNAUTH,
+        officer=ok(200, "policy.publish"), engineer=ok(200, "policy.check"),
+        rest=no("capability-required", "neither policy.publish nor policy.check")),
+    row("POST", "/staff/policy/preview", "policy_view", anonymous=UNAUTH,
+        req={"json": {"source": "x: 1\n"}},
+        officer=ok(200, "policy.publish"), engineer=ok(200, "policy.check"),
+        rest=no("capability-required", "neither policy.publish nor policy.check")),
+    staff_only("POST", "/staff/policy/publish", "policy_publish",
+               json={"source": "x: 1\n", "sha256": hashlib.sha256(b"x: 1\n").hexdigest()},
+               officer=ok(422, "policy.publish; the text has errors, nothing is published")),
     # "write a held record (write_record, statutory holds): the privacy officer (rights.decide),
     # or an API key whose scopes grant legal_compliance; the record kind's categories only."
     row("POST", "/members/{member_id}/records", "write_held",

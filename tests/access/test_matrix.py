@@ -534,6 +534,11 @@ DOC_GRANTS: dict[str, tuple[bool, ...]] = {
     # "The monthly inspection report and retention status: staff whose role has audit.read."
     "audit_report": (_N, _N, _N, _N, _N, _N, _Y, _N, _Y, _N),
     "retention_status": (_N, _N, _N, _N, _N, _N, _Y, _N, _Y, _N),
+    # "The policy's versions, their changes and the access matrix as staff read them ...: staff
+    # whose role has policy.publish or policy.check. Publishing a policy version from a staff
+    # session ...: staff whose role has policy.publish."
+    "policy_view": (_N, _N, _N, _N, _N, _N, _Y, _N, _N, _Y),
+    "policy_publish": (_N, _N, _N, _N, _N, _N, _Y, _N, _N, _N),
     # "list a member's held records ...: the member themself, an API key whose scopes grant
     # legal_compliance, staff whose role has rights.decide."
     "held_list": (_Y, _N, _N, _N, _N, _Y, _Y, _N, _N, _N),

@@ -59,6 +59,10 @@ KNOWN_GAPS = (
     ("POST", "/staff/rights/requests", "`details` and `personal` depend on the right and the policy"),
     ("POST", "/members/{member_id}/records",
      "the categories `values` may hold depend on the record kind; `at` is not in the future"),
+    ("POST", "/staff/policy/preview",
+     "the text is at most 256 KB of UTF-8 (the schema counts characters) and not blank"),
+    ("POST", "/staff/policy/publish",
+     "the text is at most 256 KB of UTF-8 (the schema counts characters) and not blank"),
 )
 
 CONFIG = {

@@ -90,6 +90,9 @@ def create_app(yk: Yaksok, *, close_on_shutdown: bool = False,
     app.include_router(routes_staff.router)
     app.include_router(routes_apikeys.router)
     app.include_router(routes_audit.router)
+    from yaksok.api import routes_policy_staff  # staff's /staff/policy/...: versions, publishing
+
+    app.include_router(routes_policy_staff.router)
     from yaksok.api import (
         routes_account,
         routes_drp,

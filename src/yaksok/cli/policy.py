@@ -96,21 +96,40 @@ def policy_render(
 @policy_app.command("publish")
 def policy_publish(
     file: Path,
-    by: Annotated[str, typer.Option(help="Who publishes (recorded).")] = "cli",
+    by: Annotated[str, typer.Option(help="Who publishes (recorded), when no staff session "
+                                         "is given.")] = "cli",
+    preview: Annotated[bool, typer.Option(
+        "--preview", help="Publish nothing: check the file and print what publishing it would "
+                          "do (the changes, the notice in Korean and English, who receives it, "
+                          "the effective date and the days of notice).")] = False,
 ) -> None:
     """Publish a policy file as the version in force (its newest `versions` entry), post the
     notice on /notices, queue an individual notice to every member through the outbox, and mark
     members who must renew consent where the change adds consent-based processing.
 
+    With a staff session (YAKSOK_STAFF_TOKEN) it publishes as that staff member, whose role
+    must have policy.publish; without one, as the server's operator (`--by` is recorded).
     Safe to repeat: a second run publishes nothing and completes an interrupted one.
-    Example:  yaksok policy publish policies/somesing.yaml --by privacy-officer
+
+    \b
+    Examples:  yaksok policy publish next.yaml --preview
+               yaksok policy publish policies/somesing.yaml --by privacy-officer
     """
+    from yaksok.cli.base import staff_session, staff_token
     from yaksok.policy.diff import render_diff
     from yaksok.policy.loader import load_file
     from yaksok.publishing.notices import publish_with_notice
 
+    if preview:
+        _print_preview(file)
+        return
     yk = open_store()
-    result = publish_with_notice(yk, load_file(file), published_by=by)
+    if staff_token():
+        from yaksok.publishing.preview import publish_previewed
+
+        result = publish_previewed(yk, _read_text(file), actor=staff_session(yk), file=str(file))
+    else:
+        result = publish_with_notice(yk, load_file(file), published_by=by)
     pub = result.published
     state = "published" if result.newly_published else "already published"
     out(f"policy in force: {pub.version} (effective {pub.effective_date}, {state} "
@@ -128,11 +147,105 @@ def policy_publish(
         out(f"renewed consent needed for {purpose} ({what}); members marked: {result.marked}")
 
 
+def _read_text(file: Path) -> str:
+    from yaksok.errors import PolicyError
+    from yaksok.policy.problems import Problem
+
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else "cannot be read"
+        raise PolicyError([Problem(str(file), 1, 1, "error", f"the policy file {why}",
+                                   "give a readable UTF-8 policy file")]) from None
+
+
+def _print_preview(file: Path) -> None:
+    from yaksok.publishing.preview import preview_publish
+
+    yk = open_store()
+    try:
+        p = preview_publish(yk, _read_text(file), file=str(file))
+    finally:
+        yk.close()
+    for problem in p.problems:
+        out(problem.format())
+    if not p.ok:
+        out("not publishable: fix the errors above (nothing was published)")
+        raise typer.Exit(1)
+    state = " (already published: publishing again completes an interrupted run)" \
+        if p.already_published else ""
+    out(f"would publish {p.version}, effective {p.effective_date}{state}")
+    out(f"sha256 {p.sha256}; compared with {p.previous_version or '(none)'} "
+        f"(in force: {p.in_force})")
+    for kind in ("added", "removed", "changed"):
+        for line in p.changes["en"][kind]:
+            out(f"  {kind}: {line}")
+    days = p.notice_days
+    out(f"days of notice before it takes effect: {days}"
+        + (" (members are told after it took effect)" if days is not None and days < 0 else ""))
+    out(f"notice to {p.recipients} active member(s) on {', '.join(p.channels) or 'no channel'}"
+        + ("; posted on /notices" if p.board else "")
+        + (f"; not sent by yaksok: {', '.join(p.not_automated)}" if p.not_automated else ""))
+    for purpose, cats in sorted(p.renewals.items()):
+        out(f"renewed consent needed for {purpose} "
+            f"({'the whole purpose' if cats is None else ', '.join(cats)})")
+    for lang in ("ko", "en"):
+        out("")
+        out(p.notice[f"title_{lang}"])
+        out(p.notice[f"body_{lang}"])
+
+
+@policy_app.command("diff")
+def policy_diff(
+    old: Annotated[str, typer.Argument(help="The earlier published version's label.")],
+    new: Annotated[str, typer.Argument(help="The later published version's label.")],
+    lang: Annotated[str, typer.Option(help="ko or en.")] = "en",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """What changed between two published versions, in the policy's own labels.
+
+    Example:  yaksok policy diff 2021-11-03 2026-12-14 --lang ko
+    """
+    from yaksok.cli.base import choice
+    from yaksok.policy.diff import grouped_lines
+    from yaksok.policy.versions import compare_versions
+
+    choice(lang, ("ko", "en"), "--lang")
+    yk = open_store()
+    try:
+        before, after, diff = compare_versions(yk.engine, old, new)
+    finally:
+        yk.close()
+    groups = grouped_lines(diff, lang, old=before.policy, new=after.policy)
+    if as_json:
+        out(json.dumps({"from": before.version, "to": after.version, "diff": diff.to_dict(),
+                        "lines": groups}, ensure_ascii=False, indent=2))
+        return
+    for kind, lines in groups.items():
+        for line in lines:
+            out(f"{kind}: {line}")
+    if diff.is_empty:
+        out("no changes")
+
+
 @policy_app.command("versions")
-def policy_versions() -> None:
-    """List the published policy versions, oldest first.  Example:  yaksok policy versions"""
+def policy_versions(
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print JSON, newest first, with each version's notice and how many "
+                       "individual notices were queued.")] = False,
+) -> None:
+    """List the published policy versions, oldest first.
+
+    Example:  yaksok policy versions --json
+    """
     from yaksok.policy.versions import list_versions
 
+    if as_json:
+        from yaksok.publishing import version_history
+
+        out(json.dumps([v.to_dict() for v in version_history(open_store().engine)],
+                       ensure_ascii=False, indent=2))
+        return
     for v in list_versions(open_store().engine):
         out(f"{v['version']}\teffective {v['effective_date']}\tpublished "
             f"{v['published_at']:%Y-%m-%d %H:%M}\tby {v['published_by']}\t{v['content_sha256'][:12]}")

@@ -41,6 +41,7 @@ __all__ = [
     "PolicyDiff",
     "adds_consent_processing",
     "diff_policies",
+    "grouped_lines",
     "render_diff",
 ]
 
@@ -473,6 +474,17 @@ def render_diff(diff: PolicyDiff, lang: str, *, old: Policy | None = None,
         names = ", ".join(labels.of("purposes", p, lang) for p in renew)
         lines += ["", _CONSENT_NOTE[i].format(purposes=names)]
     return "\n".join(lines)
+
+
+def grouped_lines(diff: PolicyDiff, lang: str, *, old: Policy | None = None,
+                  new: Policy | None = None) -> dict[str, list[str]]:
+    """The diff's lines in ``lang`` grouped as ``added``, ``removed``, ``changed`` (each line as
+    ``render_diff`` words it, without its dash): what a page lists under three headings."""
+    groups: dict[str, list[str]] = {"added": [], "removed": [], "changed": []}
+    labels = _Labels(old, new)
+    for change in diff.changes:
+        groups[change.kind].append(_change_line(change, lang, labels))
+    return groups
 
 
 def iter_sections(diff: PolicyDiff) -> Iterable[tuple[str, tuple[Change, ...]]]:

@@ -147,7 +147,14 @@ def check_file(path: Path | str, as_of: dt.date | None = None) -> list[Problem]:
         why = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror
         return [Problem(str(path), 1, 1, "error", f"cannot read the file: {why}",
                         "give a readable UTF-8 policy file")]
-    loaded, problems = load_source(source, str(path))
+    return check_source(source, str(path), as_of)
+
+
+def check_source(source: str, file: str, as_of: dt.date | None = None) -> list[Problem]:
+    """Every error and warning for a policy's text, in order: what ``policy check`` says of a
+    file, for a text given another way (pasted in the console, posted to REST). ``file`` names
+    it in the problems; a ``provenance.source_text`` is looked for beside it."""
+    loaded, problems = load_source(source, file)
     if loaded is not None:
         problems = problems + file_problems(loaded) + lint(loaded, as_of)
     return sorted(problems, key=lambda x: (x.line, x.column, x.severity))

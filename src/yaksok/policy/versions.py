@@ -129,6 +129,22 @@ def list_versions(engine: Engine) -> list[dict]:
         return [dict(r._mapping) for r in conn.execute(select(*cols).order_by(t.c.id))]
 
 
+def compare_versions(engine: Engine, old: str, new: str):
+    """(the published ``old``, the published ``new``, the diff from one to the other); either
+    label unknown is ``NotFound`` naming its field (``from`` or ``to``)."""
+    from yaksok.policy.diff import diff_policies
+
+    found = []
+    for label, name in ((old, "from"), (new, "to")):
+        try:
+            found.append(published_version(engine, label))
+        except NotFound:
+            raise NotFound("no policy version with that label is published", field=name,
+                           fix="pick one of the published versions (GET /policy/versions)"
+                           ) from None
+    return found[0], found[1], diff_policies(found[0].policy, found[1].policy)
+
+
 def publish_policy(engine: Engine, loaded: LoadedPolicy, *, published_by: str,
                    now: dt.datetime | None = None) -> PublishedPolicy:
     """Publish a validated policy as the version in force.

@@ -166,7 +166,7 @@ def notice_texts(new: Policy, old: Policy | None, diff: PolicyDiff, *,
 
 # -- the workflow ------------------------------------------------------------------------------
 
-def _rows_around(conn: sa.Connection, version: str):
+def rows_around(conn: sa.Connection, version: str):
     """(the row of ``version`` if published, the row of the version it follows)."""
     pv = policy_versions
     existing = conn.execute(select(pv).where(pv.c.version == version)).first()
@@ -185,7 +185,7 @@ def publish_with_notice(yk: Services, loaded: LoadedPolicy, *, published_by: str
     new = loaded.policy
     version = new.current_version.version
     with engine.connect() as conn:
-        existing, previous = _rows_around(conn, version)
+        existing, previous = rows_around(conn, version)
     old = None
     if previous is not None:  # usually the version in force, already parsed: reuse it
         in_force = yk.published

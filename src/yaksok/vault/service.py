@@ -53,6 +53,7 @@ from yaksok.vault.subjects import (
     active_member_ids,
     bulk_enrol,
     close_member,
+    count_active_members,
     create_member,
     discard_member,
     live_counts,
@@ -535,6 +536,11 @@ class Vault:
         ``joined_by``): ids only, for a workflow that writes to every member in batches."""
         with storage_errors(self.engine), self.engine.connect() as conn:
             return active_member_ids(conn, after=after, joined_by=joined_by, limit=limit)
+
+    def active_member_count(self) -> int:
+        """How many members are active now: a count only (whom a notice would reach)."""
+        with storage_errors(self.engine), self.engine.connect() as conn:
+            return count_active_members(conn)
 
     # -- restrictions and objections -----------------------------------------------------------
 

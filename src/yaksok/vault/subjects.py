@@ -97,6 +97,12 @@ def active_member_ids(conn: sa.Connection, *, after: str = "", joined_by=None,
                              .limit(limit)).scalars())
 
 
+def count_active_members(conn: sa.Connection) -> int:
+    """How many members are active (a count, for a notice's preview: who would receive it)."""
+    return int(conn.execute(sa.select(sa.func.count()).select_from(members)
+                            .where(members.c.status == "active")).scalar() or 0)
+
+
 def member_row(conn: sa.Connection, member_id: str):
     """(status, jurisdiction) of the member, or None."""
     return conn.execute(sa.select(members.c.status, members.c.jurisdiction)

@@ -896,6 +896,8 @@ ROWS: list[Row] = [
                json={"checked_on": "2026-12-01", "checked_by": "CPO", "findings": "none",
                      "next_due": "2027-06-01"},
                officer=ok(201, "registers.manage")),
+    staff_only("GET", "/registers/processors/{processor}/records", "registers_keep",
+               path={"processor": "btc_korea_service"}, officer=ok(200, "registers.manage")),
     staff_only("GET", "/registers/transfers", "registers_keep",
                officer=ok(200, "registers.manage")),
     staff_only("POST", "/registers/transfers", "registers_keep",

@@ -134,7 +134,7 @@ def cli_staff(monkeypatch: pytest.MonkeyPatch):
     def sign_in(yk, role: str = "privacy_officer", username: str | None = None) -> str:
         name = username or f"cli-{role.replace('_', '-')}"
         password = "correct horse battery staple 7"  # noqa: S105 - a test password
-        info, secret = add_staff(yk.engine, yk.keyring, yk.policy, name, role, password)
+        secret = add_staff(yk.engine, yk.keyring, yk.policy, name, role, password).totp_secret
         actor, token = login_staff(yk.engine, yk.keyring, yk.policy, name, password,
                                    pyotp.TOTP(secret).now(), throttle=yk.throttle)
         monkeypatch.setenv("YAKSOK_STAFF_TOKEN", token)

@@ -340,8 +340,8 @@ def test_after_rotate_and_retire_a_copy_taken_before_yields_no_data_key(yk, vaul
 
 
 def test_totp_login_works_after_rotation_and_retirement(yk):
-    info, secret = add_staff(yk.engine, yk.keyring, yk.policy, "alice", "privacy_officer",
-                             PASSWORD)
+    new = add_staff(yk.engine, yk.keyring, yk.policy, "alice", "privacy_officer", PASSWORD)
+    info, secret = new.info, new.totp_secret
     result = rotate_kek(yk)
     assert result.resealed == 1
     with yk.engine.connect() as conn:

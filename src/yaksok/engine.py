@@ -113,7 +113,7 @@ def wire(settings: Settings, engine: Engine, keyring: Keyring) -> Yaksok:
     sealed = SealedRegistry()
     from yaksok import disclosures
 
-    for column in (staff.SEALED_TOTP, *rights.SEALED_COLUMNS, *disclosures.SEALED_COLUMNS,
+    for column in (*staff.SEALED_COLUMNS, *rights.SEALED_COLUMNS, *disclosures.SEALED_COLUMNS,
                    *members.SEALED_COLUMNS):
         sealed.register(column)
     from yaksok.connected import SEALED as CONNECTED_SEALED

@@ -25,6 +25,9 @@ class Settings:
     port: int = 8000
     #: Staff sessions expire after this many seconds.
     staff_session_seconds: int = 8 * 3600
+    #: A staff session not used for this many seconds ends (30 minutes; 0: never). The
+    #: safety-measures standard (고시 art. 6) asks for such a cut-off without naming a number.
+    staff_idle_seconds: int = 30 * 60
     #: Member sessions (app and privacy center) expire after this many seconds (30 days).
     member_session_seconds: int = 30 * 24 * 3600
     #: The access log's external checkpoint file; empty means
@@ -107,7 +110,7 @@ class Settings:
             values["keyring_path"] = Path(env["YAKSOK_KEYRING"])
         if env.get("YAKSOK_AUDIT_CHECKPOINTS"):
             values["audit_checkpoint_path"] = Path(env["YAKSOK_AUDIT_CHECKPOINTS"])
-        for name in ("staff_session_seconds", "member_session_seconds"):
+        for name in ("staff_session_seconds", "member_session_seconds", "staff_idle_seconds"):
             if env.get(f"YAKSOK_{name.upper()}"):
                 values[name] = _number(env, f"YAKSOK_{name.upper()}", int)
         if env.get("YAKSOK_AUDIT_ORIGIN"):

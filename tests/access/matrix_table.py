@@ -23,7 +23,8 @@ Request values starting with ``@`` are filled in by the harness (tests/access/te
 on), ``@fresh`` (a member signed up for this cell only), ``@value`` (a value collected for this
 cell), ``@request`` (a rights request made for this cell), ``@export_alice`` / ``@export_bob``,
 ``@token`` (a download link minted for this cell), ``@key_id``, ``@notice``, ``@signup``,
-``@stafflogin``, ``@email_alice`` / ``@email_bob``. ``setup`` names what the harness prepares
+``@stafflogin``, ``@staffenrol`` / ``@staffconfirm`` (an enrolment's start and finish),
+``@email_alice`` / ``@email_bob``. ``setup`` names what the harness prepares
 before the request (see ``World.setup`` there).
 
 ``op`` maps the cell onto an operation of ``yaksok.access.matrix.access_matrix``; ``""`` means
@@ -245,6 +246,12 @@ ROWS: list[Row] = [
            json={"email": "@email_alice", "password": "@password"}),
     public("POST", "/staff/login", 200, json="@stafflogin", setup=("staff_user",),
            note="each cell logs in its own staff account (one TOTP code each)"),
+    # Enrolling the authenticator is part of the staff login (docs/staff.md): public, each cell
+    # with its own account made to enrol on the console.
+    public("POST", "/staff/enrolment", 200, json="@staffenrol", setup=("staff_enrol",),
+           note="each cell starts the enrolment of its own new account"),
+    public("POST", "/staff/enrolment/confirm", 200, json="@staffconfirm",
+           setup=("staff_ticket",), note="each cell finishes its own enrolment"),
     # Ending a staff session is authentication, not an access rule: any staff session ends
     # itself; a member or an API key has no staff session to end. docs/access.md is silent.
     row("POST", "/staff/logout", "", anonymous=UNAUTH,
@@ -255,6 +262,17 @@ ROWS: list[Row] = [
         key_marketing=Cell("403", "not a staff session", op=""),
         key_compliance=Cell("403", "not a staff session", op=""),
         rest=ok(204, "its own (separate) session", setup=("staff_session",), op="")),
+    # Changing one's own password is authentication too: any staff session changes its own
+    # account's; a member or an API key has no staff account.
+    row("POST", "/staff/password", "", anonymous=UNAUTH,
+        req={"json": {"current_password": "@password", "new_password": "Brand-new-lamp-9"}},
+        member_own=Cell("403", "not a staff session", op=""),
+        member_other=Cell("403", "not a staff session", op=""),
+        key_members=Cell("403", "not a staff session", op=""),
+        key_analytics=Cell("403", "not a staff session", op=""),
+        key_marketing=Cell("403", "not a staff session", op=""),
+        key_compliance=Cell("403", "not a staff session", op=""),
+        rest=ok(200, "its own (separate) session", setup=("staff_session",), op="")),
     row("GET", "/whoami", "", anonymous=UNAUTH, rest=ok(200, "any authenticated caller", op="")),
 
     # -- the member's own pages ----------------------------------------------------------------------
@@ -966,6 +984,15 @@ ROWS: list[Row] = [
     staff_only("DELETE", "/api-keys/{key_id}", "staff_manage", path={"key_id": "@key_id"},
                setup=("api_key",), officer=ok(200, "staff.manage")),
     staff_only("GET", "/staff/accounts", "staff_manage", officer=ok(200, "staff.manage")),
+    staff_only("POST", "/staff/accounts", "staff_manage",
+               json={"username": "matrix-new-staff", "role": "engineer"},
+               officer=ok(201, "staff.manage")),
+    staff_only("POST", "/staff/accounts/{username}/reset", "staff_manage",
+               path={"username": "no-such-staff"}, json={"totp": True},
+               officer=ok(404, "staff.manage; the account named does not exist")),
+    staff_only("POST", "/staff/accounts/{username}/disable", "staff_manage",
+               path={"username": "no-such-staff"},
+               officer=ok(404, "staff.manage; the account named does not exist")),
     staff_only("POST", "/staff/accounts/{username}/lift-restriction", "staff_manage",
                path={"username": "no-such-staff"},
                officer=ok(404, "staff.manage; the account named does not exist")),

@@ -159,7 +159,7 @@ def test_the_cli_acts_as_the_staff_account_signed_in_and_asks_the_core(cli, monk
     store = open_yaksok(Settings.from_env())
     password = "correct horse battery staple 9"
     secrets = {role: add_staff(store.engine, store.keyring, store.policy, name, role,
-                               password)[1]
+                               password).totp_secret
                for name, role in (("yoon", "privacy_officer"), ("eun", "engineer"))}
     tokens = {}
     for name, role in (("yoon", "privacy_officer"), ("eun", "engineer")):

@@ -154,9 +154,16 @@ class World:
     def staff_user(self, role: str) -> tuple[str, str, str]:
         """A new staff account: (id, username, TOTP secret)."""
         username = f"{role.replace('_', '-')}-{next(_seq)}"
-        info, secret = add_staff(self.yk.engine, self.yk.keyring, self.yk.policy, username,
-                                 role, PASSWORD)
-        return info.id, username, secret
+        new = add_staff(self.yk.engine, self.yk.keyring, self.yk.policy, username, role,
+                        PASSWORD)
+        return new.info.id, username, new.totp_secret
+
+    def enrol_user(self) -> str:
+        """A new engineer's account to enrol on the console (no TOTP yet); its username."""
+        username = f"enrol-{next(_seq)}"
+        add_staff(self.yk.engine, self.yk.keyring, self.yk.policy, username, "engineer",
+                  PASSWORD, enrol_on_console=True)
+        return username
 
     def staff(self, role: str) -> tuple[str, str]:
         """A new staff account of ``role``, logged in: (id, session token)."""
@@ -227,6 +234,17 @@ class World:
                 _, username, secret = self.staff_user("engineer")
                 refs["@stafflogin"] = {"username": username, "password": PASSWORD,
                                        "totp": pyotp.TOTP(secret).now()}
+            elif kind == "staff_enrol":
+                refs["@staffenrol"] = {"username": self.enrol_user(), "password": PASSWORD}
+            elif kind == "staff_ticket":
+                from yaksok.accounts.enrolment import start_enrolment
+
+                n = next(_seq)  # an address of its own: the setup is not what is limited
+                started = start_enrolment(self.yk.engine, self.yk.keyring, self.yk.policy,
+                                          self.enrol_user(), PASSWORD, throttle=self.yk.throttle,
+                                          ip=f"198.51.100.{n % 250 + 1}")
+                refs["@staffconfirm"] = {"ticket": started.ticket,
+                                         "totp": pyotp.TOTP(started.secret).now()}
             elif kind == "staff_session":
                 auth = bearer(self.staff(ROLE[actor])[1])
             elif kind == "member_session":

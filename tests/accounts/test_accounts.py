@@ -37,7 +37,8 @@ T0 = dt.datetime(2025, 3, 4, 9, 0, 0, tzinfo=dt.UTC)
 
 
 def staff(yk, username="alice", role="privacy_officer"):
-    return add_staff(yk.engine, yk.keyring, yk.policy, username, role, PASSWORD)
+    new = add_staff(yk.engine, yk.keyring, yk.policy, username, role, PASSWORD)
+    return new.info, new.totp_secret
 
 
 def login(yk, secret, username="alice", password=PASSWORD, now=T0, code=None, **kw):

@@ -314,7 +314,8 @@ def test_staff_login_create_key_whoami_revoke_logout(client, yk):
 
 @pytest.mark.promise("P12.8")
 def test_staff_login_failure_is_a_generic_401(client, yk):
-    _, secret = add_staff(yk.engine, yk.keyring, yk.policy, "alice", "privacy_officer", PASSWORD)
+    secret = add_staff(yk.engine, yk.keyring, yk.policy, "alice", "privacy_officer",
+                       PASSWORD).totp_secret
     now = time.time()
     valid = {pyotp.TOTP(secret).at(now + d) for d in (-60, -30, 0, 30, 60)}
     wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)

@@ -26,7 +26,8 @@ def client(yk) -> TestClient:
 
 def login(client: TestClient, yk, username: str, role: str) -> tuple[str, dict[str, str]]:
     """Add a staff member and log in over HTTP: (staff id, auth headers)."""
-    info, secret = add_staff(yk.engine, yk.keyring, yk.policy, username, role, PASSWORD)
+    new = add_staff(yk.engine, yk.keyring, yk.policy, username, role, PASSWORD)
+    info, secret = new.info, new.totp_secret
     r = client.post("/staff/login", json={"username": username, "password": PASSWORD,
                                           "totp": pyotp.TOTP(secret).now()})
     assert r.status_code == 200, r.text

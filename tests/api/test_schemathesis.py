@@ -90,8 +90,8 @@ class Served:
                                        keyring_path=root / "data" / "keyring.json",
                                        rate_limits=generous))
         self.app = create_app(self.yk)
-        _, self.totp_secret = add_staff(self.yk.engine, self.yk.keyring, self.yk.policy,
-                                        OFFICER, "privacy_officer", PASSWORD)
+        self.totp_secret = add_staff(self.yk.engine, self.yk.keyring, self.yk.policy,
+                                     OFFICER, "privacy_officer", PASSWORD).totp_secret
         _, self.api_key = create_api_key(self.yk.engine, self.yk.policy, "fuzz-app", SCOPES)
         self._logins = itertools.count()
 

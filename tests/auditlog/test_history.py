@@ -36,8 +36,8 @@ def add(yk, *events: AccessEvent) -> list[int]:
 @pytest.fixture
 def history(yk):
     """A month in the life of ME: staff, a processor, the app, the member, a refusal."""
-    info, _ = add_staff(yk.engine, yk.keyring, yk.policy, "kim.minsu", "privacy_officer",
-                        "Lamp-7-tiger")
+    info = add_staff(yk.engine, yk.keyring, yk.policy, "kim.minsu", "privacy_officer",
+                     "Lamp-7-tiger").info
     common = dict(subject_ref=ME, outcome="granted", source_ip="203.0.113.44",
                   request_id="req-internal-9")
     add(yk,

@@ -92,7 +92,7 @@ def test_training_is_current_overdue_or_missing(yk, officer):
 def test_every_change_of_access_rights_is_recorded_with_who_did_it(yk, officer):
     client = TestClient(create_app(yk))
     token = staff_token(client, yk, "yoon", "privacy_officer")
-    staff_id = add_staff(yk.engine, yk.keyring, yk.policy, "eun", "engineer", PASSWORD)[0].id
+    staff_id = add_staff(yk.engine, yk.keyring, yk.policy, "eun", "engineer", PASSWORD).info.id
     disable_staff(yk.engine, "eun")
     r = client.post("/api-keys", headers=bearer(token), json={"name": "web", "scopes":
                                                               ["members"]})
@@ -170,7 +170,7 @@ def test_lifting_a_restriction_is_a_recorded_change(yk, officer):
     from yaksok.accounts.staff import lift_restriction
     from yaksok.store.tables import staff_accounts
 
-    info, _ = add_staff(yk.engine, yk.keyring, yk.policy, "eun", "engineer", PASSWORD)
+    info = add_staff(yk.engine, yk.keyring, yk.policy, "eun", "engineer", PASSWORD).info
     lift_restriction(yk.engine, "eun", by="st_boss")  # not restricted: nothing given back
     with yk.engine.begin() as conn:
         conn.execute(sa.update(staff_accounts).where(staff_accounts.c.id == info.id)

@@ -19,7 +19,7 @@ PASSWORD = "Lamp-7-tiger"
 
 def staff_token(client: TestClient, yk, username: str, role: str) -> str:
     """Add a staff member through the core, log in over HTTP; returns the session token."""
-    _, secret = add_staff(yk.engine, yk.keyring, yk.policy, username, role, PASSWORD)
+    secret = add_staff(yk.engine, yk.keyring, yk.policy, username, role, PASSWORD).totp_secret
     r = client.post("/staff/login", json={"username": username, "password": PASSWORD,
                                           "totp": pyotp.TOTP(secret).now()})
     assert r.status_code == 200, r.text

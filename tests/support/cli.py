@@ -38,8 +38,8 @@ def sign_in_officer(monkeypatch, username: str = "yoon") -> str:
     password = "correct horse battery staple 9"
     store = open_yaksok(Settings.from_env())
     try:
-        _, secret = add_staff(store.engine, store.keyring, store.policy, username,
-                              "privacy_officer", password)
+        secret = add_staff(store.engine, store.keyring, store.policy, username,
+                           "privacy_officer", password).totp_secret
         _, token = login_staff(store.engine, store.keyring, store.policy, username, password,
                                pyotp.TOTP(secret).now(), throttle=store.throttle)
     finally:

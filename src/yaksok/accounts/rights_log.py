@@ -3,8 +3,9 @@
 Korea's safety-measures standard (art. 5) asks that grants, changes and revocations of access
 rights to personal data be recorded and kept at least 3 years; yaksok keeps them for good (they
 hold no member's data). Written in the same transaction as the change itself — a staff account
-created with its role, disabled, or restored when a restriction is lifted; an API key created
-with its scopes, revoked — so there is no change without its record. Read with ``changes`` (``yaksok measures access-changes``).
+created with its role, disabled, restored when a restriction is lifted, or reset (its TOTP or
+password, by the privacy officer: the person must enrol or choose a password again); an API key
+created with its scopes, revoked — so there is no change without its record. Read with ``changes`` (``yaksok measures access-changes``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 __all__ = ["AccessChange", "record_change", "changes", "CHANGES"]
 
 #: What a row says happened to the subject's rights.
-CHANGES = ("granted", "revoked", "restored")
+CHANGES = ("granted", "revoked", "restored", "reset")
 
 
 @dataclass(frozen=True)

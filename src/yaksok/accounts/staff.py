@@ -11,7 +11,11 @@ access is the one the safety-measures standard cares most about (P7.5, P12.8):
   ``RESTRICT_AFTER`` failures in a row restrict the account until the privacy officer lifts it
   (``lift_restriction``): a restricted account refuses the addresses that failed on it, so a
   stranger cannot lock staff out — they still log in from their own address with their TOTP;
-- a session token (``ys_...``) is random and only its SHA-256 is stored, like an API key.
+- a session token (``ys_...``) is random and only its SHA-256 is stored, like an API key; a
+  session not used for ``Settings.staff_idle_seconds`` ends (``authenticate_staff_token``);
+- an account may be made without a TOTP secret, to enrol it on the console at first sign-in, and
+  with a temporary password the person must replace (``yaksok.accounts.enrolment``); until then
+  ``login_staff`` refuses it like any wrong answer, so no door skips the enrolment.
 
 Failures say as little as possible: an unknown user, a wrong password and a wrong code all get
 the same message, and an unknown user costs one argon2 verification like a known one does.
@@ -23,7 +27,7 @@ import datetime as dt
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyotp
 from sqlalchemy import Engine, insert, select, update
@@ -51,7 +55,9 @@ from yaksok.settings import Settings
 __all__ = [
     "DEFAULT_SESSION_SECONDS",
     "RESTRICT_AFTER",
+    "SEALED_COLUMNS",
     "TOKEN_PREFIX",
+    "NewStaff",
     "StaffInfo",
     "add_staff",
     "authenticate_staff_token",
@@ -69,8 +75,16 @@ TOKEN_PREFIX = "ys_"  # noqa: S105 - a prefix, not a secret
 DEFAULT_SESSION_SECONDS = Settings.staff_session_seconds
 _USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 _TOTP_RE = re.compile(r"^\d{6}$")
-_GENERIC = "username, password or code is not right"
+#: What every refused staff sign-in says, with one fix for all, so it tells nobody which case
+#: applied (unknown name, wrong password or code, not enrolled yet, temporary password).
+LOGIN_REFUSED = "username, password or code is not right"
+LOGIN_REFUSED_FIX = ("check the username, password and code; at a first sign-in or after a "
+                     "reset, sign in on the console (/console/login) with your password: it "
+                     "enrols the authenticator or asks for a new password")
 _TOTP_AAD_PREFIX = b"staff_accounts.totp:"
+_PENDING_AAD_PREFIX = b"staff_accounts.totp_pending:"
+#: A session's ``last_seen_at`` is written at most this often: not on every request.
+SEEN_EVERY = dt.timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -84,10 +98,25 @@ class StaffInfo:
     disabled_at: dt.datetime | None
     #: Since when repeated failed logins restrict the account (None: not restricted).
     restricted_at: dt.datetime | None
+    #: Whether an authenticator is enrolled (False: new, or its TOTP was reset).
+    enrolled: bool = True
+    #: Whether the password is a temporary one the person must replace at the next sign-in.
+    must_change_password: bool = False
 
     @property
     def active(self) -> bool:
         return self.disabled_at is None
+
+
+@dataclass(frozen=True)
+class NewStaff:
+    """A new account and the secrets it was made with, shown once and never stored as such."""
+
+    info: StaffInfo
+    #: The TOTP secret (base32), or None when the person enrols on the console.
+    totp_secret: str | None = field(repr=False)
+    #: The password yaksok chose, to hand over in person, or None when the caller gave one.
+    temporary_password: str | None = field(repr=False)
 
 
 def _tables():
@@ -102,12 +131,33 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 def _info(row) -> StaffInfo:
     return StaffInfo(row.id, row.username, row.role, row.created_at, row.disabled_at,
-                     row.restricted_at)
+                     row.restricted_at, row.totp_secret_enc is not None,
+                     bool(row.must_change_password))
 
 
 def totp_aad(staff_id: str) -> bytes:
     # Binds the sealed secret to its row: copied onto another account it fails to open.
     return _TOTP_AAD_PREFIX + staff_id.encode("ascii")
+
+
+def pending_totp_aad(staff_id: str) -> bytes:
+    """The AAD of a secret being enrolled: its own, so a pending secret cannot be passed off as
+    an enrolled one by copying it from column to column."""
+    return _PENDING_AAD_PREFIX + staff_id.encode("ascii")
+
+
+def new_temporary_password() -> str:
+    """A password to hand over in person: 16 characters in groups of four, from letters and
+    digits that cannot be misread (no 0/O, 1/l/I), about 90 bits; it meets the password rules."""
+    alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    while True:
+        groups = ["".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4)]
+        candidate = "-".join(groups)
+        try:
+            check_password_rules(candidate)
+        except ValidationError:  # vanishingly rare (a common password); draw again
+            continue
+        return candidate
 
 
 def _normalise_username(username: str) -> str:
@@ -126,32 +176,51 @@ def _check_role(policy: Policy, role: str) -> None:
                               field="role", fix="use a role from the policy's staff_roles")
 
 
-def add_staff(engine: Engine, keyring, policy: Policy, username: str, role: str, password: str,
-              *, now: dt.datetime | None = None, by: str = "cli:operator"
-              ) -> tuple[StaffInfo, str]:
-    """Create a staff account; returns its info and the TOTP secret (base32), shown only once.
-    The grant of its role is recorded (``rights_log``), as done ``by`` that actor."""
+def add_staff(engine: Engine, keyring, policy: Policy, username: str, role: str,
+              password: str | None = None, *, now: dt.datetime | None = None,
+              by: str = "cli:operator", enrol_on_console: bool = False,
+              temporary_password: bool = False) -> NewStaff:
+    """Create a staff account. The grant of its role is recorded (``rights_log``), as done
+    ``by`` that actor.
+
+    By default it returns the TOTP secret (base32), shown only once. With ``enrol_on_console``
+    the account has no TOTP yet: the person enrols an authenticator at their first sign-in on
+    the console (``yaksok.accounts.enrolment``). With ``temporary_password`` yaksok chooses the
+    password (``password`` must then be left out), returns it once to hand over in person, and
+    the person must replace it at their first sign-in."""
     from yaksok.crypto.secretbox import seal_b64
 
     name = _normalise_username(username)
     _check_role(policy, role)
-    check_password_rules(password)
+    if temporary_password:
+        if password is not None:
+            raise ValidationError("a temporary password is chosen by yaksok, not given",
+                                  field="password",
+                                  fix="leave the password out, or do not ask for a temporary one")
+        password = new_temporary_password()
+    else:
+        check_password_rules(password or "")
     staff_id = f"st_{secrets.token_hex(8)}"
-    totp_secret = pyotp.random_base32()  # 32 base32 characters: 160 bits, RFC 4226's advice
-    sealed = seal_b64(keyring, "kek", totp_secret.encode("ascii"), totp_aad(staff_id))
+    totp_secret = sealed = None
+    if not enrol_on_console:
+        totp_secret = pyotp.random_base32()  # 32 base32 characters: 160 bits, RFC 4226's advice
+        sealed = seal_b64(keyring, "kek", totp_secret.encode("ascii"), totp_aad(staff_id))
     created = _now(now)
     accounts, _ = _tables()
     try:
         with engine.begin() as conn:
             conn.execute(insert(accounts).values(
                 id=staff_id, username=name, role=role, password_hash=hash_password(password),
-                totp_secret_enc=sealed, failed_logins=0, created_at=created))
+                totp_secret_enc=sealed, failed_logins=0, created_at=created,
+                must_change_password=temporary_password))
             record_change(conn, by=by, subject=staff_id, subject_kind="staff",
                           change="granted", rights=f"role:{role}", at=created)
     except IntegrityError:
         raise Conflict(f"a staff account named {name!r} exists already", field="username",
                        fix="choose another username") from None
-    return StaffInfo(staff_id, name, role, created, None, None), totp_secret
+    info = StaffInfo(staff_id, name, role, created, None, None, sealed is not None,
+                     temporary_password)
+    return NewStaff(info, totp_secret, password if temporary_password else None)
 
 
 def totp_uri(secret: str, username: str, issuer: str = "yaksok") -> str:
@@ -200,21 +269,23 @@ def totp_code(secret: str, now: dt.datetime | None = None) -> str:
     return pyotp.TOTP(secret).at(_now(now))
 
 
-def _totp_step(keyring, row, code: str, now: dt.datetime) -> int | None:
-    """The time step the code belongs to, or None when it is wrong or already used."""
+def code_step(keyring, sealed: str | None, aad: bytes, last_step: int | None, code: str,
+              now: dt.datetime) -> int | None:
+    """The time step the code belongs to for the secret ``sealed`` (under ``aad``), or None
+    when it is wrong, no secret is there, or its step is not after ``last_step``."""
     from yaksok.crypto.secretbox import open_sealed_b64
 
     code = (code or "").replace(" ", "")
-    if row.totp_secret_enc is None or not _TOTP_RE.match(code):
+    if sealed is None or not _TOTP_RE.match(code):
         return None
-    secret = open_sealed_b64(keyring, "kek", row.totp_secret_enc, totp_aad(row.id))
+    secret = open_sealed_b64(keyring, "kek", sealed, aad)
     totp = pyotp.TOTP(secret.decode("ascii"))
     current = totp.timecode(now)
     # The previous and next 30 s step count too: phone clocks drift.
     for step in (current - 1, current, current + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
             # A code is good once: one seen over someone's shoulder cannot be replayed.
-            if row.totp_last_step is not None and step <= row.totp_last_step:
+            if last_step is not None and step <= last_step:
                 return None
             return step
     return None
@@ -223,12 +294,15 @@ def _totp_step(keyring, row, code: str, now: dt.datetime) -> int | None:
 def login_staff(engine: Engine, keyring, policy: Policy, username: str, password: str,
                 totp_code: str, *, throttle: limits.Throttle, now: dt.datetime | None = None,
                 session_seconds: int = DEFAULT_SESSION_SECONDS,
-                ip: str | None = None) -> tuple[Actor, str]:
+                ip: str | None = None, new_password: str | None = None) -> tuple[Actor, str]:
     """Check password and TOTP code; returns the actor and a new session token (``ys_...``).
 
     The session expires ``session_seconds`` after ``now``. Every failure is the same
-    ``AuthenticationFailed`` — a restricted account refusing an address that failed on it too —
-    and too many tries are ``RateLimited`` (``ip``: the client's address).
+    ``AuthenticationFailed`` — a restricted account refusing an address that failed on it too,
+    an account with no authenticator enrolled yet, and one whose password is temporary when no
+    ``new_password`` comes with it — and too many tries are ``RateLimited`` (``ip``: the
+    client's address). After a password reset, ``new_password`` (checked by the password
+    rules, field ``new_password``) replaces the temporary one in the session's transaction.
     """
     from yaksok.store.engine import IMMEDIATE
 
@@ -244,14 +318,21 @@ def login_staff(engine: Engine, keyring, policy: Policy, username: str, password
     if refused:
         burn_dummy_verification(password)
         limits.login_failed(throttle, subject, ip)
-        raise AuthenticationFailed(_GENERIC)
+        raise AuthenticationFailed(LOGIN_REFUSED, fix=LOGIN_REFUSED_FIX)
     ok, new_hash = verify_password(row.password_hash, password or "")
-    step = _totp_step(keyring, row, totp_code, now)
-    ok = step is not None and ok
-    if not ok:
+    step = code_step(keyring, row.totp_secret_enc, totp_aad(row.id), row.totp_last_step,
+                     totp_code, now)
+    temporary_kept = bool(row.must_change_password) and new_password is None
+    if not ok or step is None or temporary_kept:
         limits.login_failed(throttle, subject, ip)
-        record_failed_login(engine, accounts, row.id, now)
-        raise AuthenticationFailed(_GENERIC)
+        # A right password on an account still to enrol or to renew its password is the
+        # person at the wrong door, not a guess: it does not count towards the restriction.
+        if not ok or (step is None and row.totp_secret_enc is not None):
+            record_failed_login(engine, accounts, row.id, now)
+        raise AuthenticationFailed(LOGIN_REFUSED, fix=LOGIN_REFUSED_FIX)
+    changes: dict = {**success_values(new_hash), "totp_last_step": step}
+    if row.must_change_password:
+        changes.update(renewed_password(row.password_hash, new_password))
     limits.login_succeeded(throttle, subject, ip)
     actor = staff_actor(policy, row.id, row.username, row.role)
     if actor is None:
@@ -259,18 +340,39 @@ def login_staff(engine: Engine, keyring, policy: Policy, username: str, password
             f"the role {row.role!r} of this account is not in the policy in force",
             fix="ask the privacy officer to give the account a role the policy defines")
     token = new_session_token(TOKEN_PREFIX)
-    reset = {**success_values(new_hash), "totp_last_step": step}
     with engine.connect().execution_options(**IMMEDIATE) as conn, conn.begin():
-        conn.execute(update(accounts).where(accounts.c.id == row.id).values(**reset))
+        conn.execute(update(accounts).where(accounts.c.id == row.id).values(**changes))
         conn.execute(insert(sessions).values(
             token_hash=token_digest(token), staff_id=row.id, role=row.role, created_at=now,
-            expires_at=now + dt.timedelta(seconds=session_seconds)))
+            expires_at=now + dt.timedelta(seconds=session_seconds), last_seen_at=now))
     return actor, token
 
 
+def renewed_password(current_hash: str, new_password: str | None) -> dict:
+    """The account columns that replace the password by ``new_password``: it must meet the
+    rules and differ from the current one (``ValidationError``, field ``new_password``); a
+    temporary password is then no longer."""
+    if not new_password:
+        raise ValidationError("a new password is needed", field="new_password",
+                              fix="choose your own password: at least 8 characters of two "
+                                  "kinds (letters, digits, symbols) or 10 of one kind")
+    check_password_rules(new_password, field="new_password")
+    if verify_password(current_hash, new_password)[0]:
+        raise ValidationError("the new password is the same as the current one",
+                              field="new_password", fix="choose a password you have not used "
+                                                        "here")
+    return {"password_hash": hash_password(new_password), "must_change_password": False}
+
+
 def authenticate_staff_token(engine: Engine, policy: Policy, token: str,
-                             now: dt.datetime | None = None) -> Actor:
-    """The actor of a live session token (expired, revoked or disabled: ``AuthenticationFailed``)."""
+                             now: dt.datetime | None = None,
+                             idle_seconds: int | None = None) -> Actor:
+    """The actor of a live session token (expired, revoked or disabled: ``AuthenticationFailed``).
+
+    With ``idle_seconds`` (``Settings.staff_idle_seconds``), a session not used for longer is
+    ended and refused: the safety-measures standard (고시 art. 6) asks that an unattended
+    staff session be cut off after a while, without naming how long. A check that succeeds
+    marks the session used, writing at most once per ``SEEN_EVERY``."""
     now = _now(now)
     accounts, sessions = _tables()
     if not (token or "").startswith(TOKEN_PREFIX):
@@ -282,10 +384,23 @@ def authenticate_staff_token(engine: Engine, policy: Policy, token: str,
     with engine.connect() as conn:
         row = conn.execute(query).first()
     check_live_session(row, digest, now, ended=row is not None and row.disabled_at is not None)
+    # Sessions from before migration 0028 have no mark: their start counts as their last use.
+    seen = row.last_seen_at or row.created_at
+    if idle_seconds and now - seen > dt.timedelta(seconds=idle_seconds):
+        revoke_session(engine, sessions, token, now)
+        minutes = max(1, idle_seconds // 60)
+        raise AuthenticationFailed(
+            "the session has ended",
+            fix=f"log in again: the session ended after {minutes} minutes without use")
     actor = staff_actor(policy, row.staff_id, row.username, row.role)
     if actor is None:
         raise AuthenticationFailed(f"the session's role {row.role!r} is not in the policy in force",
                                    fix="log in again once the account has a role the policy defines")
+    if now - seen >= SEEN_EVERY:
+        with engine.begin() as conn:
+            conn.execute(update(sessions).where(sessions.c.token_hash == digest,
+                                                sessions.c.revoked_at.is_(None))
+                         .values(last_seen_at=now))
     return actor
 
 
@@ -348,6 +463,10 @@ def lift_restriction(engine: Engine, username: str, *, by: str = "cli:operator")
 
 
 #: Staff TOTP secrets are sealed under the KEK: a key rotation reseals them (the wiring
-#: registers this column with ``yaksok.rotation``).
+#: registers these columns with ``yaksok.rotation``): the enrolled secret, and the one being
+#: enrolled on the console (``yaksok.accounts.enrolment``).
 SEALED_TOTP = SealedColumn("staff_accounts", "id", "totp_secret_enc", totp_aad,
                            encoding="base64")
+SEALED_TOTP_PENDING = SealedColumn("staff_accounts", "id", "totp_pending_enc", pending_totp_aad,
+                                   encoding="base64")
+SEALED_COLUMNS = (SEALED_TOTP, SEALED_TOTP_PENDING)

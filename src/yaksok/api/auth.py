@@ -60,7 +60,8 @@ def current_actor(
     if secret.startswith(SECRET_PREFIX):
         actor = authenticate_api_key(yk.engine, yk.policy, secret)
     elif secret.startswith(TOKEN_PREFIX):
-        actor = authenticate_staff_token(yk.engine, yk.policy, secret)
+        actor = authenticate_staff_token(yk.engine, yk.policy, secret,
+                                         idle_seconds=yk.settings.staff_idle_seconds or None)
     elif secret.startswith(MEMBER_TOKEN_PREFIX):
         actor = authenticate_member_token(yk, secret)
     else:

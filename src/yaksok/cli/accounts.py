@@ -66,27 +66,48 @@ def staff_add(
         help="Write the TOTP secret to this new file (mode 0600) instead of printing it: "
              "for a server without a phone, or a terminal whose output is logged.",
         show_default=False)] = None,
+    enrol_on_console: Annotated[bool, typer.Option(
+        help="Make no TOTP secret now: the person enrols an authenticator at their first "
+             "sign-in on the console (/console/login).")] = False,
+    temporary_password: Annotated[bool, typer.Option(
+        help="Let yaksok choose a temporary password (printed once, to hand over in person; "
+             "no prompt): the person replaces it at their first sign-in.")] = False,
 ) -> None:
     """Add a staff account; prints the TOTP secret and provisioning URI once (or writes the
-    secret to --totp-secret-file). docs/staff.md: enrolling, and codes on a headless server.
+    secret to --totp-secret-file), or with --enrol-on-console leaves the enrolment to the
+    person's first sign-in on the console. docs/staff.md: enrolling, and codes on a headless
+    server.
 
     \b
     Example:  yaksok staff add alice --role privacy_officer
               yaksok staff add alice --role privacy_officer --totp-secret-file ~/alice.totp
+              yaksok staff add bora --role engineer --enrol-on-console --temporary-password
     """
+    from yaksok import errors
     from yaksok.accounts.staff import add_staff, totp_uri
 
-    password = read_password(password_stdin)
+    if enrol_on_console and totp_secret_file:
+        raise errors.ValidationError(
+            "--totp-secret-file writes a secret that --enrol-on-console does not make",
+            field="--totp-secret-file", fix="give one of the two options")
+    password = None if temporary_password else read_password(password_stdin)
     target = _reserve_secret_file(totp_secret_file) if totp_secret_file else None
     try:
         yk = open_store()
-        info, secret = add_staff(yk.engine, yk.keyring, yk.policy, username, role, password,
-                                 by=acting_as(yk))
+        new = add_staff(yk.engine, yk.keyring, yk.policy, username, role, password,
+                        by=acting_as(yk), enrol_on_console=enrol_on_console,
+                        temporary_password=temporary_password)
     except BaseException:
         if target is not None:
             target.unlink(missing_ok=True)
         raise
+    info, secret = new.info, new.totp_secret
     out(f"staff {info.username} ({info.role}) added")
+    if new.temporary_password:
+        out(f"temporary password (shown once; hand it over in person): {new.temporary_password}")
+    if secret is None:
+        out("open /console/login and enrol the authenticator there (first sign-in)")
+        return
     if target is None:
         out(f"TOTP secret (shown once): {secret}")
         out(f"provisioning URI: {totp_uri(secret, info.username)}")
@@ -95,6 +116,37 @@ def staff_add(
 
     atomic_write(target, (secret + "\n").encode("ascii"), exclusive=False)
     out(f"TOTP secret written to {target} (mode 0600; not shown)")
+
+
+@staff_app.command("reset")
+def staff_reset(
+    username: str,
+    totp: Annotated[bool, typer.Option(
+        "--totp", help="Remove the enrolled authenticator: the person enrols a new one at "
+                       "their next sign-in on the console.")] = False,
+    password: Annotated[bool, typer.Option(
+        "--password", help="Set a temporary password (printed once) the person must replace "
+                           "at their next sign-in.")] = False,
+) -> None:
+    """Reset another staff member's TOTP, password or both (a lost phone, a forgotten
+    password): every session of the account ends, and the reset is recorded as a change of
+    access rights. Confirm who is asking before you run it.
+
+    \b
+    Example:  yaksok staff reset alice --totp
+              yaksok staff reset alice --totp --password
+    """
+    from yaksok.accounts.enrolment import reset_staff
+
+    yk = open_store()
+    temporary = reset_staff(yk.engine, yk.keyring, username, totp=totp, password=password,
+                            by=acting_as(yk))
+    what = " and ".join(w for w, on in (("TOTP", totp), ("password", password)) if on)
+    out(f"{what} reset: {username}; its sessions have ended")
+    if temporary:
+        out(f"temporary password (shown once; hand it over in person): {temporary}")
+    if totp:
+        out("they enrol the authenticator again at /console/login")
 
 
 def _reserve_secret_file(path: Path) -> Path:

@@ -112,7 +112,8 @@ def staff_session(yk: Yaksok):
             "this command acts on personal data as a named staff account", field="--staff-token",
             fix="sign in with `yaksok staff login --username NAME` and set "
                 f"{STAFF_TOKEN_ENV} to the token it prints")
-    return authenticate_staff_token(yk.engine, yk.policy, token)
+    return authenticate_staff_token(yk.engine, yk.policy, token,
+                                    idle_seconds=yk.settings.staff_idle_seconds or None)
 
 
 def staff_store():

@@ -128,6 +128,15 @@ staff_accounts = sa.Table(
     sa.Column("disabled_at", UTCDateTime, nullable=True),
     # Since when the account is restricted (migration 0014); the privacy officer lifts it.
     sa.Column("restricted_at", UTCDateTime, nullable=True),
+    # Enrolment on the console (migration 0028, yaksok.accounts.enrolment): the secret being
+    # enrolled (sealed like ``totp_secret_enc``, its own AAD), the SHA-256 of the ticket that
+    # finishes it, its expiry, and the wrong codes typed against it.
+    sa.Column("totp_pending_enc", sa.Text, nullable=True),
+    sa.Column("enrol_ticket_hash", sa.String(64), nullable=True, unique=True, index=True),
+    sa.Column("enrol_expires_at", UTCDateTime, nullable=True),
+    sa.Column("enrol_failures", sa.Integer, nullable=False, server_default="0"),
+    # A temporary password (a new account's or a reset's) must be replaced at the next sign-in.
+    sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 staff_sessions = sa.Table(
@@ -147,6 +156,9 @@ staff_sessions = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime, nullable=True),
+    # When the session was last used (written at most once a minute): an idle one ends
+    # (Settings.staff_idle_seconds; migration 0028). NULL: not used since it began.
+    sa.Column("last_seen_at", UTCDateTime, nullable=True),
 )
 
 

@@ -189,7 +189,12 @@ def test_lookup_refusals(yk, vault, app, agent, engineer, pair):
         vault.lookup(EMAIL, MINSU[EMAIL], actor=engineer)
     with pytest.raises(ActorNotAllowed):
         vault.lookup(EMAIL, MINSU[EMAIL], actor=agent)
-    assert last_entry(yk).reason == "lookup-not-allowed"  # processor staff never search
+    assert last_entry(yk).reason == "processor-task-required"  # processor staff: a task
+    with pytest.raises(ActorNotAllowed):  # community covers no identifier (P10.1)
+        vault.lookup(EMAIL, MINSU[EMAIL], actor=agent, purpose="contract_performance",
+                     task="community")
+    assert (last_entry(yk).reason, last_entry(yk).task) == ("outside-processor-task",
+                                                            "community")
 
 
 def test_lookup_of_a_shared_value_is_a_conflict_and_erased_members_vanish(yk, vault, app):

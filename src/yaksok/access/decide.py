@@ -283,6 +283,20 @@ def _lookup(a: _Ask) -> Decision:
     return _read(a)
 
 
+def _processor_tasks(a: _Ask) -> Decision:
+    """Processor staff, through one of their tasks (any, when none is named): the page they
+    work from. What they look up and read there is decided per act, within the task (P10.1)."""
+    if a.grant.tasks and (a.task is None or a.task in a.grant.tasks):
+        return _granted(a.op, "task", task=a.task)
+    if a.grant.tasks:
+        names = ", ".join(sorted(a.grant.tasks))
+        return _refused(a.op, "processor-task-required",
+                        f"{a.task} is not one of {a.who}'s tasks ({names})",
+                        "pick one of your tasks (P10.1)", "task")
+    return _refused(a.op, "not-processor-staff", f"{a.who} acts through no processor task",
+                    "this is the page of a processor's staff; use the pages your role grants")
+
+
 def _write_held(a: _Ask) -> Decision:
     if a.has(RIGHTS_DECIDE) or (a.actor.kind == "app_backend"
                                 and HELD_PURPOSE in a.grant.purposes):
@@ -371,6 +385,7 @@ _RULES: dict[str, Callable[[_Ask], Decision]] = {
     "rectify": _rectify,
     "erase_values": _erase_values,
     "lookup": _lookup,
+    "processor_tasks": _processor_tasks,
     "write_held": _write_held,
     "read_held": _read_held,
     "held_list": _held_list,

@@ -47,6 +47,9 @@ OPERATIONS: dict[str, Operation] = {op.key: op for op in (
     Operation("erase_values", "categories", "erase", "erase some categories", "일부 항목 삭제"),
     Operation("lookup", "categories", "read", "look a member up by an identifier",
               "식별자로 회원 찾기"),
+    # The processor's staff at work: their tasks' page (each lookup and read is decided again).
+    Operation("processor_tasks", "service", "read", "work through one's processor tasks",
+              "수탁 업무 처리"),
     Operation("write_held", "categories", "collect", "write a held record",
               "법정 보존 기록 작성"),
     Operation("read_held", "categories", "read", "read held records", "법정 보존 기록 열람"),

@@ -34,7 +34,7 @@ from yaksok.api.routes_audit import ONE_LINE
 from yaksok.api.routes_members import request_context
 from yaksok.errors import ValidationError
 from yaksok.members import identifiers
-from yaksok.members.lookups import lookup_member
+from yaksok.members.lookups import lookup_member, view_member
 
 if TYPE_CHECKING:
     from yaksok.engine import Yaksok
@@ -183,6 +183,49 @@ def read_values(
     return JSONResponse(body.model_dump(mode="json"), headers=_NO_STORE)
 
 
+class ViewSectionOut(BaseModel):
+    purpose: str
+    values: dict[str, list[ValueOut]] = Field(
+        description="Every category granted for the purpose, in the policy's order; an empty "
+                    "list: the member holds none.")
+
+
+class ViewOut(BaseModel):
+    member_id: str
+    status: str
+    jurisdiction: str
+    purpose: str | None
+    task: str | None
+    sections: list[ViewSectionOut]
+
+
+@router.get("/members/{member_id}/view", response_model=ViewOut)
+def view_values(
+    request: Request,
+    member_id: str = MemberId,
+    purpose: str | None = Query(None, max_length=64,
+                                description="Why the member is looked at (a policy purpose); "
+                                            "processor staff may leave it out to see their "
+                                            "task's purposes."),
+    task: str | None = Query(None, max_length=64, description="Processor staff's task."),
+    actor: Actor = Depends(current_actor),
+) -> JSONResponse:
+    """A member as the caller may see them for one purpose (or through one processor task):
+    status, jurisdiction and every category the core lets the caller read for it, with the
+    values; every read decided and logged on each call. Example:
+    `GET /members/m_8c1f.../view?purpose=member_management`"""
+    view = view_member(get_yaksok(request), member_id, actor=actor, purpose=purpose,
+                       task=task, **request_context(request))
+    body = ViewOut(member_id=view.member_id, status=view.status,
+                   jurisdiction=view.jurisdiction, purpose=view.purpose, task=view.task,
+                   sections=[ViewSectionOut(purpose=key, values={
+                       cat: [ValueOut(id=v.id, value=v.value, channel=v.channel, flow=v.flow,
+                                      collected_at=v.collected_at, updated_at=v.updated_at)
+                             for v in values] for cat, values in found.items()})
+                       for key, found in view.sections])
+    return JSONResponse(body.model_dump(mode="json"), headers=_NO_STORE)
+
+
 # -- rectify ---------------------------------------------------------------------------------
 
 
@@ -249,6 +292,9 @@ class LookupIn(BaseModel):
     category: str = Field(min_length=1, max_length=128, examples=["user.contact.email"])
     value: str = Field(min_length=1, max_length=512)
     purpose: str = Field("member_management", max_length=64)
+    task: str | None = Field(None, max_length=64,
+                             description="Processor staff's task; it must cover the "
+                                         "identifier's category.")
     country: str | None = Field(None, max_length=8,
                                 description="Reads a national phone number (default KR).")
 
@@ -264,7 +310,7 @@ def lookup(body: LookupIn, request: Request,
     blind index. POST, so the value never lands in a URL or a server log. Rate-limited per
     caller and per client address (429 with `Retry-After`)."""
     member_id = lookup_member(get_yaksok(request), body.category, body.value, actor=actor,
-                              purpose=body.purpose, country=body.country,
+                              purpose=body.purpose, task=body.task, country=body.country,
                               **request_context(request))
     return JSONResponse(LookupOut(member_id=member_id).model_dump(), headers=_NO_STORE)
 

@@ -31,7 +31,8 @@ from yaksok.auditlog.withheld import withheld_seqs
 from yaksok.errors import ValidationError
 from yaksok.policy.model import Policy
 
-__all__ = ["HistoryItem", "OPERATION_WORDS", "history_event", "report_event", "subject_history"]
+__all__ = ["HistoryItem", "OPERATION_WORDS", "StaffHistoryItem", "history_event", "report_event",
+           "staff_history", "subject_history"]
 
 #: What was done, in the member's words (ko, en).
 OPERATION_WORDS: dict[str, tuple[str, str]] = {
@@ -179,6 +180,70 @@ def subject_history(
             outcome_label=_OUTCOME[outcome][0 if ko else 1], lang=lang,
             sealed=e.seq < sealed_to,
             sealed_label=None if e.seq < sealed_to else _UNSEALED[0 if ko else 1]))
+    return items
+
+
+@dataclass(frozen=True)
+class StaffHistoryItem:
+    """One entry about a member as staff inspect it: the entry's own facts (who by id and
+    kind, its seq for the proof), with the policy's labels beside the keys."""
+
+    seq: int
+    at: dt.datetime  # in the policy's inspection time zone
+    when: str
+    actor_id: str
+    actor_kind: str
+    role: str | None  # the role's label (staff, processor staff)
+    operation: str
+    what: str
+    categories: tuple[str, ...]  # labels
+    purpose: str | None  # label
+    task: str | None
+    outcome: str  # granted | denied
+    reason: str | None
+    sealed: bool
+
+    def to_dict(self) -> dict:
+        return {"seq": self.seq, "at": self.at.isoformat(), "when": self.when,
+                "actor_id": self.actor_id, "actor_kind": self.actor_kind, "role": self.role,
+                "operation": self.operation, "what": self.what,
+                "categories": list(self.categories), "purpose": self.purpose,
+                "task": self.task, "outcome": self.outcome, "reason": self.reason,
+                "sealed": self.sealed}
+
+
+def staff_history(engine: sa.Engine, policy: Policy, subject_ref: str, *, lang: str = "ko",
+                  limit: int | None = None) -> list[StaffHistoryItem]:
+    """Every entry about ``subject_ref``, newest first, as staff inspect it
+    (``GET /audit/subjects/{ref}/entries``): who by id, the denial's reason, the seq to prove
+    it by. Unlike ``subject_history`` nothing is withheld: a deferred notice defers telling
+    the member, not the inspection. The caller logs the reading (``history_event``)."""
+    if lang not in ("ko", "en"):
+        raise ValidationError(f"unknown language {lang!r}", field="lang", fix="use ko or en")
+    if limit is not None and limit < 1:
+        raise ValidationError("limit must be at least 1", field="limit",
+                              fix="ask for 1 or more items, or leave it out for all")
+    if not subject_ref:
+        raise ValidationError("no member named", field="subject_ref",
+                              fix="give the member's internal id")
+    tz = ZoneInfo(policy.access_log.inspection.timezone)
+    words = _Words(policy, lang)
+    newest: deque[StoredEntry] = deque(iter_entries(engine, subject_ref=subject_ref),
+                                       maxlen=limit)
+    sealed_to = sealed_size(engine)
+    items = []
+    for e in sorted(newest, key=lambda x: (x.at, x.seq), reverse=True):
+        at = e.at.astimezone(tz)
+        role = policy.staff_role(e.actor_role or "") if e.actor_role else None
+        what = OPERATION_WORDS.get(e.operation, (e.operation, e.operation))
+        items.append(StaffHistoryItem(
+            seq=e.seq, at=at, when=_when(at, lang), actor_id=e.actor_id,
+            actor_kind=e.actor_kind,
+            role=role.label.get(lang) if role else e.actor_role, operation=e.operation,
+            what=what[0] if lang == "ko" else what[1],
+            categories=tuple(words.category(c) for c in e.categories),
+            purpose=words.purpose(e.purpose), task=e.task, outcome=e.outcome,
+            reason=e.reason, sealed=e.seq < sealed_to))
     return items
 
 

@@ -39,7 +39,7 @@ from yaksok.auditlog.log import StoredEntry, iter_entries, sealed_size
 from yaksok.errors import ConfigError, ValidationError
 from yaksok.policy.model import Inspection, Policy, Text
 
-__all__ = ["ActorCount", "Flag", "FlaggedEntry", "OpCount", "PurposeCount", "Report",
+__all__ = ["ActorCount", "DayCount", "Flag", "FlaggedEntry", "OpCount", "PurposeCount", "Report",
            "FLAG_KINDS", "monthly_report", "parse_month", "report_html", "report_json"]
 
 FLAG_KINDS = ("bulk", "off_hours", "denial_burst", "processor_scope", "no_reason", "no_purpose")
@@ -131,6 +131,15 @@ class PurposeCount:
 
 
 @dataclass(frozen=True)
+class DayCount:
+    """One local day of the month: its entries granted and denied (the daily chart)."""
+
+    day: dt.date
+    granted: int
+    denied: int
+
+
+@dataclass(frozen=True)
 class Report:
     month: str
     start: dt.datetime  # first instant of the month, local
@@ -150,6 +159,8 @@ class Report:
     flags: tuple[Flag, ...]
     #: Entries from this seq on are not yet covered by a signed checkpoint (marked as such).
     sealed_to: int = 0
+    #: Every day of the month, in order, with its counts (days with none too).
+    days: tuple[DayCount, ...] = ()
 
 
 _DERIVED = {Flag: ("seqs", "first_at", "last_at"), ActorCount: ("granted", "denied")}
@@ -268,6 +279,7 @@ def monthly_report(engine: sa.Engine, policy: Policy, month: str, *,
 
     per_actor: dict[tuple, Counter] = defaultdict(Counter)
     per_purpose: Counter = Counter()
+    per_day: Counter = Counter()
     out_per_day: Counter = Counter()
     grouped: dict[tuple, list[FlaggedEntry]] = defaultdict(list)
     bursts = _Bursts(th.denial_burst, dt.timedelta(minutes=th.denial_window_minutes))
@@ -284,6 +296,7 @@ def monthly_report(engine: sa.Engine, policy: Policy, month: str, *,
         per_purpose[(e.purpose or None, ok)] += 1
         local = e.at.astimezone(tz)
         day = local.date()
+        per_day[(day, ok)] += 1
         # A member reaching their own data exercises a right: no purpose or reason is owed.
         own = e.actor_kind == "member" and e.actor_id == e.subject_ref
         if ok and e.operation in _OUT:
@@ -328,7 +341,10 @@ def monthly_report(engine: sa.Engine, policy: Policy, month: str, *,
             purpose=p, label=getattr(policy.purpose(p or ""), "label", None),
             granted=per_purpose[(p, True)], denied=per_purpose[(p, False)])
             for p in sorted({p for p, _ in per_purpose}, key=lambda k: (k is None, k or ""))),
-        flags=tuple(flags), sealed_to=sealed_size(engine))
+        flags=tuple(flags), sealed_to=sealed_size(engine),
+        days=tuple(DayCount(d, per_day[(d, True)], per_day[(d, False)]) for d in (
+            start.date() + dt.timedelta(days=i)
+            for i in range((end.date() - start.date()).days))))
 
 
 def _ops(c: Counter) -> tuple[OpCount, ...]:

@@ -1,4 +1,4 @@
-"""`yaksok audit`: verify, prove, checkpoint, expire, inspect, member history."""
+"""`yaksok audit`: verify, status, prove, entry, checkpoint, expire, inspect, member history."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from yaksok.cli.base import (
     open_store,
     out,
     staff_session,
+    staff_token,
 )
 
 audit_app = typer.Typer(help="The tamper-evident access log: verify, prove, checkpoint.",
@@ -45,16 +46,25 @@ def audit_verify(
     """Recompute the access log and check it against every signed checkpoint.
 
     Prints one OK line and exits 0, or lists the problems, names the first entry that differs
-    and exits 1. The OK line says whether a pinned key and a witness were used.
+    and exits 1. The OK line says whether a pinned key and a witness were used. Signed in as
+    staff (YAKSOK_STAFF_TOKEN), the outcome is recorded in the log under your name (`yaksok
+    audit status` shows the latest); without a session nothing is written.
 
     \b
     Examples:  yaksok audit verify --checkpoints /mnt/offsite/checkpoints.txt
                yaksok audit verify --key /etc/yaksok/log-key.txt
     """
+    from yaksok.auditlog.status import verify_recorded
     from yaksok.auditlog.trust import load_pin
 
     pin = load_pin(key) if key else None
-    result = _audit_log().verify(checkpoints, pin=pin, use_witness=witness)
+    yk = open_store()
+    options = dict(checkpoint_path=checkpoints, pin=pin, use_witness=witness)
+    if staff_token():  # a named staff account's check goes on record, as on REST and the console
+        result = verify_recorded(yk.audit, actor=staff_session(yk),
+                                 policy_version=yk.published.version, **options)
+    else:  # the server's operator (cron, an offsite copy): checks, writes nothing
+        result = yk.audit.verify(**options)
     if result.ok:
         out(result.summary())
         return
@@ -87,6 +97,68 @@ def audit_prove(
         raise errors.ValidationError("name an entry, or --consistency OLD NEW", field="SEQ",
                                      fix="e.g. yaksok audit prove 41")
     out(json.dumps(proof, ensure_ascii=False, indent=2))
+
+
+@audit_app.command("status")
+def audit_status(
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The log at a glance: entries kept, the latest signed checkpoint (size, root, when) with
+    the witnesses' cosignatures, and the latest verification on record.
+
+    \b
+    Examples:  yaksok audit status
+               yaksok audit status --json
+    """
+    from yaksok.auditlog.status import log_status
+
+    st = log_status(_audit_log())
+    cp, v = st.checkpoint, st.verification
+    data = {
+        "entries": st.entries, "next_seq": st.next_seq, "unsealed": st.unsealed,
+        "checkpoint": {"size": cp.size, "root": cp.root.hex(), "at": cp.created_at.isoformat(),
+                       "note": cp.note} if cp else None,
+        "cosignatures": [{"witness": c.witness, "cosigned_at": c.cosigned_at.isoformat()}
+                         for c in st.cosignatures],
+        "verification": {"seq": v.seq, "at": v.at.isoformat(), "by": v.actor_id, "ok": v.ok,
+                         "summary": v.summary} if v else None}
+    if json_output:
+        out(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    out(f"entries: {st.entries} (seq {st.expired_before}..{st.next_seq - 1}), "
+        f"{st.unsealed} not yet signed")
+    out(f"latest checkpoint: {cp.size} root {cp.root.hex()} at {cp.created_at:%Y-%m-%d %H:%M} "
+        "UTC" if cp else "latest checkpoint: none yet")
+    for c in st.cosignatures:
+        out(f"cosigned by {c.witness} at {c.cosigned_at:%Y-%m-%d %H:%M} UTC")
+    out(f"latest verification: {v.at:%Y-%m-%d %H:%M} UTC by {v.actor_id}: {v.summary}" if v
+        else "latest verification: none on record (run `yaksok audit verify`)")
+
+
+@audit_app.command("entry")
+def audit_entry(
+    seq: Annotated[int, typer.Argument(min=0, help="The entry (seq).")],
+) -> None:
+    """Print one entry with its inclusion proof against the latest checkpoint and whether each
+    link verifies (leaf hash, path to the root, the checkpoint's signature), as JSON; exits 1
+    if it does not verify.
+
+    Example:  yaksok audit entry 41
+    """
+    from yaksok.auditlog.status import prove_entry
+
+    p = prove_entry(_audit_log(), seq)
+    e = p.entry
+    out(json.dumps({
+        "entry": {"seq": e.seq, "at": e.at.isoformat(), "actor_id": e.actor_id,
+                  "actor_kind": e.actor_kind, "operation": e.operation,
+                  "subject_ref": e.subject_ref, "purpose": e.purpose, "outcome": e.outcome},
+        "verified": p.verified, "checks": dict(p.checks), "problem": p.problem,
+        "proof": p.proof.as_dict() if p.proof else None}, ensure_ascii=False, indent=2))
+    if not p.verified:
+        raise errors.IntegrityError(f"entry {seq} does not verify"
+                                    + (f": {p.problem}" if p.problem else ""),
+                                    first_bad_seq=seq)
 
 
 @audit_app.command("checkpoint")
@@ -190,17 +262,21 @@ def audit_history(
     lang: Annotated[str, typer.Option(help="ko or en.")] = "ko",
     limit: Annotated[int | None, typer.Option(min=1, help="Only the newest this many.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    staff_view: Annotated[bool, typer.Option(
+        "--staff", help="Every entry as staff inspect it: actor ids, denial reasons, seqs, "
+                        "nothing withheld.")] = False,
 ) -> None:
     """Who saw a member's data, newest first: when, who, what, which data, purpose, outcome.
 
     Acts as the signed-in staff account (a role with audit.read); reading it is logged as a
-    read of that member's records.
+    read of that member's records. With --staff: each entry's seq, actor id and reason.
 
     \b
     Examples:  yaksok audit history m_8c1f2a --lang en
                yaksok audit history m_8c1f2a --json --limit 20
+               yaksok audit history m_8c1f2a --staff --limit 50
     """
-    from yaksok.auditlog.history import history_event, subject_history
+    from yaksok.auditlog.history import history_event, staff_history, subject_history
 
     choice(lang, ("ko", "en"), "--lang")
     yk = open_store()
@@ -208,6 +284,16 @@ def audit_history(
     authorize(yk, actor, "access_history", member_id=subject_ref)
     yk.audit.record(history_event(
         actor, subject_ref, policy_version=yk.published.version))
+    if staff_view:
+        entries = staff_history(yk.engine, yk.policy, subject_ref, lang=lang, limit=limit)
+        if json_output:
+            out(json.dumps([i.to_dict() for i in entries], ensure_ascii=False, indent=2))
+            return
+        for e in entries:
+            out("\t".join((str(e.seq), e.when, e.actor_id, e.what,
+                           ", ".join(e.categories) or "-", e.purpose or "-", e.outcome,
+                           e.reason or "-")))
+        return
     items = subject_history(yk.engine, yk.policy, subject_ref, lang=lang, limit=limit)
     if json_output:
         out(json.dumps([i.to_dict() for i in items], ensure_ascii=False, indent=2))

@@ -88,15 +88,20 @@ def member_lookup(
     purpose: Annotated[str, typer.Option(help="Why you look the member up (a purpose of the "
                                               "policy your role acts for).")
                        ] = "member_management",
+    task: Annotated[str | None, typer.Option(
+        help="Processor staff: the task you look the member up for; it must cover the "
+             "identifier.")] = None,
 ) -> None:
     """Print the id of the active member holding an email, phone or SNS id (exit 3 if none).
 
     Acts as the signed-in staff account (YAKSOK_STAFF_TOKEN); the lookup goes through the blind
-    index and is logged as a read for the purpose given.
+    index and is logged as a read for the purpose given (and the task, for processor staff).
 
     \b
     Examples:  yaksok member lookup --email kim@example.com
                yaksok member lookup --phone 010-1234-5678 --purpose legal_compliance
+               yaksok member lookup --email kim@example.com --task counselling \\
+                   --purpose contract_performance
     """
     from yaksok.members.lookups import EMAIL, PHONE, SNS_ID, lookup_member
 
@@ -106,11 +111,44 @@ def member_lookup(
                                      field="--email", fix="e.g. --email kim@example.com")
     category, value = given[0]
     yk = open_store()
-    found = lookup_member(yk, category, value, actor=staff_session(yk), purpose=purpose)
+    found = lookup_member(yk, category, value, actor=staff_session(yk), purpose=purpose,
+                          task=task)
     if found is None:
         raise errors.NotFound("no member holds it", field=category,
                               fix="check the spelling; erased members are gone")
     out(found)
+
+
+@member_app.command("view")
+def member_view(
+    member_id: Annotated[str, typer.Argument(help="The member id (m_...).")],
+    purpose: Annotated[str | None, typer.Option(
+        help="Why you look at the member (a purpose your role acts for).")] = None,
+    task: Annotated[str | None, typer.Option(
+        help="Processor staff: your task (its purposes, unless --purpose names one).")] = None,
+) -> None:
+    """Print, as JSON, what you may see of a member for a purpose: status, jurisdiction and
+    every category the policy lets your role read for it, with the values. Acts as the
+    signed-in staff account; every read is decided and logged under its purpose.
+
+    \b
+    Examples:  yaksok member view m_3f9c0a1b2c3d4e5f60718293 --purpose member_management
+               yaksok member view m_3f9c0a1b2c3d4e5f60718293 --task counselling
+    """
+    import json
+
+    from yaksok.members.lookups import view_member
+
+    yk = open_store()
+    view = view_member(yk, member_id, actor=staff_session(yk), purpose=purpose, task=task)
+    out(json.dumps({
+        "member_id": view.member_id, "status": view.status, "jurisdiction": view.jurisdiction,
+        "purpose": view.purpose, "task": view.task,
+        "sections": [{"purpose": key, "values": {
+            cat: [{"id": v.id, "value": v.value, "channel": v.channel,
+                   "collected_at": v.collected_at.isoformat()} for v in values]
+            for cat, values in found.items()}} for key, found in view.sections]},
+        ensure_ascii=False, indent=2))
 
 
 @member_app.command("consent-proof")

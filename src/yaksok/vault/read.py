@@ -295,23 +295,25 @@ _LOOKUP = ("SELECT DISTINCT v.member_id FROM vault_values v JOIN members m ON m.
 
 def lookup_all(v: Vault, category: str, value: str, *, actor: Actor,
                purpose: str = "member_management", ip: str | None = None,
-               request_id: str | None = None) -> list[str]:
+               request_id: str | None = None, task: str | None = None) -> list[str]:
     """The ids of the (not erased) members holding ``value`` in ``category``, via blind index.
 
     A lookup reveals membership, so it is an access: the actor must be allowed ``purpose``,
     which must list the category, and it is logged as a ``read`` (one entry per member found,
-    or one with no subject when none is).
+    or one with no subject when none is). Processor staff name their ``task``, which must
+    cover the category (P10.1).
     """
     rules = v.rules()
     log = dict(actor=actor, operation="read", ip=ip, request_id=request_id,
                categories=(category,) if shown_key(category) == category else (),
-               purpose=shown_key(purpose)[:64], policy_version=rules.version)
+               purpose=shown_key(purpose)[:64], policy_version=rules.version,
+               task=shown_key(task)[:64] if task is not None else None)
     try:
         if category not in rules.lookup:
             raise ValidationError(
                 f"{shown_key(category)} has no blind index (lookup: exact)", field="category",
                 fix="look up only: " + ", ".join(sorted(rules.lookup)))
-        check_read(rules, (category,), purpose, actor, None, None, access=v.access(),
+        check_read(rules, (category,), purpose, actor, task, None, access=v.access(),
                    member_id=None, operation="lookup")
         text_bytes(value)
     except YaksokError as exc:

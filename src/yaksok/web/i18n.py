@@ -390,6 +390,21 @@ _KO_ERRORS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("validation", "code"): ("코드는 숫자 6자리입니다.", "이메일로 받은 6자리 숫자를 입력해 주세요."),
     ("authentication-failed", "code"): ("코드가 맞지 않습니다.",
                                         "이메일의 코드를 다시 확인하거나 새 코드를 받아 주세요."),
+    # the staff console's lookups and views (purposes and processor tasks, P7.5, P10.1)
+    ("purpose-required", "purpose"): ("목적을 고르지 않았습니다.",
+                                      "목록에서 이 처리의 목적을 하나 고른 뒤 다시 보내 주세요."),
+    ("actor-not-allowed", "purpose"): ("이 역할로는 그 목적의 처리를 할 수 없습니다.",
+                                       "역할이 허용하는 목적을 고르세요."),
+    ("processor-task-required", "task"): ("업무를 고르지 않았거나 내 업무가 아닙니다.",
+                                          "위탁받은 업무 중 하나를 고르세요."),
+    ("outside-processor-task", "task"): ("고른 업무의 범위 밖입니다.",
+                                         "그 정보를 다루는 업무를 고르거나, 개인정보 "
+                                         "보호책임자에게 요청하세요."),
+    ("not-processor-staff", None): ("수탁사 직원의 화면입니다.", "역할이 허용하는 화면을 쓰세요."),
+    ("validation", "seq"): ("일련번호는 숫자입니다.", "보고서나 기록 목록의 일련번호를 입력하세요."),
+    ("validation", "month"): ("달을 확인해 주세요.", "YYYY-MM 형식으로 입력하세요. 예: 2026-11"),
+    ("not-found", "seq"): ("그 기록이 없거나 아직 서명 전입니다.",
+                           "일련번호를 확인하거나, 서명(체크포인트) 뒤에 다시 보세요."),
 }
 
 # Texts of one page's errors, before the common ones: (page, error code, field).
@@ -409,6 +424,12 @@ _KO_PAGE_ERRORS: dict[tuple[str, str, str | None], tuple[str, str]] = {
         "본인 확인에 비밀번호가 필요합니다.", "비밀번호를 입력하거나, 이메일 코드로 확인하고 요청하세요."),
     ("rights", "conflict", "code"): (
         "이 코드는 더 쓸 수 없습니다(만료되었거나 새 코드로 바뀜).", "'코드 받기'로 새 코드를 받아 주세요."),
+    ("console/members_lookup", "not-found", "value"): (
+        "그 이메일이나 휴대전화번호를 가진 이용 중인 회원이 없습니다.",
+        "철자를 확인하세요. 삭제된 회원은 찾을 수 없습니다."),
+    ("console/tasks_lookup", "not-found", "value"): (
+        "그 이메일이나 휴대전화번호를 가진 이용 중인 회원이 없습니다.",
+        "철자를 확인하세요. 삭제된 회원은 찾을 수 없습니다."),
     ("forgot", "validation", "email"): (
         "이메일 주소 형식이 아닙니다.", "가입할 때 쓴 이메일 주소를 name@example.com처럼 입력해 주세요."),
 }

@@ -837,6 +837,12 @@ ROWS: list[Row] = [
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
     staff_only("GET", "/retention/status", "retention_status",
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
+    staff_only("GET", "/retention/held-by-month", "retention_status",
+               officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
+    staff_only("GET", "/retention/passes", "retention_status",
+               officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
+    staff_only("GET", "/retention/destructions", "retention_status",
+               officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
     # "The policy's versions, their changes and the access matrix as staff read them ...: staff
     # whose role has policy.publish or policy.check (the officer, the engineer). Publishing a
     # policy version from a staff session (POST /staff/policy/publish ...): staff whose role has

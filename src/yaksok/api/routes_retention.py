@@ -1,6 +1,8 @@
 """``GET /retention/status``: held records by kind and month of expiry, the next expiry and the
-last destruction records (counts and windows, never values). For staff with ``audit.read``
-(the privacy officer's role has it).
+last destruction records (counts and windows, never values); ``/retention/held-by-month`` (the
+same counts as a kind × month table), ``/retention/passes`` (the worker's passes) and
+``/retention/destructions`` (destruction records summed). For staff with ``audit.read`` (the
+privacy officer's role has it).
 
 ``POST /members/{id}/records`` keeps a held record (``yaksok.retention.write_record``) and
 ``GET /members/{id}/records`` lists a member's held records (kinds and dates, never values);
@@ -39,6 +41,54 @@ def retention_status_route(request: Request,
 
     return JSONResponse(retention_status(get_yaksok(request), last=last),
                         headers={"Cache-Control": "no-store"})
+
+
+@router.get("/retention/held-by-month", responses=problem_responses(401, 403, 422))
+def held_by_month_route(request: Request,
+                        months: int = Query(12, ge=1, le=120,
+                                            description="How many months from this one."),
+                        actor: Actor = Depends(authorized("retention_status"))
+                        ) -> JSONResponse:
+    """Held records by record kind and month of expiry (UTC), from this month on for `months`
+    months, with what is past its month and not yet destroyed (`overdue`) and what expires
+    later; counts only (`yaksok.retention.held_by_expiry_month`)."""
+    from yaksok.retention import held_by_expiry_month
+
+    table = held_by_expiry_month(get_yaksok(request), months=months)
+    return JSONResponse(table.to_dict(), headers=_NO_STORE)
+
+
+@router.get("/retention/passes", responses=problem_responses(401, 403, 422))
+def worker_passes_route(request: Request,
+                        last: int = Query(20, ge=1, le=500,
+                                          description="How many passes to list."),
+                        actor: Actor = Depends(authorized("retention_status"))
+                        ) -> JSONResponse:
+    """The worker's last passes (when, done, stopped or failed, what each expiry kind
+    destroyed, a failure's kind of error) and each expiry kind's last run
+    (`yaksok.retention.worker_passes_of`, `kinds_last_run`)."""
+    from yaksok.retention import kinds_last_run, worker_passes_of
+
+    yk = get_yaksok(request)
+    return JSONResponse({"passes": [p.to_dict() for p in worker_passes_of(yk, last=last)],
+                         "kinds": [k.to_dict() for k in kinds_last_run(yk)]},
+                        headers=_NO_STORE)
+
+
+@router.get("/retention/destructions", responses=problem_responses(401, 403, 422))
+def destruction_totals_route(request: Request,
+                             days: int = Query(90, ge=1, le=730,
+                                               description="The window, in days up to now."),
+                             actor: Actor = Depends(authorized("retention_status"))
+                             ) -> JSONResponse:
+    """The destruction records of the last `days` days summed by kind, record kind, method and
+    rule: what was destroyed, how and under which rule, in counts
+    (`yaksok.retention.destruction_totals`)."""
+    from yaksok.retention import destruction_totals
+
+    totals = destruction_totals(get_yaksok(request), days=days)
+    return JSONResponse({"days": days, "totals": [t.to_dict() for t in totals]},
+                        headers=_NO_STORE)
 
 
 # -- held records: what a statute makes us keep after closure -------------------------------------

@@ -1,5 +1,5 @@
-"""`yaksok worker` (destroy whatever is past its expiry), `yaksok retention status`, and the
-held records of one member: `yaksok retention write-record` and `yaksok retention records`
+"""`yaksok worker` (destroy whatever is past its expiry), `yaksok retention status`, `by-month`,
+`passes` and `destructions` (the overview as tables), and the held records of one member: `yaksok retention write-record` and `yaksok retention records`
 (as the signed-in staff account; the core decides, docs/access.md)."""
 
 from __future__ import annotations
@@ -54,6 +54,96 @@ def retention_status_cmd(
             f"{r['method']}  ({r['rule']})")
     if not status["last_destructions"]:
         out("  none")
+
+
+@retention_app.command("by-month")
+def by_month_cmd(
+    months: Annotated[int, typer.Option(help="How many months from this one (1-120).")] = 12,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Held records by kind and month of expiry (UTC), with those past their month and not yet
+    destroyed (overdue) and those expiring later; counts only.
+
+    Example:  yaksok retention by-month --months 6
+    """
+    from yaksok.retention import held_by_expiry_month
+
+    yk = open_store()
+    try:
+        table = held_by_expiry_month(yk, months=months)
+    finally:
+        yk.close()
+    if as_json:
+        out(json.dumps(table.to_dict(), ensure_ascii=False, indent=2))
+        return
+    out(f"{'record kind':<32} {'overdue':>7} " + " ".join(f"{m:>7}" for m in table.months)
+        + f" {'later':>7}")
+    for k in table.kinds:
+        out(f"{k:<32} {table.overdue[k]:>7} " + " ".join(f"{n:>7}" for n in table.counts[k])
+            + f" {table.later[k]:>7}")
+
+
+@retention_app.command("passes")
+def passes_cmd(
+    last: Annotated[int, typer.Option(help="How many passes to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The worker's last passes (done, stopped or failed; what each kind destroyed) and when
+    each expiry kind last ran.
+
+    Example:  yaksok retention passes --last 5
+    """
+    from yaksok.retention import kinds_last_run, worker_passes_of
+
+    yk = open_store()
+    try:
+        passes, kinds = worker_passes_of(yk, last=last), kinds_last_run(yk)
+    finally:
+        yk.close()
+    if as_json:
+        out(json.dumps({"passes": [p.to_dict() for p in passes],
+                        "kinds": [k.to_dict() for k in kinds]}, ensure_ascii=False, indent=2))
+        return
+    out("expiry kinds (last ran, destroyed then, last failure):")
+    for k in kinds:
+        ran = k.last_ran_at.isoformat(timespec="seconds") if k.last_ran_at else "never"
+        failed = (f"  failed {k.last_failed_at.isoformat(timespec='seconds')}: {k.last_error}"
+                  if k.last_failed_at else "")
+        out(f"  {k.kind:<24} {ran:<26} {k.destroyed_last:>8}{failed}")
+    out("passes:")
+    for p in passes:
+        what = f"failed in {p.failed_kind}: {p.error}" if p.status == "failed" else p.status
+        out(f"  {p.started_at.isoformat(timespec='seconds')}  destroyed {p.destroyed:>8}  "
+            f"purged {p.purged:>6}  {what}")
+    if not passes:
+        out("  none recorded")
+
+
+@retention_app.command("destructions")
+def destructions_cmd(
+    days: Annotated[int, typer.Option(help="The window, in days up to now (1-730).")] = 90,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The destruction records of the last days summed by kind, record kind, method and rule.
+
+    Example:  yaksok retention destructions --days 30
+    """
+    from yaksok.retention import destruction_totals
+
+    yk = open_store()
+    try:
+        totals = destruction_totals(yk, days=days)
+    finally:
+        yk.close()
+    if as_json:
+        out(json.dumps({"days": days, "totals": [t.to_dict() for t in totals]},
+                       ensure_ascii=False, indent=2))
+        return
+    for t in totals:
+        out(f"{t.kind:<20} {t.record_kind or '-':<28} {t.count:>8}  {t.method}  ({t.rule})  "
+            f"last {t.last_at.isoformat(timespec='seconds')}")
+    if not totals:
+        out(f"nothing destroyed in the last {days} days")
 
 
 def _values(pairs: list[str], from_stdin: bool) -> dict[str, str]:

@@ -11,6 +11,9 @@ receipt); this workflow is what the rest of yaksok calls:
   (``yaksok.vault.closure``)
 - ``expiry``   ``run_expiry`` over the kinds the wiring registers; destruction records (P12.7)
 - ``schedule`` the worker's passes on a schedule
+- ``passes``   the record of the worker's passes: when each kind last ran, what it destroyed,
+  why a pass failed
+- ``overview`` held records by kind and month of expiry; destruction records summed
 
 docs/retention.md describes the model.
 """
@@ -28,6 +31,13 @@ from yaksok.retention.expiry import (
     retention_status,
     run_expiry,
 )
+from yaksok.retention.overview import (
+    DestructionTotal,
+    HeldByMonth,
+    destruction_totals,
+    held_by_expiry_month,
+)
+from yaksok.retention.passes import KindRun, PassRecord, kinds_last_run, worker_passes_of
 from yaksok.services import Services
 from yaksok.vault import (
     HOLD_MEMBER,
@@ -42,21 +52,29 @@ from yaksok.vault import (
 __all__ = [
     "ClosureReceipt",
     "DestructionRecord",
+    "DestructionTotal",
     "EXPIRY_RULES",
     "ExpiryRegistry",
     "ExpiryRule",
     "Found",
     "HOLD_MEMBER",
     "HeldEntry",
+    "HeldByMonth",
     "HeldRecord",
+    "KindRun",
+    "PassRecord",
     "add_period",
     "close_account",
     "count_due",
+    "destruction_totals",
+    "held_by_expiry_month",
+    "kinds_last_run",
     "records_of",
     "hold_scope",
     "read_held",
     "retention_status",
     "run_expiry",
+    "worker_passes_of",
     "write_record",
 ]
 

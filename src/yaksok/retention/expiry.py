@@ -106,18 +106,22 @@ def count_due(yk: ExpiryServices, now: dt.datetime | None = None) -> dict[str, i
 def run_expiry(yk: ExpiryServices, *, now: dt.datetime | None = None, batch: int = 1000,
                kinds: list[str] | None = None,
                progress: Callable[[str, int], None] | None = None,
-               stop: Callable[[], bool] | None = None) -> list[DestructionRecord]:
+               stop: Callable[[], bool] | None = None, run_id: str | None = None,
+               ran: dict[str, int] | None = None) -> list[DestructionRecord]:
     """Destroy everything past its expiry; one transaction per batch; returns the records.
 
     ``stop`` is asked before every batch: when it says so, the run ends there (a server shutting
-    down); what is left is found by the next run.
+    down); what is left is found by the next run. ``run_id`` names the run in its destruction
+    records (default: a new one); ``ran``, if given, is filled with {kind: items destroyed} for
+    every kind as it starts, so a caller whose run failed knows which kind was running.
     """
     now = (now or utcnow()).astimezone(dt.UTC)
-    run_id = new_id("run_")
+    run_id = run_id or new_id("run_")
     out: list[DestructionRecord] = []
     token = RUN_STATE.set({})
     try:
-        _run_kinds(yk, now, batch, kinds, progress, stop, run_id, out)
+        _run_kinds(yk, now, batch, kinds, progress, stop, run_id, out,
+                   {} if ran is None else ran)
     finally:
         RUN_STATE.reset(token)
     if out:
@@ -139,7 +143,8 @@ SQLITE_BATCHES_PER_TRANSACTION = 100
 POSTGRES_GROUPED_KINDS = frozenset({"held_records"})
 
 
-def _run_kinds(yk: ExpiryServices, now, batch, kinds, progress, stop, run_id, out) -> None:
+def _run_kinds(yk: ExpiryServices, now, batch, kinds, progress, stop, run_id, out,
+               ran: dict[str, int]) -> None:
     engine = yk.engine
     sqlite = engine.dialect.name == "sqlite"
     for rule in yk.expiry.kinds():
@@ -147,6 +152,7 @@ def _run_kinds(yk: ExpiryServices, now, batch, kinds, progress, stop, run_id, ou
             continue
         more = True
         while more and not (stop is not None and stop()):
+            ran.setdefault(rule.kind, 0)  # the kind ran: at least one batch was tried
             done: list[dict[str, int]] = []
             grouped = sqlite or rule.kind in POSTGRES_GROUPED_KINDS
             with write(engine) as conn:
@@ -154,6 +160,7 @@ def _run_kinds(yk: ExpiryServices, now, batch, kinds, progress, stop, run_id, ou
                 for _ in range(SQLITE_BATCHES_PER_TRANSACTION if grouped else 1):
                     counts = _one_batch(yk, conn, rule, now, batch, run_id, sqlite, out)
                     n = sum(counts.values())
+                    ran[rule.kind] += n
                     if n:
                         done.append(counts)
                     more = n >= batch

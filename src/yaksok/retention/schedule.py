@@ -3,7 +3,8 @@
 The schedule itself (``every 5m``, ``daily 03:00 Asia/Seoul``) is parsed and stepped by
 ``yaksok.schedule``. ``run_pass`` is one pass: ``run_expiry`` then ``purge_erased``. ``start_worker`` runs passes on
 the schedule in a daemon thread (``yaksok serve`` on SQLite, see ``runs_in_serve``); a failed
-pass is logged without its details (they may carry values) and retried at the next run.
+pass is logged without its details (they may carry values) and retried at the next run. Every
+pass, a failed one too, is recorded in ``worker_passes`` (``passes``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from yaksok.errors import ConfigError, YaksokError
+from yaksok.crypto.envelope import new_id
+from yaksok.errors import ConfigError
 from yaksok.retention.expiry import DestructionRecord, ExpiryServices
+from yaksok.retention.passes import PURGE_STAGE, describe_error, record_pass
 from yaksok.schedule import Schedule, first_run, next_run, parse_schedule
 from yaksok.services import Services
 from yaksok.store.tables import utcnow
@@ -32,6 +35,8 @@ class WorkerPass:
     purged: int
     started_at: dt.datetime
     stopped: bool = False
+    #: The run's id (its destruction records carry it; ``worker_passes`` records the pass).
+    run_id: str = ""
 
     @property
     def destroyed(self) -> int:
@@ -41,15 +46,39 @@ class WorkerPass:
 def run_pass(yk: ExpiryServices, *, batch: int | None = None, now: dt.datetime | None = None,
              progress: Callable[[str, int], None] | None = None,
              stop: Callable[[], bool] | None = None) -> WorkerPass:
-    """One pass of the worker: everything past its expiry, then erased members' rows."""
+    """One pass of the worker: everything past its expiry, then erased members' rows; the pass
+    is recorded (``passes``), a failed one too, with the kind it was running."""
     from yaksok.retention.expiry import run_expiry
 
     batch = batch or yk.settings.worker_batch
     started = utcnow()
-    records = run_expiry(yk, now=now, batch=batch, progress=progress, stop=stop)
-    if stop is not None and stop():
-        return WorkerPass(tuple(records), 0, started, stopped=True)
-    return WorkerPass(tuple(records), yk.vault.purge_erased(batch=batch), started)
+    run_id = new_id("run_")
+    ran: dict[str, int] = {}
+    stage = None
+    try:
+        records = run_expiry(yk, now=now, batch=batch, progress=progress, stop=stop,
+                             run_id=run_id, ran=ran)
+        if stop is not None and stop():
+            done = WorkerPass(tuple(records), 0, started, stopped=True, run_id=run_id)
+        else:
+            stage = PURGE_STAGE
+            done = WorkerPass(tuple(records), yk.vault.purge_erased(batch=batch), started,
+                              run_id=run_id)
+    except Exception as exc:
+        _record_failure(yk, run_id, started, ran, stage or (list(ran)[-1] if ran else None), exc)
+        raise
+    record_pass(yk, run_id=run_id, started_at=started, kinds=ran, purged=done.purged,
+                status="stopped" if done.stopped else "done")
+    return done
+
+
+def _record_failure(yk, run_id, started, ran, failed_kind, exc) -> None:
+    try:
+        record_pass(yk, run_id=run_id, started_at=started, kinds=ran, status="failed",
+                    failed_kind=failed_kind, error=describe_error(exc))
+    except Exception as again:  # noqa: BLE001 - the pass's own error is the one to raise
+        log.error("retention worker could not record its failed pass (%s)",
+                  describe_error(again))
 
 
 def runs_in_serve(yk: Services) -> bool:
@@ -63,12 +92,6 @@ def runs_in_serve(yk: Services) -> bool:
     if mode == "auto":
         return yk.engine.dialect.name == "sqlite"
     return mode == "on"
-
-
-def _describe(exc: BaseException) -> str:
-    # A domain error's message never carries a value (errors.py); a driver's may quote SQL
-    # parameters, so of anything else only the type is logged.
-    return str(exc) if isinstance(exc, YaksokError) else type(exc).__name__
 
 
 def start_worker(yk: ExpiryServices, schedule: str | Schedule | None = None, *,
@@ -87,7 +110,7 @@ def start_worker(yk: ExpiryServices, schedule: str | Schedule | None = None, *,
                 done = run_pass(yk, batch=batch, stop=stop.is_set)
             except Exception as exc:  # noqa: BLE001 - a failed pass must not end the server
                 due = next_run(sched, utcnow())
-                log.error("retention worker pass failed (%s); retried at %s", _describe(exc),
+                log.error("retention worker pass failed (%s); retried at %s", describe_error(exc),
                           due.isoformat())
                 continue
             if done.destroyed or done.purged:

@@ -568,7 +568,28 @@ closure_receipts = sa.Table(
     sa.Column("receipt", sa.Text, nullable=False),
 )
 
-__all__ += ["held_records", "destruction_records", "closure_receipts"]  # noqa: PLE0605
+# One row per pass of the worker (yaksok.retention.passes, migration 0029): when it ran, what
+# each expiry kind destroyed, and why a failed pass failed (an error's kind, never a value).
+# Counts only; passes older than ``passes.KEEP_DAYS`` are pruned by the next pass.
+worker_passes = sa.Table(
+    "worker_passes",
+    metadata,
+    sa.Column("id", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(32), nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("finished_at", UTCDateTime, nullable=False),
+    # 'done' | 'stopped' (the server shutting down) | 'failed'
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("destroyed", sa.Integer, nullable=False),
+    sa.Column("purged", sa.Integer, nullable=False),
+    # JSON {expiry kind: items destroyed} of every kind the pass ran
+    sa.Column("kinds", sa.Text, nullable=False),
+    sa.Column("failed_kind", sa.String(64), nullable=True),
+    sa.Column("error", sa.String(200), nullable=True),
+)
+
+__all__ += ["held_records", "destruction_records", "closure_receipts",  # noqa: PLE0605
+            "worker_passes"]
 
 # -- rights requests (migration 0008) -------------------------------------------------------
 # A data-subject request and its lifecycle (yaksok.rights). ``details`` and ``result`` are JSON of

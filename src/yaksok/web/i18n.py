@@ -432,6 +432,23 @@ _KO_PAGE_ERRORS: dict[tuple[str, str, str | None], tuple[str, str]] = {
         "철자를 확인하세요. 삭제된 회원은 찾을 수 없습니다."),
     ("forgot", "validation", "email"): (
         "이메일 주소 형식이 아닙니다.", "가입할 때 쓴 이메일 주소를 name@example.com처럼 입력해 주세요."),
+    # the console's staff page (yaksok.web.console.staff)
+    ("console/staff_accounts", "validation", "username"): (
+        "사용자 이름 형식이 맞지 않습니다.",
+        "영문 소문자로 시작하는 2~64자(소문자, 숫자, . _ -)로 써 주세요. 예: kim.minji"),
+    ("console/staff_accounts", "validation", "role"): (
+        "처리방침에 없는 역할입니다.", "목록에서 역할을 골라 주세요."),
+    ("console/staff_accounts", "conflict", "username"): (
+        "이미 있는 사용자 이름입니다.", "다른 사용자 이름을 골라 주세요."),
+    ("console/staff_reset", "validation", "confirmed"): (
+        "요청한 사람을 확인했다는 표시가 필요합니다.",
+        "요청한 사람이 이 계정의 주인인지 확인한 뒤 상자를 선택해 주세요."),
+    ("console/staff_reset", "validation", "totp"): (
+        "초기화할 것을 고르지 않았습니다.", "인증 앱, 비밀번호 또는 둘 다를 골라 주세요."),
+    ("console/staff_reset", "conflict", "username"): (
+        "이 계정은 초기화할 수 없습니다: 자기 계정이거나 비활성화된 계정입니다.",
+        "자기 계정은 다른 보호책임자에게 부탁하고, 내 비밀번호는 '비밀번호 변경'에서 바꿉니다. "
+        "비활성화된 계정 대신 새 계정을 만드세요."),
 }
 
 

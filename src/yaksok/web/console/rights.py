@@ -117,7 +117,7 @@ def _request_page(c: Console, actor, request_id: str, *, show_note: bool = False
                     if (e.reason or "").startswith("agent:")]
     extended = [reason_text(e.reason, lang, c.text) for e in events if e.to_status == "extended"]
     preview = None
-    if rq.right == "erasure" and "carry_out" in actions:
+    if rq.right == "erasure" and "carry_out" in actions and rq.member_id is not None:
         preview = _preview(c, erasure_preview(yk, rq.id, actor=actor, ip=c.ip))
     note = read_note(yk, rq.id, actor=actor, ip=c.ip) if show_note else None
     result = rq.result or {}

@@ -64,7 +64,8 @@ def _received_at(c: Console, form: dict) -> dt.datetime | None:
     except ValueError:
         raise ValidationError("the time of receipt is not a date and time",
                               field="received_at", fix="e.g. 2026-03-02 14:30") from None
-    return local.replace(tzinfo=ZoneInfo(zone))
+    # A time typed with its own offset keeps it; a local one takes the zone chosen.
+    return local if local.tzinfo is not None else local.replace(tzinfo=ZoneInfo(zone))
 
 
 def _details(c: Console, right: str) -> dict | None:

@@ -219,6 +219,14 @@ def check_ground(code: str, right: str, jurisdiction: str) -> dict:
 POSTPONEMENT_REASON = "justified_postponement"
 
 
+def extension_reasons(kind: str = "extension") -> tuple[str, ...]:
+    """The reasons ``check_extension_reason`` accepts for ``kind``: a postponement (PIPA 35(3))
+    only the justified one; an extension every other (and the justified one too)."""
+    if kind == "postponement":
+        return (POSTPONEMENT_REASON,)
+    return tuple(EXTENSION_REASONS)
+
+
 def check_extension_reason(code: str, kind: str = "extension") -> dict:
     """The reason, if it fits: a postponement (PIPA 35(3)) needs a justified reason to put the
     request off; an extension (GDPR 12(3), CCPA) the complexity or number of requests."""

@@ -96,7 +96,12 @@ def _request_page(c: Console, actor, request_id: str, *, show_note: bool = False
     their REST routes)."""
     from yaksok.rights.agents import documents
     from yaksok.rights.deadlines import due_dates
-    from yaksok.rights.grounds import EXTENSION_REASONS, STAFF_METHODS, grounds_for
+    from yaksok.rights.grounds import (
+        EXTENSION_REASONS,
+        STAFF_METHODS,
+        extension_reasons,
+        grounds_for,
+    )
     from yaksok.rights.handle import erasure_preview
     from yaksok.rights.inputs import read_note
     from yaksok.rights.lifecycle import STAFF_CHANNELS
@@ -136,7 +141,8 @@ def _request_page(c: Console, actor, request_id: str, *, show_note: bool = False
         "extended": extended, "steps": steps, "agent_events": agent_events,
         "documents": documents(yk, rq.id) if rq.requester != "self" else [],
         "actions": actions, "methods": STAFF_METHODS,
-        "reasons": [(k, r[lang]) for k, r in EXTENSION_REASONS.items()],
+        "reasons": [(k, EXTENSION_REASONS[k][lang])
+                    for k in extension_reasons(rule.extension_kind)],
         "grounds": [(g, ground_text(g, lang)) for g in grounds_for(rq.right, rq.jurisdiction)],
         "refusal": ground_text(rq.refusal_reason, lang) if rq.refusal_reason else None,
         "preview": preview, "result": result, "export_id": result.get("export_id")

@@ -33,7 +33,6 @@ from yaksok import throttle as limits
 from yaksok.accounts.passwords import hash_password, verify_password
 from yaksok.accounts.rights_log import record_change
 from yaksok.accounts.sessions import (
-    burn_dummy_verification,
     check_live_session,
     new_session_token,
     record_failed_login,
@@ -45,13 +44,11 @@ from yaksok.accounts.staff import (
     LOGIN_REFUSED,
     LOGIN_REFUSED_FIX,
     TOKEN_PREFIX,
-    code_step,
+    first_factor,
     new_temporary_password,
-    pending_totp_aad,
     renewed_password,
-    totp_aad,
-    totp_uri,
 )
+from yaksok.accounts.totp import code_step, pending_totp_aad, totp_aad, totp_uri
 from yaksok.actors import Actor, staff_actor
 from yaksok.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
 from yaksok.policy.model import Policy
@@ -120,17 +117,7 @@ def start_enrolment(engine: Engine, keyring, policy: Policy, username: str, pass
 
     now = _now(now)
     accounts, _ = _tables()
-    name = (username or "").strip().lower()
-    subject = "staff:" + name
-    failed_before = limits.before_login(throttle, subject, ip)
-    with engine.connect() as conn:
-        row = conn.execute(select(accounts).where(accounts.c.username == name)).first()
-    if (row is None or row.disabled_at is not None
-            or (row.restricted_at is not None and failed_before)):
-        burn_dummy_verification(password)
-        limits.login_failed(throttle, subject, ip)
-        raise AuthenticationFailed(LOGIN_REFUSED, fix=LOGIN_REFUSED_FIX)
-    ok, new_hash = verify_password(row.password_hash, password or "")
+    subject, row, ok, new_hash = first_factor(engine, throttle, username, password, ip)
     if not ok or row.totp_secret_enc is not None:
         limits.login_failed(throttle, subject, ip)
         if not ok:  # a guess through this door counts like one through the login

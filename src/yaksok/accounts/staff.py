@@ -24,7 +24,6 @@ the same message, and an unknown user costs one argon2 verification like a known
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -46,8 +45,15 @@ from yaksok.accounts.sessions import (
     success_values,
     token_digest,
 )
+from yaksok.accounts.totp import (  # SEALED_COLUMNS and the totp_* helpers: in __all__ too
+    SEALED_COLUMNS,
+    code_step,
+    read_totp_secret,
+    totp_aad,
+    totp_code,
+    totp_uri,
+)
 from yaksok.actors import Actor, staff_actor
-from yaksok.crypto.secretbox import SealedColumn
 from yaksok.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
 from yaksok.policy.model import Policy
 from yaksok.settings import Settings
@@ -74,15 +80,12 @@ __all__ = [
 TOKEN_PREFIX = "ys_"  # noqa: S105 - a prefix, not a secret
 DEFAULT_SESSION_SECONDS = Settings.staff_session_seconds
 _USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
-_TOTP_RE = re.compile(r"^\d{6}$")
 #: What every refused staff sign-in says, with one fix for all, so it tells nobody which case
 #: applied (unknown name, wrong password or code, not enrolled yet, temporary password).
 LOGIN_REFUSED = "username, password or code is not right"
 LOGIN_REFUSED_FIX = ("check the username, password and code; at a first sign-in or after a "
                      "reset, sign in on the console (/console/login) with your password: it "
                      "enrols the authenticator or asks for a new password")
-_TOTP_AAD_PREFIX = b"staff_accounts.totp:"
-_PENDING_AAD_PREFIX = b"staff_accounts.totp_pending:"
 #: A session's ``last_seen_at`` is written at most this often: not on every request.
 SEEN_EVERY = dt.timedelta(seconds=60)
 
@@ -133,17 +136,6 @@ def _info(row) -> StaffInfo:
     return StaffInfo(row.id, row.username, row.role, row.created_at, row.disabled_at,
                      row.restricted_at, row.totp_secret_enc is not None,
                      bool(row.must_change_password))
-
-
-def totp_aad(staff_id: str) -> bytes:
-    # Binds the sealed secret to its row: copied onto another account it fails to open.
-    return _TOTP_AAD_PREFIX + staff_id.encode("ascii")
-
-
-def pending_totp_aad(staff_id: str) -> bytes:
-    """The AAD of a secret being enrolled: its own, so a pending secret cannot be passed off as
-    an enrolled one by copying it from column to column."""
-    return _PENDING_AAD_PREFIX + staff_id.encode("ascii")
 
 
 def new_temporary_password() -> str:
@@ -223,72 +215,28 @@ def add_staff(engine: Engine, keyring, policy: Policy, username: str, role: str,
     return NewStaff(info, totp_secret, password if temporary_password else None)
 
 
-def totp_uri(secret: str, username: str, issuer: str = "yaksok") -> str:
-    """The ``otpauth://`` URI an authenticator app scans (as a QR code) to enrol ``secret``."""
-    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=issuer)
+def first_factor(engine: Engine, throttle: limits.Throttle, username: str, password: str,
+                 ip: str | None):
+    """The first steps of every staff sign-in (``login_staff``, ``start_enrolment``): the
+    abuse limits, the account, and whether the password is right.
 
-
-def read_totp_secret(path) -> str:
-    """The TOTP secret kept in the file at ``path`` (the base32 secret ``yaksok staff add
-    --totp-secret-file`` wrote, or an ``otpauth://`` URI), for a server without a phone.
-
-    The file must be private (mode 0600, like the keyring): anyone who reads it holds the
-    account's second factor. The secret is never part of an error message."""
-    import os
-    from pathlib import Path
-    from urllib.parse import parse_qs, urlsplit
-
-    from yaksok.crypto.secretfiles import check_private
-
-    path = Path(path)
-    try:
-        st = os.stat(path)
-        text = path.read_text("ascii").strip()
-    except FileNotFoundError:
-        raise NotFound(f"no TOTP secret file at {path}", field="--secret-file",
-                       fix="give the file `yaksok staff add --totp-secret-file` wrote") from None
-    except (OSError, UnicodeDecodeError):
-        raise ValidationError(f"the TOTP secret file {path} cannot be read as text",
-                              field="--secret-file",
-                              fix="give a file holding only the base32 secret") from None
-    check_private(path, st)
-    if text.startswith("otpauth://"):
-        text = (parse_qs(urlsplit(text).query).get("secret") or [""])[0]
-    secret = text.replace(" ", "").upper()
-    if not re.fullmatch(r"[A-Z2-7]{16,128}=*", secret):
-        raise ValidationError(f"the file {path} holds no base32 TOTP secret",
-                              field="--secret-file",
-                              fix="give a file holding only the secret `yaksok staff add` "
-                                  "printed (letters A-Z and digits 2-7), or its otpauth URI")
-    return secret
-
-
-def totp_code(secret: str, now: dt.datetime | None = None) -> str:
-    """The 6-digit code of ``secret`` at ``now`` (RFC 6238: SHA-1, 30-second steps), as an
-    authenticator app shows it."""
-    return pyotp.TOTP(secret).at(_now(now))
-
-
-def code_step(keyring, sealed: str | None, aad: bytes, last_step: int | None, code: str,
-              now: dt.datetime) -> int | None:
-    """The time step the code belongs to for the secret ``sealed`` (under ``aad``), or None
-    when it is wrong, no secret is there, or its step is not after ``last_step``."""
-    from yaksok.crypto.secretbox import open_sealed_b64
-
-    code = (code or "").replace(" ", "")
-    if sealed is None or not _TOTP_RE.match(code):
-        return None
-    secret = open_sealed_b64(keyring, "kek", sealed, aad)
-    totp = pyotp.TOTP(secret.decode("ascii"))
-    current = totp.timecode(now)
-    # The previous and next 30 s step count too: phone clocks drift.
-    for step in (current - 1, current, current + 1):
-        if hmac.compare_digest(totp.generate_otp(step), code):
-            # A code is good once: one seen over someone's shoulder cannot be replayed.
-            if last_step is not None and step <= last_step:
-                return None
-            return step
-    return None
+    Returns ``(throttle subject, account row, password right, upgraded hash or None)``. An
+    unknown or disabled account, or a restricted one at an address that failed on it, is
+    refused here with the generic ``AuthenticationFailed``, after one argon2 verification so
+    that it takes as long as a wrong password."""
+    accounts, _ = _tables()
+    name = (username or "").strip().lower()
+    subject = "staff:" + name
+    failed_before = limits.before_login(throttle, subject, ip)
+    with engine.connect() as conn:
+        row = conn.execute(select(accounts).where(accounts.c.username == name)).first()
+    if (row is None or row.disabled_at is not None
+            or (row.restricted_at is not None and failed_before)):
+        burn_dummy_verification(password)
+        limits.login_failed(throttle, subject, ip)
+        raise AuthenticationFailed(LOGIN_REFUSED, fix=LOGIN_REFUSED_FIX)
+    ok, new_hash = verify_password(row.password_hash, password or "")
+    return subject, row, ok, new_hash
 
 
 def login_staff(engine: Engine, keyring, policy: Policy, username: str, password: str,
@@ -308,18 +256,7 @@ def login_staff(engine: Engine, keyring, policy: Policy, username: str, password
 
     now = _now(now)
     accounts, sessions = _tables()
-    name = (username or "").strip().lower()
-    subject = "staff:" + name
-    failed_before = limits.before_login(throttle, subject, ip)
-    with engine.connect() as conn:
-        row = conn.execute(select(accounts).where(accounts.c.username == name)).first()
-    refused = (row is None or row.disabled_at is not None
-               or (row.restricted_at is not None and failed_before))
-    if refused:
-        burn_dummy_verification(password)
-        limits.login_failed(throttle, subject, ip)
-        raise AuthenticationFailed(LOGIN_REFUSED, fix=LOGIN_REFUSED_FIX)
-    ok, new_hash = verify_password(row.password_hash, password or "")
+    subject, row, ok, new_hash = first_factor(engine, throttle, username, password, ip)
     step = code_step(keyring, row.totp_secret_enc, totp_aad(row.id), row.totp_last_step,
                      totp_code, now)
     temporary_kept = bool(row.must_change_password) and new_password is None
@@ -460,13 +397,3 @@ def lift_restriction(engine: Engine, username: str, *, by: str = "cli:operator")
                           rights=f"role:{row.role}", at=_now(None),
                           reason="restriction after failed logins lifted")
     return _info(_get(engine, username))
-
-
-#: Staff TOTP secrets are sealed under the KEK: a key rotation reseals them (the wiring
-#: registers these columns with ``yaksok.rotation``): the enrolled secret, and the one being
-#: enrolled on the console (``yaksok.accounts.enrolment``).
-SEALED_TOTP = SealedColumn("staff_accounts", "id", "totp_secret_enc", totp_aad,
-                           encoding="base64")
-SEALED_TOTP_PENDING = SealedColumn("staff_accounts", "id", "totp_pending_enc", pending_totp_aad,
-                                   encoding="base64")
-SEALED_COLUMNS = (SEALED_TOTP, SEALED_TOTP_PENDING)

@@ -837,6 +837,9 @@ ROWS: list[Row] = [
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
     staff_only("GET", "/retention/status", "retention_status",
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
+    # "the access log's status (GET /audit/status): staff whose role has audit.read"
+    staff_only("GET", "/audit/status", "audit_report",
+               officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
     staff_only("GET", "/retention/held-by-month", "retention_status",
                officer=ok(200, "audit.read"), auditor=ok(200, "audit.read")),
     staff_only("GET", "/retention/passes", "retention_status",
@@ -892,8 +895,6 @@ ROWS: list[Row] = [
     row("GET", "/audit/verify", "audit_verify", anonymous=UNAUTH,
         auditor=ok(200, "audit.verify"), rest=no("capability-required", "no audit.verify")),
     row("GET", "/audit/key", "audit_verify", anonymous=UNAUTH,
-        auditor=ok(200, "audit.verify"), rest=no("capability-required", "no audit.verify")),
-    row("GET", "/audit/status", "audit_verify", anonymous=UNAUTH,
         auditor=ok(200, "audit.verify"), rest=no("capability-required", "no audit.verify")),
     row("GET", "/audit/entries/{seq}/proof", "audit_verify", req={"path": {"seq": "999999999"}},
         anonymous=UNAUTH,

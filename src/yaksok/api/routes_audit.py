@@ -200,7 +200,7 @@ class StatusOut(BaseModel):
 
 @router.get("/audit/status", response_model=StatusOut, responses=problem_responses(401, 403))
 def audit_status(request: Request,
-                 actor: Actor = Depends(authorized("audit_verify"))) -> StatusOut:
+                 actor: Actor = Depends(authorized("audit_report"))) -> StatusOut:
     """The log at a glance: entries kept, the latest signed checkpoint (size, root, signed
     note) with the witnesses' cosignatures on it, and the latest verification on record (who,
     when, the outcome).  Example: `GET /audit/status`"""

@@ -10,6 +10,7 @@ proof by hand. The pieces:
 - ``checkpoint``  C2SP signed-note checkpoints (hashlib + cryptography only)
 - ``tree``, ``seal``, ``cpfile``  the stored tree, sealing, the external checkpoint file
 - ``verify``, ``retention``        the full check, and expiry by whole epochs
+- ``status``      the log at a glance, verifications recorded in it, one entry's proof
 - ``service``     ``AuditLog``, all of the above bound to one yaksok
 """
 

@@ -1,7 +1,7 @@
-"""Matrix rows of the console's access-log pages (see page_matrix.py). Verifying the log, its
-status and an entry's proof are for audit.verify (the security auditor); the inspection report
-and a member's entries for audit.read (the auditor and the privacy officer); the processor's
-agent is refused everywhere."""
+"""Matrix rows of the console's access-log pages (see page_matrix.py). Verifying the log and an
+entry's proof are for audit.verify (the security auditor); the log's state, the inspection
+report and a member's entries for audit.read (the auditor and the privacy officer); the
+processor's agent is refused everywhere."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _member(world) -> str:
 MAKERS = {"@al_seq": _sealed_seq, "@al_member": _member}
 
 ROWS: dict[tuple[str, str], dict] = {
-    ("GET", "/console/auditlog"): {**VERIFY_PAGE},
+    ("GET", "/console/auditlog"): {**AUDIT_PAGE},
     ("POST", "/console/auditlog/verify"): {**VERIFY_FORM, "auditor": "303 /console/auditlog",
                                            "form": {}},
     ("GET", "/console/auditlog/report"): {**AUDIT_PAGE},

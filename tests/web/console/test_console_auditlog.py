@@ -133,10 +133,11 @@ def test_a_members_entries_name_who_and_are_logged_as_read(desk):
     reading = [e for e in iter_entries(yk.engine, subject_ref=member)
                if e.purpose == "legal_compliance" and e.actor_role == "privacy_officer"]
     assert reading and reading[-1].operation == "read"
+    assert desk["officer"].get("/console/auditlog/member/" + "m" * 65).status_code == 404
 
 
 @pytest.mark.promise("P7.5")
-def test_the_auditor_reaches_only_the_access_log_the_officer_not_its_verification(desk):
+def test_the_auditor_reaches_the_access_log_and_nothing_else_the_officer_not_verifying(desk):
     auditor, officer, agent, member = (desk["auditor"], desk["officer"], desk["agent"],
                                        desk["member"])
     for page in ("/console/auditlog", f"/console/auditlog/report?month={MONTH}",
@@ -145,7 +146,11 @@ def test_the_auditor_reaches_only_the_access_log_the_officer_not_its_verificatio
         assert agent.get(page).status_code == 403, page
     for page in ("/console/members", "/console/rights", "/console/tasks"):
         assert auditor.get(page).status_code == 403, page
-    assert officer.get("/console/auditlog").status_code == 403  # audit.verify is not its
+    state = officer.get("/console/auditlog")  # audit.read: the state, not the verification
+    assert state.status_code == 200 and "/console/auditlog/verify" not in state.text
+    assert officer.get("/console/auditlog/entry/0").status_code == 403  # audit.verify's
+    assert console_post(officer, "/console/auditlog/verify", {},
+                        page="/console/auditlog").status_code == 403
     assert officer.get(f"/console/auditlog/report?month={MONTH}").status_code == 200
     menu = auditor.get("/console/").text
     assert 'href="/console/auditlog"' in menu and 'href="/console/auditlog/report"' in menu

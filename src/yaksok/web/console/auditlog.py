@@ -4,8 +4,8 @@ proof of one entry.
 
 Reading access records is itself an access: the report is logged as the REST route logs it (a
 download with its reason), a member's entries as a read of that member's records, an entry's
-proof as a read of its subject's. Every page asks the core first (``audit_verify``,
-``audit_report``, ``access_history``) and then calls the function the REST route and the CLI
+proof as a read of its subject's. Every page asks the core first (``audit_report`` for the
+state and the report, ``audit_verify`` to verify and prove, ``access_history``) and then calls the function the REST route and the CLI
 command call (``auditlog.status``, ``auditlog.inspect``, ``auditlog.history``).
 """
 
@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from yaksok.auditlog.history import history_event, report_event, staff_history
 from yaksok.auditlog.inspect import FLAG_KINDS, monthly_report, parse_month
 from yaksok.auditlog.status import log_status, prove_entry, verify_recorded
-from yaksok.errors import ValidationError, YaksokError
+from yaksok.errors import NotFound, ValidationError, YaksokError
 from yaksok.web.console.charts import bar_chart
 from yaksok.web.console.frame import Console, ConsoleRoute, NavItem, Page
 from yaksok.web.shown import local
@@ -152,7 +152,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                     "This entry is in the signed log, unchanged."),
     "al_does_not_verify": ("이 기록은 검증되지 않습니다.", "This entry does not verify."),
 }
-NAV = (NavItem("al_nav", "/console/auditlog", "audit_verify"),
+NAV = (NavItem("al_nav", "/console/auditlog", "audit_report"),
        NavItem("al_report_nav", "/console/auditlog/report", "audit_report"))
 _NOTICES = {"verified": "al_notice_verified"}
 
@@ -176,9 +176,10 @@ def _status_page(c: Console) -> Page:
 
 @router.get("/auditlog")
 def status(request: Request) -> Response:
-    """``auditlog.status.log_status`` (``GET /audit/status``)."""
+    """``auditlog.status.log_status`` (``GET /audit/status``): the inspectors' (audit.read);
+    "verify now" is shown to whoever may verify (audit.verify)."""
     c = Console(request)
-    c.authorize("audit_verify")
+    c.authorize("audit_report")
     return c.render(_status_page(c))
 
 
@@ -234,6 +235,8 @@ def member(request: Request, member_id: str) -> Response:
     """``auditlog.history.staff_history`` (``GET /audit/subjects/{id}/entries``), the reading
     logged first as a read of the member's records."""
     c = Console(request)
+    if len(member_id) > 64 or not member_id.isprintable():  # as REST's path: no such member
+        raise NotFound("no such member", field="member_id", fix="check the member id")
     actor = c.authorize("access_history", member_id=member_id, purpose=HISTORY_PURPOSE)
     c.yk.audit.record(history_event(actor, member_id, purpose=HISTORY_PURPOSE,
                                     source_ip=c.ip, request_id=c.request_id,

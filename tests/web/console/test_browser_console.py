@@ -198,3 +198,101 @@ def test_the_officer_enrols_signs_in_and_works_the_queue(server, browser):
 
     assert csp_errors == [] and ctx.foreign == []
     ctx.close()
+
+
+@pytest.mark.promise("P11.1")
+def test_the_officer_publishes_a_policy_change_after_its_preview(server, browser):
+    from tests.support.policy import NEXT, add_ai_training, variant
+
+    base, yk = server["base"], server["yk"]
+    add_staff_account(yk, "park.publisher", "privacy_officer")
+    ctx = _context(browser, base)
+    page = ctx.new_page()
+    page.set_default_timeout(10_000)
+    csp_errors = _watch_csp(page)
+    _sign_in(page, base, yk, "park.publisher")
+    page.goto(f"{base}/console/policy/publish")
+    # Pasted, as an officer would (typing 100 KB key by key is not a journey).
+    page.get_by_label(ko("po_source")).evaluate("(el, text) => { el.value = text; }",
+                                                variant(change=add_ai_training).source)
+    _press(page, ko("po_check"))
+    main = page.inner_text("main")
+    assert "AI 모델 학습" in main  # the diff: the purpose the change adds
+    _press(page, ko("po_confirm"))
+    assert "/console/policy?done=published" in page.url
+    assert yk.published.version == NEXT
+    assert csp_errors == [] and ctx.foreign == []
+    ctx.close()
+
+
+# -- axe-core and screenshots on every console page --------------------------------------------
+
+#: Every console page the journeys reach, as the officer opens them (path, screenshot name or
+#: None); ``{extend}``-style names are the fixture's requests.
+OFFICER_PAGES = [
+    ("/console/", "home"), ("/console/rights", "rights-queue"),
+    ("/console/rights/{extend}", "rights-request"), ("/console/rights/new", None),
+    ("/console/members", None), ("/console/auditlog", None),
+    ("/console/auditlog/report", "auditlog-report"), ("/console/auditlog/member/{member0}", None),
+    ("/console/retention", "retention"), ("/console/policy", "policy-versions"),
+    ("/console/policy/publish", None), ("/console/policy/matrix", None),
+    ("/console/operations", None), ("/console/keys", None), ("/console/outbox", None),
+    ("/console/drp-agents", None), ("/console/staff", "staff"),
+    ("/console/registers/disclosures", None), ("/console/registers/processors", None),
+    ("/console/registers/transfers", None), ("/console/registers/incidents", "incidents"),
+    ("/console/registers/measures", None), ("/console/registers/ropa", None),
+    ("/console/password", None),
+]
+
+
+def _shoot(page, name: str, width: int) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    # The top of the page (at most 1100 px): the committed PNGs stay small.
+    height = min(page.evaluate("document.documentElement.scrollHeight"), 1100)
+    page.screenshot(path=str(SHOTS / f"console-{name}.png"), full_page=True,
+                    clip={"x": 0, "y": 0, "width": width, "height": height})
+
+
+@pytest.mark.promise("P7.5")
+def test_axe_finds_no_serious_or_critical_violation_on_any_console_page(server, browser):
+    from axe_playwright_python.sync_playwright import Axe
+
+    base, yk = server["base"], server["yk"]
+    username = "axe.officer"
+    add_staff_account(yk, username, "privacy_officer")
+    axe = Axe()
+    ctx = _context(browser, base, bypass_csp=True)  # this context only: axe's script injected
+    page = ctx.new_page()
+    page.set_default_timeout(10_000)
+    found: dict[str, list] = {}
+    names = {"extend": server["requests"]["extend"], "member0": server["members"][0]}
+
+    def check(name: str, shot: str | None = None) -> None:
+        result = axe.run(page)
+        bad = [(v["id"], v["impact"], len(v["nodes"])) for v in result.response["violations"]
+               if v["impact"] in ("serious", "critical")]
+        if bad:
+            found[name] = bad
+        if shot:
+            _shoot(page, shot, 1280)
+
+    page.goto(f"{base}/console/login")
+    check("login ko", "login-ko")
+    page.goto(f"{base}/console/login?lang=en")
+    check("login en", "login-en")
+    _sign_in(page, base, yk, username)
+    for lang in ("ko", "en"):
+        for path, shot in OFFICER_PAGES:
+            url = f"{base}{path.format(**names)}" + ("?lang=en" if lang == "en" else "")
+            r = page.goto(url)
+            assert r.status == 200, (url, r.status)
+            check(f"{path} {lang}", f"{shot}-{lang}" if shot else None)
+    # A form with the core's error on it, as staff see it.
+    page.goto(f"{base}/console/password")
+    page.get_by_label(ko("si_current_password")).fill("not-my-password")
+    page.get_by_label(ko("si_new_password")).fill("Harbour-Lantern-93")
+    page.get_by_role("button", name=ko("si_password_submit")).click()
+    page.wait_for_selector("[aria-invalid=true]")
+    check("password error ko")
+    assert found == {}, found
+    ctx.close()

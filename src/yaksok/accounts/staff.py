@@ -368,8 +368,13 @@ def _get(engine: Engine, username: str):
 def disable_staff(engine: Engine, username: str, *, now: dt.datetime | None = None,
                   by: str = "cli:operator") -> StaffInfo:
     """Disable an account for good and end all its sessions (``NotFound`` if unknown); the
-    revocation of its role is recorded (``rights_log``)."""
+    revocation of its role is recorded (``rights_log``). Nobody disables their own account (as
+    nobody resets it): an officer could otherwise lock the controller out of its own console."""
     row = _get(engine, username)
+    if row.id == by:
+        raise Conflict("nobody disables their own account", field="username",
+                       fix="ask another privacy officer, or run `yaksok staff disable` on the "
+                           "server")
     now = _now(now)
     accounts, sessions = _tables()
     with engine.begin() as conn:

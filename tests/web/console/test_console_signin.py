@@ -166,3 +166,39 @@ def test_the_menu_shows_what_the_core_grants_the_role(console_yk, who, shown, hi
         assert f'href="{href}"' in nav, (who, href)
     for href in hidden:
         assert f'href="{href}"' not in nav, (who, href)
+
+
+@pytest.mark.promise("P7.2")
+def test_after_a_password_only_reset_the_console_sign_in_sets_a_new_password(console_yk):
+    from tests.support.console import add_staff_account, next_code
+    from yaksok.accounts.enrolment import reset_staff
+
+    yk = console_yk
+    add_staff_account(yk, "reset.pw", "security_auditor")
+    temporary = reset_staff(yk.engine, yk.keyring, "reset.pw", totp=False, password=True,
+                            by="cli:operator")
+    client = console_client(yk)
+    # The temporary password alone is not a way in: a new one must be chosen with it.
+    r = console_post(client, "/console/login", {"username": "reset.pw", "password": temporary,
+                                                "code": next_code(yk, "reset.pw")})
+    assert r.status_code == 401 and "<details" in r.text
+    r = console_post(client, "/console/login", {"username": "reset.pw", "password": temporary,
+                                                "code": next_code(yk, "reset.pw"),
+                                                "new_password": NEW_PASSWORD})
+    assert r.status_code == 303 and r.headers["location"] == "/console/", r.text[:800]
+    again = console_client(yk)
+    r = console_post(again, "/console/login", {"username": "reset.pw", "password": NEW_PASSWORD,
+                                               "code": next_code(yk, "reset.pw")})
+    assert r.status_code == 303
+
+
+def test_nobody_disables_their_own_account(console_yk):
+    from yaksok.accounts.staff import disable_staff, list_staff
+    from yaksok.errors import Conflict
+
+    yk = console_yk
+    add_staff(yk.engine, yk.keyring, yk.policy, "self.off", "privacy_officer", STAFF_PASSWORD)
+    me = next(s for s in list_staff(yk.engine) if s.username == "self.off")
+    with pytest.raises(Conflict, match="own account"):
+        disable_staff(yk.engine, "self.off", by=me.id)
+    assert next(s for s in list_staff(yk.engine) if s.username == "self.off").active

@@ -39,6 +39,12 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "Leave it empty at your first sign-in or after your authenticator was "
                      "reset: the next page enrols it."),
     "si_submit": ("로그인", "Sign in"),
+    "si_temporary": ("임시 비밀번호를 받았나요?", "Were you given a temporary password?"),
+    "si_temporary_hint": ("관리자가 비밀번호만 초기화했다면 위에 임시 비밀번호와 코드를 넣고, 여기에 "
+                          "새 비밀번호를 정하세요. 10자 이상, 다른 곳에서 쓰지 않는 비밀번호.",
+                          "If only your password was reset, type the temporary one and your "
+                          "code above, and choose your own here: at least 10 characters, not "
+                          "used anywhere else."),
     "si_logout": ("로그아웃", "Sign out"),
     "si_signed_in_as": ("로그인:", "Signed in:"),
     "si_notice_logout": ("로그아웃했습니다.", "You are signed out."),
@@ -151,7 +157,8 @@ async def login(request: Request) -> Response:
             return c.render(_enrol_page(c, enrolment))
         _actor, token = login_staff(yk.engine, yk.keyring, yk.policy, username, password, code,
                                     throttle=yk.throttle, ip=c.ip,
-                                    session_seconds=yk.settings.staff_session_seconds)
+                                    session_seconds=yk.settings.staff_session_seconds,
+                                    new_password=form.get("new_password") or None)
     except YaksokError as exc:
         return c.render(_login_page(c), error=exc, field=exc.field or "password")
     c.start_session(token, None)

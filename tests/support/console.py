@@ -33,7 +33,7 @@ def add_staff_account(yk, username: str, role: str) -> str:
     from yaksok.accounts.staff import add_staff
 
     made = add_staff(yk.engine, yk.keyring, yk.policy, username, role, STAFF_PASSWORD)
-    secret = made.totp_secret if hasattr(made, "totp_secret") else made[1]
+    secret = made.totp_secret
     _secrets[(id(yk), username)] = secret
     return secret
 

@@ -64,11 +64,10 @@ class Console(PageRequest):
         if self._actor is None and self.token:
             from yaksok.accounts.staff import authenticate_staff_token
 
-            idle = getattr(self.yk.settings, "staff_idle_seconds", None)
             try:
                 self._actor = authenticate_staff_token(
                     self.yk.engine, self.yk.policy, self.token,
-                    **({"idle_seconds": idle} if idle else {}))
+                    idle_seconds=self.yk.settings.staff_idle_seconds)
             except AuthenticationFailed:
                 self._actor = None
                 self.ended = True

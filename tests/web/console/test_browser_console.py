@@ -110,7 +110,7 @@ def _watch_csp(page) -> list[str]:
 def _sign_in(page, base: str, yk, username: str) -> None:
     page.goto(f"{base}/console/login")
     page.get_by_label(ko("si_username")).fill(username)
-    page.get_by_label(ko("si_password")).fill(STAFF_PASSWORD)
+    page.get_by_label(ko("si_password"), exact=True).fill(STAFF_PASSWORD)
     page.get_by_label(ko("si_code")).fill(next_code(yk, username))
     page.get_by_role("button", name=ko("si_submit")).click()
     page.wait_for_url("**/console/")
@@ -147,7 +147,7 @@ def test_the_officer_enrols_signs_in_and_works_the_queue(server, browser):
     # First sign-in: the password and no code → the QR page; the key under it goes in the app.
     page.goto(f"{base}/console/login")
     page.get_by_label(ko("si_username")).fill(OFFICER)
-    page.get_by_label(ko("si_password")).fill(STAFF_PASSWORD)
+    page.get_by_label(ko("si_password"), exact=True).fill(STAFF_PASSWORD)
     page.get_by_role("button", name=ko("si_submit")).click()
     assert page.locator("svg.qr").is_visible()
     secret = page.locator("code.secret").inner_text().replace(" ", "")

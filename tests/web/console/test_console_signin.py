@@ -202,3 +202,12 @@ def test_nobody_disables_their_own_account(console_yk):
     with pytest.raises(Conflict, match="own account"):
         disable_staff(yk.engine, "self.off", by=me.id)
     assert next(s for s in list_staff(yk.engine) if s.username == "self.off").active
+
+
+def test_the_menu_marks_one_item_as_the_current_page(console_yk):
+    client = console_client(console_yk)
+    staff_session(client, console_yk, "officer")
+    for path in ("/console/auditlog/report", "/console/rights", "/console/"):
+        nav = client.get(path).text.split('<nav class="menu side"')[1].split("</nav>")[0]
+        current = re.findall(r'href="([^"]+)" aria-current="page"', nav)
+        assert current == [path.rstrip("/") if path != "/console/" else path], (path, current)

@@ -103,8 +103,16 @@ class Console(PageRequest):
     def nav(self) -> list[dict[str, str]]:
         from yaksok.web.console import nav_items
 
-        return [{"key": item.key, "href": item.href} for item in nav_items()
-                if item.op is None or self.may(item.op, **item.args)]
+        path = self.request.url.path
+        shown = [{"key": item.key, "href": item.href, "current": False} for item in nav_items()
+                 if item.op is None or self.may(item.op, **item.args)]
+        # The page's own item: the longest href that is the path or a folder above it (the
+        # report under /console/auditlog is the report's item, not the log's as well).
+        under = [i for i in shown if path == i["href"]
+                 or (i["href"] != "/console/" and path.startswith(i["href"].rstrip("/") + "/"))]
+        if under:
+            max(under, key=lambda i: len(i["href"]))["current"] = True
+        return shown
 
     def context(self) -> dict[str, Any]:
         actor = self.staff_or_none()

@@ -549,9 +549,10 @@ DOC_GRANTS: dict[str, tuple[bool, ...]] = {
     "rights_view": (_Y, _N, _N, _N, _N, _N, _Y, _N, _N, _N),
     "rights_verify": (_Y, _N, _Y, _N, _N, _N, _N, _N, _N, _N),
     "rights_handle": (_N, _N, _N, _N, _N, _N, _Y, _N, _N, _N),
-    # "The monthly inspection report and retention status: staff whose role has audit.read."
+    # "The monthly inspection report ...: staff whose role has audit.read."
     "audit_report": (_N, _N, _N, _N, _N, _N, _Y, _N, _Y, _N),
-    "retention_status": (_N, _N, _N, _N, _N, _N, _Y, _N, _Y, _N),
+    # "Retention status ...: staff whose role has rights.decide."
+    "retention_status": (_N, _N, _N, _N, _N, _N, _Y, _N, _N, _N),
     # "The policy's versions, their changes and the access matrix as staff read them ...: staff
     # whose role has policy.publish or policy.check. Publishing a policy version from a staff
     # session ...: staff whose role has policy.publish."

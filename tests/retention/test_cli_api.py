@@ -71,7 +71,7 @@ def test_worker_once_destroys_and_status_shows_the_records(cli):
     assert code == 0 and "destroyed 0 item(s)" in out
 
 
-def test_rest_status_is_for_audit_readers(tmp_path, monkeypatch):
+def test_rest_status_is_for_the_privacy_officer(tmp_path, monkeypatch):
     from yaksok.crypto.keyring import PASSPHRASE_ENV
 
     monkeypatch.delenv(PASSPHRASE_ENV, raising=False)
@@ -85,7 +85,8 @@ def test_rest_status_is_for_audit_readers(tmp_path, monkeypatch):
         r = client.get("/retention/status", headers=bearer(officer))
         assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
         assert {h["record_kind"] for h in r.json()["held"]} == {"login_record", "payment_record"}
-        assert client.get("/retention/status", headers=bearer(auditor)).status_code == 200
+        # The security auditor reads the access log and nothing else (issue 19).
+        assert client.get("/retention/status", headers=bearer(auditor)).status_code == 403
         assert client.get("/retention/status", headers=bearer(engineer)).status_code == 403
         assert client.get("/retention/status").status_code == 401
         assert "198.51.100.23" not in r.text

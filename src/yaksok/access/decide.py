@@ -469,9 +469,11 @@ _RULES: dict[str, Callable[[_Ask], Decision]] = {
     "audit_verify": _either(own=False, capability=AUDIT_VERIFY, system=False,
                             rule="capability-required", what="verify the access log",
                             fix=f"ask staff whose role has {AUDIT_VERIFY}"),
-    "retention_status": _either(own=False, capability=AUDIT_READ, system=False,
+    # Held records and their destruction are the privacy officer's (as held_list, read_held);
+    # the security auditor reads the access log and nothing else.
+    "retention_status": _either(own=False, capability=RIGHTS_DECIDE, system=False,
                                 rule="capability-required", what="read the retention status",
-                                fix=f"ask staff whose role has {AUDIT_READ}"),
+                                fix=f"ask staff whose role has {RIGHTS_DECIDE}"),
     "policy_view": _policy_view,
     # A staff member publishing through the console or REST; the operator publishing a file on
     # the server (`yaksok policy publish` without a staff session) is the system, not asked.

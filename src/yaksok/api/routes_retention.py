@@ -1,8 +1,8 @@
 """``GET /retention/status``: held records by kind and month of expiry, the next expiry and the
 last destruction records (counts and windows, never values); ``/retention/held-by-month`` (the
 same counts as a kind × month table), ``/retention/passes`` (the worker's passes) and
-``/retention/destructions`` (destruction records summed). For staff with ``audit.read`` (the
-privacy officer's role has it).
+``/retention/destructions`` (destruction records summed). For staff with ``rights.decide`` (the
+privacy officer).
 
 ``POST /members/{id}/records`` keeps a held record (``yaksok.retention.write_record``) and
 ``GET /members/{id}/records`` lists a member's held records (kinds and dates, never values);

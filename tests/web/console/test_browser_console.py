@@ -120,6 +120,12 @@ def _nav(page) -> list[str]:
     return page.locator("nav.menu.side a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
 
 
+def _menu(page, key: str) -> None:
+    """Open the menu's item ``key`` (the console's menu, not a card of the same name)."""
+    page.get_by_role("navigation", name=ko("console_menu")).get_by_role(
+        "link", name=ko(key), exact=True).click()
+
+
 def _press(page, name: str) -> None:
     """Click the button ``name`` and wait for the answer; the page must show no error."""
     with page.expect_navigation():
@@ -157,7 +163,7 @@ def test_the_officer_enrols_signs_in_and_works_the_queue(server, browser):
     assert ko("si_notice_enrolled") in page.inner_text("main")
 
     # The queue: by due date, the overdue one marked in words.
-    page.get_by_role("link", name=ko("rt_menu"), exact=True).first.click()
+    _menu(page, "rt_menu")
     page.wait_for_url("**/console/rights")
     rows = page.locator("table tbody tr").filter(has=page.locator("a[href*='/console/rights/rq_']"))
     ids = rows.locator("a[href*='/console/rights/rq_']").all_inner_texts()
@@ -197,6 +203,87 @@ def test_the_officer_enrols_signs_in_and_works_the_queue(server, browser):
                                                  "user.contact.phone_number"]).values())
 
     assert csp_errors == [] and ctx.foreign == []
+    ctx.close()
+
+
+@pytest.mark.promise("P7.6")
+def test_the_officer_reads_the_monthly_report_and_a_members_history(server, browser):
+    base, yk = server["base"], server["yk"]
+    add_staff_account(yk, "choi.reader", "privacy_officer")
+    ctx = _context(browser, base)
+    page = ctx.new_page()
+    page.set_default_timeout(10_000)
+    csp_errors = _watch_csp(page)
+    _sign_in(page, base, yk, "choi.reader")
+    # The monthly report: the chart and, under it, its numbers as a table.
+    _menu(page, "al_report_nav")
+    page.wait_for_url("**/console/auditlog/report*")
+    assert page.locator("figure.chart-box svg.chart").count() == 1
+    table = page.locator("figure.chart-box table.chart-table tbody tr")
+    assert table.count() >= 28  # a row per day of the month
+    # A member found under a purpose picked first, then their access history.
+    _menu(page, "mb_nav")
+    page.wait_for_url("**/console/members")
+    page.locator("input[name=purpose]").first.check()
+    page.get_by_label(ko("mb_value")).fill("singer3@example.com")
+    _press(page, ko("mb_submit"))
+    assert "singer3@example.com" not in page.url  # the value went in the form's body
+    assert "/console/members/" in page.url
+    page.get_by_role("link", name=ko("mb_history")).click()
+    page.wait_for_url("**/console/auditlog/member/*")
+    me = next(s.id for s in list_staff(yk.engine) if s.username == "choi.reader")
+    assert me in page.inner_text("main")  # the lookup just made is in it, by the officer's id
+    assert csp_errors == [] and ctx.foreign == []
+    ctx.close()
+
+
+# -- the processor's agent and the security auditor ---------------------------------------------
+
+
+@pytest.mark.promise("P10.1")
+def test_the_processor_agent_sees_only_their_tasks_data(server, browser):
+    base, yk = server["base"], server["yk"]
+    add_staff_account(yk, "btc.agent", "processor_support_agent")
+    ctx = _context(browser, base)
+    page = ctx.new_page()
+    page.set_default_timeout(10_000)
+    _sign_in(page, base, yk, "btc.agent")
+    assert set(_nav(page)) == {"/console/", "/console/tasks", "/console/password"}
+    _menu(page, "tk_nav")
+    page.wait_for_url("**/console/tasks")
+    page.get_by_label("상담서비스").check()  # counselling: contact, nickname, purchases
+    page.get_by_label(ko("tk_value")).fill("singer3@example.com")
+    _press(page, ko("tk_submit"))
+    main = page.inner_text("main")
+    assert "singer3@example.com" in main  # the email is within the counselling task
+    assert "생년월일" not in main  # the date of birth is not
+    for path in ("/console/rights", "/console/members", "/console/auditlog",
+                 "/console/retention", "/console/policy", "/console/staff",
+                 "/console/registers/incidents"):
+        _refused(page, base, path)
+    ctx.close()
+
+
+@pytest.mark.promise("P7.5")
+def test_the_security_auditor_sees_the_log_and_nothing_else(server, browser):
+    base, yk = server["base"], server["yk"]
+    add_staff_account(yk, "han.auditor", "security_auditor")
+    ctx = _context(browser, base)
+    page = ctx.new_page()
+    page.set_default_timeout(10_000)
+    _sign_in(page, base, yk, "han.auditor")
+    assert set(_nav(page)) == {"/console/", "/console/auditlog", "/console/auditlog/report",
+                               "/console/password"}
+    _menu(page, "al_nav")
+    page.wait_for_url("**/console/auditlog")
+    _press(page, ko("al_verify_now"))
+    assert ko("al_ok") in page.inner_text("main")
+    page.goto(f"{base}/console/auditlog/report")
+    assert page.locator("svg.chart").count() == 1
+    for path in ("/console/rights", "/console/members", "/console/tasks", "/console/retention",
+                 "/console/policy", "/console/staff", "/console/operations",
+                 "/console/registers/incidents", f"/console/rights/{server['requests']['extend']}"):
+        _refused(page, base, path)
     ctx.close()
 
 

@@ -39,3 +39,32 @@ def chromium(*extra_args: str) -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+def page_context(browser, base: str, *, width: int = 900, height: int = 800,
+                 bypass_csp: bool = False):
+    """A Korean browser context whose pages may load only from ``base``: anything asked of
+    another origin is aborted and kept in ``ctx.foreign`` (the pages load nothing from
+    elsewhere). ``bypass_csp`` only where axe's script must be injected."""
+    ctx = browser.new_context(locale="ko-KR", viewport={"width": width, "height": height},
+                              accept_downloads=True, bypass_csp=bypass_csp)
+    foreign: list[str] = []
+
+    def guard(route) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    ctx.route("**/*", guard)
+    ctx.foreign = foreign
+    return ctx
+
+
+def watch_csp(page) -> list[str]:
+    """The Content-Security-Policy violations the page reports in its console."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text)
+            if m.type == "error" and "Content Security Policy" in m.text else None)
+    return errors

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import chromium, need_chromium
+from tests.support.browser import chromium, need_chromium, page_context, watch_csp
 from tests.support.center import PASSWORD, REPO, fresh_yaksok, person
 from tests.support.rights import body, deliver
 from tests.support.serving import serving
@@ -76,27 +76,11 @@ def browser(server):
 
 
 def _context(browser, base: str, *, width: int = 900, bypass_csp: bool = False):
-    ctx = browser.new_context(locale="ko-KR", viewport={"width": width, "height": 800},
-                              accept_downloads=True, bypass_csp=bypass_csp)
-    foreign: list[str] = []
-
-    def guard(route) -> None:
-        if route.request.url.startswith(base):
-            route.continue_()
-        else:  # the pages load nothing from anywhere else
-            foreign.append(route.request.url)
-            route.abort()
-
-    ctx.route("**/*", guard)
-    ctx.foreign = foreign
-    return ctx
+    return page_context(browser, base, width=width, height=800, bypass_csp=bypass_csp)
 
 
 def _watch_csp(page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text)
-            if m.type == "error" and "Content Security Policy" in m.text else None)
-    return errors
+    return watch_csp(page)
 
 
 # -- by mouse ------------------------------------------------------------------------------------

@@ -44,13 +44,14 @@ from yaksok.accounts.staff import (
     LOGIN_REFUSED,
     LOGIN_REFUSED_FIX,
     TOKEN_PREFIX,
+    account_row,
     first_factor,
     new_temporary_password,
     renewed_password,
 )
 from yaksok.accounts.totp import code_step, pending_totp_aad, totp_aad, totp_uri
 from yaksok.actors import Actor, staff_actor
-from yaksok.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
+from yaksok.errors import AuthenticationFailed, Conflict, ValidationError
 from yaksok.policy.model import Policy
 
 __all__ = [
@@ -257,12 +258,8 @@ def reset_staff(engine: Engine, keyring, username: str, *, totp: bool, password:
                               field="totp", fix="choose the TOTP, the password or both")
     now = _now(now)
     accounts, sessions = _tables()
-    name = (username or "").strip().lower()
-    with engine.connect() as conn:
-        row = conn.execute(select(accounts).where(accounts.c.username == name)).first()
-    if row is None:
-        raise NotFound(f"no staff account {name!r}", field="username",
-                       fix="list the accounts with `yaksok staff list`")
+    row = account_row(engine, username)
+    name = row.username
     if by == row.id:
         raise Conflict("nobody resets their own account", field="username",
                        fix="ask another privacy officer to reset it; to change your own "

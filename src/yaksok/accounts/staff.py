@@ -354,7 +354,8 @@ def list_staff(engine: Engine) -> list[StaffInfo]:
         return [_info(r) for r in conn.execute(select(accounts).order_by(accounts.c.username))]
 
 
-def _get(engine: Engine, username: str):
+def account_row(engine: Engine, username: str):
+    """The account's row by username (any case; ``NotFound`` naming the list command)."""
     accounts, _ = _tables()
     name = (username or "").strip().lower()
     with engine.connect() as conn:
@@ -370,7 +371,7 @@ def disable_staff(engine: Engine, username: str, *, now: dt.datetime | None = No
     """Disable an account for good and end all its sessions (``NotFound`` if unknown); the
     revocation of its role is recorded (``rights_log``). Nobody disables their own account (as
     nobody resets it): an officer could otherwise lock the controller out of its own console."""
-    row = _get(engine, username)
+    row = account_row(engine, username)
     if row.id == by:
         raise Conflict("nobody disables their own account", field="username",
                        fix="ask another privacy officer, or run `yaksok staff disable` on the "
@@ -385,14 +386,14 @@ def disable_staff(engine: Engine, username: str, *, now: dt.datetime | None = No
         conn.execute(update(sessions)
                      .where(sessions.c.staff_id == row.id, sessions.c.revoked_at.is_(None))
                      .values(revoked_at=now))
-    return _info(_get(engine, username))
+    return _info(account_row(engine, username))
 
 
 def lift_restriction(engine: Engine, username: str, *, by: str = "cli:operator") -> StaffInfo:
     """Lift the restriction repeated failed logins put on an account, and restart its failure
     count (the privacy officer's act; ``NotFound`` if unknown). Access given back is a change of
     access rights: recorded (``rights_log``)."""
-    row = _get(engine, username)
+    row = account_row(engine, username)
     accounts, _ = _tables()
     with engine.begin() as conn:
         conn.execute(update(accounts).where(accounts.c.id == row.id)
@@ -401,4 +402,4 @@ def lift_restriction(engine: Engine, username: str, *, by: str = "cli:operator")
             record_change(conn, by=by, subject=row.id, subject_kind="staff", change="restored",
                           rights=f"role:{row.role}", at=_now(None),
                           reason="restriction after failed logins lifted")
-    return _info(_get(engine, username))
+    return _info(account_row(engine, username))

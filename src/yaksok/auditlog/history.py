@@ -138,6 +138,19 @@ class _Words:
         return purpose.label.get(self.lang) if purpose else key
 
 
+def _check_asked(subject_ref: str, lang: str, limit: int | None) -> None:
+    """What both views of a member's entries refuse: an unknown language, a limit below one,
+    no member named."""
+    if lang not in ("ko", "en"):
+        raise ValidationError(f"unknown language {lang!r}", field="lang", fix="use ko or en")
+    if limit is not None and limit < 1:
+        raise ValidationError("limit must be at least 1", field="limit",
+                              fix="ask for 1 or more items, or leave it out for all")
+    if not subject_ref:
+        raise ValidationError("no member named", field="subject_ref",
+                              fix="give the member's internal id")
+
+
 def subject_history(
     engine: sa.Engine, policy: Policy, subject_ref: str, *, lang: str = "ko",
     since: dt.datetime | None = None, until: dt.datetime | None = None,
@@ -148,14 +161,7 @@ def subject_history(
     ``since`` is inclusive and ``until`` exclusive (aware datetimes). Entries a deferred notice
     withholds at ``now`` (``withheld.py``: a disclosure the law lets us tell later) are left out.
     """
-    if lang not in ("ko", "en"):
-        raise ValidationError(f"unknown language {lang!r}", field="lang", fix="use ko or en")
-    if limit is not None and limit < 1:
-        raise ValidationError("limit must be at least 1", field="limit",
-                              fix="ask for 1 or more items, or leave it out for all")
-    if not subject_ref:
-        raise ValidationError("no member named", field="subject_ref",
-                              fix="give the member's internal id")
+    _check_asked(subject_ref, lang, limit)
     tz = ZoneInfo(policy.access_log.inspection.timezone)
     words = _Words(policy, lang)
     # The log streams oldest first; a bounded deque keeps only the newest ``limit`` entries.
@@ -218,14 +224,7 @@ def staff_history(engine: sa.Engine, policy: Policy, subject_ref: str, *, lang: 
     (``GET /audit/subjects/{ref}/entries``): who by id, the denial's reason, the seq to prove
     it by. Unlike ``subject_history`` nothing is withheld: a deferred notice defers telling
     the member, not the inspection. The caller logs the reading (``history_event``)."""
-    if lang not in ("ko", "en"):
-        raise ValidationError(f"unknown language {lang!r}", field="lang", fix="use ko or en")
-    if limit is not None and limit < 1:
-        raise ValidationError("limit must be at least 1", field="limit",
-                              fix="ask for 1 or more items, or leave it out for all")
-    if not subject_ref:
-        raise ValidationError("no member named", field="subject_ref",
-                              fix="give the member's internal id")
+    _check_asked(subject_ref, lang, limit)
     tz = ZoneInfo(policy.access_log.inspection.timezone)
     words = _Words(policy, lang)
     newest: deque[StoredEntry] = deque(iter_entries(engine, subject_ref=subject_ref),

@@ -106,7 +106,8 @@ def staff_add(
     if new.temporary_password:
         out(f"temporary password (shown once; hand it over in person): {new.temporary_password}")
     if secret is None:
-        out("open /console/login and enrol the authenticator there (first sign-in)")
+        out("open /console/login and enrol the authenticator there (first sign-in): type the "
+            "username and password, leave the code empty, scan the QR code (docs/console.md)")
         return
     if target is None:
         out(f"TOTP secret (shown once): {secret}")

@@ -101,7 +101,16 @@ def _text(value, field: str, *, required: bool = True) -> str:
     return value.strip()
 
 
-def _time(value, field: str, *, required: bool = False) -> dt.datetime | None:
+#: How far ahead of now a time of something that has happened may be (clocks of machines
+#: and people disagree a little); anything later is a mistake, not a fact.
+_AHEAD = dt.timedelta(days=1)
+
+
+def _time(value, field: str, *, required: bool = False,
+          happened: bool = False) -> dt.datetime | None:
+    """``value`` in UTC. ``happened``: the time of a fact (discovered, aware, contained,
+    reported), so not in the future: an awareness next year would hold back its 72-hour clocks,
+    and one near year 9999 made every clock overflow (the register's pages failed for good)."""
     if value is None:
         if required:
             raise ValidationError(f"{field} is required", field=field,
@@ -116,7 +125,15 @@ def _time(value, field: str, *, required: bool = False) -> dt.datetime | None:
     if not isinstance(value, dt.datetime) or value.tzinfo is None:
         raise ValidationError(f"{field} needs a time zone", field=field,
                               fix="e.g. 2026-12-07T09:00+09:00")
-    return value.astimezone(dt.UTC)
+    try:
+        value = value.astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: no time in UTC
+        raise ValidationError(f"{field} is out of range", field=field,
+                              fix="e.g. 2026-12-07T09:00+09:00") from None
+    if happened and value > utcnow() + _AHEAD:
+        raise ValidationError(f"{field} is in the future", field=field,
+                              fix="give when it happened (not later than now), with its zone")
+    return value
 
 
 def open_incident(yk: Services, actor: Actor, *, title: str, nature: str, cause: str,
@@ -134,16 +151,17 @@ def open_incident(yk: Services, actor: Actor, *, title: str, nature: str, cause:
         raise ValidationError("categories must name the policy's categories involved "
                               f"({len(unknown)} are not in the policy)", field="categories",
                               fix="name the policy's category keys, e.g. user.contact.email")
-    discovered = _time(discovered_at, "discovered_at", required=True)
+    discovered = _time(discovered_at, "discovered_at", required=True, happened=True)
     values = dict(
         title=_text(title, "title"), nature=_text(nature, "nature"), cause=_text(cause, "cause"),
         categories=json.dumps(cats), measures=_text(measures, "measures"),
         possible=bool(possible), sensitive=bool(sensitive), unique_ids=bool(unique_ids),
         outside_access=bool(outside_access), high_risk=bool(high_risk),
-        occurred_from=_time(occurred_from, "occurred_from"),
-        occurred_until=_time(occurred_until, "occurred_until"),
-        discovered_at=discovered, aware_at=_time(aware_at, "aware_at") or discovered,
-        contained_at=_time(contained_at, "contained_at"))
+        occurred_from=_time(occurred_from, "occurred_from", happened=True),
+        occurred_until=_time(occurred_until, "occurred_until", happened=True),
+        discovered_at=discovered,
+        aware_at=_time(aware_at, "aware_at", happened=True) or discovered,
+        contained_at=_time(contained_at, "contained_at", happened=True))
     if values["aware_at"] < discovered:
         raise ValidationError("aware_at cannot come before discovered_at", field="aware_at")
     incident_id = f"inc_{secrets.token_hex(6)}"
@@ -251,8 +269,8 @@ def record_report(yk: Services, actor: Actor, incident_id: str, authority: str, 
         raise ValidationError("reference is one line of at most 128 characters",
                               field="reference")
     _append_report(yk, actor, incident_id, kind="report", authority=authority,
-                   at=_time(reported_at, "reported_at") or utcnow(), reference=reference,
-                   ground=None, ip=ip, request_id=request_id)
+                   at=_time(reported_at, "reported_at", happened=True) or utcnow(),
+                   reference=reference, ground=None, ip=ip, request_id=request_id)
 
 
 def record_exemption(yk: Services, actor: Actor, incident_id: str, authority: str,

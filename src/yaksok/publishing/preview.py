@@ -196,7 +196,9 @@ def publish_previewed(yk: Services, source: str, *, actor, sha256: str | None = 
     ``PolicyError`` carrying them; nothing is published."""
     yk.vault.authorize(actor, "policy_publish", ip=ip, request_id=request_id)
     _sized(source)
-    if sha256 is not None and not hmac.compare_digest(source_digest(source), sha256):
+    # Compared as bytes: compare_digest refuses a str with a non-ASCII character (a 500).
+    if sha256 is not None and not hmac.compare_digest(
+            source_digest(source).encode(), str(sha256).encode("utf-8", "replace")):
         raise Conflict("the policy text is not the one previewed", field="sha256",
                        fix="preview the text again and publish what the preview shows")
     if based_on is not None and yk.refresh_policy().version != based_on:

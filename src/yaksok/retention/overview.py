@@ -92,7 +92,7 @@ def held_by_expiry_month(yk: Services, *, months: int = 12,
     (every one, even with nothing held), then any other kind still held."""
     if not 1 <= months <= MAX_MONTHS:
         raise ValidationError(f"months must be between 1 and {MAX_MONTHS}", field="months",
-                              fix="e.g. months=12 for the coming year")
+                              fix="ask for 12 months for the coming year")
     first = (now or utcnow()).astimezone(dt.UTC).strftime("%Y-%m")
     shown = tuple(_month_after(first, i) for i in range(months))
     held, _next = yk.vault.held_status()
@@ -117,7 +117,7 @@ def destruction_totals(yk: Services, *, days: int = 90,
     and rule (the largest first): counts, batches and the last time, never a value."""
     if not 1 <= days <= MAX_DAYS:
         raise ValidationError(f"days must be between 1 and {MAX_DAYS}", field="days",
-                              fix="e.g. days=90 for the last three months")
+                              fix="ask for 90 days for the last three months")
     since = (now or utcnow()).astimezone(dt.UTC) - dt.timedelta(days=days)
     with yk.engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"

@@ -190,10 +190,10 @@ def due_per_week(yk: Services, *, weeks: int = 8, past: int = 3,
     ``weeks`` weeks (1 to 52), the first ``past`` (0 to ``weeks - 1``) weeks before the
     current one."""
     if not 1 <= int(weeks) <= 52:
-        raise ValidationError("weeks is 1 to 52", field="weeks", fix="e.g. weeks=8")
+        raise ValidationError("weeks is 1 to 52", field="weeks", fix="ask for 8 weeks, for example")
     if not 0 <= int(past) < int(weeks):
         raise ValidationError("past is 0 to weeks - 1 (the current week is in the window)",
-                              field="past", fix="e.g. past=3 with weeks=8")
+                              field="past", fix="ask for fewer past weeks than weeks in all, e.g. 3 of 8")
     now = aware(now)
     today = now.astimezone(_home_zone(yk)).date()
     first = today - dt.timedelta(days=today.weekday()) - dt.timedelta(weeks=int(past))

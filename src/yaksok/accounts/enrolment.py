@@ -290,13 +290,18 @@ def reset_staff(engine: Engine, keyring, username: str, *, totp: bool, password:
 
 def change_staff_password(engine: Engine, token: str, current: str, new: str, *,
                           now: dt.datetime | None = None,
-                          session_seconds: int = DEFAULT_SESSION_SECONDS) -> str:
+                          session_seconds: int = DEFAULT_SESSION_SECONDS,
+                          throttle: limits.Throttle | None = None,
+                          ip: str | None = None) -> str:
     """Change the password of the account whose live session ``token`` is; returns a new
     session token. Every session of the account ends, in the same transaction, so a session
     someone else holds ends with the old password.
 
     A wrong ``current`` is ``AuthenticationFailed`` (field ``current_password``); ``new`` must
-    meet the password rules and differ from it (``ValidationError``, field ``new_password``)."""
+    meet the password rules and differ from it (``ValidationError``, field ``new_password``).
+    With ``throttle``, tries count as the account's logins do (``ip``: the client's address),
+    so whoever holds a session left open cannot guess the password through this door at will:
+    too many are ``RateLimited``."""
     from yaksok.store.engine import IMMEDIATE
 
     now = _now(now)
@@ -304,16 +309,24 @@ def change_staff_password(engine: Engine, token: str, current: str, new: str, *,
     digest = token_digest(token)
     row = None
     if (token or "").startswith(TOKEN_PREFIX):
-        query = (select(sessions, accounts.c.password_hash, accounts.c.disabled_at)
+        query = (select(sessions, accounts.c.password_hash, accounts.c.disabled_at,
+                        accounts.c.username)
                  .join(accounts, accounts.c.id == sessions.c.staff_id)
                  .where(sessions.c.token_hash == digest))
         with engine.connect() as conn:
             row = conn.execute(query).first()
     check_live_session(row, digest, now, ended=row is not None and row.disabled_at is not None)
+    subject = "staff:" + row.username
+    if throttle is not None:
+        limits.before_login(throttle, subject, ip)
     if not verify_password(row.password_hash, current or "")[0]:
+        if throttle is not None:
+            limits.login_failed(throttle, subject, ip)
         raise AuthenticationFailed("the current password is not right", field="current_password",
                                    fix="type the password you signed in with; forgotten: ask "
                                        "the privacy officer to reset it")
+    if throttle is not None:
+        limits.login_succeeded(throttle, subject, ip)
     changes = renewed_password(row.password_hash, new)
     fresh = new_session_token(TOKEN_PREFIX)
     with engine.connect().execution_options(**IMMEDIATE) as conn, conn.begin():

@@ -235,7 +235,8 @@ def staff_password(
     seconds = yk.settings.staff_session_seconds
     token = change_staff_password(yk.engine, creds.credentials.strip() if creds else "",
                                   body.current_password, body.new_password, now=now,
-                                  session_seconds=seconds)
+                                  session_seconds=seconds, throttle=yk.throttle,
+                                  ip=client_ip(request))
     response.headers.update(_NO_STORE)
     return PasswordChangedOut(token=token, expires_at=now + dt.timedelta(seconds=seconds))
 

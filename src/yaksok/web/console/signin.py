@@ -221,7 +221,8 @@ async def password(request: Request) -> Response:
         token = change_staff_password(c.yk.engine, c.token or "", form.get("current_password", ""),
                                       form.get("new_password", ""),
                                       now=dt.datetime.now(dt.UTC),
-                                      session_seconds=c.yk.settings.staff_session_seconds)
+                                      session_seconds=c.yk.settings.staff_session_seconds,
+                                      throttle=c.yk.throttle, ip=c.ip)
     except YaksokError as exc:
         return c.render(Page("console/password.html.j2", {"title_key": "si_password_change"}),
                         error=exc, field=exc.field or "current_password")

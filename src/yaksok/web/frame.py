@@ -49,6 +49,8 @@ __all__ = ["CSP", "Center", "CenterRoute", "Page", "PageError", "PageRequest", "
 SESSION_COOKIE = "yaksok_center"
 PRE_COOKIE = "yaksok_center_pre"
 CSRF_FIELD = "csrf"
+#: The most fields a posted form may have (parse_qsl refuses more; no form of ours comes near).
+MAX_FIELDS = 200
 STATIC = Path(__file__).parent / "static"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
@@ -173,8 +175,13 @@ class PageRequest:
         # Our forms are urlencoded (no file uploads): parsed here, no multipart parser needed.
         kind = (self.request.headers.get("content-type") or "").split(";")[0].strip().lower()
         body = await self.request.body()
-        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True,
-                          max_num_fields=200) if kind == "application/x-www-form-urlencoded" else []
+        pairs: list[tuple[str, str]] = []
+        if kind == "application/x-www-form-urlencoded":
+            try:
+                pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True,
+                                  max_num_fields=MAX_FIELDS)
+            except ValueError:  # more fields than any form of ours has: refused, not a 500
+                raise PageError(413, "form_too_big", "form_too_big_fix") from None
         self.form = {}
         self.pairs = pairs  # every value, for a field sent more than once (checkboxes)
         for k, v in pairs:

@@ -177,6 +177,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "fix": ("고치는 방법", "How to fix it"),
     "csrf": ("요청을 확인할 수 없습니다", "The request could not be checked"),
     "csrf_fix": ("페이지를 새로 고친 뒤 다시 시도해 주세요.", "Reload the page and try again."),
+    "form_too_big": ("보낸 양식의 항목이 너무 많습니다", "The form sent has too many fields"),
+    "form_too_big_fix": ("페이지를 새로 고친 뒤 이 페이지의 양식으로 다시 보내 주세요.",
+                         "Reload the page and send its own form again."),
     "not_found": ("찾을 수 없습니다", "Not found"),
     "under_age": ("만 14세 미만은 가입할 수 없습니다", "You must be at least 14 to sign up"),
     # account security: email verification, password change and reset

@@ -39,11 +39,14 @@ def kst_time(value: str | None, field: str, *, through: bool = False) -> dt.date
     try:
         if len(value) == 10:
             day = dt.date.fromisoformat(value) + dt.timedelta(days=1 if through else 0)
-            return dt.datetime.combine(day, dt.time(), _KST)
-        return dt.datetime.fromisoformat(value).replace(tzinfo=_KST)
-    except ValueError:
+            at = dt.datetime.combine(day, dt.time(), _KST)
+        else:
+            at = dt.datetime.fromisoformat(value).replace(tzinfo=_KST)
+        at.astimezone(dt.UTC)  # the core keeps UTC: year 1 or 9999 has no time there
+    except (ValueError, OverflowError):
         raise ValidationError(f"{field} is not a date and time", field=field,
                               fix="pick it in the form's calendar (Korean time)") from None
+    return at
 
 
 def lines(value: str | None) -> list[str]:

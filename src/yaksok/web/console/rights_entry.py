@@ -61,11 +61,13 @@ def _received_at(c: Console, form: dict) -> dt.datetime | None:
                               field="received_zone", fix="one of the zones offered")
     try:
         local = dt.datetime.fromisoformat(text)
-    except ValueError:
+        # A time typed with its own offset keeps it; a local one takes the zone chosen.
+        at = local if local.tzinfo is not None else local.replace(tzinfo=ZoneInfo(zone))
+        at.astimezone(dt.UTC)  # the core keeps UTC: year 1 or 9999 has no time there
+    except (ValueError, OverflowError):
         raise ValidationError("the time of receipt is not a date and time",
                               field="received_at", fix="e.g. 2026-03-02 14:30") from None
-    # A time typed with its own offset keeps it; a local one takes the zone chosen.
-    return local if local.tzinfo is not None else local.replace(tzinfo=ZoneInfo(zone))
+    return at
 
 
 def _details(c: Console, right: str) -> dict | None:

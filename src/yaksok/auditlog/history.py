@@ -231,7 +231,9 @@ def staff_history(engine: sa.Engine, policy: Policy, subject_ref: str, *, lang: 
                                        maxlen=limit)
     sealed_to = sealed_size(engine)
     items = []
-    for e in sorted(newest, key=lambda x: (x.at, x.seq), reverse=True):
+    # Newest first in the log's own order (seq): two entries written at once may carry their
+    # times in the other order, and staff prove entries by seq.
+    for e in reversed(newest):
         at = e.at.astimezone(tz)
         role = policy.staff_role(e.actor_role or "") if e.actor_role else None
         what = OPERATION_WORDS.get(e.operation, (e.operation, e.operation))

@@ -131,7 +131,7 @@ def test_the_officer_enrols_signs_in_and_works_the_queue(server, browser):
     base, yk, rq = server["base"], server["yk"], server["requests"]
     ctx = _context(browser, base)
     page = ctx.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     csp_errors = _watch_csp(page)
 
     # First sign-in: the password and no code → the QR page; the key under it goes in the app.
@@ -196,7 +196,7 @@ def test_the_officer_reads_the_monthly_report_and_a_members_history(server, brow
     add_staff_account(yk, "choi.reader", "privacy_officer")
     ctx = _context(browser, base)
     page = ctx.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     csp_errors = _watch_csp(page)
     _sign_in(page, base, yk, "choi.reader")
     # The monthly report: the chart and, under it, its numbers as a table.
@@ -230,7 +230,7 @@ def test_the_processor_agent_sees_only_their_tasks_data(server, browser):
     add_staff_account(yk, "btc.agent", "processor_support_agent")
     ctx = _context(browser, base)
     page = ctx.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     _sign_in(page, base, yk, "btc.agent")
     assert set(_nav(page)) == {"/console/", "/console/tasks", "/console/password"}
     _menu(page, "tk_nav")
@@ -254,7 +254,7 @@ def test_the_security_auditor_sees_the_log_and_nothing_else(server, browser):
     add_staff_account(yk, "han.auditor", "security_auditor")
     ctx = _context(browser, base)
     page = ctx.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     _sign_in(page, base, yk, "han.auditor")
     assert set(_nav(page)) == {"/console/", "/console/auditlog", "/console/auditlog/report",
                                "/console/password"}
@@ -279,7 +279,7 @@ def test_the_officer_publishes_a_policy_change_after_its_preview(server, browser
     add_staff_account(yk, "park.publisher", "privacy_officer")
     ctx = _context(browser, base)
     page = ctx.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     csp_errors = _watch_csp(page)
     _sign_in(page, base, yk, "park.publisher")
     page.goto(f"{base}/console/policy/publish")
@@ -334,7 +334,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_console_page(server, 
     axe = Axe()
     ctx = _context(browser, base, bypass_csp=True)  # this context only: axe's script injected
     page = ctx.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     found: dict[str, list] = {}
     names = {"extend": server["requests"]["extend"], "member0": server["members"][0]}
 

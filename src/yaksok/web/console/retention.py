@@ -1,9 +1,9 @@
 """The console's retention page: what the law keeps and until when, whether the worker runs, and
 what it destroyed.
 
-One page, ``/console/retention``, for staff the core grants ``retention_status`` (``audit.read``:
-the privacy officer and the security auditor). It shows, from the functions the REST routes and
-the CLI call (``yaksok.retention``):
+One page, ``/console/retention``, for staff the core grants ``retention_status``
+(``rights.decide``: the privacy officer; the security auditor reads the access log and nothing
+else). It shows, from the functions the REST routes and the CLI call (``yaksok.retention``):
 
 - held records by record kind and month of expiry, with those past their month and not yet
   destroyed and those expiring later, as a table and as a chart of the months' totals

@@ -211,3 +211,21 @@ def test_the_menu_marks_one_item_as_the_current_page(console_yk):
         nav = client.get(path).text.split('<nav class="menu side"')[1].split("</nav>")[0]
         current = re.findall(r'href="([^"]+)" aria-current="page"', nav)
         assert current == [path.rstrip("/") if path != "/console/" else path], (path, current)
+
+
+def test_signing_in_over_a_session_ends_the_old_one(console_yk):
+    yk = console_yk
+    client = console_client(yk)
+    staff_session(client, yk, "auditor", username="twice.a")
+    old = client.cookies.get("yaksok_console")
+    from tests.support.console import add_staff_account, next_code
+
+    add_staff_account(yk, "twice.b", "security_auditor")  # signs in again in this browser
+    r = console_post(client, "/console/login", {"username": "twice.b", "password": STAFF_PASSWORD,
+                                                "code": next_code(yk, "twice.b")},
+                     page="/console/password")
+    assert r.status_code == 303
+    assert client.cookies.get("yaksok_console") != old
+    replay = console_client(yk)
+    replay.cookies.set("yaksok_console", old, path="/console")
+    assert replay.get("/console/").status_code == 303

@@ -161,8 +161,18 @@ async def login(request: Request) -> Response:
                                     new_password=form.get("new_password") or None)
     except YaksokError as exc:
         return c.render(_login_page(c), error=exc, field=exc.field or "password")
-    c.start_session(token, None)
+    _replace_session(c, token)
     return c.redirect("/console/")
+
+
+def _replace_session(c: Console, token: str) -> None:
+    """The new session in the cookie; a session the cookie held before ends on the server (no
+    token of it stays alive in nobody's hands)."""
+    from yaksok.accounts.staff import logout_staff
+
+    if c.token and c.token != token:
+        logout_staff(c.yk.engine, c.token)
+    c.start_session(token, None)
 
 
 @router.post("/enrol")
@@ -184,7 +194,7 @@ async def enrol(request: Request) -> Response:
         # The core names REST's fields: its ``totp`` and the hidden ticket are this form's code.
         field = "code" if exc.field in (None, "totp", "ticket") else exc.field
         return c.render(_enrol_page(c, None, error_ticket=ticket), error=exc, field=field)
-    c.start_session(token, None)
+    _replace_session(c, token)
     return c.redirect("/console/", done="enrolled")
 
 

@@ -82,3 +82,18 @@ def problem(r, status: int) -> dict:
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith(PROBLEM_JSON)
     return r.json()
+
+
+def app_routes(app):
+    """Every ``APIRoute`` of ``app``, through included routers (FastAPI keeps them nested)."""
+    from fastapi.routing import APIRoute
+
+    def walk(routes):
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield route
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                yield from walk(inner.routes)
+
+    return list(walk(app.routes))

@@ -79,10 +79,6 @@ def _context(browser, base: str, *, width: int = 900, bypass_csp: bool = False):
     return page_context(browser, base, width=width, height=800, bypass_csp=bypass_csp)
 
 
-def _watch_csp(page) -> list[str]:
-    return watch_csp(page)
-
-
 # -- by mouse ------------------------------------------------------------------------------------
 
 
@@ -91,7 +87,7 @@ def test_the_journey_by_mouse_under_the_real_csp(server, browser, smtp):
     base, yk = server
     ctx = _context(browser, base)
     page = ctx.new_page()
-    csp_errors = _watch_csp(page)
+    csp_errors = watch_csp(page)
     me = person(31)
     page.goto(f"{base}/center/signup")
     page.get_by_label("이메일(아이디)").fill(me["email"])
@@ -183,7 +179,7 @@ def test_the_journey_by_keyboard_alone_at_375_px(server, browser, smtp):
     base, yk = server
     ctx = _context(browser, base, width=375)
     page = ctx.new_page()
-    csp_errors = _watch_csp(page)
+    csp_errors = watch_csp(page)
     me = person(32)
     kb = page.keyboard
     page.goto(f"{base}/center/signup")

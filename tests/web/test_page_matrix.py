@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.routing import APIRoute
 
+from tests.support.api import app_routes
 from tests.support.center import PASSWORD, center_client, csrf_of, member
 from tests.web.page_matrix import ACTORS, TABLE
 from yaksok.accounts import create_api_key
@@ -18,19 +18,9 @@ from yaksok.rights.requests import submit
 pytestmark = pytest.mark.promise("P6.8")
 
 
-def _routes(routes):
-    """Every APIRoute, through included routers (FastAPI keeps them nested)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        inner = getattr(route, "original_router", None)
-        if inner is not None:
-            yield from _routes(inner.routes)
-
-
 def _center_routes(yk) -> set[tuple[str, str]]:
     out = set()
-    for route in _routes(create_app(yk).routes):
+    for route in app_routes(create_app(yk)):
         if route.path.startswith("/center"):
             for method in route.methods - {"HEAD"}:
                 out.add((method, route.path))

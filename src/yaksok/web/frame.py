@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +81,7 @@ class Page:
     status: int = 200
 
 
-class PageRequest:
+class PageRequest(ABC):
     """One request to a set of pages (the privacy center, the staff console): the app's
     ``Yaksok``, the language, the session cookie, CSRF, rendering. A subclass says whose
     session its cookie holds (``signed_in``) and where its pages live."""
@@ -107,8 +108,9 @@ class PageRequest:
         self.form: dict[str, str] = {}
         self.pairs: list[tuple[str, str]] = []
 
+    @abstractmethod
     def signed_in(self) -> bool:
-        raise NotImplementedError
+        """Whether the session cookie holds a live session of this set of pages."""
 
     def text(self, key: str) -> str:
         """A phrase of these pages in the page's language."""
@@ -317,7 +319,7 @@ class PageRoute(APIRoute):
     or a response; a domain error they do not catch themselves is the problem page in the
     page's language."""
 
-    page_class: type[PageRequest] = PageRequest
+    page_class: type[PageRequest]  # each set of pages names its own
     static_prefix = "/center/static/"
 
     def get_route_handler(self) -> Callable:

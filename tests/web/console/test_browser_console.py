@@ -87,8 +87,16 @@ def _context(browser, base: str, *, width: int = 1280, bypass_csp: bool = False)
     return page_context(browser, base, width=width, height=900, bypass_csp=bypass_csp)
 
 
-def _watch_csp(page) -> list[str]:
-    return watch_csp(page)
+def _signed_in(server, browser, username: str, role: str, *, bypass_csp: bool = False):
+    """A new staff account of ``role``, and a page signed in as them: (context, page, the CSP
+    violations the page reports)."""
+    add_staff_account(server["yk"], username, role)
+    ctx = _context(browser, server["base"], bypass_csp=bypass_csp)
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    csp_errors = watch_csp(page)
+    _sign_in(page, server["base"], server["yk"], username)
+    return ctx, page, csp_errors
 
 
 def _sign_in(page, base: str, yk, username: str) -> None:
@@ -132,7 +140,7 @@ def test_the_officer_enrols_signs_in_and_works_the_queue(server, browser):
     ctx = _context(browser, base)
     page = ctx.new_page()
     page.set_default_timeout(30_000)
-    csp_errors = _watch_csp(page)
+    csp_errors = watch_csp(page)
 
     # First sign-in: the password and no code → the QR page; the key under it goes in the app.
     page.goto(f"{base}/console/login")
@@ -192,13 +200,8 @@ def test_the_officer_enrols_signs_in_and_works_the_queue(server, browser):
 
 @pytest.mark.promise("P7.6")
 def test_the_officer_reads_the_monthly_report_and_a_members_history(server, browser):
-    base, yk = server["base"], server["yk"]
-    add_staff_account(yk, "choi.reader", "privacy_officer")
-    ctx = _context(browser, base)
-    page = ctx.new_page()
-    page.set_default_timeout(30_000)
-    csp_errors = _watch_csp(page)
-    _sign_in(page, base, yk, "choi.reader")
+    yk = server["yk"]
+    ctx, page, csp_errors = _signed_in(server, browser, "choi.reader", "privacy_officer")
     # The monthly report: the chart and, under it, its numbers as a table.
     _menu(page, "al_report_nav")
     page.wait_for_url("**/console/auditlog/report*")
@@ -226,12 +229,8 @@ def test_the_officer_reads_the_monthly_report_and_a_members_history(server, brow
 
 @pytest.mark.promise("P10.1")
 def test_the_processor_agent_sees_only_their_tasks_data(server, browser):
-    base, yk = server["base"], server["yk"]
-    add_staff_account(yk, "btc.agent", "processor_support_agent")
-    ctx = _context(browser, base)
-    page = ctx.new_page()
-    page.set_default_timeout(30_000)
-    _sign_in(page, base, yk, "btc.agent")
+    base = server["base"]
+    ctx, page, _ = _signed_in(server, browser, "btc.agent", "processor_support_agent")
     assert set(_nav(page)) == {"/console/", "/console/tasks", "/console/password"}
     _menu(page, "tk_nav")
     page.wait_for_url("**/console/tasks")
@@ -250,12 +249,8 @@ def test_the_processor_agent_sees_only_their_tasks_data(server, browser):
 
 @pytest.mark.promise("P7.5")
 def test_the_security_auditor_sees_the_log_and_nothing_else(server, browser):
-    base, yk = server["base"], server["yk"]
-    add_staff_account(yk, "han.auditor", "security_auditor")
-    ctx = _context(browser, base)
-    page = ctx.new_page()
-    page.set_default_timeout(30_000)
-    _sign_in(page, base, yk, "han.auditor")
+    base = server["base"]
+    ctx, page, _ = _signed_in(server, browser, "han.auditor", "security_auditor")
     assert set(_nav(page)) == {"/console/", "/console/auditlog", "/console/auditlog/report",
                                "/console/password"}
     _menu(page, "al_nav")
@@ -276,12 +271,7 @@ def test_the_officer_publishes_a_policy_change_after_its_preview(server, browser
     from tests.support.policy import NEXT, add_ai_training, variant
 
     base, yk = server["base"], server["yk"]
-    add_staff_account(yk, "park.publisher", "privacy_officer")
-    ctx = _context(browser, base)
-    page = ctx.new_page()
-    page.set_default_timeout(30_000)
-    csp_errors = _watch_csp(page)
-    _sign_in(page, base, yk, "park.publisher")
+    ctx, page, csp_errors = _signed_in(server, browser, "park.publisher", "privacy_officer")
     page.goto(f"{base}/console/policy/publish")
     # Pasted, as an officer would (typing 100 KB key by key is not a journey).
     page.get_by_label(ko("po_source")).evaluate("(el, text) => { el.value = text; }",

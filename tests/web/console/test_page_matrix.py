@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.routing import APIRoute
 
-from tests.support.api import staff_token
+from tests.support.api import app_routes, staff_token
 from tests.support.console import console_client, csrf_of, staff_session
 from tests.web.console.page_matrix import ACTORS, MAKERS, TABLE
 from yaksok.api import create_app
@@ -14,18 +13,8 @@ from yaksok.api import create_app
 pytestmark = pytest.mark.promise("P7.5")
 
 
-def _routes(routes):
-    """Every APIRoute, through included routers (FastAPI keeps them nested)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        inner = getattr(route, "original_router", None)
-        if inner is not None:
-            yield from _routes(inner.routes)
-
-
 def _console_routes(yk) -> set[tuple[str, str]]:
-    return {(method, route.path) for route in _routes(create_app(yk).routes)
+    return {(method, route.path) for route in app_routes(create_app(yk))
             if route.path.startswith("/console") for method in route.methods - {"HEAD"}}
 
 
